@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// Finds or installs what Evermall needs from the operating system, with visible progress.
+// As root it installs missing Debian packages with apt; otherwise it prints one line saying
+// exactly what to install and exits non-zero.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const HELP = `Usage: node scripts/ensure-system.mjs [--for start|test] [--check]
+Checks for PostgreSQL 15, haproxy, pg_auto_failover and chromium, and installs what is missing
+via apt when run as root. --check only reports.`;
+
+const args = process.argv.slice(2);
+if (args.includes('--help')) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+const checkOnly = args.includes('--check');
+
+const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+/** Each requirement: how to see it is there, and the Debian package that brings it. */
+const requirements = [
+  { name: 'PostgreSQL 15 server', present: () => existsSync(`${PG_BIN}/postgres`), pkg: 'postgresql-15' },
+  { name: 'pg_trgm extension', present: () => existsSync('/usr/share/postgresql/15/extension/pg_trgm.control'), pkg: 'postgresql-contrib' },
+  { name: 'HAProxy', present: () => onPath('haproxy'), pkg: 'haproxy' },
+  { name: 'pg_auto_failover extension', present: () => existsSync('/usr/share/postgresql/15/extension/pgautofailover.control'), pkg: 'postgresql-15-auto-failover' },
+  { name: 'pg_autoctl', present: () => onPath('pg_autoctl') || existsSync(`${PG_BIN}/pg_autoctl`), pkg: 'pg-auto-failover-cli' },
+  { name: 'Chromium', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
+];
+
+function onPath(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+const missing = requirements.filter((r) => {
+  const ok = r.present();
+  process.stdout.write(`  ${ok ? '✓' : '✗'} ${r.name}\n`);
+  return !ok;
+});
+
+if (missing.length === 0) process.exit(0);
+
+const pkgs = [...new Set(missing.map((r) => r.pkg))];
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (checkOnly || !isRoot) {
+  process.stderr.write(`Missing system packages. Install them with: sudo apt-get install -y ${pkgs.join(' ')}\n`);
+  process.exit(1);
+}
+
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+try {
+  process.stdout.write('→ apt-get update\n');
+  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+  process.stdout.write(`→ apt-get install ${pkgs.join(' ')}\n`);
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+} catch {
+  process.stderr.write(`Could not install system packages. Run: apt-get update && apt-get install -y ${pkgs.join(' ')}\n`);
+  process.exit(1);
+}
+// A service started by a package's postinst would hold ports our tests and twin pick.
+for (const svc of ['haproxy']) spawnSync('systemctl', ['disable', '--now', svc], { stdio: 'ignore' });
+spawnSync('sh', ['-c', 'pkill -x haproxy || true'], { stdio: 'ignore' });
+
+const still = requirements.filter((r) => !r.present());
+if (still.length > 0) {
+  process.stderr.write(`Still missing after install: ${still.map((r) => r.name).join(', ')}\n`);
+  process.exit(1);
+}
+process.stdout.write('✓ system packages ready\n');

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import rateLimit from '@fastify/rate-limit';
+import type { Config } from './config.js';
+import errorHandler from './plugins/error-handler.js';
+import database from './plugins/database.js';
+import lifecycle from './plugins/lifecycle.js';
+import identity from './plugins/identity.js';
+import metrics from './plugins/metrics.js';
+import sessions from './plugins/sessions.js';
+import docs from './plugins/docs.js';
+import healthRoutes from './health/health.routes.js';
+import catalogRoutes from './catalog/catalog.routes.js';
+import accountsRoutes from './accounts/accounts.routes.js';
+import cartRoutes from './cart/cart.routes.js';
+import checkoutRoutes from './checkout/checkout.routes.js';
+import ordersRoutes from './orders/orders.routes.js';
+import adminRoutes from './admin/admin.routes.js';
+import mediaRoutes from './media/media.routes.js';
+
+export interface BuildAppOptions {
+  config: Config;
+  /** A pino logger config or `false`; defaults to JSON logs at the configured level. */
+  logger?: boolean | object;
+}
+
+/** Builds the shop: plugins first, then routes. `server.ts` listens; tests use `app.inject()`. */
+export async function buildApp({ config, logger }: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? { level: config.LOG_LEVEL, base: { zone: config.ZONE, instance: config.INSTANCE_ID } },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    return503OnClosing: false,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorHandler);
+  await app.register(lifecycle);
+  await app.register(database, {
+    writerUrl: config.DATABASE_URL,
+    readerUrl: config.DATABASE_READ_URL,
+    max: config.DATABASE_POOL_MAX,
+    applicationName: `evermall-${config.INSTANCE_ID}`,
+  });
+  await app.register(identity, { zone: config.ZONE, instanceId: config.INSTANCE_ID });
+  await app.register(metrics, { zone: config.ZONE, instanceId: config.INSTANCE_ID });
+  await app.register(docs);
+  await app.register(rateLimit, { global: false });
+  await app.register(sessions, {
+    secret: config.SESSION_SECRET,
+    secureCookies: config.COOKIE_SECURE,
+    allowedOrigins: config.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+  });
+
+  await app.register(healthRoutes, { zone: config.ZONE, instanceId: config.INSTANCE_ID, readyTimeoutMs: config.READYZ_TIMEOUT_MS });
+  await app.register(mediaRoutes, { config });
+  await app.register(catalogRoutes, { prefix: '/api' });
+  await app.register(accountsRoutes, { prefix: '/api/auth', config });
+  await app.register(cartRoutes, { prefix: '/api/cart' });
+  await app.register(checkoutRoutes, { prefix: '/api/checkout' });
+  await app.register(ordersRoutes, { prefix: '/api/orders' });
+  await app.register(adminRoutes, { prefix: '/api/admin', config });
+  return app;
+}

@@ -1,0 +1,36 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { Sql } from './pools.js';
+
+/** Any constant works; every instance uses the same one so only one migrates at a time. */
+const MIGRATION_LOCK_ID = 4_242_001;
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+export interface MigrationResult {
+  applied: string[];
+}
+
+/**
+ * Applies pending plain-SQL migrations in file-name order, each in its own transaction,
+ * under a session advisory lock so several instances starting at once is safe.
+ */
+export async function migrate(sql: Sql, dir: string = process.env.MIGRATIONS_DIR ?? MIGRATIONS_DIR): Promise<MigrationResult> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  const applied: string[] = [];
+  await sql.begin(async (tx) => {
+    // A transaction-level lock is released at commit, even if this process dies mid-way.
+    await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`;
+    await tx`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`;
+    const done = new Set((await tx<{ name: string }[]>`SELECT name FROM schema_migrations`).map((r) => r.name));
+    for (const file of files) {
+      if (done.has(file)) continue;
+      const text = await readFile(path.join(dir, file), 'utf8');
+      await tx.unsafe(text);
+      await tx`INSERT INTO schema_migrations (name) VALUES (${file})`;
+      applied.push(file);
+    }
+  });
+  return { applied };
+}

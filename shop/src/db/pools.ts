@@ -1,0 +1,107 @@
+import postgres from 'postgres';
+import type { Logger } from 'pino';
+
+export type Sql = postgres.Sql<Record<string, never>>;
+export type TransactionSql = postgres.TransactionSql<Record<string, never>>;
+
+export interface Pools {
+  /** The primary. A user's own cart, orders and account are read here, so they see their writes. */
+  readonly writer: Sql;
+  /** A read replica when configured, else the writer. Catalog reads only. */
+  readonly reader: Sql;
+  close(timeoutSeconds?: number): Promise<void>;
+}
+
+export interface PoolOptions {
+  writerUrl: string;
+  readerUrl: string;
+  max: number;
+  logger?: Logger;
+  /** postgres.js `connection.application_name`, so pg_stat_activity shows which instance is which. */
+  applicationName?: string;
+}
+
+/**
+ * Multi-host writer URLs must land on the primary in any host order. postgres.js's
+ * `read-write` only checks `default_transaction_read_only`, which a PG 15 hot standby reports
+ * as off, so it would pick a standby (shared/DESIGN.md, "Known pitfalls"). `primary` asks
+ * `pg_is_in_recovery()` instead.
+ */
+export function writerUrl(url: string): string {
+  const u = new URL(url);
+  const hosts = u.host.split(',');
+  if (hosts.length > 1 || u.searchParams.has('target_session_attrs')) {
+    const attrs = u.searchParams.get('target_session_attrs');
+    if (attrs === null || attrs === 'read-write' || attrs === 'any') u.searchParams.set('target_session_attrs', 'primary');
+  }
+  return u.toString();
+}
+
+export function createPools(options: PoolOptions): Pools {
+  const common = {
+    max: options.max,
+    idle_timeout: 30,
+    connect_timeout: 5,
+    // Names and dates stay as Postgres sends them; bigint ids come back as numbers (safe below 2^53).
+    types: { bigint: postgres.BigInt },
+    transform: { undefined: null },
+    connection: { application_name: options.applicationName ?? 'evermall-shop' },
+    onnotice: () => undefined,
+  } as const;
+  const writer = postgres(writerUrl(options.writerUrl), common) as unknown as Sql;
+  const reader =
+    options.readerUrl === options.writerUrl
+      ? writer
+      : (postgres(options.readerUrl, { ...common, target_session_attrs: undefined }) as unknown as Sql);
+  return {
+    writer,
+    reader,
+    async close(timeoutSeconds = 5) {
+      await Promise.all([writer.end({ timeout: timeoutSeconds }), reader === writer ? undefined : reader.end({ timeout: timeoutSeconds })]);
+    },
+  };
+}
+
+/** SQLSTATEs and connection errors that mean "the primary moved or blinked; try again". */
+const RETRYABLE_SQLSTATES = new Set([
+  '25006', // read_only_sql_transaction: we reached a standby or a primary mid-promotion
+  '57P01', // admin_shutdown: the backend was terminated
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now: the server is starting up or shutting down
+  '08000', '08003', '08006', '08001', '08004', // connection exceptions
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected (should not happen with ordered locking, but is safe to retry)
+]);
+const RETRYABLE_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+export function isRetryableDbError(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_CODES.has(code));
+}
+
+export interface RetryOptions {
+  /** Total time budget across attempts, so a failover costs latency, not errors. */
+  budgetMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * Runs a writer operation, retrying when the primary moved (25006) or the connection closed.
+ * The operation must be safe to repeat: a transaction (all or nothing) or keyed by idempotency.
+ */
+export async function withWriterRetry<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const budgetMs = options.budgetMs ?? 15_000;
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (err) {
+      const elapsed = Date.now() - started;
+      if (!isRetryableDbError(err) || elapsed >= budgetMs) throw err;
+      const delay = Math.min(50 * 2 ** (attempt - 1), 1000, budgetMs - elapsed);
+      options.logger?.warn({ err, attempt, delay }, 'writer operation failed; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export { buildApp, type BuildAppOptions } from './app.js';
+export { loadConfig, ConfigError, type Config } from './config.js';
+export { migrate, MIGRATIONS_DIR } from './db/migrate.js';
+export { createPools, withWriterRetry, isRetryableDbError, writerUrl, type Pools, type Sql } from './db/pools.js';

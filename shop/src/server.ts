@@ -1,0 +1,58 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrate } from './db/migrate.js';
+import { createPools } from './db/pools.js';
+
+/**
+ * Starts one shop instance: validate config, migrate under an advisory lock, listen, and on
+ * SIGTERM drain (health says "draining" for DRAIN_SECONDS), finish in-flight requests, close
+ * the pools and exit 0 within SHUTDOWN_TIMEOUT_SECONDS.
+ */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}. See shop/.env.example.\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+
+  if (process.env.MIGRATE_ON_START !== 'false') {
+    const pools = createPools({ writerUrl: config.DATABASE_URL, readerUrl: config.DATABASE_URL, max: 1 });
+    try {
+      await migrate(pools.writer);
+    } finally {
+      await pools.close();
+    }
+  }
+
+  const app = await buildApp({ config });
+  await app.listen({ port: config.PORT, host: config.HOST });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const bound = setTimeout(() => {
+      app.log.error({ signal }, 'graceful shutdown exceeded its bound; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    bound.unref();
+    app.lifecycle.draining = true;
+    app.log.info({ signal, drainSeconds: config.DRAIN_SECONDS }, 'draining');
+    await new Promise((r) => setTimeout(r, config.DRAIN_SECONDS * 1000));
+    await app.close();
+    app.log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`shop failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,161 @@
+/**
+ * The Evermall architecture as data. `infra/` renders it onto AWS and `twin/`
+ * renders it onto one machine; both have a parity test against these values.
+ */
+
+export const zones = ['a', 'b'] as const;
+export type Zone = (typeof zones)[number];
+
+/** Where each tier runs. The DB monitor plays RDS's control plane and belongs to no zone. */
+export const tiers = {
+  loadBalancer: { zones: [...zones], public: true },
+  app: { zones: [...zones], subnet: 'private-with-egress' },
+  database: { zones: [...zones], subnet: 'isolated' },
+  media: { zones: [...zones], subnet: 'private-with-egress' },
+} as const;
+
+/** The port the shop listens on inside an instance (AWS) and the first instance port (twin). */
+export const appPort = 8000;
+
+/** Postgres listens on a non-default port on AWS, so a scan for 5432 finds nothing. */
+export const databasePort = 5433;
+
+/**
+ * ALB target health check. The ALB allows an interval of 5–300 s and thresholds 2–10
+ * (ELB User Guide, "Health checks for your target groups"); 5 s × 2 is AWS's detection floor.
+ * The check is shallow on purpose: a DB blip must not make the ASG replace the whole fleet.
+ */
+export const targetHealthCheck = {
+  path: '/healthz',
+  intervalSeconds: 5,
+  timeoutSeconds: 2,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+} as const;
+
+/**
+ * How long the load balancer keeps sending in-flight traffic to a target it is removing.
+ * AWS's default is 300 s (ELB User Guide, "Target group attributes"); our requests are short.
+ */
+export const deregistrationDelaySeconds = 15;
+
+/**
+ * How long an instance keeps answering after SIGTERM while /healthz reports draining, so the
+ * load balancer sees it go unhealthy before the listener closes: interval × unhealthy threshold.
+ */
+export const drainSeconds = targetHealthCheck.intervalSeconds * targetHealthCheck.unhealthyThreshold;
+
+/** Upper bound on a graceful stop; systemd's TimeoutStopSec and the twin's kill timer exceed it. */
+export const shutdownBoundSeconds = drainSeconds + 20;
+
+/** EC2 Auto Scaling group and its CPU target tracking policy (EC2 Auto Scaling User Guide). */
+export const autoScaling = {
+  minCapacity: 2,
+  maxCapacity: 6,
+  desiredCapacity: 2,
+  cpuTargetPercent: 50,
+  /** Default instance warmup: new instances' CPU does not count until it has passed. */
+  instanceWarmupSeconds: 60,
+  scaleInCooldownSeconds: 120,
+  /** ELB health checks are ignored for this long after launch. */
+  healthCheckGracePeriodSeconds: 60,
+  /** Instance refresh keeps at least this share of capacity healthy. */
+  minHealthyPercentage: 50,
+} as const;
+
+/**
+ * pg_auto_failover timings. Its defaults give a write outage of about 50 s; these measured
+ * 3–5 s on this machine with no acknowledged row lost (see shared/DESIGN.md, "Known pitfalls").
+ * Keep primaryDemoteTimeoutMs ≥ networkPartitionTimeoutSeconds so a partitioned primary
+ * cannot take writes after its standby was promoted.
+ */
+export const databaseFailover = {
+  healthCheckPeriodMs: 500,
+  healthCheckTimeoutMs: 500,
+  healthCheckMaxRetries: 1,
+  healthCheckRetryDelayMs: 200,
+  nodeConsideredUnhealthyTimeoutMs: 1500,
+  primaryDemoteTimeoutMs: 2000,
+  networkPartitionTimeoutSeconds: 2,
+} as const;
+
+/** RDS Multi-AZ: a synchronous standby in the other zone, plus an async read replica. */
+export const database = {
+  multiAz: true,
+  synchronousStandby: true,
+  readReplicas: 1,
+  engineMajorVersion: 15,
+  backupRetentionDays: 7,
+} as const;
+
+/**
+ * Front door: Route 53 failover on AWS, the twin's front door locally. Route 53 allows a
+ * 10 or 30 s interval and a failure threshold of 1–10 (Route 53 Developer Guide,
+ * "How Amazon Route 53 determines whether a health check is healthy").
+ */
+export const frontDoorFailover = {
+  deepCheckPath: '/readyz',
+  intervalSeconds: 10,
+  failureThreshold: 2,
+  recordTtlSeconds: 60,
+  /** How often running instances re-export the static backup site. */
+  backupExportIntervalSeconds: 300,
+} as const;
+
+/** Ports the twin uses on 127.0.0.1. Each can be overridden by the twin's CLI. */
+export const twinPorts = {
+  frontDoor: 8080,
+  loadBalancer: 8081,
+  statusPage: 8090,
+  haproxyStats: 8404,
+  firstInstance: appPort,
+  dbMonitor: 5500,
+  dbNodes: { a: 5501, b: 5502, replica: 5503 },
+} as const;
+
+/** Every value the two renderers must agree on, flattened for parity tests. */
+export function parityValues(): Record<string, number | string> {
+  return {
+    healthCheckPath: targetHealthCheck.path,
+    healthCheckIntervalSeconds: targetHealthCheck.intervalSeconds,
+    healthCheckTimeoutSeconds: targetHealthCheck.timeoutSeconds,
+    healthyThreshold: targetHealthCheck.healthyThreshold,
+    unhealthyThreshold: targetHealthCheck.unhealthyThreshold,
+    deregistrationDelaySeconds,
+    minCapacity: autoScaling.minCapacity,
+    maxCapacity: autoScaling.maxCapacity,
+    desiredCapacity: autoScaling.desiredCapacity,
+    cpuTargetPercent: autoScaling.cpuTargetPercent,
+    instanceWarmupSeconds: autoScaling.instanceWarmupSeconds,
+    deepCheckPath: frontDoorFailover.deepCheckPath,
+    deepCheckIntervalSeconds: frontDoorFailover.intervalSeconds,
+    deepCheckFailureThreshold: frontDoorFailover.failureThreshold,
+  };
+}
+
+/** The architecture diagram, in Mermaid, for the READMEs. */
+export function architectureDiagram(): string {
+  const zoneBlocks = zones
+    .map(
+      (z) => `  subgraph AZ_${z}["Availability Zone ${z}"]
+    app_${z}["EC2 instances: shop (ZONE=${z})"]
+    db_${z}[("${z === 'a' ? 'RDS primary' : 'RDS synchronous standby'}")]
+    efs_${z}["EFS mount target"]
+  end`,
+    )
+    .join('\n');
+  return `flowchart TB
+  user(("Shopper")) --> dns{"Route 53 failover<br/>check ${frontDoorFailover.deepCheckPath} every ${frontDoorFailover.intervalSeconds}s × ${frontDoorFailover.failureThreshold}"}
+  dns -- PRIMARY --> cf["CloudFront: SPA from S3, /api and /media to ALB"]
+  dns -. SECONDARY .-> backup["S3 static backup site<br/>(ordering paused)"]
+  cf --> alb["ALB (HTTPS)<br/>target check ${targetHealthCheck.path} ${targetHealthCheck.intervalSeconds}s × ${targetHealthCheck.unhealthyThreshold}"]
+${zoneBlocks}
+  alb --> app_a & app_b
+  app_a & app_b --> db_a
+  db_a == sync replication ==> db_b
+  db_a -. async .-> replica[("Read replica")]
+  app_a & app_b -. catalog reads .-> replica
+  app_a --> efs_a
+  app_b --> efs_b
+  asg["Auto Scaling group ${autoScaling.minCapacity}–${autoScaling.maxCapacity}, CPU target ${autoScaling.cpuTargetPercent}%"] -.-> app_a & app_b`;
+}
