@@ -28,13 +28,17 @@ export interface PoolOptions {
  * `pg_is_in_recovery()` instead.
  */
 export function writerUrl(url: string): string {
-  const u = new URL(url);
-  const hosts = u.host.split(',');
-  if (hosts.length > 1 || u.searchParams.has('target_session_attrs')) {
-    const attrs = u.searchParams.get('target_session_attrs');
-    if (attrs === null || attrs === 'read-write' || attrs === 'any') u.searchParams.set('target_session_attrs', 'primary');
+  // WHATWG URL rejects "h1:1,h2:2", so split the query string off by hand.
+  const [base = '', query = ''] = url.split('?', 2);
+  const params = new URLSearchParams(query);
+  const authority = base.replace(/^postgres(ql)?:\/\//, '').split('/')[0] ?? '';
+  const hosts = authority.slice(authority.lastIndexOf('@') + 1).split(',');
+  const attrs = params.get('target_session_attrs');
+  if (hosts.length > 1 && (attrs === null || attrs === 'read-write' || attrs === 'any')) {
+    params.set('target_session_attrs', 'primary');
   }
-  return u.toString();
+  const rendered = params.toString();
+  return rendered ? `${base}?${rendered}` : base;
 }
 
 export function createPools(options: PoolOptions): Pools {
