@@ -102,6 +102,16 @@ export const frontDoorFailover = {
   backupExportIntervalSeconds: 300,
 } as const;
 
+/**
+ * How long CloudFront and browsers may reuse catalog responses (RFC 9111 max-age) and serve a
+ * stale copy while revalidating (RFC 5861). Short, so a price or stock change shows within
+ * seconds; the ETag makes revalidation cheap (304).
+ */
+export const catalogCaching = {
+  maxAgeSeconds: 30,
+  staleWhileRevalidateSeconds: 60,
+} as const;
+
 /** Ports the twin uses on 127.0.0.1. Each can be overridden by the twin's CLI. */
 export const twinPorts = {
   frontDoor: 8080,

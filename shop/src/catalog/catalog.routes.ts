@@ -1,5 +1,52 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { errorResponses } from '../lib/error-body.js';
+import catalogCaching from './catalog-caching.js';
+import { CategoryTree, Product, ProductList, ProductListQuery, SlugParams } from './catalog.schemas.js';
+import { categoryTree, listProducts, productBySlug } from './catalog.service.js';
 
-const catalogRoutes: FastifyPluginAsyncTypebox = async () => {};
+/** The public catalog. Reads go to the reader pool (a replica when configured). */
+const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(catalogCaching);
+
+  app.get(
+    '/categories',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'The category tree',
+        response: { 200: Type.Object({ items: Type.Array(CategoryTree) }), ...errorResponses(400) },
+      },
+    },
+    async () => ({ items: await categoryTree(app.pools.reader) }),
+  );
+
+  app.get(
+    '/products',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'Browse and search active products',
+        description: 'Filter by category (with its sub-categories) and search words in Korean or English. Page with `cursor` (keyset) or `page` (offset).',
+        querystring: ProductListQuery,
+        response: { 200: ProductList, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => listProducts(app.pools.reader, request.query),
+  );
+
+  app.get(
+    '/products/:slug',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary: 'One active product',
+        params: SlugParams,
+        response: { 200: Product, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => productBySlug(app.pools.reader, request.params.slug),
+  );
+};
 
 export default catalogRoutes;

@@ -1,0 +1,24 @@
+import fp from 'fastify-plugin';
+import etag from '@fastify/etag';
+import type { FastifyInstance } from 'fastify';
+import { catalogCaching } from '@evermall/topology';
+
+const CACHE_CONTROL = `public, max-age=${catalogCaching.maxAgeSeconds}, stale-while-revalidate=${catalogCaching.staleWhileRevalidateSeconds}`;
+
+/**
+ * Catalog answers are the same for every visitor, so CloudFront and browsers may cache them
+ * briefly and revalidate with If-None-Match (a 304 costs no body). Registered inside the
+ * catalog plugin only: carts, orders and accounts are private and never cached.
+ */
+export default fp(
+  async function catalogCachingPlugin(app: FastifyInstance) {
+    // A weak ETag from a hash of the body; @fastify/etag answers 304 when If-None-Match matches.
+    await app.register(etag, { weak: true });
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.method === 'GET' && reply.statusCode === 200) reply.header('cache-control', CACHE_CONTROL);
+      else if (request.method === 'GET' && reply.statusCode !== 304) reply.header('cache-control', 'no-store');
+      return payload;
+    });
+  },
+  { name: 'catalog-caching' },
+);
