@@ -1,5 +1,62 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { errorResponses } from '../lib/error-body.js';
+import { readCartCookie, setCartCookie } from './cart-cookie.js';
+import { CartService, type CartOwner } from './cart.service.js';
+import { AddItemBody, Cart, ItemParams, UpdateItemBody } from './cart.schemas.js';
 
-const cartRoutes: FastifyPluginAsyncTypebox = async () => {};
+const tags = ['cart'];
+
+/** The cart of whoever asks: a logged-in customer, or an anonymous visitor by the cart cookie. */
+const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const carts = new CartService(app.pools.writer);
+  const ownerOf = (request: FastifyRequest): CartOwner =>
+    request.user ? { userId: request.user.id } : { anonymousCartId: readCartCookie(request) };
+
+  app.get(
+    '/',
+    { schema: { tags, summary: 'The current cart with prices and totals', response: { 200: Cart, ...errorResponses(400) } } },
+    async (request) => carts.getCart(ownerOf(request)),
+  );
+
+  app.post(
+    '/items',
+    {
+      schema: {
+        tags,
+        summary: 'Add units of a product (checked against stock)',
+        body: AddItemBody,
+        response: { 200: Cart, ...errorResponses(400, 403, 404, 409, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { cart, createdAnonymousCartId } = await carts.addItem(ownerOf(request), request.body.productId, request.body.quantity);
+      if (createdAnonymousCartId) setCartCookie(app, reply, createdAnonymousCartId);
+      return cart;
+    },
+  );
+
+  app.patch(
+    '/items/:productId',
+    {
+      schema: {
+        tags,
+        summary: 'Set the quantity of a cart line (checked against stock)',
+        params: ItemParams,
+        body: UpdateItemBody,
+        response: { 200: Cart, ...errorResponses(400, 403, 404, 409, 415) },
+      },
+    },
+    async (request) => carts.updateItem(ownerOf(request), request.params.productId, request.body.quantity),
+  );
+
+  app.delete(
+    '/items/:productId',
+    {
+      schema: { tags, summary: 'Remove a cart line', params: ItemParams, response: { 200: Cart, ...errorResponses(400, 403, 404) } },
+    },
+    async (request) => carts.removeItem(ownerOf(request), request.params.productId),
+  );
+};
 
 export default cartRoutes;

@@ -1,0 +1,28 @@
+import type { Sql } from '../db/pools.js';
+import type { User } from './accounts.schemas.js';
+
+interface UserRow {
+  id: number | bigint;
+  email: string;
+  name: string;
+  role: 'customer' | 'admin';
+  password_hash: string;
+}
+
+const toUser = (row: UserRow): User => ({ id: Number(row.id), email: row.email, name: row.name, role: row.role });
+
+/** Inserts a customer. A taken email (any case) raises the unique violation 23505 on users_email_idx. */
+export async function insertCustomer(sql: Sql, input: { email: string; name: string; passwordHash: string }): Promise<User> {
+  const [row] = await sql<UserRow[]>`
+    INSERT INTO users (email, name, password_hash, role)
+    VALUES (${input.email}, ${input.name}, ${input.passwordHash}, 'customer')
+    RETURNING id, email, name, role, password_hash`;
+  if (!row) throw new Error('INSERT ... RETURNING gave no row');
+  return toUser(row);
+}
+
+export async function findUserWithPasswordByEmail(sql: Sql, email: string): Promise<(User & { passwordHash: string }) | undefined> {
+  const [row] = await sql<UserRow[]>`
+    SELECT id, email, name, role, password_hash FROM users WHERE lower(email) = lower(${email})`;
+  return row ? { ...toUser(row), passwordHash: row.password_hash } : undefined;
+}

@@ -1,0 +1,23 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CART_COOKIE } from '../plugins/sessions.js';
+
+/** An anonymous cart is kept this long after its last change, like the session itself. */
+export const CART_COOKIE_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The anonymous cart id from the signed cart cookie; a forged or malformed cookie counts as none. */
+export function readCartCookie(request: FastifyRequest): string | undefined {
+  const raw = request.cookies[CART_COOKIE];
+  if (!raw) return undefined;
+  const unsigned = request.unsignCookie(raw);
+  return unsigned.valid && unsigned.value && UUID.test(unsigned.value) ? unsigned.value : undefined;
+}
+
+export function setCartCookie(app: FastifyInstance, reply: FastifyReply, cartId: string): void {
+  reply.setCookie(CART_COOKIE, cartId, { ...app.cookieOptions, maxAge: CART_COOKIE_MAX_AGE_SECONDS });
+}
+
+export function clearCartCookie(reply: FastifyReply): void {
+  reply.clearCookie(CART_COOKIE, { path: '/' });
+}

@@ -1,0 +1,134 @@
+import type postgres from 'postgres';
+
+/** The pool or a transaction: repositories run inside whichever the service chose. */
+export type Queryable = postgres.ISql<Record<string, never>>;
+
+export interface CartItem {
+  productId: number;
+  quantity: number;
+}
+
+export interface CartLineRow {
+  product_id: number | bigint;
+  quantity: number;
+  slug: string;
+  name: string;
+  image: string | null;
+  price_won: number;
+  stock: number;
+  active: boolean;
+}
+
+export interface CartProduct {
+  id: number;
+  name: string;
+  stock: number;
+  active: boolean;
+}
+
+export async function findUserCartId(sql: Queryable, userId: number): Promise<string | undefined> {
+  const [row] = await sql<{ id: string }[]>`SELECT id FROM carts WHERE user_id = ${userId}`;
+  return row?.id;
+}
+
+/** The user's cart, created on first use. ON CONFLICT makes two first requests at once safe. */
+export async function ensureUserCart(sql: Queryable, userId: number): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`
+    INSERT INTO carts (id, user_id) VALUES (gen_random_uuid(), ${userId})
+    ON CONFLICT (user_id) DO UPDATE SET updated_at = now()
+    RETURNING id`;
+  if (!row) throw new Error('cart upsert returned no row');
+  return row.id;
+}
+
+/** An anonymous cart exists only while no user owns it; a merged cart's old cookie finds nothing. */
+export async function anonymousCartExists(sql: Queryable, cartId: string): Promise<boolean> {
+  const rows = await sql`SELECT 1 FROM carts WHERE id = ${cartId} AND user_id IS NULL`;
+  return rows.length > 0;
+}
+
+export async function createAnonymousCart(sql: Queryable): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`INSERT INTO carts (id) VALUES (gen_random_uuid()) RETURNING id`;
+  if (!row) throw new Error('cart insert returned no row');
+  return row.id;
+}
+
+export async function listCartLines(sql: Queryable, cartId: string): Promise<CartLineRow[]> {
+  return sql<CartLineRow[]>`
+    SELECT ci.product_id, ci.quantity, p.slug, p.name, p.images[1] AS image, p.price_won, p.stock, p.active
+    FROM cart_items ci JOIN products p ON p.id = ci.product_id
+    WHERE ci.cart_id = ${cartId}
+    ORDER BY ci.added_at, ci.product_id`;
+}
+
+/** Product ids and quantities only, in ascending product id: the order checkout locks stock in. */
+export async function listCartItems(sql: Queryable, cartId: string): Promise<CartItem[]> {
+  const rows = await sql<{ product_id: number | bigint; quantity: number }[]>`
+    SELECT product_id, quantity FROM cart_items WHERE cart_id = ${cartId} ORDER BY product_id`;
+  return rows.map((r) => ({ productId: Number(r.product_id), quantity: r.quantity }));
+}
+
+export async function findProduct(sql: Queryable, productId: number): Promise<CartProduct | undefined> {
+  const [row] = await sql<{ id: number | bigint; name: string; stock: number; active: boolean }[]>`
+    SELECT id, name, stock, active FROM products WHERE id = ${productId}`;
+  return row ? { id: Number(row.id), name: row.name, stock: row.stock, active: row.active } : undefined;
+}
+
+/**
+ * Adds units to a line and returns the line's new quantity. The row lock taken by the upsert
+ * holds until commit, so two adds to one line at once are counted one after the other.
+ */
+export async function addCartItem(sql: Queryable, cartId: string, productId: number, quantity: number): Promise<number> {
+  const [row] = await sql<{ quantity: number }[]>`
+    INSERT INTO cart_items (cart_id, product_id, quantity) VALUES (${cartId}, ${productId}, ${quantity})
+    ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity
+    RETURNING quantity`;
+  if (!row) throw new Error('cart item upsert returned no row');
+  return row.quantity;
+}
+
+/** Returns false when the product is not in the cart. */
+export async function setCartItemQuantity(sql: Queryable, cartId: string, productId: number, quantity: number): Promise<boolean> {
+  const rows = await sql`
+    UPDATE cart_items SET quantity = ${quantity} WHERE cart_id = ${cartId} AND product_id = ${productId} RETURNING 1`;
+  return rows.length > 0;
+}
+
+export async function removeCartItem(sql: Queryable, cartId: string, productId: number): Promise<boolean> {
+  const rows = await sql`DELETE FROM cart_items WHERE cart_id = ${cartId} AND product_id = ${productId} RETURNING 1`;
+  return rows.length > 0;
+}
+
+export async function touchCart(sql: Queryable, cartId: string): Promise<void> {
+  await sql`UPDATE carts SET updated_at = now() WHERE id = ${cartId}`;
+}
+
+export async function emptyCart(sql: Queryable, cartId: string): Promise<void> {
+  await sql`DELETE FROM cart_items WHERE cart_id = ${cartId}`;
+}
+
+/**
+ * Moves an anonymous cart's lines into a user's cart: quantities are added and capped at the
+ * current stock; withdrawn or sold-out products are dropped. The anonymous cart is deleted.
+ */
+export async function mergeCart(sql: Queryable, fromCartId: string, toCartId: string): Promise<void> {
+  await sql`
+    INSERT INTO cart_items (cart_id, product_id, quantity)
+    SELECT ${toCartId}, ci.product_id, LEAST(ci.quantity, p.stock)
+    FROM cart_items ci JOIN products p ON p.id = ci.product_id
+    WHERE ci.cart_id = ${fromCartId} AND p.active AND p.stock > 0
+    ORDER BY ci.product_id
+    ON CONFLICT (cart_id, product_id) DO UPDATE
+      SET quantity = LEAST(cart_items.quantity + excluded.quantity,
+                           GREATEST((SELECT stock FROM products WHERE id = excluded.product_id), 1))`;
+  await sql`DELETE FROM carts WHERE id = ${fromCartId} AND user_id IS NULL`;
+}
+
+/** Puts lines back into a cart (a declined payment gives the customer their cart back). */
+export async function restoreCartItems(sql: Queryable, cartId: string, items: CartItem[]): Promise<void> {
+  for (const item of items) {
+    await sql`
+      INSERT INTO cart_items (cart_id, product_id, quantity) VALUES (${cartId}, ${item.productId}, ${item.quantity})
+      ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity`;
+  }
+}

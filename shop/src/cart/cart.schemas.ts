@@ -1,0 +1,42 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * One line may hold at most this many units. It bounds the arithmetic a single request can
+ * ask for; stock is the real limit and is checked on every change.
+ */
+export const MAX_LINE_QUANTITY = 999;
+
+const ProductId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+
+export const AddItemBody = Type.Object(
+  { productId: ProductId, quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) },
+  { additionalProperties: false },
+);
+export type AddItemBody = Static<typeof AddItemBody>;
+
+export const UpdateItemBody = Type.Object(
+  { quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, description: 'The new quantity; DELETE the item to remove it' }) },
+  { additionalProperties: false },
+);
+export type UpdateItemBody = Static<typeof UpdateItemBody>;
+
+export const ItemParams = Type.Object({ productId: ProductId });
+
+export const CartLine = Type.Object({
+  productId: Type.Integer(),
+  slug: Type.String(),
+  name: Type.String(),
+  image: Type.Union([Type.String({ description: 'A URL path under /media/' }), Type.Null()]),
+  unitPriceWon: Type.Integer({ description: 'Current price in won' }),
+  quantity: Type.Integer(),
+  lineTotalWon: Type.Integer(),
+  available: Type.Integer({ description: 'Units that can be bought now (0 when the product was withdrawn)' }),
+});
+export type CartLine = Static<typeof CartLine>;
+
+export const Cart = Type.Object({
+  lines: Type.Array(CartLine),
+  itemCount: Type.Integer({ description: 'Units over all lines' }),
+  totalWon: Type.Integer({ description: 'Sum of line totals at current prices' }),
+});
+export type Cart = Static<typeof Cart>;
