@@ -1,0 +1,17 @@
+/** Every URL the app links to, in one place. */
+export const paths = {
+  home: () => '/',
+  category: (slug: string) => `/c/${encodeURIComponent(slug)}`,
+  search: (q = '') => (q ? `/search?q=${encodeURIComponent(q)}` : '/search'),
+  product: (slug: string) => `/p/${encodeURIComponent(slug)}`,
+  cart: () => '/cart',
+  checkout: () => '/checkout',
+  orders: () => '/orders',
+  order: (id: number | string, placed = false) => `/orders/${id}${placed ? '?placed=1' : ''}`,
+  login: (next?: string) => (next ? `/login?next=${encodeURIComponent(next)}` : '/login'),
+  register: (next?: string) => (next ? `/register?next=${encodeURIComponent(next)}` : '/register'),
+  admin: () => '/admin',
+  adminNewProduct: () => '/admin/products/new',
+  adminProduct: (slug: string) => `/admin/products/${encodeURIComponent(slug)}`,
+  adminOrders: () => '/admin/orders',
+} as const;

@@ -1,0 +1,30 @@
+import type { paths } from './api-schema';
+
+/**
+ * Named shapes of the shop's API, taken from the generated OpenAPI types (api-schema.d.ts),
+ * so no shape is written twice. `npm run api-types -w storefront` regenerates them.
+ */
+type Operation<P extends keyof paths, M extends keyof paths[P]> = paths[P][M];
+export type JsonResponse<P extends keyof paths, M extends keyof paths[P], S extends number = 200> =
+  Operation<P, M> extends { responses: infer R }
+    ? S extends keyof R
+      ? R[S] extends { content: { 'application/json': infer B } }
+        ? B
+        : never
+      : never
+    : never;
+export type JsonBody<P extends keyof paths, M extends keyof paths[P]> =
+  Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+export type Query<P extends keyof paths, M extends keyof paths[P]> =
+  Operation<P, M> extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+
+export type Category = JsonResponse<'/api/categories', 'get'>['items'][number];
+export type ProductList = JsonResponse<'/api/products', 'get'>;
+export type ProductListQuery = Query<'/api/products', 'get'>;
+export type ProductSort = NonNullable<ProductListQuery['sort']>;
+export type Product = ProductList['items'][number];
+export type User = JsonResponse<'/api/auth/me', 'get'>['user'];
+export type RegisterBody = JsonBody<'/api/auth/register', 'post'>;
+export type LoginBody = JsonBody<'/api/auth/login', 'post'>;
+export type Cart = JsonResponse<'/api/cart/', 'get'>;
+export type CartLine = Cart['lines'][number];
