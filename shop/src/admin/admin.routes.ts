@@ -1,6 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
+import adminProductRoutes from './products.routes.js';
 
-const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async () => {};
+/** Staff routes under /api/admin. Each group checks for an admin session itself. */
+const adminRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, opts) => {
+  await app.register(adminProductRoutes, { prefix: '/products', config: opts.config });
+};
 
 export default adminRoutes;

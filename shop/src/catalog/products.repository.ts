@@ -57,7 +57,7 @@ export interface ProductFilter {
   /** Category ids to include (a category and its descendants); undefined means all. */
   categoryIds?: number[];
   q?: string;
-  /** Staff lists see inactive products too. */
+  /** Staff lists see inactive products too, and search matches SKUs. */
   includeInactive?: boolean;
 }
 
@@ -86,7 +86,8 @@ function filterSql(sql: Sql, filter: ProductFilter) {
   // served by the pg_trgm index on the same expression, finds partial words such as 운동 or sneak.
   const search = filter.q
     ? sql`AND (p.search @@ plainto_tsquery('simple', ${filter.q})
-           OR (p.name || ' ' || p.name_en || ' ' || p.description) ILIKE ${`%${escapeLike(filter.q)}%`})`
+           OR (p.name || ' ' || p.name_en || ' ' || p.description) ILIKE ${`%${escapeLike(filter.q)}%`}
+           ${filter.includeInactive ? sql`OR p.sku ILIKE ${`%${escapeLike(filter.q)}%`}` : sql``})`
     : sql``;
   return sql`${active} ${category} ${search}`;
 }

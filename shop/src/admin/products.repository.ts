@@ -1,0 +1,106 @@
+import type { Sql } from '../db/pools.js';
+import { productColumns, type ProductRow } from '../catalog/products.repository.js';
+import type { ProductCreate, ProductUpdate } from './products.schemas.js';
+
+const COLUMNS: Record<keyof ProductUpdate, string> = {
+  sku: 'sku',
+  slug: 'slug',
+  name: 'name',
+  nameEn: 'name_en',
+  description: 'description',
+  priceWon: 'price_won',
+  categoryId: 'category_id',
+  active: 'active',
+};
+
+export async function insertProduct(sql: Sql, input: ProductCreate): Promise<ProductRow> {
+  const [row] = await sql<ProductRow[]>`
+    WITH p AS (
+      INSERT INTO products (sku, slug, name, name_en, description, price_won, category_id, stock, active)
+      VALUES (${input.sku}, ${input.slug}, ${input.name}, ${input.nameEn ?? ''}, ${input.description ?? ''},
+              ${input.priceWon}, ${input.categoryId}, ${input.stock ?? 0}, ${input.active ?? true})
+      RETURNING *
+    )
+    SELECT ${productColumns(sql)} FROM p JOIN categories c ON c.id = p.category_id`;
+  return row!;
+}
+
+export async function updateProduct(sql: Sql, id: number, changes: ProductUpdate): Promise<ProductRow | undefined> {
+  const values: Record<string, unknown> = {};
+  for (const [field, column] of Object.entries(COLUMNS)) {
+    const value = changes[field as keyof ProductUpdate];
+    if (value !== undefined) values[column] = value;
+  }
+  const [row] = await sql<ProductRow[]>`
+    WITH p AS (
+      UPDATE products SET ${sql(values as never)}, updated_at = now() WHERE id = ${id} RETURNING *
+    )
+    SELECT ${productColumns(sql)} FROM p JOIN categories c ON c.id = p.category_id`;
+  return row;
+}
+
+export async function deactivateProduct(sql: Sql, id: number): Promise<ProductRow | undefined> {
+  const [row] = await sql<ProductRow[]>`
+    WITH p AS (UPDATE products SET active = false, updated_at = now() WHERE id = ${id} RETURNING *)
+    SELECT ${productColumns(sql)} FROM p JOIN categories c ON c.id = p.category_id`;
+  return row;
+}
+
+/**
+ * Sets the stock to a counted figure and records the difference, in one transaction. The row
+ * lock keeps a checkout from slipping between the read of the old figure and the write.
+ */
+export async function setStock(sql: Sql, id: number, stock: number, userId: number): Promise<ProductRow | undefined> {
+  return sql.begin(async (tx) => {
+    const [old] = await tx<{ stock: number }[]>`SELECT stock FROM products WHERE id = ${id} FOR UPDATE`;
+    if (!old) return undefined;
+    await tx`UPDATE products SET stock = ${stock}, updated_at = now() WHERE id = ${id}`;
+    if (stock !== old.stock) {
+      await tx`
+        INSERT INTO stock_adjustments (product_id, delta, reason, user_id)
+        VALUES (${id}, ${stock - old.stock}, 'stock count', ${userId})`;
+    }
+    const [row] = await tx<ProductRow[]>`
+      SELECT ${productColumns(tx as unknown as Sql)} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = ${id}`;
+    return row;
+  }) as Promise<ProductRow | undefined>;
+}
+
+export interface AdjustedRow extends ProductRow {
+  adjustment_id: number | bigint;
+  adjustment_created_at: Date;
+}
+
+/**
+ * Adds `delta` (negative to remove) in one conditional UPDATE that never takes stock below 0,
+ * and records it in the same statement. No row back means: no such product, or not enough stock.
+ */
+export async function adjustStock(sql: Sql, id: number, delta: number, reason: string, userId: number): Promise<AdjustedRow | undefined> {
+  const [row] = await sql<AdjustedRow[]>`
+    WITH p AS (
+      UPDATE products SET stock = stock + ${delta}, updated_at = now()
+      WHERE id = ${id} AND stock + ${delta} >= 0
+      RETURNING *
+    ), adjustment AS (
+      INSERT INTO stock_adjustments (product_id, delta, reason, user_id)
+      SELECT id, ${delta}, ${reason}, ${userId} FROM p
+      RETURNING id, created_at
+    )
+    SELECT ${productColumns(sql)}, adjustment.id AS adjustment_id, adjustment.created_at AS adjustment_created_at
+    FROM p JOIN categories c ON c.id = p.category_id CROSS JOIN adjustment`;
+  return row;
+}
+
+export async function findStock(sql: Sql, id: number): Promise<number | undefined> {
+  const [row] = await sql<{ stock: number }[]>`SELECT stock FROM products WHERE id = ${id}`;
+  return row?.stock;
+}
+
+export async function appendImage(sql: Sql, id: number, key: string): Promise<ProductRow | undefined> {
+  const [row] = await sql<ProductRow[]>`
+    WITH p AS (
+      UPDATE products SET images = array_append(images, ${key}), updated_at = now() WHERE id = ${id} RETURNING *
+    )
+    SELECT ${productColumns(sql)} FROM p JOIN categories c ON c.id = p.category_id`;
+  return row;
+}

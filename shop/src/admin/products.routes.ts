@@ -1,0 +1,103 @@
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.js';
+import { badRequest } from '../errors.js';
+import { errorResponses } from '../lib/error-body.js';
+import { Product, ProductList } from '../catalog/catalog.schemas.js';
+import {
+  AdminProductListQuery,
+  ProductCreate,
+  ProductIdParams,
+  ProductUpdate,
+  StockAdjusted,
+  StockAdjustmentCreate,
+  StockSet,
+} from './products.schemas.js';
+import * as products from './products.service.js';
+
+const security = [{ session: [] }];
+const staffErrors = [400, 401, 403, 404];
+
+/** Staff product routes under /api/admin/products. Every route requires an admin session. */
+const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, opts) => {
+  // Multipart only here: no other route accepts uploads. One file, capped at MEDIA_MAX_BYTES.
+  await app.register(multipart, { limits: { fileSize: opts.config.MEDIA_MAX_BYTES, files: 1, fields: 4, parts: 5 } });
+  app.addHook('preHandler', async (request) => {
+    app.requireAdmin(request);
+  });
+  const writer = app.pools.writer;
+
+  app.get(
+    '/',
+    { schema: { tags: ['admin'], security, summary: 'All products, inactive included', querystring: AdminProductListQuery, response: { 200: ProductList, ...errorResponses(...staffErrors) } } },
+    async (request) => products.listAllProducts(writer, request.query),
+  );
+
+  app.post(
+    '/',
+    { schema: { tags: ['admin'], security, summary: 'Create a product', body: ProductCreate, response: { 201: Product, ...errorResponses(...staffErrors, 409, 422) } } },
+    async (request, reply) => reply.status(201).send(await products.createProduct(writer, request.body)),
+  );
+
+  app.get(
+    '/:id',
+    { schema: { tags: ['admin'], security, summary: 'One product, active or not', params: ProductIdParams, response: { 200: Product, ...errorResponses(...staffErrors) } } },
+    async (request) => products.getProduct(writer, request.params.id),
+  );
+
+  app.patch(
+    '/:id',
+    { schema: { tags: ['admin'], security, summary: 'Change a product', params: ProductIdParams, body: ProductUpdate, response: { 200: Product, ...errorResponses(...staffErrors, 409, 422) } } },
+    async (request) => products.updateProduct(writer, request.params.id, request.body),
+  );
+
+  app.delete(
+    '/:id',
+    { schema: { tags: ['admin'], security, summary: 'Deactivate a product (it stays in past orders)', params: ProductIdParams, response: { 200: Product, ...errorResponses(...staffErrors) } } },
+    async (request) => products.deactivateProduct(writer, request.params.id),
+  );
+
+  app.put(
+    '/:id/stock',
+    { schema: { tags: ['admin'], security, summary: 'Set the stock to a counted figure', params: ProductIdParams, body: StockSet, response: { 200: Product, ...errorResponses(...staffErrors) } } },
+    async (request) => products.setStock(writer, request.params.id, request.body.stock, app.requireAdmin(request).id),
+  );
+
+  app.post(
+    '/:id/stock-adjustments',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Add or remove stock; never below 0',
+        params: ProductIdParams,
+        body: StockAdjustmentCreate,
+        response: { 201: StockAdjusted, ...errorResponses(...staffErrors, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await products.adjustStock(writer, request.params.id, request.body, app.requireAdmin(request).id)),
+  );
+
+  app.post(
+    '/:id/images',
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Upload a product image (multipart, one file: JPEG, PNG, WebP, GIF or AVIF)',
+        consumes: ['multipart/form-data'],
+        params: ProductIdParams,
+        response: { 201: Product, ...errorResponses(...staffErrors, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) throw badRequest('NOT_MULTIPART', 'Send the image as multipart/form-data.');
+      const file = await request.file();
+      if (!file) throw badRequest('NO_FILE', 'The upload has no file.');
+      return reply.status(201).send(await products.addProductImage(writer, opts.config.MEDIA_DIR, request.params.id, file.file));
+    },
+  );
+};
+
+export default adminProductRoutes;

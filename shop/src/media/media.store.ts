@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileTypeFromFile } from 'file-type';
+import { ShopError } from '../errors.js';
+import { isMediaKey, newMediaKey, type MediaExtension } from './media-keys.js';
+
+/** What file-type calls each image we accept, and the extension we store it under. */
+const ACCEPTED_IMAGES: Record<string, MediaExtension> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/avif': 'avif',
+};
+
+/** The file for a key, or undefined when the key is not one we could have generated. */
+export function mediaPath(mediaDir: string, key: string): string | undefined {
+  return isMediaKey(key) ? path.join(mediaDir, key) : undefined;
+}
+
+/**
+ * Stores an uploaded image under a new random key and returns the key. The type comes from the
+ * content (magic bytes), never from the name or the client's Content-Type. The file is written
+ * to a temp name in the same directory and renamed, so other instances (EFS) never see half a
+ * file. A too-large or non-image upload leaves nothing behind.
+ */
+export async function storeImage(mediaDir: string, content: Readable): Promise<string> {
+  await mkdir(mediaDir, { recursive: true });
+  const temp = path.join(mediaDir, `.upload-${randomBytes(8).toString('hex')}.tmp`);
+  try {
+    await pipeline(content, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+    // The multipart parser (busboy) ends a file stream early at the size limit and marks it truncated.
+    if ((content as Readable & { truncated?: boolean }).truncated) {
+      throw new ShopError(413, 'FILE_TOO_LARGE', 'The image is too large.');
+    }
+    const type = await fileTypeFromFile(temp);
+    const extension = type ? ACCEPTED_IMAGES[type.mime] : undefined;
+    if (!extension) {
+      throw new ShopError(415, 'UNSUPPORTED_IMAGE_TYPE', 'Upload a JPEG, PNG, WebP, GIF or AVIF image.', { detected: type?.mime ?? null });
+    }
+    const key = newMediaKey(extension);
+    await rename(temp, path.join(mediaDir, key));
+    return key;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+export async function removeImage(mediaDir: string, key: string): Promise<void> {
+  const file = mediaPath(mediaDir, key);
+  if (file) await rm(file, { force: true });
+}
