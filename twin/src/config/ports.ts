@@ -1,0 +1,91 @@
+import { createServer } from 'node:net';
+import { twinPorts } from '@evermall/topology';
+
+/** Every port the twin listens on (127.0.0.1). 0 means "any free port" (tests). */
+export interface TwinPortMap {
+  frontDoor: number;
+  loadBalancer: number;
+  statusPage: number;
+  haproxyStats: number;
+  firstInstance: number;
+  dbMonitor: number;
+  dbNodeA: number;
+  dbNodeB: number;
+  dbReplica: number;
+  /** UDP port HAProxy sends its request log to, for requests/s and p99. */
+  trafficLog: number;
+}
+
+/** What each port is called for people, and the CLI flag that changes it. */
+export const portFlags: Record<keyof TwinPortMap, { label: string; flag: string }> = {
+  frontDoor: { label: 'front door', flag: '--front-door-port' },
+  loadBalancer: { label: 'load balancer (HAProxy)', flag: '--load-balancer-port' },
+  statusPage: { label: 'status page', flag: '--status-port' },
+  haproxyStats: { label: 'HAProxy stats', flag: '--haproxy-stats-port' },
+  firstInstance: { label: 'first shop instance', flag: '--first-instance-port' },
+  dbMonitor: { label: 'pg_auto_failover monitor', flag: '--db-monitor-port' },
+  dbNodeA: { label: 'database node a', flag: '--db-port-a' },
+  dbNodeB: { label: 'database node b', flag: '--db-port-b' },
+  dbReplica: { label: 'database read replica', flag: '--db-port-replica' },
+  trafficLog: { label: 'HAProxy log receiver (UDP)', flag: '--traffic-log-port' },
+};
+
+export function defaultPorts(): TwinPortMap {
+  return {
+    frontDoor: twinPorts.frontDoor,
+    loadBalancer: twinPorts.loadBalancer,
+    statusPage: twinPorts.statusPage,
+    haproxyStats: twinPorts.haproxyStats,
+    firstInstance: twinPorts.firstInstance,
+    dbMonitor: twinPorts.dbMonitor,
+    dbNodeA: twinPorts.dbNodes.a,
+    dbNodeB: twinPorts.dbNodes.b,
+    dbReplica: twinPorts.dbNodes.replica,
+    trafficLog: twinPorts.haproxyStats + 1,
+  };
+}
+
+export class PortTakenError extends Error {
+  constructor(readonly portName: keyof TwinPortMap, readonly port: number) {
+    super(`Port ${port} for the ${portFlags[portName].label} is taken: stop what uses it or pick another with ${portFlags[portName].flag} N`);
+    this.name = 'PortTakenError';
+  }
+}
+
+export async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** Fills in 0 ports with free ones. */
+export async function resolvePorts(ports: TwinPortMap): Promise<TwinPortMap> {
+  const out = { ...ports };
+  for (const key of Object.keys(out) as (keyof TwinPortMap)[]) {
+    if (out[key] === 0 && key !== 'firstInstance') out[key] = await freePort();
+  }
+  return out;
+}
+
+/** Throws PortTakenError naming the first taken port. */
+export async function assertPortsFree(ports: TwinPortMap, keys: (keyof TwinPortMap)[]): Promise<void> {
+  for (const key of keys) {
+    if (key === 'trafficLog') continue; // UDP: a TCP probe says nothing about it
+    if (!(await isPortFree(ports[key]))) throw new PortTakenError(key, ports[key]);
+  }
+}

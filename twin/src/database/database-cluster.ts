@@ -1,0 +1,329 @@
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Zone } from '@evermall/topology';
+import type { Logger } from 'pino';
+import postgres from 'postgres';
+import type { TwinPaths } from '../config/paths.js';
+import type { EventLog } from '../events.js';
+import { exited, ownedDir, postgresOwner, signalGroup, spawnPart, stopGroup, waitFor, type Owner } from '../processes.js';
+import { monitorSettings, nodeSettings } from './failover-settings.js';
+
+export type DbNodeName = 'a' | 'b' | 'replica';
+
+/** A data node of the RDS stand-in: the primary and synchronous standby, and the read replica. */
+export interface DbNodeSpec {
+  name: DbNodeName;
+  zone: Zone;
+  port: number;
+  /** 0 = never promoted (pg_auto_failover "candidate priority"). */
+  candidatePriority: number;
+  /** false = not part of the synchronous write quorum. */
+  replicationQuorum: boolean;
+}
+
+export interface DbNodeStatus {
+  name: DbNodeName;
+  zone: Zone;
+  port: number;
+  role: 'primary' | 'standby' | 'replica' | 'down';
+  /** pg_auto_failover's reported state, with the assigned one after an arrow while they differ. */
+  state: string;
+  /** What replication the node reports (sync, async, quorum) and its last reported WAL position. */
+  replication: string;
+  lsn: string;
+  running: boolean;
+}
+
+export interface DatabaseClusterOptions {
+  paths: TwinPaths;
+  ports: { monitor: number; a: number; b: number; replica: number };
+  events: EventLog;
+  logger: Logger;
+  pgBin?: string;
+  autoctl?: string;
+}
+
+const DB_NAME = 'evermall';
+/** Create and promotion on a busy 2-core machine take seconds; this bounds a stuck step. */
+const STEP_TIMEOUT_MS = 120_000;
+/** pg_autoctl stops Postgres with a fast shutdown; past this we SIGKILL the group. */
+const STOP_BOUND_MS = 15_000;
+const PRIMARY_STATES = new Set(['single', 'primary', 'wait_primary', 'join_primary', 'apply_settings']);
+
+/**
+ * The RDS Multi-AZ stand-in: a pg_auto_failover monitor (RDS's control plane, in no zone), a
+ * primary in zone a, a synchronous standby in zone b and an async read replica that is never
+ * promoted. Every process runs as `postgres` when we are root, with its own XDG_* dirs and
+ * socket directory under the state dir (pg_autoctl otherwise wants /var/run/postgresql).
+ */
+export class DatabaseCluster {
+  private monitor: ChildProcess | undefined;
+  private readonly nodeProcesses = new Map<DbNodeName, ChildProcess>();
+  /** Nodes a fault took down; they stay down until restore. */
+  private readonly failed = new Set<DbNodeName>();
+  private readonly owner: Owner | undefined = postgresOwner();
+  private readonly pgBin: string;
+  private readonly autoctl: string;
+  private monitorSql: postgres.Sql | undefined;
+  private stopping = false;
+
+  constructor(private readonly options: DatabaseClusterOptions) {
+    this.pgBin = options.pgBin ?? process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+    this.autoctl = options.autoctl ?? '/usr/bin/pg_autoctl';
+  }
+
+  get specs(): DbNodeSpec[] {
+    const p = this.options.ports;
+    return [
+      { name: 'a', zone: 'a', port: p.a, candidatePriority: 50, replicationQuorum: true },
+      { name: 'b', zone: 'b', port: p.b, candidatePriority: 50, replicationQuorum: true },
+      // The read replica sits in the standby's zone; it serves catalog reads and never takes writes.
+      { name: 'replica', zone: 'b', port: p.replica, candidatePriority: 0, replicationQuorum: false },
+    ];
+  }
+
+  /** Both failover candidates: the shop connects to whichever is primary (target_session_attrs=primary). */
+  get writerUrl(): string {
+    const p = this.options.ports;
+    return `postgres://postgres@127.0.0.1:${p.a},127.0.0.1:${p.b}/${DB_NAME}?target_session_attrs=primary`;
+  }
+
+  /** The replica first; postgres.js moves on to the next host when it is down. */
+  get readerUrl(): string {
+    const p = this.options.ports;
+    return `postgres://postgres@127.0.0.1:${p.replica},127.0.0.1:${p.b},127.0.0.1:${p.a}/${DB_NAME}`;
+  }
+
+  get monitorUrl(): string {
+    return `postgres://autoctl_node@127.0.0.1:${this.options.ports.monitor}/pg_auto_failover?sslmode=disable`;
+  }
+
+  pids(): number[] {
+    return [this.monitor, ...this.nodeProcesses.values()].flatMap((c) => (c?.pid && c.exitCode === null ? [c.pid] : []));
+  }
+
+  async start(progress: (message: string) => void): Promise<void> {
+    const { paths } = this.options;
+    for (const dir of [paths.db.root, paths.db.sockets, paths.db.xdgConfig, paths.db.xdgData, paths.db.xdgRuntime]) ownedDir(dir, this.owner);
+    ownedDir(path.dirname(paths.db.xdgConfig), this.owner);
+
+    const monitorData = paths.db.pgdata('monitor');
+    if (!this.created('monitor')) {
+      progress('creating the pg_auto_failover monitor');
+      await this.runToEnd('create-monitor', ['create', 'monitor', '--pgdata', monitorData, '--pgport', String(this.options.ports.monitor), '--hostname', '127.0.0.1', '--auth', 'trust', '--no-ssl', '--pgctl', path.join(this.pgBin, 'pg_ctl')]);
+      this.markCreated('monitor');
+    }
+    this.monitor = this.runService('monitor', monitorData);
+    await waitFor('the monitor to accept connections', () => this.queryMonitor((sql) => sql`SELECT 1 AS ok`).then(() => true), STEP_TIMEOUT_MS);
+    await this.tuneMonitor();
+    progress('monitor up, failover timings applied');
+
+    const [primarySpec, ...others] = this.specs;
+    if (!primarySpec) throw new Error('no database nodes');
+    if (!this.created(primarySpec.name)) {
+      progress(`creating the primary (zone ${primarySpec.zone})`);
+      await this.createNode(primarySpec);
+    }
+    this.startNode(primarySpec);
+    await Promise.all(
+      others.map(async (spec) => {
+        if (!this.created(spec.name)) {
+          progress(`creating ${spec.name === 'replica' ? 'the read replica' : `the standby (zone ${spec.zone})`}`);
+          await this.createNode(spec);
+        }
+        this.startNode(spec);
+      }),
+    );
+    await waitFor('a primary', async () => ((await this.nodes()).some((n) => n.role === 'primary' && n.running && n.state === 'primary') ? true : undefined), STEP_TIMEOUT_MS);
+    progress('primary, synchronous standby and read replica up');
+  }
+
+  /** Waits until every running data node has reached a stable state (primary/secondary). */
+  async settled(timeoutMs = STEP_TIMEOUT_MS): Promise<DbNodeStatus[]> {
+    return waitFor(
+      'the database nodes to settle',
+      async () => {
+        const nodes = await this.nodes();
+        const up = nodes.filter((n) => n.running);
+        const stable = up.every((n) => n.state === 'primary' || n.state === 'secondary');
+        return stable && up.some((n) => n.state === 'primary') ? nodes : undefined;
+      },
+      timeoutMs,
+      250,
+    );
+  }
+
+  async nodes(): Promise<DbNodeStatus[]> {
+    type Row = { nodename: string; reportedstate: string; goalstate: string; reportedrepstate: string; lsn: string };
+    let rows: Row[] = [];
+    try {
+      rows = await this.queryMonitor((sql) => sql<Row[]>`SELECT nodename, reportedstate::text, goalstate::text, reportedrepstate, reportedlsn::text AS lsn FROM pgautofailover.node ORDER BY nodeid`);
+    } catch {
+      rows = [];
+    }
+    return this.specs.map((spec) => {
+      const row = rows.find((r) => r.nodename === spec.name);
+      const running = this.isRunning(spec.name);
+      const reported = row?.reportedstate ?? 'unknown';
+      const state = row && row.goalstate !== row.reportedstate ? `${reported} → ${row.goalstate}` : reported;
+      const role: DbNodeStatus['role'] = !running ? 'down' : PRIMARY_STATES.has(reported) ? 'primary' : spec.candidatePriority === 0 ? 'replica' : 'standby';
+      return { name: spec.name, zone: spec.zone, port: spec.port, role, state, replication: row?.reportedrepstate ?? 'unknown', lsn: row?.lsn ?? '', running };
+    });
+  }
+
+  async primary(): Promise<DbNodeStatus | undefined> {
+    return (await this.nodes()).find((n) => n.role === 'primary');
+  }
+
+  isRunning(name: DbNodeName): boolean {
+    const child = this.nodeProcesses.get(name);
+    return !!child && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** SIGKILLs the node's pg_autoctl and Postgres (one process group), as a crashed host would. */
+  async kill(name: DbNodeName, reason: string): Promise<void> {
+    this.failed.add(name);
+    const child = this.nodeProcesses.get(name);
+    if (!child) return;
+    signalGroup(child.pid, 'SIGKILL');
+    await exited(child);
+    // Backends notice their postmaster is gone and exit on their own.
+    this.options.events.emit('db-node-killed', reason, { node: name });
+  }
+
+  /** Starts nodes a fault took down; pg_autoctl rejoins them as standbys (pg_rewind if needed). */
+  async restore(): Promise<DbNodeName[]> {
+    const back = [...this.failed];
+    this.failed.clear();
+    for (const name of back) {
+      const spec = this.specs.find((s) => s.name === name);
+      if (spec && !this.isRunning(name)) {
+        this.startNode(spec);
+        this.options.events.emit('db-node-started', `node ${name} restarted; pg_auto_failover rejoins it as a standby`, { node: name });
+      }
+    }
+    return back;
+  }
+
+  /** Stops the replica, then the standby, then the primary, then the monitor. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const primary = (await this.primary().catch(() => undefined))?.name;
+    const order = this.specs.map((s) => s.name).sort((x, y) => Number(x === primary) - Number(y === primary));
+    for (const name of order) {
+      const child = this.nodeProcesses.get(name);
+      if (child) await stopGroup(child, STOP_BOUND_MS);
+    }
+    await this.monitorSql?.end({ timeout: 1 }).catch(() => undefined);
+    this.monitorSql = undefined;
+    if (this.monitor) await stopGroup(this.monitor, STOP_BOUND_MS);
+  }
+
+  private async createNode(spec: DbNodeSpec): Promise<void> {
+    const args = [
+      'create', 'postgres',
+      '--pgdata', this.options.paths.db.pgdata(spec.name),
+      '--pgport', String(spec.port),
+      '--listen', '127.0.0.1',
+      '--hostname', '127.0.0.1',
+      '--name', spec.name,
+      '--auth', 'trust',
+      '--no-ssl',
+      '--monitor', this.monitorUrl,
+      '--pgctl', path.join(this.pgBin, 'pg_ctl'),
+      '--dbname', DB_NAME,
+      '--candidate-priority', String(spec.candidatePriority),
+      '--replication-quorum', String(spec.replicationQuorum),
+    ];
+    await this.runToEnd(`create-${spec.name}`, args);
+    this.markCreated(spec.name);
+  }
+
+  private startNode(spec: DbNodeSpec): void {
+    const pgdata = this.options.paths.db.pgdata(spec.name);
+    for (const [key, value] of Object.entries(nodeSettings())) {
+      // Applied before each start so a state dir from an older topology gets today's values.
+      spawnSyncAutoctl(this.autoctl, ['config', 'set', '--pgdata', pgdata, key, value], this.env(), this.owner);
+    }
+    const child = this.runService(spec.name, pgdata);
+    this.nodeProcesses.set(spec.name, child);
+    child.once('exit', (code, signal) => {
+      if (this.stopping || this.failed.has(spec.name)) return;
+      this.options.events.emit('db-node-exited', `pg_autoctl for node ${spec.name} exited (${signal ?? code}); run restore to start it again`, { node: spec.name });
+      this.failed.add(spec.name);
+    });
+  }
+
+  private async tuneMonitor(): Promise<void> {
+    const settings = monitorSettings();
+    const sql = postgres(`postgres://postgres@127.0.0.1:${this.options.ports.monitor}/pg_auto_failover`, { max: 1, onnotice: () => undefined });
+    try {
+      for (const [key, value] of Object.entries(settings)) await sql.unsafe(`ALTER SYSTEM SET ${key} = '${value}'`);
+      await sql`SELECT pg_reload_conf()`;
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  }
+
+  /** The monitor's own settings as it reports them (for the parity test and the status page). */
+  async monitorSettingsInEffect(): Promise<Record<string, string>> {
+    const names = Object.keys(monitorSettings());
+    const rows = await this.queryMonitor((sql) => sql<{ name: string; setting: string; unit: string | null }[]>`SELECT name, setting, unit FROM pg_settings WHERE name IN ${sql(names)}`);
+    return Object.fromEntries(rows.map((r) => [r.name, `${r.setting}${r.unit ?? ''}`]));
+  }
+
+  /** A node's setting as `pg_autoctl config get` reports it. */
+  nodeSetting(name: DbNodeName, key: string): string {
+    return spawnSyncAutoctl(this.autoctl, ['config', 'get', '--pgdata', this.options.paths.db.pgdata(name), key], this.env(), this.owner).trim();
+  }
+
+  private async queryMonitor<T>(query: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+    this.monitorSql ??= postgres(`postgres://postgres@127.0.0.1:${this.options.ports.monitor}/pg_auto_failover`, { max: 1, connect_timeout: 2, idle_timeout: 30, onnotice: () => undefined });
+    return query(this.monitorSql);
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    const { db } = this.options.paths;
+    return {
+      PATH: `${this.pgBin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      HOME: db.root,
+      LANG: 'C.UTF-8',
+      XDG_CONFIG_HOME: db.xdgConfig,
+      XDG_DATA_HOME: db.xdgData,
+      XDG_RUNTIME_DIR: db.xdgRuntime,
+      // Postgres's unix socket goes here instead of /var/run/postgresql.
+      PGHOST: db.sockets,
+      PG_REGRESS_SOCK_DIR: db.sockets,
+    };
+  }
+
+  private runService(name: string, pgdata: string): ChildProcess {
+    return spawnPart(this.autoctl, ['run', '--pgdata', pgdata], { logFile: path.join(this.options.paths.logs, `db-${name}.log`), env: this.env(), owner: this.owner, cwd: this.options.paths.db.root });
+  }
+
+  private async runToEnd(name: string, args: string[]): Promise<void> {
+    const logFile = path.join(this.options.paths.logs, `db-${name}.log`);
+    const child = spawnPart(this.autoctl, args, { logFile, env: this.env(), owner: this.owner, cwd: this.options.paths.db.root });
+    const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), STEP_TIMEOUT_MS);
+    await exited(child);
+    clearTimeout(timer);
+    if (child.exitCode !== 0) {
+      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n');
+      throw new Error(`pg_autoctl ${args.slice(0, 2).join(' ')} failed (see ${logFile}; --fresh starts over):\n${tail}`);
+    }
+  }
+
+  private created(name: string): boolean {
+    return existsSync(path.join(this.options.paths.db.root, `${name}.created`));
+  }
+
+  private markCreated(name: string): void {
+    writeFileSync(path.join(this.options.paths.db.root, `${name}.created`), new Date().toISOString());
+  }
+}
+
+/** Runs a short pg_autoctl command (config get/set) as the Postgres owner and returns its output. */
+function spawnSyncAutoctl(autoctl: string, args: string[], env: NodeJS.ProcessEnv, owner: Owner | undefined): string {
+  return execFileSync(autoctl, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...(owner ? { uid: owner.uid, gid: owner.gid } : {}) });
+}

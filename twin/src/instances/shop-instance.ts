@@ -1,0 +1,111 @@
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Zone } from '@evermall/topology';
+import { isAlive, signalGroup, spawnPart, exited } from '../processes.js';
+import { cpuSeconds, RollingCpu } from './cpu-meter.js';
+
+export type InstanceState = 'pending' | 'in-service' | 'draining' | 'terminating';
+
+export interface InstanceEnvironment {
+  /** Absolute path of the shop workspace (its src/server.ts is run with tsx). */
+  shopDir: string;
+  logsDir: string;
+  /** DATABASE_URL, DATABASE_READ_URL, MEDIA_DIR, SESSION_SECRET, DRAIN_SECONDS, ... */
+  env: Record<string, string>;
+}
+
+/**
+ * An EC2 instance stand-in: one shop process with ZONE and INSTANCE_ID, plus whatever else runs
+ * on that "host" (a CPU stress). Its CPU is the sum of them, as CloudWatch sees a whole VM.
+ */
+export class ShopInstance {
+  readonly launchedAt = Date.now();
+  state: InstanceState = 'pending';
+  /** Passing the load balancer's target check. */
+  healthy = false;
+  inServiceAt: number | undefined;
+  slot: string | undefined;
+  private readonly stress = new Set<ChildProcess>();
+  private readonly stressSeconds = new Map<number, number>();
+  readonly cpu: RollingCpu;
+  readonly exit: Promise<void>;
+
+  private constructor(
+    readonly id: string,
+    readonly zone: Zone,
+    readonly port: number,
+    /** The launch template version: a deploy replaces every instance of an older one. */
+    readonly generation: number,
+    readonly process: ChildProcess,
+    private readonly logsDir: string,
+    cpuWindowSeconds: number,
+  ) {
+    this.cpu = new RollingCpu(cpuWindowSeconds);
+    this.exit = exited(process);
+    void this.exit.then(() => this.stopStress());
+  }
+
+  static launch(spec: { id: string; zone: Zone; port: number; generation: number; cpuWindowSeconds: number }, launch: InstanceEnvironment): ShopInstance {
+    const child = spawnPart(process.execPath, ['--import', 'tsx', path.join(launch.shopDir, 'src', 'server.ts')], {
+      cwd: launch.shopDir,
+      logFile: path.join(launch.logsDir, `instance-${spec.id}.log`),
+      env: {
+        ...process.env,
+        ...launch.env,
+        PORT: String(spec.port),
+        HOST: '127.0.0.1',
+        ZONE: spec.zone,
+        INSTANCE_ID: spec.id,
+      },
+    });
+    return new ShopInstance(spec.id, spec.zone, spec.port, spec.generation, child, launch.logsDir, spec.cpuWindowSeconds);
+  }
+
+  get pid(): number | undefined {
+    return this.process.pid;
+  }
+
+  get running(): boolean {
+    return this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  get exitDescription(): string {
+    return this.process.signalCode ? `killed by ${this.process.signalCode}` : `exit code ${this.process.exitCode}`;
+  }
+
+  pids(): number[] {
+    return [this.process.pid, ...[...this.stress].map((s) => s.pid)].filter((p): p is number => typeof p === 'number' && isAlive(p));
+  }
+
+  /** Samples the CPU of the shop process and of every stress run on this "host" (the last reading of finished ones is kept). */
+  sampleCpu(): number | undefined {
+    for (const s of this.stress) if (s.pid && s.exitCode === null) this.stressSeconds.set(s.pid, cpuSeconds(s.pid));
+    const shop = this.running && this.process.pid ? cpuSeconds(this.process.pid) : 0;
+    let total = shop;
+    for (const seconds of this.stressSeconds.values()) total += seconds;
+    this.cpu.sample(total);
+    return this.cpu.percent();
+  }
+
+  /** Burns one CPU on this "host" for `seconds`, as `stress --cpu 1` on an EC2 instance would. */
+  startStress(seconds: number): void {
+    const child = spawnPart(process.execPath, ['-e', `const end = Date.now() + ${Math.round(seconds * 1000)}; while (Date.now() < end) {}`], {
+      logFile: path.join(this.logsDir, `stress-${this.id}.log`),
+    });
+    this.stress.add(child);
+    child.once('exit', () => this.stress.delete(child));
+  }
+
+  get stressed(): boolean {
+    return this.stress.size > 0;
+  }
+
+  stopStress(): void {
+    for (const s of this.stress) signalGroup(s.pid, 'SIGKILL');
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (signal === 'SIGKILL') this.stopStress();
+    signalGroup(this.process.pid, signal);
+  }
+}

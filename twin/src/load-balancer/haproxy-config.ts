@@ -1,0 +1,79 @@
+import { autoScaling, deregistrationDelaySeconds, targetHealthCheck } from '@evermall/topology';
+import { loadBalancerSettings } from '../config/twin-settings.js';
+
+export interface HaproxyConfigInput {
+  /** The ALB listener. */
+  listenPort: number;
+  statsPort: number;
+  /** Runtime API socket (admin level): slots are filled and drained through it. */
+  adminSocket: string;
+  /** UDP port the request log goes to (requests/s and p99). */
+  trafficLogPort: number;
+}
+
+export const BACKEND = 'app';
+export const SLOT_PREFIX = 'slot';
+
+export function slotCount(): number {
+  return autoScaling.maxCapacity * loadBalancerSettings.slotsPerMaxCapacity;
+}
+
+/**
+ * HAProxy 2.6 as the ALB stand-in, rendered from topology. Section references are to the
+ * HAProxy 2.6 configuration manual. No reload is ever needed: instances come and go through
+ * the Runtime API (management guide §9.3: "set server ... addr", "set server ... state").
+ */
+export function renderHaproxyConfig(input: HaproxyConfigInput): string {
+  const hc = targetHealthCheck;
+  const lb = loadBalancerSettings;
+  return `# Rendered by twin/src/load-balancer/haproxy-config.ts from topology/. Do not edit.
+global
+  stats socket ${input.adminSocket} mode 600 level admin
+  # Request log to the twin's traffic meter (requests/s, p99): "log" §3.1, format raw.
+  log 127.0.0.1:${input.trafficLogPort} len 1024 format raw local0
+  maxconn 4096
+
+defaults
+  mode http
+  log global
+  # Ta = total active time in ms, ST = status (§8.2.4 custom log format).
+  log-format "%Ta %ST %HM %b/%s"
+  timeout connect ${lb.connectTimeoutMs}ms
+  timeout client ${lb.clientTimeoutSeconds}s
+  timeout server ${lb.serverTimeoutSeconds}s
+  timeout check ${hc.timeoutSeconds}s
+  # Retry on another server after a failed attempt (§4.2 "retries", "option redispatch").
+  retries ${lb.retries}
+  option redispatch 1
+  # L7 retries replay a request after a server error or a dead connection (§4.2 "retry-on");
+  # the backend below limits them to requests that are safe to replay.
+  retry-on all-retryable-errors
+
+frontend alb
+  bind 127.0.0.1:${input.listenPort}
+  default_backend ${BACKEND}
+
+backend ${BACKEND}
+  balance roundrobin
+  # Replaying is safe for GET/HEAD/OPTIONS and for writes carrying an Idempotency-Key (the shop
+  # returns the same order for the same key). Other writes are only retried when the
+  # connection failed before anything was sent ("disable-l7-retry", §4.2 http-request).
+  http-request disable-l7-retry if !METH_GET !METH_OPTIONS !{ req.hdr(idempotency-key) -m found }
+  # Target health check: ${hc.path} every ${hc.intervalSeconds}s, ${hc.healthyThreshold} up / ${hc.unhealthyThreshold} down (§5.2 inter/rise/fall).
+  option httpchk
+  http-check send meth GET uri ${hc.path}
+  http-check expect status 200
+  # Connection errors on live traffic mark a server down at once, before the next check
+  # (§5.2 "observe layer4", "error-limit", "on-error mark-down").
+  default-server inter ${hc.intervalSeconds}s rise ${hc.healthyThreshold} fall ${hc.unhealthyThreshold} observe layer4 error-limit 1 on-error mark-down
+  # Deregistration delay ${deregistrationDelaySeconds}s is applied by the controller: drain, wait, then stop.
+  server-template ${SLOT_PREFIX} 1-${slotCount()} 127.0.0.1:1 check disabled
+
+frontend stats
+  bind 127.0.0.1:${input.statsPort}
+  http-request use-service prometheus-exporter if { path /metrics }
+  stats enable
+  stats uri /
+  stats refresh 5s
+`;
+}

@@ -1,0 +1,126 @@
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TwinPaths } from '../config/paths.js';
+import { spawnPart, stopGroup, waitFor } from '../processes.js';
+import { BACKEND, renderHaproxyConfig, SLOT_PREFIX, slotCount } from './haproxy-config.js';
+import { RuntimeApi } from './runtime-api.js';
+
+export interface SlotHealth {
+  /** HAProxy's status: UP, DOWN, MAINT, DRAIN, or a transition like "UP 1/2". */
+  status: string;
+  /** Takes new traffic: UP (also while a check is failing but fall is not reached yet). */
+  up: boolean;
+}
+
+export interface LoadBalancerOptions {
+  paths: TwinPaths;
+  ports: { listen: number; stats: number; trafficLog: number };
+  haproxy?: string;
+}
+
+/** A start or a Runtime API answer should come within this on a busy machine. */
+const START_TIMEOUT_MS = 15_000;
+const STOP_BOUND_MS = 5_000;
+
+/**
+ * The ALB stand-in: one HAProxy process whose server slots are filled, drained and emptied
+ * through the Runtime API, so instances register and deregister without a reload.
+ */
+export class LoadBalancer {
+  private process: ChildProcess | undefined;
+  private readonly api: RuntimeApi;
+  private readonly usedSlots = new Set<string>();
+
+  constructor(private readonly options: LoadBalancerOptions) {
+    this.api = new RuntimeApi(options.paths.haproxy.socket);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.options.ports.listen}`;
+  }
+
+  get statsUrl(): string {
+    return `http://127.0.0.1:${this.options.ports.stats}/`;
+  }
+
+  get pid(): number | undefined {
+    return this.process?.exitCode === null ? this.process.pid : undefined;
+  }
+
+  render(): string {
+    return renderHaproxyConfig({
+      listenPort: this.options.ports.listen,
+      statsPort: this.options.ports.stats,
+      adminSocket: this.options.paths.haproxy.socket,
+      trafficLogPort: this.options.ports.trafficLog,
+    });
+  }
+
+  async start(): Promise<void> {
+    const { haproxy } = this.options.paths;
+    const bin = this.options.haproxy ?? 'haproxy';
+    mkdirSync(haproxy.root, { recursive: true });
+    rmSync(haproxy.socket, { force: true });
+    writeFileSync(haproxy.config, this.render());
+    try {
+      execFileSync(bin, ['-c', '-q', '-f', haproxy.config], { stdio: 'pipe' });
+    } catch (err) {
+      const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? String(err);
+      throw new Error(`HAProxy rejected ${haproxy.config}: ${stderr.trim()}`);
+    }
+    // -db: stay in the foreground, so the twin owns the process and its exit.
+    this.process = spawnPart(bin, ['-f', haproxy.config, '-db'], { logFile: path.join(this.options.paths.logs, 'haproxy.log') });
+    await waitFor('HAProxy runtime API', async () => ((await this.api.command('show info')).includes('Pid:') ? true : undefined), START_TIMEOUT_MS, 100);
+  }
+
+  /**
+   * Puts an instance into a free slot. It starts DOWN and takes traffic only after passing the
+   * health check `rise` times, like an ALB target in its "initial" state.
+   */
+  async register(port: number): Promise<string> {
+    const free = Array.from({ length: slotCount() }, (_, i) => `${SLOT_PREFIX}${i + 1}`).find((s) => !this.usedSlots.has(s));
+    if (!free) throw new Error(`all ${slotCount()} HAProxy slots are in use`);
+    this.usedSlots.add(free);
+    const server = `${BACKEND}/${free}`;
+    await this.expectOk(`set server ${server} addr 127.0.0.1 port ${port}`);
+    await this.expectOk(`set server ${server} health down`);
+    await this.expectOk(`set server ${server} state ready`);
+    return free;
+  }
+
+  /** No new requests; requests in flight finish (the ALB's "draining"). */
+  async drain(slot: string): Promise<void> {
+    await this.expectOk(`set server ${BACKEND}/${slot} state drain`);
+  }
+
+  /** Takes the slot out of rotation and frees it. */
+  async deregister(slot: string): Promise<void> {
+    await this.expectOk(`set server ${BACKEND}/${slot} state maint`);
+    await this.expectOk(`set server ${BACKEND}/${slot} addr 127.0.0.1 port 1`);
+    this.usedSlots.delete(slot);
+  }
+
+  async health(): Promise<Map<string, SlotHealth>> {
+    const rows = await this.api.stats();
+    const out = new Map<string, SlotHealth>();
+    for (const row of rows) {
+      if (row.pxname !== BACKEND || !row.svname?.startsWith(SLOT_PREFIX)) continue;
+      const status = row.status ?? '';
+      out.set(row.svname, { status, up: status.startsWith('UP') || status === 'DOWN 1/2' });
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    // SIGUSR1 = soft stop: finish requests in flight, then exit (management guide §4).
+    if (this.process) await stopGroup(this.process, STOP_BOUND_MS, 'SIGUSR1');
+  }
+
+  private async expectOk(command: string): Promise<void> {
+    const answer = (await this.api.command(command)).trim();
+    // Successful "set server" commands answer nothing (or an informational line).
+    if (/^(No such|Require|Unknown|Invalid|Can't|Cannot)/i.test(answer)) throw new Error(`HAProxy: "${command}" → ${answer}`);
+  }
+}

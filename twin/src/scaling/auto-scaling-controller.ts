@@ -1,0 +1,365 @@
+import type { Zone } from '@evermall/topology';
+import type { Logger } from 'pino';
+import { freePort, isPortFree } from '../config/ports.js';
+import type { EventLog } from '../events.js';
+import { ShopInstance, type InstanceEnvironment } from '../instances/shop-instance.js';
+import type { LoadBalancer, SlotHealth } from '../load-balancer/load-balancer.js';
+import { sleep, waitFor } from '../processes.js';
+import type { ControllerTimings } from './controller-timings.js';
+import { countByZone, instanceToTerminate, refreshBatch, targetTrackingCapacity, zoneForLaunch } from './placement.js';
+
+export interface AutoScalingControllerOptions {
+  timings: ControllerTimings;
+  loadBalancer: LoadBalancer;
+  events: EventLog;
+  logger: Logger;
+  launch: InstanceEnvironment;
+  /** First instance port; 0 = any free port. */
+  firstPort: number;
+}
+
+export interface InstanceView {
+  id: string;
+  zone: Zone;
+  port: number;
+  pid: number | undefined;
+  state: ShopInstance['state'];
+  healthy: boolean;
+  cpuPercent: number | null;
+  generation: number;
+  /** HAProxy's view of the slot (UP, DOWN, DRAIN, ...). */
+  loadBalancerStatus: string;
+}
+
+/**
+ * The Auto Scaling group stand-in. Every tick it reads target health from HAProxy and CPU
+ * from /proc, then: replaces instances that exited or failed the target check (after the
+ * grace period), tracks the CPU target (warmup, scale-in cooldown), keeps desired capacity
+ * spread evenly over zones, and drains an instance in HAProxy before it gets SIGTERM.
+ * Every action is an event with a reason.
+ */
+export class AutoScalingController {
+  private readonly instances = new Map<string, ShopInstance>();
+  private readonly slotStatus = new Map<string, string>();
+  private readonly blockedZones = new Set<Zone>();
+  private readonly drains = new Map<string, Promise<void>>();
+  private desired: number;
+  private lastScalingAt = 0;
+  private sequence = 0;
+  private generation = 1;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private refreshing = false;
+  private stopped = false;
+  private launchBlockedReported = false;
+
+  constructor(private readonly options: AutoScalingControllerOptions) {
+    this.desired = options.timings.desiredCapacity;
+  }
+
+  get timings(): ControllerTimings {
+    return this.options.timings;
+  }
+
+  get desiredCapacity(): number {
+    return this.desired;
+  }
+
+  get blocked(): Zone[] {
+    return [...this.blockedZones];
+  }
+
+  start(): void {
+    this.options.events.emit('desired-capacity', `Auto Scaling group starts with desired capacity ${this.desired} (min ${this.timings.minCapacity}, max ${this.timings.maxCapacity})`, { desired: this.desired });
+    const loop = async () => {
+      if (this.stopped) return;
+      await this.tick();
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), this.timings.tickMs);
+    };
+    void loop();
+  }
+
+  list(): InstanceView[] {
+    return [...this.instances.values()].map((i) => ({
+      id: i.id,
+      zone: i.zone,
+      port: i.port,
+      pid: i.pid,
+      state: i.state,
+      healthy: i.healthy,
+      cpuPercent: roundOrNull(i.cpu.percent()),
+      generation: i.generation,
+      loadBalancerStatus: (i.slot && this.slotStatus.get(i.slot)) ?? 'unregistered',
+    }));
+  }
+
+  pids(): number[] {
+    return [...this.instances.values()].flatMap((i) => i.pids());
+  }
+
+  /** Waits until `count` instances are in service and healthy. */
+  async inService(count = this.desired, timeoutMs = 120_000): Promise<InstanceView[]> {
+    return waitFor(`${count} healthy instances`, () => {
+      const ok = this.list().filter((i) => i.state === 'in-service' && i.healthy);
+      return ok.length >= count ? ok : undefined;
+    }, timeoutMs, 250);
+  }
+
+  setDesired(n: number, reason: string): void {
+    const { minCapacity, maxCapacity } = this.timings;
+    if (!Number.isInteger(n) || n < minCapacity || n > maxCapacity) {
+      throw new RangeError(`desired capacity must be a whole number from ${minCapacity} to ${maxCapacity} (the group's min and max)`);
+    }
+    const before = this.desired;
+    this.desired = n;
+    this.lastScalingAt = Date.now();
+    this.options.events.emit('desired-capacity', `${reason}: desired capacity ${before} → ${n}`, { from: before, to: n });
+  }
+
+  blockZone(zone: Zone, reason: string): void {
+    this.blockedZones.add(zone);
+    this.options.events.emit('zone-blocked', `${reason}: no launches in zone ${zone} until restore`, { zone });
+  }
+
+  unblockZones(reason: string): Zone[] {
+    const was = [...this.blockedZones];
+    this.blockedZones.clear();
+    this.launchBlockedReported = false;
+    if (was.length > 0) this.options.events.emit('zone-unblocked', `${reason}: launches allowed again in zone ${was.join(', ')}`, { zones: was });
+    return was;
+  }
+
+  /** SIGKILLs instances (a crashed host); the next ticks notice and replace them. */
+  kill(ids: string[], reason: string): InstanceView[] {
+    const killed = this.list().filter((i) => ids.includes(i.id));
+    for (const id of ids) {
+      const inst = this.instances.get(id);
+      if (!inst) continue;
+      inst.kill('SIGKILL');
+      this.options.events.emit('instance-killed', `${reason}: ${id} (zone ${inst.zone}) got SIGKILL`, { instance: id, zone: inst.zone });
+    }
+    return killed;
+  }
+
+  stress(ids: string[], seconds: number): void {
+    for (const id of ids) {
+      const inst = this.instances.get(id);
+      if (!inst) continue;
+      inst.startStress(seconds);
+      this.options.events.emit('cpu-stress', `busy loop on ${id} for ${seconds}s`, { instance: id, seconds });
+    }
+  }
+
+  /**
+   * Instance refresh: replaces every instance of an older generation, launching the
+   * replacements first (same zone) and draining the old ones once the new ones are healthy,
+   * one zone-balanced batch at a time, so healthy capacity never drops below desired.
+   */
+  async deploy(): Promise<void> {
+    if (this.refreshing) throw new Error('an instance refresh is already running');
+    this.refreshing = true;
+    const generation = ++this.generation;
+    this.options.events.emit('deploy-started', `instance refresh to launch template version ${generation} (min healthy ${this.timings.minHealthyPercentage}%)`, { generation });
+    try {
+      for (;;) {
+        if (this.stopped) return;
+        const active = this.active();
+        const old = active.filter((i) => i.generation < generation);
+        if (old.length === 0) break;
+        const batch = refreshBatch(old, active.length, this.timings.minHealthyPercentage);
+        const fresh: ShopInstance[] = [];
+        for (const victim of batch) {
+          const zone = this.blockedZones.has(victim.zone) ? zoneForLaunch(active, this.blockedZones) : victim.zone;
+          if (!zone) throw new Error('every zone is blocked; restore first');
+          fresh.push(await this.launch(zone, `instance refresh: replacing ${victim.id}`));
+        }
+        await waitFor('replacements to pass health checks', () => (fresh.every((f) => f.state === 'in-service') ? true : fresh.some((f) => !f.running) ? Promise.reject(new Error('a replacement exited')) : undefined), (this.timings.healthCheckGracePeriodSeconds + 60) * 1000, 250);
+        await Promise.all(batch.map((v) => this.drainInstance(v, `instance refresh: ${v.id} replaced by ${fresh.map((f) => f.id).join(', ')}`)));
+      }
+      this.options.events.emit('deploy-finished', `instance refresh finished: every instance runs version ${generation}`, { generation });
+    } catch (err) {
+      this.options.events.emit('deploy-failed', `instance refresh stopped: ${(err as Error).message}`, { generation });
+      throw err;
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  /** Stops the loop and every instance (draining in HAProxy first). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.ticking) await sleep(50);
+    await Promise.all([...this.instances.values()].map((i) => this.drainInstance(i, 'twin stopping', { delaySeconds: 0 })));
+    await Promise.all([...this.drains.values()]);
+  }
+
+  private active(): ShopInstance[] {
+    return [...this.instances.values()].filter((i) => i.state === 'pending' || i.state === 'in-service');
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.readHealth();
+      this.replaceFailed();
+      this.trackCpuTarget();
+      await this.reconcileCapacity();
+    } catch (err) {
+      this.options.logger.error({ err }, 'controller tick failed');
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async readHealth(): Promise<void> {
+    let health: Map<string, SlotHealth>;
+    try {
+      health = await this.options.loadBalancer.health();
+    } catch {
+      return; // HAProxy is restarting or stopping: keep the last view
+    }
+    this.slotStatus.clear();
+    for (const [slot, h] of health) this.slotStatus.set(slot, h.status);
+    for (const inst of this.instances.values()) {
+      const h = inst.slot ? health.get(inst.slot) : undefined;
+      const wasHealthy = inst.healthy;
+      inst.healthy = !!h?.up && inst.running;
+      inst.sampleCpu();
+      if (inst.state === 'pending' && inst.healthy) {
+        inst.state = 'in-service';
+        inst.inServiceAt = Date.now();
+        this.options.events.emit('instance-in-service', `${inst.id} passed the target health check and takes traffic`, { instance: inst.id, zone: inst.zone });
+      } else if (inst.state === 'in-service' && wasHealthy && !inst.healthy && inst.running) {
+        this.options.events.emit('instance-unhealthy', `${inst.id} failed the target health check (HAProxy: ${h?.status ?? 'unknown'})`, { instance: inst.id, zone: inst.zone });
+      }
+    }
+  }
+
+  private replaceFailed(): void {
+    const now = Date.now();
+    const grace = this.timings.healthCheckGracePeriodSeconds * 1000;
+    for (const inst of [...this.instances.values()]) {
+      if (inst.state === 'draining' || inst.state === 'terminating') continue;
+      if (!inst.running) {
+        inst.state = 'terminating';
+        this.options.events.emit('instance-exited', `${inst.id} (zone ${inst.zone}) ${inst.exitDescription}; it will be replaced`, { instance: inst.id, zone: inst.zone });
+        void this.forget(inst);
+        continue;
+      }
+      const pastGrace = now - inst.launchedAt > grace;
+      if (pastGrace && !inst.healthy && (inst.state === 'in-service' || inst.state === 'pending')) {
+        const why = inst.state === 'pending' ? `did not pass the target health check within the ${this.timings.healthCheckGracePeriodSeconds}s grace period` : 'is unhealthy in the load balancer';
+        this.options.events.emit('instance-replace', `${inst.id} ${why}; terminating it`, { instance: inst.id, zone: inst.zone });
+        void this.drainInstance(inst, `${inst.id} is unhealthy`, { delaySeconds: 0 });
+      }
+    }
+  }
+
+  private trackCpuTarget(): void {
+    const now = Date.now();
+    const warm = (i: ShopInstance) => now - i.launchedAt >= this.timings.instanceWarmupSeconds * 1000;
+    const active = this.active();
+    const warmingUp = active.filter((i) => i.state === 'pending' || !warm(i));
+    const eligible = active.filter((i) => i.state === 'in-service' && warm(i));
+    const readings = eligible.map((i) => i.cpu.percent()).filter((p): p is number => p !== undefined);
+    if (readings.length === 0 || warmingUp.length > 0 || this.refreshing) return;
+    const average = readings.reduce((a, b) => a + b, 0) / readings.length;
+    const { cpuTargetPercent, minCapacity, maxCapacity, scaleInCooldownSeconds, cpuWindowSeconds } = this.timings;
+    const wanted = targetTrackingCapacity(active.length, average, cpuTargetPercent, minCapacity, maxCapacity);
+    const why = `average CPU ${average.toFixed(0)}% over ${cpuWindowSeconds}s vs target ${cpuTargetPercent}%`;
+    if (wanted > this.desired) {
+      this.setDesired(wanted, `scale out: ${why}`);
+    } else if (wanted < this.desired && now - this.lastScalingAt >= scaleInCooldownSeconds * 1000) {
+      this.setDesired(wanted, `scale in: ${why}, cooldown ${scaleInCooldownSeconds}s passed`);
+    }
+  }
+
+  private async reconcileCapacity(): Promise<void> {
+    const active = this.active();
+    if (active.length < this.desired) {
+      for (let n = active.length; n < this.desired; n++) {
+        const zone = zoneForLaunch(this.active(), this.blockedZones);
+        if (!zone) {
+          if (!this.launchBlockedReported) this.options.events.emit('launch-blocked', `cannot launch: every zone is failed (${this.blocked.join(', ')}); run restore`);
+          this.launchBlockedReported = true;
+          return;
+        }
+        const counts = countByZone(this.active());
+        await this.launch(zone, `capacity ${this.active().length} < desired ${this.desired}; zone ${zone} has ${counts[zone]}`);
+      }
+    } else if (active.length > this.desired && !this.refreshing) {
+      for (let n = active.length; n > this.desired; n--) {
+        const victim = instanceToTerminate(this.active());
+        if (!victim) return;
+        void this.drainInstance(victim, `capacity ${this.active().length} > desired ${this.desired}; ${victim.id} is the oldest in the fullest zone`);
+      }
+    }
+  }
+
+  private async launch(zone: Zone, reason: string): Promise<ShopInstance> {
+    const id = `i-${++this.sequence}${zone}`;
+    const port = await this.nextPort();
+    const inst = ShopInstance.launch({ id, zone, port, generation: this.generation, cpuWindowSeconds: this.timings.cpuWindowSeconds }, this.options.launch);
+    this.instances.set(id, inst);
+    this.options.events.emit('instance-launch', `launch ${id} in zone ${zone} on port ${port}: ${reason}`, { instance: id, zone, port });
+    try {
+      inst.slot = await this.options.loadBalancer.register(port);
+    } catch (err) {
+      this.options.logger.error({ err, instance: id }, 'could not register the instance in HAProxy');
+    }
+    return inst;
+  }
+
+  /**
+   * Deregistration as the ALB does it: stop new requests (HAProxy "drain"), wait the
+   * deregistration delay for requests in flight, then SIGTERM (the shop drains itself for
+   * DRAIN_SECONDS and exits 0), SIGKILL past the bound, and free the slot.
+   */
+  drainInstance(inst: ShopInstance, reason: string, options: { delaySeconds?: number } = {}): Promise<void> {
+    const running = this.drains.get(inst.id);
+    if (running) return running;
+    const drain = this.drainNow(inst, reason, options.delaySeconds ?? this.timings.deregistrationDelaySeconds).finally(() => this.drains.delete(inst.id));
+    this.drains.set(inst.id, drain);
+    return drain;
+  }
+
+  private async drainNow(inst: ShopInstance, reason: string, delay: number): Promise<void> {
+    inst.state = 'draining';
+    if (inst.running) {
+      this.options.events.emit('instance-draining', `${reason}; draining ${inst.id} in HAProxy for ${delay}s`, { instance: inst.id, zone: inst.zone });
+      if (inst.slot) await this.options.loadBalancer.drain(inst.slot).catch(() => undefined);
+      await sleep(delay * 1000);
+      inst.state = 'terminating';
+      this.options.events.emit('instance-terminating', `SIGTERM to ${inst.id} after draining`, { instance: inst.id, zone: inst.zone });
+      inst.kill('SIGTERM');
+      const bound = setTimeout(() => inst.kill('SIGKILL'), (this.timings.instanceDrainSeconds + this.timings.killAfterSeconds) * 1000);
+      await inst.exit;
+      clearTimeout(bound);
+      this.options.events.emit('instance-terminated', `${inst.id} stopped (${inst.exitDescription})`, { instance: inst.id, zone: inst.zone });
+    }
+    inst.state = 'terminating';
+    await this.forget(inst);
+  }
+
+  private async forget(inst: ShopInstance): Promise<void> {
+    inst.stopStress();
+    if (inst.slot) await this.options.loadBalancer.deregister(inst.slot).catch(() => undefined);
+    inst.slot = undefined;
+    this.instances.delete(inst.id);
+  }
+
+  private async nextPort(): Promise<number> {
+    if (this.options.firstPort === 0) return freePort();
+    const used = new Set([...this.instances.values()].map((i) => i.port));
+    for (let port = this.options.firstPort; port < this.options.firstPort + 1000; port++) {
+      if (!used.has(port) && (await isPortFree(port))) return port;
+    }
+    throw new Error(`no free instance port from ${this.options.firstPort}: pick another with --first-instance-port N`);
+  }
+}
+
+function roundOrNull(n: number | undefined): number | null {
+  return n === undefined ? null : Math.round(n);
+}
