@@ -16,6 +16,8 @@ import accountsRoutes from './accounts/accounts.routes.js';
 import cartRoutes from './cart/cart.routes.js';
 import checkoutRoutes from './checkout/checkout.routes.js';
 import ordersRoutes from './orders/orders.routes.js';
+import adminOrdersRoutes from './orders/admin-orders.routes.js';
+import payments from './payments/payments.plugin.js';
 import adminRoutes from './admin/admin.routes.js';
 import mediaRoutes from './media/media.routes.js';
 
@@ -59,6 +61,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     allowedOrigins: config.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
   });
 
+  await app.register(payments);
   await app.register(healthRoutes, { zone: config.ZONE, instanceId: config.INSTANCE_ID, readyTimeoutMs: config.READYZ_TIMEOUT_MS });
   await app.register(mediaRoutes, { config });
   await app.register(catalogRoutes, { prefix: '/api' });
@@ -67,5 +70,6 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   await app.register(checkoutRoutes, { prefix: '/api/checkout' });
   await app.register(ordersRoutes, { prefix: '/api/orders' });
   await app.register(adminRoutes, { prefix: '/api/admin', config });
+  await app.register(adminOrdersRoutes, { prefix: '/api/admin/orders' });
   return app;
 }

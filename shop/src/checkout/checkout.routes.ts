@@ -1,5 +1,35 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponses } from '../lib/error-body.js';
+import { Order } from '../orders/orders.schemas.js';
+import { CheckoutService } from './checkout.service.js';
+import { CheckoutBody, CheckoutHeaders } from './checkout.schemas.js';
 
-const checkoutRoutes: FastifyPluginAsyncTypebox = async () => {};
+/** `POST /api/checkout`: 201 with a new order, or 200 + `Idempotent-Replayed: true` on a retry. */
+const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const checkout = new CheckoutService({ sql: app.pools.writer, payments: app.payments, metrics: app.metrics, log: app.log });
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags: ['checkout'],
+        summary: 'Place an order from the cart (idempotent by the Idempotency-Key header)',
+        description:
+          '409 OUT_OF_STOCK names the short lines and orders nothing. 422 IDEMPOTENCY_KEY_REUSED when the key was used ' +
+          'with a different cart or body. 402 PAYMENT_DECLINED returns the stock and the cart. 503 PAYMENT_UNAVAILABLE ' +
+          'or TEMPORARILY_UNAVAILABLE: retry with the same key.',
+        headers: CheckoutHeaders,
+        body: CheckoutBody,
+        response: { 201: Order, 200: Order, ...errorResponses(400, 401, 402, 403, 409, 415, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const user = app.requireUser(request);
+      const { order, replayed } = await checkout.placeOrder(user, request.headers['idempotency-key'], request.body);
+      if (replayed) return reply.status(200).header('idempotent-replayed', 'true').send(order);
+      return reply.status(201).send(order);
+    },
+  );
+};
 
 export default checkoutRoutes;

@@ -24,7 +24,7 @@ export async function stockProduct(
   const priceWon = options.priceWon ?? 10_000;
   const [product] = await sql<{ id: bigint }[]>`
     INSERT INTO products (sku, slug, name, name_en, price_won, category_id, images, active, stock)
-    VALUES (${`SKU-${tag}`}, ${slug}, ${name}, ${name}, ${priceWon}, ${category!.id}, ${options.images ?? []},
+    VALUES (${`SKU-${tag}`}, ${slug}, ${name}, ${name}, ${priceWon}, ${Number(category!.id)}, ${sql.array(options.images ?? [])},
             ${options.active ?? true}, ${options.stock})
     RETURNING id`;
   return { id: Number(product!.id), name, slug, priceWon };

@@ -1,0 +1,36 @@
+import { Type, type Static } from 'typebox';
+import { Shipping } from '../orders/orders.schemas.js';
+import { DECLINED_TEST_CARD } from '../payments/test-payment-provider.js';
+
+/**
+ * Idempotency keys: 8–255 characters of letters, digits and `-_.:` (a UUID fits). 255 is
+ * Stripe's limit for the same header; the lower bound refuses keys too short to be unique.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,255}$/;
+
+export const CheckoutHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description:
+        'Required. A fresh random key per checkout attempt (a UUID), 8–255 characters of letters, digits and -_.: ' +
+        'Resend the same key when retrying after a network error or a 5xx.',
+    }),
+  ),
+});
+
+export const CheckoutBody = Type.Object(
+  {
+    shipping: Shipping,
+    payment: Type.Object(
+      {
+        card: Type.String({
+          pattern: '^[0-9][0-9 -]{10,21}[0-9]$',
+          description: `Card number. The test provider approves every card except ${DECLINED_TEST_CARD}, which it declines.`,
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CheckoutBody = Static<typeof CheckoutBody>;

@@ -1,0 +1,22 @@
+import { createHash } from 'node:crypto';
+import type { CartItem } from '../cart/cart.repository.js';
+import { normalizeCard } from '../payments/test-payment-provider.js';
+import type { CheckoutBody } from './checkout.schemas.js';
+
+/** Only the card's last digits enter the hash: a fast hash of a whole card number could be reversed. */
+const CARD_DIGITS_IN_HASH = 4;
+
+/**
+ * What an idempotency key promises: the same cart and the same body. The hash covers the cart
+ * lines (product, quantity; ascending product id) and the shipping and payment details, so
+ * replaying a key with a different cart or address is detected (422).
+ */
+export function requestHash(items: readonly CartItem[], body: CheckoutBody): string {
+  const { shipping } = body;
+  const canonical = JSON.stringify({
+    lines: [...items].sort((a, b) => a.productId - b.productId).map((i) => [i.productId, i.quantity]),
+    shipping: [shipping.name, shipping.phone, shipping.address1, shipping.address2 ?? '', shipping.postalCode, shipping.city ?? ''],
+    card: normalizeCard(body.payment.card).slice(-CARD_DIGITS_IN_HASH),
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
