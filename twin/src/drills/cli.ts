@@ -1,0 +1,155 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { connectWriter } from '../load/reconcile.js';
+import type { DrillReport } from '../reports/drill-report.js';
+import { summaryTable } from '../reports/summary-table.js';
+import { fileTimestamp } from '../reports/write-report.js';
+import { defaultDrillOptions, drillNames, type DrillName, type DrillOptions } from './drill.js';
+import { repoRoot, resolveTarget } from './drill-target.js';
+import { allDrillsInOrder, drills } from './registry.js';
+import { runDrill } from './run-drill.js';
+import { TwinWatcher } from './twin-watcher.js';
+
+const HELP = `Usage: npm run drill -- <drill|all> [options]
+
+Breaks the shop on purpose under load, then reconciles what shoppers were told against the DB.
+Writes reports/<drill>-<timestamp>.{json,html,png}; exits 1 when reconciliation finds a violation.
+
+Drills: ${drillNames.join(', ')}, all
+
+Target (default: the running twin in .twin/, else a fresh twin started and stopped here):
+  --state-dir DIR          the twin's state dir (default: <repo>/.twin)
+  --standalone             flash-sale only: one shop on a throwaway PostgreSQL, started here
+  --base-url URL           flash-sale only: a shop you run; needs --db-url
+  --db-url URL             the shop's writer DB, for reconciliation
+
+Load and timing:
+  --sessions N             steady shoppers (default ${defaultDrillOptions.sessions})
+  --warmup S               seconds of load before the fault (default ${defaultDrillOptions.warmupSeconds})
+  --settle S               seconds of load after recovery (default ${defaultDrillOptions.settleSeconds})
+  --recovery-timeout S     longest wait for recovery (default ${defaultDrillOptions.recoveryTimeoutSeconds})
+  --shoppers N             flash-sale shoppers (default ${defaultDrillOptions.flashShoppers})
+  --stock N                flash-sale units (default ${defaultDrillOptions.flashStock})
+  --step-seconds S         scale-out: length of the ×${defaultDrillOptions.scaleStepFactor} load step (default ${defaultDrillOptions.scaleStepSeconds})
+  --scale-in-timeout S     scale-out: longest wait for scale-in (default ${defaultDrillOptions.scaleInTimeoutSeconds})
+
+Output:
+  --reports DIR            where reports go (default: <repo>/reports)
+  --no-png                 skip rendering the PNG with Chromium
+  -h, --help               this help
+`;
+
+function fail(line: string): never {
+  process.stderr.write(`drill: ${line}\n`);
+  process.exit(2);
+}
+
+function positiveNumber(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) fail(`${flag} must be a non-negative number, got "${value}". See --help.`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'state-dir': { type: 'string' },
+      standalone: { type: 'boolean' },
+      'base-url': { type: 'string' },
+      'db-url': { type: 'string' },
+      sessions: { type: 'string' },
+      warmup: { type: 'string' },
+      settle: { type: 'string' },
+      'recovery-timeout': { type: 'string' },
+      shoppers: { type: 'string' },
+      stock: { type: 'string' },
+      'step-seconds': { type: 'string' },
+      'scale-in-timeout': { type: 'string' },
+      reports: { type: 'string' },
+      'no-png': { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const which = positionals[0];
+  if (!which) fail('name a drill, e.g. `npm run drill -- flash-sale`, or `all`. See --help.');
+  if (which !== 'all' && !(drillNames as readonly string[]).includes(which)) fail(`unknown drill "${which}"; choose one of ${drillNames.join(', ')}, all.`);
+  const names: DrillName[] = which === 'all' ? allDrillsInOrder : [which as DrillName];
+  const d = defaultDrillOptions;
+  const options: DrillOptions = {
+    ...d,
+    sessions: positiveNumber('--sessions', values.sessions, d.sessions),
+    warmupSeconds: positiveNumber('--warmup', values.warmup, d.warmupSeconds),
+    settleSeconds: positiveNumber('--settle', values.settle, d.settleSeconds),
+    recoveryTimeoutSeconds: positiveNumber('--recovery-timeout', values['recovery-timeout'], d.recoveryTimeoutSeconds),
+    flashShoppers: positiveNumber('--shoppers', values.shoppers, d.flashShoppers),
+    flashStock: positiveNumber('--stock', values.stock, d.flashStock),
+    scaleStepSeconds: positiveNumber('--step-seconds', values['step-seconds'], d.scaleStepSeconds),
+    scaleInTimeoutSeconds: positiveNumber('--scale-in-timeout', values['scale-in-timeout'], d.scaleInTimeoutSeconds),
+  };
+  const bareShop = Boolean(values.standalone || values['base-url']);
+  if (bareShop && names.some((n) => drills[n]().needsTwin)) fail('--standalone and --base-url run only flash-sale: the other drills need a twin.');
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const reportsDir = path.resolve(values.reports ?? path.join(repoRoot, 'reports'));
+  const target = await resolveTarget({
+    baseUrl: values['base-url'],
+    dbUrl: values['db-url'],
+    standalone: Boolean(values.standalone),
+    stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')),
+    log,
+  });
+  log(`Target: ${target.description} (front door ${target.baseUrl})`);
+  const sql = connectWriter(target.writerUrl);
+  const watcher = target.twin ? new TwinWatcher(target.twin, options.statusPollMs) : undefined;
+  watcher?.start();
+  const reports: DrillReport[] = [];
+  let crashed = false;
+  try {
+    for (const name of names) {
+      try {
+        const { report } = await runDrill(drills[name](), { baseUrl: target.baseUrl, sql, twin: target.twin, watcher, options, log }, reportsDir, { png: !values['no-png'] });
+        reports.push(report);
+      } catch (err) {
+        crashed = true;
+        log(`✗ ${name} could not run: ${(err as Error).message}`);
+        // A half-done fault must not leak into the next drill.
+        await target.twin?.command('restore').catch(() => undefined);
+      }
+    }
+  } finally {
+    watcher?.stop();
+    await sql.end({ timeout: 5 });
+    await target.stop();
+  }
+  if (reports.length > 1 || which === 'all') {
+    const table = summaryTable(reports);
+    mkdirSync(reportsDir, { recursive: true });
+    const file = path.join(reportsDir, `summary-${fileTimestamp(new Date().toISOString())}.md`);
+    writeFileSync(file, `${table}\n`);
+    log(`\n${table}\n\nSummary written to ${file}`);
+  }
+  const violated = reports.filter((r) => !r.passed);
+  if (violated.length) {
+    process.stderr.write(`drill: reconciliation failed in ${violated.map((r) => r.drill).join(', ')}; read the violations in their reports and fix the shop before shipping.\n`);
+    return 1;
+  }
+  if (crashed) {
+    process.stderr.write('drill: a drill could not run (see ✗ above); check the twin with `npm run twin -- status` and run it again.\n');
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`drill: ${(err as Error).message}\n`);
+    process.exit(1);
+  },
+);

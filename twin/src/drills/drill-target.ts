@@ -1,0 +1,84 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TwinHttpControl, type TwinControl } from './twin-control.js';
+import { startStandaloneShop } from './standalone-shop.js';
+
+/** The repository root: drills resolve `.twin/` and `reports/` there whatever npm's working directory. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** Where drills run: the front door, the writer DB, and the twin's controls when there is a twin. */
+export interface DrillTarget {
+  baseUrl: string;
+  writerUrl: string;
+  twin: TwinControl | undefined;
+  /** What this process started and must stop. */
+  stop(): Promise<void>;
+  description: string;
+}
+
+/** A twin answers at the control URL written in `<stateDir>/twin.json` (twin/README.md). */
+export async function findRunningTwinControl(stateDir: string): Promise<TwinHttpControl | undefined> {
+  const stateFile = path.join(stateDir, 'twin.json');
+  if (!existsSync(stateFile)) return undefined;
+  const { controlUrl } = JSON.parse(readFileSync(stateFile, 'utf8')) as { controlUrl?: string };
+  if (!controlUrl) return undefined;
+  const control = new TwinHttpControl(controlUrl);
+  try {
+    await control.status();
+    return control;
+  } catch {
+    return undefined;
+  }
+}
+
+async function fromTwin(control: TwinControl, description: string, stop: () => Promise<void>): Promise<DrillTarget> {
+  const status = await control.status();
+  return { baseUrl: status.frontDoor.url, writerUrl: status.database.writerUrl, twin: control, stop, description };
+}
+
+interface StartedTwin {
+  urls: { status: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * Picks the target: a shop given by URL, a standalone shop this process starts, the running twin,
+ * or a fresh twin in a temp dir that is stopped afterwards.
+ */
+export async function resolveTarget(options: {
+  baseUrl?: string;
+  dbUrl?: string;
+  standalone: boolean;
+  stateDir: string;
+  log: (line: string) => void;
+}): Promise<DrillTarget> {
+  if (options.baseUrl) {
+    if (!options.dbUrl) throw new Error('--base-url needs --db-url (the writer DB) so the drill can reconcile orders.');
+    return { baseUrl: options.baseUrl, writerUrl: options.dbUrl, twin: undefined, stop: async () => undefined, description: `shop at ${options.baseUrl}` };
+  }
+  if (options.standalone) {
+    options.log('Starting a standalone shop on a throwaway PostgreSQL…');
+    const shop = await startStandaloneShop({ products: 40, stockPerProduct: 100_000 });
+    return { baseUrl: shop.baseUrl, writerUrl: shop.writerUrl, twin: undefined, stop: () => shop.stop(), description: `standalone shop at ${shop.baseUrl}` };
+  }
+  const running = await findRunningTwinControl(options.stateDir);
+  if (running) return fromTwin(running, `running twin (${options.stateDir})`, async () => undefined);
+  options.log('No twin is running: starting one with fresh state in a temp dir…');
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'evermall-drill-twin-'));
+  // Imported late: only this path needs the twin's own code, and its module graph is large.
+  const twinModule = '../index.js';
+  const { startTwin } = (await import(twinModule)) as { startTwin: (o: Record<string, unknown>) => Promise<StartedTwin> };
+  const twin = await startTwin({ stateDir, fresh: true, quiet: true, ports: { frontDoor: 0, loadBalancer: 0, statusPage: 0, haproxyStats: 0 } });
+  const stop = async () => {
+    await twin.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    return await fromTwin(new TwinHttpControl(twin.urls.status), `fresh twin in ${stateDir}`, stop);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

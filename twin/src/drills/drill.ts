@@ -1,0 +1,93 @@
+import type { Ledger } from '../load/ledger.js';
+import type { Sql } from '../load/reconcile.js';
+import type { Figures, Mark } from '../reports/drill-report.js';
+import type { TwinControl } from './twin-control.js';
+import type { TwinWatcher } from './twin-watcher.js';
+
+export const drillNames = ['instance-crash', 'zone-outage', 'db-failover', 'site-down', 'flash-sale', 'scale-out', 'rolling-deploy'] as const;
+export type DrillName = (typeof drillNames)[number];
+
+/** Every knob of a drill run; the CLI fills it from flags over these defaults. */
+export interface DrillOptions {
+  /** Steady-load shopper sessions. */
+  sessions: number;
+  thinkMs: [number, number];
+  connections: number;
+  requestTimeoutMs: number;
+  /** Load before the fault, so the timeline shows a baseline. */
+  warmupSeconds: number;
+  /** Load after recovery, so the timeline shows the system settled. */
+  settleSeconds: number;
+  /** Longest wait for the system to recover before the drill gives up waiting and reports null. */
+  recoveryTimeoutSeconds: number;
+  /** How often the twin's status is sampled. */
+  statusPollMs: number;
+  flashShoppers: number;
+  flashStock: number;
+  /** Pause between the last shopper being ready and the sale opening. */
+  flashStartDelayMs: number;
+  /** Concurrent registrations while preparing the flash-sale shoppers (each one hashes a password). */
+  flashPrepareConcurrency: number;
+  scaleStepFactor: number;
+  scaleStepSeconds: number;
+  scaleInTimeoutSeconds: number;
+}
+
+export const defaultDrillOptions: DrillOptions = {
+  sessions: 24,
+  thinkMs: [50, 250],
+  connections: 64,
+  requestTimeoutMs: 10_000,
+  warmupSeconds: 10,
+  settleSeconds: 10,
+  recoveryTimeoutSeconds: 120,
+  statusPollMs: 250,
+  flashShoppers: 2000,
+  flashStock: 100,
+  flashStartDelayMs: 1_000,
+  flashPrepareConcurrency: 8,
+  scaleStepFactor: 4,
+  scaleStepSeconds: 120,
+  scaleInTimeoutSeconds: 300,
+};
+
+/** What a drill gets to work with. */
+export interface DrillEnv {
+  /** The front door of a twin, or a bare shop's URL (flash-sale only). */
+  baseUrl: string;
+  /** The writer DB, for arranging data and reconciling. */
+  sql: Sql;
+  twin: TwinControl | undefined;
+  watcher: TwinWatcher | undefined;
+  options: DrillOptions;
+  /** Progress for people; the CLI prints it. */
+  log: (line: string) => void;
+}
+
+/** What a drill hands back to be reconciled and reported. */
+export interface DrillRun {
+  ledger: Ledger;
+  marks: Mark[];
+  figures: Partial<Figures>;
+  notes: string[];
+  settings: Record<string, unknown>;
+  /** Epoch ms of the fault and of recovery (or the end of the run), for the "during" figures. */
+  faultWindow?: { from: number; to: number };
+}
+
+export interface Drill {
+  name: DrillName;
+  /** The fault, in the words of the issue's drill table. */
+  fault: string;
+  needsTwin: boolean;
+  /** Arranges data before the stock snapshot (the flash sale sets its hot product's stock). */
+  arrange?(env: DrillEnv): Promise<void>;
+  run(env: DrillEnv): Promise<DrillRun>;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function requireTwin(env: DrillEnv): { twin: TwinControl; watcher: TwinWatcher } {
+  if (!env.twin || !env.watcher) throw new Error('This drill needs a twin: run `npm start` or let the drill start one (omit --base-url).');
+  return { twin: env.twin, watcher: env.watcher };
+}

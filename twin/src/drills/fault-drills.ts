@@ -1,0 +1,280 @@
+import { requireTwin, sleep, type Drill, type DrillEnv, type DrillRun } from './drill.js';
+import { longestCheckoutGapSeconds, round } from './figures.js';
+import { withSteadyLoad } from './steady-load.js';
+import { healthyInstances, type TwinStatus } from './twin-control.js';
+
+const seconds = (from: number, to: number | undefined): number | null => (to === undefined ? null : round((to - from) / 1000));
+const inService = (s: TwinStatus) => s.instances.filter((i) => i.state === 'in-service' || i.state === 'pending');
+const primaryOf = (s: TwinStatus) => s.database.nodes.find((n) => n.role === 'primary')?.name;
+/** `x-served-by` is `<instance id>@<zone>` (shop/src/plugins/identity.ts). */
+const instanceOf = (servedBy: string) => servedBy.split('@')[0] ?? servedBy;
+
+/** After `restore`, waits until the twin serves from the primary site with its full fleet again. */
+async function restoreAndWait(env: DrillEnv, mark: (kind: 'restore' | 'recovery', label: string, at?: number) => number, fleet: number) {
+  const { twin, watcher } = requireTwin(env);
+  const restoredAt = mark('restore', 'restore');
+  await twin.command('restore');
+  const back = await watcher.waitFor(restoredAt, env.options.recoveryTimeoutSeconds * 1000, (s) => s.frontDoor.mode === 'primary' && healthyInstances(s).length >= fleet);
+  if (back) mark('recovery', 'fleet back after restore', back);
+  return { restoredAt, back };
+}
+
+/** instance-crash: SIGKILL one instance under load; the load balancer routes around it, the controller replaces it. */
+export function instanceCrashDrill(): Drill {
+  return {
+    name: 'instance-crash',
+    fault: 'SIGKILL one instance',
+    needsTwin: true,
+    async run(env): Promise<DrillRun> {
+      const { twin, watcher } = requireTwin(env);
+      let faultAt = 0;
+      let recoveredAt: number | undefined;
+      let victim: string | undefined;
+      const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
+        const before = healthyInstances(await twin.status());
+        victim = before[0]?.id;
+        faultAt = mark('fault', `SIGKILL ${victim ?? 'an instance'}`);
+        await twin.command('kill-instance', victim ? { id: victim } : {});
+        env.log(`  killed ${victim}; waiting for ${before.length} healthy instances again`);
+        recoveredAt = await watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 1000, (s) => {
+          const healthy = healthyInstances(s);
+          return healthy.length >= before.length && !healthy.some((i) => i.id === victim);
+        });
+        if (recoveredAt) mark('recovery', 'capacity restored', recoveredAt);
+      });
+      return {
+        ledger: load.ledger,
+        marks,
+        figures: { recoverySeconds: seconds(faultAt, recoveredAt) },
+        notes: [`killed instance ${victim}; recoverySeconds runs from SIGKILL until as many instances are healthy as before, without it`],
+        settings: { victim, recoveryTimeoutSeconds: env.options.recoveryTimeoutSeconds },
+        faultWindow: { from: faultAt, to: recoveredAt ?? Date.now() },
+      };
+    },
+  };
+}
+
+/** zone-outage: every instance and DB node of zone a dies; zone b must carry the shop alone. */
+export function zoneOutageDrill(zone = 'a'): Drill {
+  return {
+    name: 'zone-outage',
+    fault: `fail-zone ${zone}`,
+    needsTwin: true,
+    async run(env): Promise<DrillRun> {
+      const { twin, watcher } = requireTwin(env);
+      let faultAt = 0;
+      let fullAt: number | undefined;
+      let newPrimaryAt: number | undefined;
+      let fleet = 0;
+      const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
+        const before = await twin.status();
+        fleet = healthyInstances(before).length;
+        const oldPrimary = primaryOf(before);
+        faultAt = mark('fault', `fail-zone ${zone}`);
+        await twin.command('fail-zone', { zone });
+        env.log(`  zone ${zone} failed; waiting for ${fleet} healthy instances outside it`);
+        const [full, promoted] = await Promise.all([
+          watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 1000, (s) => healthyInstances(s).filter((i) => i.zone !== zone).length >= fleet),
+          watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 1000, (s) => {
+            const p = primaryOf(s);
+            return p !== undefined && (p !== oldPrimary || !s.database.nodes.some((n) => n.zone === zone && n.role === 'primary'));
+          }),
+        ]);
+        fullAt = full;
+        newPrimaryAt = promoted;
+        if (promoted) mark('info', 'DB primary outside the zone', promoted);
+        if (full) mark('recovery', `full capacity outside zone ${zone}`, full);
+        await sleep(env.options.settleSeconds * 1000);
+        await restoreAndWait(env, mark, fleet);
+      });
+      const end = fullAt ?? Date.now();
+      return {
+        ledger: load.ledger,
+        marks,
+        figures: {
+          timeToFullCapacitySeconds: seconds(faultAt, fullAt),
+          recoverySeconds: seconds(faultAt, fullAt),
+          checkoutOutageSeconds: round(longestCheckoutGapSeconds(load.ledger, faultAt, Math.max(end, newPrimaryAt ?? 0) + env.options.settleSeconds * 1000)),
+          writeOutageSeconds: round(longestCheckoutGapSeconds(load.ledger, faultAt, Math.max(end, newPrimaryAt ?? 0) + env.options.settleSeconds * 1000)),
+        },
+        notes: [
+          'checkoutOutageSeconds is the longest time after the fault in which no checkout was acknowledged',
+          `DB primary outside zone ${zone} after ${seconds(faultAt, newPrimaryAt) ?? 'n/a'} s`,
+        ],
+        settings: { zone, fleet },
+        faultWindow: { from: faultAt, to: end },
+      };
+    },
+  };
+}
+
+/** db-failover: the DB primary dies; pg_auto_failover promotes the synchronous standby. */
+export function dbFailoverDrill(): Drill {
+  return {
+    name: 'db-failover',
+    fault: 'fail-db-primary',
+    needsTwin: true,
+    async run(env): Promise<DrillRun> {
+      const { twin, watcher } = requireTwin(env);
+      let faultAt = 0;
+      let promotedAt: number | undefined;
+      let oldPrimary: string | undefined;
+      let newPrimary: string | undefined;
+      let loadEnd = 0;
+      let fleet = 0;
+      const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
+        const before = await twin.status();
+        fleet = healthyInstances(before).length;
+        oldPrimary = primaryOf(before);
+        faultAt = mark('fault', `fail-db-primary (${oldPrimary ?? '?'})`);
+        await twin.command('fail-db-primary');
+        promotedAt = await watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 1000, (s) => {
+          const p = primaryOf(s);
+          return p !== undefined && p !== oldPrimary;
+        });
+        newPrimary = watcher.latest ? primaryOf(watcher.latest) : undefined;
+        if (promotedAt) mark('recovery', `${newPrimary} promoted`, promotedAt);
+        env.log(`  ${oldPrimary} → ${newPrimary ?? 'no new primary'} in ${seconds(faultAt, promotedAt) ?? 'n/a'} s`);
+        await sleep(env.options.settleSeconds * 1000);
+        loadEnd = Date.now();
+        await restoreAndWait(env, mark, fleet);
+      });
+      return {
+        ledger: load.ledger,
+        marks,
+        figures: {
+          writeOutageSeconds: round(longestCheckoutGapSeconds(load.ledger, faultAt, loadEnd)),
+          checkoutOutageSeconds: round(longestCheckoutGapSeconds(load.ledger, faultAt, loadEnd)),
+          recoverySeconds: seconds(faultAt, promotedAt),
+        },
+        notes: [
+          'writeOutageSeconds is the longest time after the fault in which no checkout was acknowledged (first failed or stalled to first successful)',
+          'recoverySeconds is the time until the twin reported a new primary',
+        ],
+        settings: { oldPrimary, newPrimary },
+        faultWindow: { from: faultAt, to: loadEnd },
+      };
+    },
+  };
+}
+
+/** site-down: every instance goes; the front door must serve the static backup site, and come back. */
+export function siteDownDrill(): Drill {
+  return {
+    name: 'site-down',
+    fault: 'fail-site',
+    needsTwin: true,
+    async run(env): Promise<DrillRun> {
+      const { twin, watcher } = requireTwin(env);
+      let faultAt = 0;
+      let backupAt: number | undefined;
+      let restoredAt = 0;
+      let primaryAt: number | undefined;
+      const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
+        const fleet = healthyInstances(await twin.status()).length;
+        faultAt = mark('fault', 'fail-site');
+        await twin.command('fail-site');
+        backupAt = await watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 1000, (s) => s.frontDoor.mode === 'backup');
+        if (backupAt) mark('recovery', 'backup site served', backupAt);
+        env.log(`  backup site after ${seconds(faultAt, backupAt) ?? 'n/a'} s`);
+        await sleep(env.options.settleSeconds * 1000);
+        const restored = await restoreAndWait(env, mark, fleet);
+        restoredAt = restored.restoredAt;
+        primaryAt = await watcher.waitFor(restoredAt, env.options.recoveryTimeoutSeconds * 1000, (s) => s.frontDoor.mode === 'primary');
+      });
+      return {
+        ledger: load.ledger,
+        marks,
+        figures: {
+          secondsToBackupSite: seconds(faultAt, backupAt),
+          secondsBackToPrimary: seconds(restoredAt, primaryAt),
+          recoverySeconds: seconds(faultAt, backupAt),
+        },
+        notes: ['API requests fail while the site is down: the backup site is read-only, with ordering paused'],
+        settings: {},
+        faultWindow: { from: faultAt, to: primaryAt ?? Date.now() },
+      };
+    },
+  };
+}
+
+/** scale-out: the load steps up ×N; CPU target tracking must add instances, and remove them after. */
+export function scaleOutDrill(): Drill {
+  return {
+    name: 'scale-out',
+    fault: 'a load step',
+    needsTwin: true,
+    async run(env): Promise<DrillRun> {
+      const { twin, watcher } = requireTwin(env);
+      const o = env.options;
+      let stepAt = 0;
+      let stepEnd = 0;
+      let scaledInAt: number | undefined;
+      let fleetBefore = 0;
+      let peakFleet = 0;
+      const preIds = new Set<string>();
+      const { load, marks } = await withSteadyLoad(env, async ({ load, mark }) => {
+        const before = await twin.status();
+        for (const i of before.instances) preIds.add(i.id);
+        fleetBefore = inService(before).length;
+        stepAt = mark('fault', `load ×${o.scaleStepFactor}`);
+        load.setSessions(o.sessions * o.scaleStepFactor);
+        env.log(`  ${o.sessions * o.scaleStepFactor} shoppers for ${o.scaleStepSeconds} s`);
+        await sleep(o.scaleStepSeconds * 1000);
+        stepEnd = mark('restore', 'load back to ×1');
+        load.setSessions(o.sessions);
+        peakFleet = Math.max(...watcher.samples.filter((s) => s.at >= stepAt && s.status).map((s) => inService(s.status!).length), fleetBefore);
+        scaledInAt = await watcher.waitFor(stepEnd, o.scaleInTimeoutSeconds * 1000, (s) => inService(s).length <= fleetBefore);
+        if (scaledInAt) mark('recovery', 'scaled back in', scaledInAt);
+      });
+      const firstNew = load.ledger.entries.find((e) => e.at >= stepAt && e.servedBy !== undefined && !preIds.has(instanceOf(e.servedBy)));
+      if (firstNew) marks.push({ at: load.ledger.secondsSinceStart(firstNew.at), kind: 'recovery', label: `new instance serves (${firstNew.servedBy})` });
+      return {
+        ledger: load.ledger,
+        marks,
+        figures: {
+          secondsUntilNewInstanceServes: seconds(stepAt, firstNew?.at),
+          scaleInSeconds: seconds(stepEnd, scaledInAt),
+          recoverySeconds: seconds(stepAt, firstNew?.at),
+        },
+        notes: [`fleet ${fleetBefore} before the step, ${peakFleet} at its largest`],
+        settings: { stepFactor: o.scaleStepFactor, stepSeconds: o.scaleStepSeconds, scaleInTimeoutSeconds: o.scaleInTimeoutSeconds },
+        faultWindow: { from: stepAt, to: stepEnd },
+      };
+    },
+  };
+}
+
+/** rolling-deploy: every instance is replaced by a new build, never below min healthy; shoppers should not notice. */
+export function rollingDeployDrill(): Drill {
+  return {
+    name: 'rolling-deploy',
+    fault: 'deploy',
+    needsTwin: true,
+    async run(env): Promise<DrillRun> {
+      const { twin, watcher } = requireTwin(env);
+      let faultAt = 0;
+      let doneAt: number | undefined;
+      const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
+        const before = await twin.status();
+        const oldIds = new Set(before.instances.map((i) => i.id));
+        const fleet = healthyInstances(before).length;
+        faultAt = mark('fault', 'deploy');
+        await twin.command('deploy');
+        doneAt = await watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 3 * 1000, (s) => {
+          const healthy = healthyInstances(s);
+          return healthy.length >= fleet && s.instances.every((i) => !oldIds.has(i.id));
+        });
+        if (doneAt) mark('recovery', 'every instance replaced', doneAt);
+      });
+      return {
+        ledger: load.ledger,
+        marks,
+        figures: { recoverySeconds: seconds(faultAt, doneAt) },
+        notes: ['recoverySeconds is how long the whole instance refresh took'],
+        settings: {},
+        faultWindow: { from: faultAt, to: doneAt ?? Date.now() },
+      };
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Drill, DrillName } from './drill.js';
+import { dbFailoverDrill, instanceCrashDrill, rollingDeployDrill, scaleOutDrill, siteDownDrill, zoneOutageDrill } from './fault-drills.js';
+import { flashSaleDrill } from './flash-sale.drill.js';
+
+/** Each drill is made fresh per run: a drill keeps state between arrange() and run(). */
+export const drills: Record<DrillName, () => Drill> = {
+  'instance-crash': instanceCrashDrill,
+  'zone-outage': zoneOutageDrill,
+  'db-failover': dbFailoverDrill,
+  'site-down': siteDownDrill,
+  'flash-sale': flashSaleDrill,
+  'scale-out': scaleOutDrill,
+  'rolling-deploy': rollingDeployDrill,
+};
+
+/** The order of `drill all`: gentle faults first, the scale-out (longest) and the deploy last. */
+export const allDrillsInOrder: DrillName[] = ['flash-sale', 'instance-crash', 'db-failover', 'zone-outage', 'site-down', 'rolling-deploy', 'scale-out'];

@@ -1,0 +1,65 @@
+import { isFailure } from '../load/ledger.js';
+import { reconcile, snapshotStock } from '../load/reconcile.js';
+import { drillAnchors } from '../reports/anchors.js';
+import { emptyFigures, machineInfo, type DrillReport } from '../reports/drill-report.js';
+import { writeReport, type WrittenReport } from '../reports/write-report.js';
+import type { Drill, DrillEnv } from './drill.js';
+import { loadFigures, round } from './figures.js';
+
+/**
+ * Runs one drill end to end: arrange, snapshot stock, load + fault, reconcile the ledger against the
+ * database, and write the JSON, HTML and PNG report. `report.passed` is false on any violation.
+ */
+export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, options: { png?: boolean } = {}): Promise<{ report: DrillReport; files: WrittenReport }> {
+  const startedAt = new Date();
+  env.log(`▶ ${drill.name}: ${drill.fault}`);
+  await drill.arrange?.(env);
+  const before = await snapshotStock(env.sql);
+  const run = await drill.run(env);
+  env.log('  reconciling what shoppers were told against the database…');
+  const rec = await reconcile(env.sql, run.ledger, before);
+  const load = loadFigures(run.ledger, run.faultWindow);
+  const checkouts = run.ledger.entries.filter((e) => e.action === 'checkout');
+  const lastByKey = new Map<string, number>();
+  for (const e of checkouts) if (e.idempotencyKey) lastByKey.set(e.idempotencyKey, e.status);
+  const figures = {
+    ...emptyFigures(),
+    ...load,
+    p99Ms: round(load.p99Ms),
+    p99DuringFaultMs: round(load.p99DuringFaultMs),
+    peakP99Ms: round(load.peakP99Ms),
+    acknowledgedOrders: rec.acknowledgedOrders,
+    ordersLost: rec.ordersLost,
+    duplicateOrders: rec.duplicateOrders,
+    oversold: rec.oversold,
+    negativeStock: rec.negativeStock,
+    placedButUnacknowledged: rec.placedButUnacknowledged,
+    unitsSold: Object.values(rec.unitsSold).reduce((a, b) => a + b, 0),
+    checkoutsAbandoned: [...lastByKey.values()].filter(isFailure).length,
+    ...run.figures,
+  };
+  const finishedAt = new Date();
+  const report: DrillReport = {
+    drill: drill.name,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    settings: {
+      baseUrl: env.baseUrl,
+      twin: env.twin !== undefined,
+      ...(drill.needsTwin ? { load: { sessions: env.options.sessions, thinkMs: env.options.thinkMs, connections: env.options.connections } } : {}),
+      ...run.settings,
+    },
+    machine: machineInfo(),
+    figures,
+    anchors: drillAnchors[drill.name] ?? [],
+    passed: rec.violations.length === 0,
+    violations: rec.violations,
+    marks: run.marks,
+    timeline: run.ledger.timeline(finishedAt.getTime()),
+    events: env.watcher?.eventsSince(startedAt.getTime()) ?? [],
+    notes: run.notes,
+  };
+  const files = await writeReport(report, reportsDir, options);
+  env.log(`  ${report.passed ? '✓ reconciled' : '✗ VIOLATIONS: ' + report.violations.join('; ')} — report ${files.html}`);
+  return { report, files };
+}

@@ -1,0 +1,128 @@
+import postgres from 'postgres';
+import type { Ledger } from './ledger.js';
+
+export type Sql = postgres.Sql;
+
+/** Orders in these states gave their stock back (issue 2: a declined payment or a cancellation returns stock). */
+const STOCK_RETURNED = ['cancelled', 'payment_declined'];
+
+/** Opens a small connection to the writer. Multi-host URLs must land on the primary (shared/DESIGN.md). */
+export function connectWriter(url: string): Sql {
+  const u = new URL(url);
+  if (u.host.includes(',') && !u.searchParams.has('target_session_attrs')) u.searchParams.set('target_session_attrs', 'primary');
+  return postgres(u.toString(), { max: 2, onnotice: () => undefined, connect_timeout: 10, idle_timeout: 5 });
+}
+
+/** Per product: stock on the shelf and units held by live orders. Their sum must not change during a run. */
+export type StockSnapshot = Map<number, { stock: number; sold: number }>;
+
+export async function snapshotStock(sql: Sql): Promise<StockSnapshot> {
+  const rows = await sql<{ id: string; stock: number; sold: string }[]>`
+    SELECT p.id::text AS id, p.stock,
+           coalesce((SELECT sum(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id
+                     WHERE l.product_id = p.id AND o.status <> ALL(${STOCK_RETURNED})), 0)::text AS sold
+    FROM products p`;
+  return new Map(rows.map((r) => [Number(r.id), { stock: r.stock, sold: Number(r.sold) }]));
+}
+
+export interface Reconciliation {
+  acknowledgedOrders: number;
+  /** Acknowledged to a client, missing from the database. Must be 0. */
+  ordersLost: number;
+  lostOrderIds: number[];
+  /** Acknowledged orders whose lines in the database differ from the answer. Must be 0. */
+  ordersWithWrongLines: number;
+  /** More than one order for one idempotency key (in the DB, or different ids told to the client). Must be 0. */
+  duplicateOrders: number;
+  /** Products whose stock + units sold changed during the run. Must be 0. */
+  stockMismatches: { productId: number; before: number; after: number }[];
+  negativeStock: number;
+  /** Units sold during the run beyond the stock there was. Must be 0. */
+  oversold: number;
+  /** Orders placed for keys the client never saw acknowledged (it gave up): not a violation, but worth knowing. */
+  placedButUnacknowledged: number;
+  /** Units sold during the run per product that sold any. */
+  unitsSold: Record<string, number>;
+  violations: string[];
+}
+
+/**
+ * Compares what clients were told (the ledger) with what the database holds, and checks the stock
+ * invariants against the snapshot taken before the run. Any violation is listed in `violations`.
+ */
+export async function reconcile(sql: Sql, ledger: Ledger, before: StockSnapshot): Promise<Reconciliation> {
+  const violations: string[] = [];
+  const acked = ledger.acknowledged;
+  const ackedIds = acked.map((o) => o.orderId);
+  const rows = ackedIds.length
+    ? await sql<{ id: string; idempotency_key: string; lines: { productId: number; quantity: number }[] }[]>`
+        SELECT o.id::text AS id, o.idempotency_key,
+               coalesce(json_agg(json_build_object('productId', l.product_id, 'quantity', l.quantity))
+                        FILTER (WHERE l.order_id IS NOT NULL), '[]') AS lines
+        FROM orders o LEFT JOIN order_lines l ON l.order_id = o.id
+        WHERE o.id = ANY(${ackedIds}::bigint[])
+        GROUP BY o.id`
+    : [];
+  const found = new Map(rows.map((r) => [Number(r.id), r]));
+  const lostOrderIds = acked.filter((o) => !found.has(o.orderId)).map((o) => o.orderId);
+  if (lostOrderIds.length) violations.push(`${lostOrderIds.length} acknowledged orders are missing from the database (e.g. ${lostOrderIds.slice(0, 5).join(', ')})`);
+
+  let ordersWithWrongLines = 0;
+  for (const o of acked) {
+    const row = found.get(o.orderId);
+    if (!row) continue;
+    const dbLines = new Map(row.lines.map((l) => [Number(l.productId), l.quantity]));
+    const wrongKey = row.idempotency_key !== o.idempotencyKey;
+    const noLines = dbLines.size === 0;
+    const differ = o.lines.length > 0 && (o.lines.length !== dbLines.size || o.lines.some((l) => dbLines.get(l.productId) !== l.quantity));
+    if (wrongKey || noLines || differ) ordersWithWrongLines++;
+  }
+  if (ordersWithWrongLines) violations.push(`${ordersWithWrongLines} acknowledged orders have other lines or another key in the database than the client was told`);
+
+  const keys = [...ledger.keysSent];
+  const perKey = keys.length
+    ? await sql<{ idempotency_key: string; n: string; acked: boolean }[]>`
+        SELECT idempotency_key, count(*)::text AS n, bool_or(id = ANY(${ackedIds}::bigint[])) AS acked
+        FROM orders WHERE idempotency_key = ANY(${keys}::text[]) GROUP BY idempotency_key`
+    : [];
+  const dbDuplicates = perKey.reduce((sum, r) => sum + Math.max(0, Number(r.n) - 1), 0);
+  const duplicateOrders = dbDuplicates + ledger.conflictingAcks.length;
+  if (duplicateOrders) violations.push(`${duplicateOrders} duplicate orders for one idempotency key`);
+  const placedButUnacknowledged = perKey.filter((r) => !r.acked).length;
+
+  const after = await snapshotStock(sql);
+  const stockMismatches: Reconciliation['stockMismatches'] = [];
+  const unitsSold: Record<string, number> = {};
+  let oversold = 0;
+  let negativeStock = 0;
+  for (const [productId, now] of after) {
+    if (now.stock < 0) negativeStock++;
+    const was = before.get(productId) ?? { stock: now.stock + now.sold, sold: 0 };
+    if (now.stock + now.sold !== was.stock + was.sold) {
+      stockMismatches.push({ productId, before: was.stock + was.sold, after: now.stock + now.sold });
+    }
+    const sold = now.sold - was.sold;
+    if (sold !== 0) unitsSold[String(productId)] = sold;
+    oversold += Math.max(0, sold - was.stock);
+  }
+  if (negativeStock) violations.push(`${negativeStock} products have negative stock`);
+  if (oversold) violations.push(`${oversold} units were sold beyond the stock there was`);
+  if (stockMismatches.length) {
+    const m = stockMismatches[0]!;
+    violations.push(`stock + units sold changed for ${stockMismatches.length} products (e.g. product ${m.productId}: ${m.before} → ${m.after})`);
+  }
+
+  return {
+    acknowledgedOrders: acked.length,
+    ordersLost: lostOrderIds.length,
+    lostOrderIds,
+    ordersWithWrongLines,
+    duplicateOrders,
+    stockMismatches,
+    negativeStock,
+    oversold,
+    placedButUnacknowledged,
+    unitsSold,
+    violations,
+  };
+}

@@ -1,0 +1,122 @@
+import { Agent, getSetCookies, Headers, type Dispatcher } from 'undici';
+import type { Action, Ledger, LedgerEntry } from './ledger.js';
+
+export interface ShopHttpOptions {
+  /** The front door (or any shop base URL), e.g. http://127.0.0.1:8080. */
+  baseUrl: string;
+  /** Sockets the client may open to the origin: a bound on client-side concurrency. */
+  connections: number;
+  /** A request that has not answered by then counts as a failure (status 0), as a browser would give up. */
+  requestTimeoutMs: number;
+}
+
+export interface ShopResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  latencyMs: number;
+  servedBy?: string;
+  error?: string;
+  /** The ledger line written for this exchange; checkout adds the order id to it. */
+  entry: LedgerEntry;
+}
+
+/** One shopper's cookies for one origin. undici parses Set-Cookie; the jar only keeps the live ones. */
+export class CookieJar {
+  private readonly cookies = new Map<string, string>();
+
+  store(setCookie: string | string[] | undefined): void {
+    if (setCookie === undefined) return;
+    const headers = new Headers();
+    for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) headers.append('set-cookie', line);
+    for (const c of getSetCookies(headers)) {
+      const expired = c.maxAge !== undefined ? c.maxAge <= 0 : c.expires !== undefined && new Date(c.expires).getTime() <= Date.now();
+      if (expired || c.value === '') this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+  }
+
+  header(): string | undefined {
+    if (this.cookies.size === 0) return undefined;
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  get size(): number {
+    return this.cookies.size;
+  }
+}
+
+/**
+ * The load generator's HTTP side: undici with a bounded socket pool, every exchange written to
+ * the ledger. Errors never throw: a shopper sees a status (0 when nothing came back).
+ */
+export class ShopHttp {
+  private readonly agent: Agent;
+  readonly origin: string;
+
+  constructor(readonly options: ShopHttpOptions, readonly ledger: Ledger) {
+    this.origin = new URL(options.baseUrl).origin;
+    this.agent = new Agent({
+      connections: options.connections,
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+      connectTimeout: options.requestTimeoutMs,
+      // A dead instance's keep-alive socket must not be reused for the next request.
+      keepAliveTimeout: 4_000,
+      pipelining: 1,
+    });
+  }
+
+  async send(
+    action: Action,
+    method: Dispatcher.HttpMethod,
+    path: string,
+    init: { jar?: CookieJar; body?: unknown; headers?: Record<string, string>; record?: Partial<LedgerEntry> } = {},
+  ): Promise<ShopResponse> {
+    const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+    const cookie = init.jar?.header();
+    if (cookie) headers.cookie = cookie;
+    let payload: string | undefined;
+    if (init.body !== undefined) {
+      payload = JSON.stringify(init.body);
+      headers['content-type'] = 'application/json';
+    }
+    const at = Date.now();
+    const t0 = performance.now();
+    let result: Omit<ShopResponse, 'entry'>;
+    try {
+      const res = await this.agent.request({ origin: this.origin, path, method, headers, body: payload });
+      const text = await res.body.text();
+      const latencyMs = performance.now() - t0;
+      init.jar?.store(res.headers['set-cookie']);
+      let body: unknown = text;
+      if (String(res.headers['content-type'] ?? '').includes('json')) {
+        try {
+          body = JSON.parse(text) as unknown;
+        } catch {
+          body = text;
+        }
+      }
+      const servedBy = res.headers['x-served-by'];
+      result = { status: res.statusCode, body, headers: res.headers, latencyMs, servedBy: typeof servedBy === 'string' ? servedBy : undefined };
+    } catch (err) {
+      const e = err as { code?: string; message?: string };
+      result = { status: 0, body: undefined, headers: {}, latencyMs: performance.now() - t0, error: e.code ?? e.message ?? 'request failed' };
+    }
+    const entry: LedgerEntry = {
+      at,
+      action,
+      status: result.status,
+      latencyMs: result.latencyMs,
+      ...(result.servedBy ? { servedBy: result.servedBy } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...init.record,
+    };
+    this.ledger.record(entry);
+    return { ...result, entry };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

@@ -1,0 +1,113 @@
+import os from 'node:os';
+import type { TimelinePoint } from '../load/ledger.js';
+import type { Anchor } from './anchors.js';
+
+/** How the fairness of a flash sale is read: who got the stock, and whether any instance was favoured. */
+export interface Fairness {
+  shoppers: number;
+  winners: number;
+  /** The most units one shopper got; each asked for one. */
+  maxUnitsPerShopper: number;
+  /** Share of answered shoppers who won, per instance that answered them. */
+  winRateByInstance: Record<string, number>;
+  /** Jain's fairness index over those win rates: 1 means every instance's shoppers had the same chance. */
+  jainIndexOverInstances: number | null;
+  /** Spread between the first and last shopper's first checkout request: how "same instant" the start was. */
+  startSpreadMs: number;
+}
+
+/**
+ * The figures of a drill. The first nine names are read by other tools (issue 6); the rest are the
+ * drill-specific figures. A figure that does not apply to a drill is null.
+ */
+export interface Figures {
+  requests: number;
+  failedRequests: number;
+  acknowledgedOrders: number;
+  ordersLost: number;
+  duplicateOrders: number;
+  oversold: number;
+  writeOutageSeconds: number | null;
+  recoverySeconds: number | null;
+  p99Ms: number | null;
+  p99DuringFaultMs: number | null;
+  peakP99Ms: number | null;
+  readErrors: number | null;
+  checkoutOutageSeconds: number | null;
+  timeToFullCapacitySeconds: number | null;
+  secondsToBackupSite: number | null;
+  secondsBackToPrimary: number | null;
+  ordersPerSecond: number | null;
+  unitsSold: number | null;
+  fairness: Fairness | null;
+  secondsUntilNewInstanceServes: number | null;
+  scaleInSeconds: number | null;
+  negativeStock: number;
+  placedButUnacknowledged: number;
+  checkoutsAbandoned: number;
+}
+
+export const emptyFigures = (): Figures => ({
+  requests: 0,
+  failedRequests: 0,
+  acknowledgedOrders: 0,
+  ordersLost: 0,
+  duplicateOrders: 0,
+  oversold: 0,
+  writeOutageSeconds: null,
+  recoverySeconds: null,
+  p99Ms: null,
+  p99DuringFaultMs: null,
+  peakP99Ms: null,
+  readErrors: null,
+  checkoutOutageSeconds: null,
+  timeToFullCapacitySeconds: null,
+  secondsToBackupSite: null,
+  secondsBackToPrimary: null,
+  ordersPerSecond: null,
+  unitsSold: null,
+  fairness: null,
+  secondsUntilNewInstanceServes: null,
+  scaleInSeconds: null,
+  negativeStock: 0,
+  placedButUnacknowledged: 0,
+  checkoutsAbandoned: 0,
+});
+
+/** A moment on the timeline: when the fault was injected, when the system recovered. */
+export interface Mark {
+  /** Seconds since the run started. */
+  at: number;
+  kind: 'fault' | 'recovery' | 'restore' | 'info';
+  label: string;
+}
+
+export interface DrillReport {
+  drill: string;
+  startedAt: string;
+  finishedAt: string;
+  settings: Record<string, unknown>;
+  machine: Record<string, unknown>;
+  figures: Figures;
+  anchors: Anchor[];
+  /** True when reconciliation found nothing wrong. */
+  passed: boolean;
+  violations: string[];
+  marks: Mark[];
+  timeline: TimelinePoint[];
+  /** The twin's own events during the run (controller actions, failovers), when a twin was driven. */
+  events: { at: string; kind: string; reason: string }[];
+  notes: string[];
+}
+
+export function machineInfo(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    loadAverage1m: os.loadavg()[0],
+    platform: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}

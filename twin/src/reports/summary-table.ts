@@ -1,0 +1,39 @@
+import type { DrillReport, Figures } from './drill-report.js';
+
+/** The figures each drill answers for (issue 6's drill table), in the order shown. */
+export const headlineFigures: Record<string, (keyof Figures)[]> = {
+  'instance-crash': ['failedRequests', 'p99DuringFaultMs', 'recoverySeconds'],
+  'zone-outage': ['failedRequests', 'checkoutOutageSeconds', 'ordersLost', 'timeToFullCapacitySeconds'],
+  'db-failover': ['writeOutageSeconds', 'ordersLost', 'readErrors'],
+  'site-down': ['secondsToBackupSite', 'secondsBackToPrimary'],
+  'flash-sale': ['ordersPerSecond', 'p99Ms', 'oversold', 'fairness'],
+  'scale-out': ['secondsUntilNewInstanceServes', 'peakP99Ms', 'scaleInSeconds'],
+  'rolling-deploy': ['failedRequests', 'recoverySeconds'],
+};
+
+function show(name: keyof Figures, figures: Figures): string {
+  const v = figures[name];
+  if (v === null || v === undefined) return `${name} —`;
+  if (name === 'fairness' && typeof v === 'object') {
+    return `fairness: ${v.winners}/${v.shoppers} won, max ${v.maxUnitsPerShopper}/shopper, Jain ${v.jainIndexOverInstances?.toFixed(3) ?? '—'}`;
+  }
+  return `${name} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v)}`;
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|');
+
+/** A Markdown table: each drill's figures beside the published figure for the same event, with its source. */
+export function summaryTable(reports: DrillReport[]): string {
+  const lines = [
+    '| drill | reconciled | measured here | requests (failed) | AWS / peer figure | source |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of reports) {
+    const measured = (headlineFigures[r.drill] ?? []).map((f) => show(f, r.figures)).join('; ');
+    const anchors = r.anchors.map((a) => `${a.event}: ${a.published}`).join('<br>');
+    const sources = r.anchors.map((a) => `[${a.source}](${a.url})`).join('<br>');
+    const verdict = r.passed ? `ok (${r.figures.acknowledgedOrders} orders, 0 lost)` : `FAILED: ${r.violations.join('; ')}`;
+    lines.push(`| ${r.drill} | ${cell(verdict)} | ${cell(measured)} | ${r.figures.requests} (${r.figures.failedRequests}) | ${cell(anchors)} | ${cell(sources)} |`);
+  }
+  return lines.join('\n');
+}
