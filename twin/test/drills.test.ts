@@ -1,0 +1,100 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDrillOptions, type DrillEnv } from '../src/drills/drill.js';
+import { flashSaleDrill } from '../src/drills/flash-sale.drill.js';
+import { runDrill } from '../src/drills/run-drill.js';
+import { startStandaloneShop, type StandaloneShop } from '../src/drills/standalone-shop.js';
+import { LoadGenerator, defaultLoadSettings } from '../src/load/load-generator.js';
+import { Ledger } from '../src/load/ledger.js';
+import { connectWriter, reconcile, snapshotStock, type Sql } from '../src/load/reconcile.js';
+
+/**
+ * The drill tooling against one real shop on a throwaway PostgreSQL. Correctness only, never timings:
+ * timings belong to `npm run drill` and `npm run bench`.
+ */
+describe('drills against a standalone shop', () => {
+  let shop: StandaloneShop;
+  let sql: Sql;
+  let reportsDir: string;
+
+  beforeAll(async () => {
+    shop = await startStandaloneShop({ products: 12, stockPerProduct: 1_000 });
+    sql = connectWriter(shop.writerUrl);
+    reportsDir = mkdtempSync(path.join(os.tmpdir(), 'evermall-drill-reports-'));
+  });
+
+  afterAll(async () => {
+    await sql?.end();
+    await shop?.stop();
+    rmSync(reportsDir, { recursive: true, force: true });
+  });
+
+  const env = (overrides: Partial<DrillEnv['options']> = {}): DrillEnv => ({
+    baseUrl: shop.baseUrl,
+    sql,
+    twin: undefined,
+    watcher: undefined,
+    options: { ...defaultDrillOptions, ...overrides },
+    log: () => undefined,
+  });
+
+  it('a flash sale sells exactly its stock, one unit per winner, every acknowledged order in the DB', async () => {
+    const stock = 30;
+    const { report, files } = await runDrill(flashSaleDrill(), env({ flashShoppers: 150, flashStock: stock, flashStartDelayMs: 200 }), reportsDir, { png: false });
+    expect(report.violations).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report.figures.oversold).toBe(0);
+    expect(report.figures.ordersLost).toBe(0);
+    expect(report.figures.duplicateOrders).toBe(0);
+    expect(report.figures.acknowledgedOrders).toBe(stock);
+    expect(report.figures.unitsSold).toBe(stock);
+    expect(report.figures.fairness?.maxUnitsPerShopper).toBe(1);
+
+    // Other tools read these names (issue 6); figures that do not apply are null, not missing.
+    const json = JSON.parse(readFileSync(files.json, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(expect.arrayContaining(['drill', 'startedAt', 'settings', 'machine', 'figures', 'anchors']));
+    const figures = json.figures as Record<string, unknown>;
+    for (const name of ['requests', 'failedRequests', 'acknowledgedOrders', 'ordersLost', 'duplicateOrders', 'oversold', 'writeOutageSeconds', 'recoverySeconds', 'p99Ms']) {
+      expect(figures).toHaveProperty(name);
+    }
+    expect(figures.writeOutageSeconds).toBeNull();
+    expect(readFileSync(files.html, 'utf8')).toContain('uPlot');
+  });
+
+  it('steady shoppers browse, fill carts and check out; reconciliation finds every order and stock balanced', async () => {
+    const before = await snapshotStock(sql);
+    const load = new LoadGenerator({ ...defaultLoadSettings, baseUrl: shop.baseUrl, sessions: 8, thinkMs: [0, 20], maxDurationMs: 20_000 });
+    await load.start();
+    await new Promise((r) => setTimeout(r, 4_000));
+    await load.stop();
+    const actions = new Set(load.ledger.entries.map((e) => e.action));
+    expect([...actions]).toEqual(expect.arrayContaining(['register', 'browse-product', 'list-category', 'search', 'add-to-cart', 'view-cart', 'checkout']));
+    expect(load.ledger.entries.filter((e) => e.status === 0 || e.status >= 500)).toEqual([]);
+    expect(load.ledger.acknowledged.length).toBeGreaterThan(0);
+    const result = await reconcile(sql, load.ledger, before);
+    expect(result.violations).toEqual([]);
+  });
+
+  it('reconciliation fails loudly when an acknowledged order is missing or a key was answered with two orders', async () => {
+    const before = await snapshotStock(sql);
+    const ledger = new Ledger();
+    ledger.keysSent.add('drill-test-key-1');
+    ledger.acknowledge({ orderId: 987_654_321, idempotencyKey: 'drill-test-key-1', shopper: 'ghost', lines: [{ productId: 1, quantity: 1 }], at: Date.now() });
+    ledger.acknowledge({ orderId: 987_654_322, idempotencyKey: 'drill-test-key-1', shopper: 'ghost', lines: [{ productId: 1, quantity: 1 }], at: Date.now() });
+    const result = await reconcile(sql, ledger, before);
+    expect(result.ordersLost).toBe(1);
+    expect(result.duplicateOrders).toBe(1);
+    expect(result.violations.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reconciliation catches stock that changed without an order', async () => {
+    const before = await snapshotStock(sql);
+    await sql`UPDATE products SET stock = stock - 1 WHERE id = (SELECT max(id) FROM products)`;
+    const result = await reconcile(sql, new Ledger(), before);
+    expect(result.stockMismatches).toHaveLength(1);
+    expect(result.violations.join(' ')).toMatch(/stock \+ units sold changed/);
+    await sql`UPDATE products SET stock = stock + 1 WHERE id = (SELECT max(id) FROM products)`;
+  });
+});
