@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createPools } from './db/pools.js';
+import { startBackupExporter } from './static-site/index.js';
 
 /**
  * Starts one shop instance: validate config, migrate under an advisory lock, listen, and on
@@ -32,6 +33,19 @@ async function main(): Promise<void> {
   const app = await buildApp({ config });
   await app.listen({ port: config.PORT, host: config.HOST });
 
+  // The fleet keeps the static backup site fresh; one instance at a time does it (advisory lock).
+  const backupExporter = config.BACKUP_SITE_DIR
+    ? startBackupExporter({
+        writer: app.pools.writer,
+        reader: app.pools.reader,
+        mediaDir: config.MEDIA_DIR,
+        outDir: config.BACKUP_SITE_DIR,
+        intervalSeconds: config.BACKUP_EXPORT_INTERVAL_SECONDS,
+        instanceId: config.INSTANCE_ID,
+        logger: app.log as never,
+      })
+    : undefined;
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -42,8 +56,10 @@ async function main(): Promise<void> {
     }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
     bound.unref();
     app.lifecycle.draining = true;
+    const backupExporterStopped = backupExporter?.stop();
     app.log.info({ signal, drainSeconds: config.DRAIN_SECONDS }, 'draining');
     await new Promise((r) => setTimeout(r, config.DRAIN_SECONDS * 1000));
+    await backupExporterStopped;
     await app.close();
     app.log.info('stopped');
     process.exit(0);

@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { frontDoorFailover } from '@evermall/topology';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrate } from './db/migrate.js';
+import type { Sql } from './db/pools.js';
+import { writerUrl } from './db/pools.js';
+import { createAdmin } from './admin/staff-accounts.js';
+import { DEFAULT_PRODUCT_COUNT, seedCatalog } from './seed/seed.js';
+import { SEED_CATEGORIES } from './seed/catalog-data.js';
+import { exportStaticSite } from './static-site/index.js';
+
+const USAGE = `Usage: shop <command> [options]
+
+Commands:
+  migrate                                   apply pending migrations (under an advisory lock)
+  seed [--products N]                       load the seed catalog (default ${DEFAULT_PRODUCT_COUNT} products); safe to repeat
+  create-admin --email E --password P [--name N]
+                                            create a staff account (or reset its password)
+  export-static --out DIR                   write the static backup site (read-only, "ordering is paused")
+
+Environment: DATABASE_URL (required), MEDIA_DIR (seed images, default ./.media).
+Run "shop <command> --help" for a command's options.`;
+
+const HELP: Record<string, string> = {
+  migrate: 'Usage: shop migrate\n\nApplies pending SQL migrations from shop/migrations in order, under an advisory lock.',
+  seed: `Usage: shop seed [--products N]\n\nLoads a deterministic catalog: ${SEED_CATEGORIES.length} categories and N products (default ${DEFAULT_PRODUCT_COUNT}, up to 1,000,000)\nwith Korean and English names and generated placeholder images in MEDIA_DIR. Seeding again adds only\nproducts that are missing, so it is safe to repeat or to grow the catalog.`,
+  'create-admin': 'Usage: shop create-admin --email E --password P [--name N]\n\nCreates a staff account. If the email exists, it becomes staff and gets the new password.',
+  'export-static': `Usage: shop export-static --out DIR\n\nRenders the active catalog to static HTML in DIR (a symlink swapped atomically onto a new version\nfolder), with a banner saying ordering is paused and no forms. Running instances do this every\n${frontDoorFailover.backupExportIntervalSeconds} s when BACKUP_SITE_DIR is set.`,
+};
+
+class UsageError extends Error {}
+
+/** The CLI never signs cookies, so it does not need SESSION_SECRET; everything else is checked as the server checks it. */
+function cliConfig(): Config {
+  return loadConfig({ SESSION_SECRET: 'the-cli-does-not-sign-session-cookies', ...process.env });
+}
+
+async function withDatabase<T>(config: Config, work: (sql: Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(writerUrl(config.DATABASE_URL), { max: 4, onnotice: () => undefined }) as unknown as Sql;
+  try {
+    return await work(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const help = HELP[command];
+  if (!help) throw new UsageError(`Unknown command "${command}".`);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      products: { type: 'string' },
+      email: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${help}\n`);
+    return;
+  }
+  const config = cliConfig();
+
+  switch (command) {
+    case 'migrate': {
+      const { applied } = await withDatabase(config, (sql) => migrate(sql));
+      process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Nothing to apply; the schema is up to date.\n');
+      return;
+    }
+    case 'seed': {
+      const products = values.products === undefined ? DEFAULT_PRODUCT_COUNT : Number(values.products);
+      if (!Number.isInteger(products) || products < 0 || products > 1_000_000) {
+        throw new UsageError('--products must be a whole number from 0 to 1,000,000.');
+      }
+      const started = Date.now();
+      const result = await withDatabase(config, async (sql) => {
+        await migrate(sql);
+        return seedCatalog({
+          sql,
+          mediaDir: config.MEDIA_DIR,
+          products,
+          onProgress: (done, total) => process.stderr.write(`\rseeding products: ${done.toLocaleString('en')} / ${total.toLocaleString('en')}`),
+        });
+      });
+      process.stderr.write('\n');
+      process.stdout.write(
+        `Seeded ${result.categories} categories; ${result.productsInserted.toLocaleString('en')} new products ` +
+          `(${result.productsTotal.toLocaleString('en')} in all) in ${((Date.now() - started) / 1000).toFixed(1)} s. Images in ${config.MEDIA_DIR}.\n`,
+      );
+      return;
+    }
+    case 'create-admin': {
+      const { email, password, name } = values;
+      if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new UsageError('--email must be an email address.');
+      if (!password || password.length < 8) throw new UsageError('--password must be at least 8 characters.');
+      const result = await withDatabase(config, async (sql) => {
+        await migrate(sql);
+        return createAdmin(sql, { email, password, name });
+      });
+      process.stdout.write(`${result.created ? 'Created' : 'Updated'} staff account ${email} (id ${result.id}).\n`);
+      return;
+    }
+    case 'export-static': {
+      if (!values.out) throw new UsageError('--out DIR is required.');
+      const out = values.out;
+      const result = await withDatabase(config, (sql) => exportStaticSite({ sql, mediaDir: config.MEDIA_DIR, outDir: out }));
+      process.stdout.write(
+        `Wrote ${result.pages.toLocaleString('en')} pages (${result.products.toLocaleString('en')} products, ${result.categories} categories, ` +
+          `${result.images} images) to ${result.outDir}.\n`,
+      );
+      return;
+    }
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
+    process.exit(64);
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}. Set it in the environment (see shop/.env.example).\n`);
+    process.exit(78);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`shop: ${message}\nCheck that DATABASE_URL points at a running PostgreSQL and try again.\n`);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import type { Sql } from '../db/pools.js';
+import { exportStaticSite, type ExportResult } from './export-static-site.js';
+
+/** Any constant works; every instance uses the same one, so one exports at a time. */
+const BACKUP_EXPORT_LOCK_ID = 4_242_010;
+/**
+ * An export is due once this share of the interval has passed since the last one, so timers
+ * on different instances drifting by a few seconds do not skip a whole interval.
+ */
+const DUE_AFTER_SHARE_OF_INTERVAL = 0.9;
+
+export interface BackupExporterOptions {
+  /** Holds the advisory lock and records each export. */
+  writer: Sql;
+  /** Reads the catalog (a replica when configured). */
+  reader: Sql;
+  mediaDir: string;
+  outDir: string;
+  intervalSeconds: number;
+  instanceId: string;
+  logger: Logger;
+  /** Called after each export this instance made, e.g. to upload the folder. */
+  onExported?: (result: ExportResult) => Promise<void> | void;
+}
+
+export interface BackupExporter {
+  /** Runs one round now: export if the lock is free and an export is due. */
+  runOnce(): Promise<ExportResult | undefined>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps the static backup site fresh from running instances. Every interval each instance tries
+ * `pg_try_advisory_xact_lock`; the one that gets it exports if the last export (by anyone) is old
+ * enough, and records it. The lock is transaction-scoped, so it is released even if the instance
+ * dies mid-export. The first round runs at start, so a new deployment has a backup site at once.
+ */
+export function startBackupExporter(options: BackupExporterOptions): BackupExporter {
+  const { writer, reader, mediaDir, outDir, intervalSeconds, instanceId, logger } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  const runOnce = async (): Promise<ExportResult | undefined> => {
+    const result = await writer.begin(async (tx) => {
+      const [lock] = await tx<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${BACKUP_EXPORT_LOCK_ID}) AS locked`;
+      if (!lock?.locked) return undefined;
+      const [last] = await tx<{ due: boolean }[]>`
+        SELECT exported_at < now() - make_interval(secs => ${intervalSeconds * DUE_AFTER_SHARE_OF_INTERVAL}) AS due
+        FROM backup_site_exports WHERE id = 1`;
+      if (last && !last.due) return undefined;
+      const exported = await exportStaticSite({ sql: reader, mediaDir, outDir });
+      await tx`
+        INSERT INTO backup_site_exports (id, exported_at, instance, version) VALUES (1, now(), ${instanceId}, ${exported.version})
+        ON CONFLICT (id) DO UPDATE SET exported_at = EXCLUDED.exported_at, instance = EXCLUDED.instance, version = EXCLUDED.version`;
+      return exported;
+    });
+    if (result) {
+      logger.info({ outDir: result.outDir, version: result.version, products: result.products, pages: result.pages }, 'exported the static backup site');
+      await options.onExported?.(result);
+    }
+    return result as ExportResult | undefined;
+  };
+
+  const round = () => {
+    running = runOnce()
+      // A failed round must not stop the instance serving; the next round tries again.
+      .catch((err: unknown) => logger.warn({ err }, 'static backup site export failed; retrying next interval'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(round, intervalSeconds * 1000);
+      });
+  };
+  timer = setTimeout(round, 0);
+
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { seedCatalog } from '../seed/seed.js';
+import { createTestShop, type TestShop } from '../testing/index.js';
+import { startBackupExporter } from './backup-exporter.js';
+import { exportStaticSite } from './export-static-site.js';
+import { PAUSED_NOTICE_EN, PAUSED_NOTICE_KO } from './pages.js';
+
+function htmlFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.html'))
+    .map((f) => path.join(dir, f));
+}
+
+describe('static backup site', () => {
+  let shop: TestShop;
+  let work: string;
+
+  beforeAll(async () => {
+    shop = await createTestShop(inject('pgAdminUrl'));
+    await seedCatalog({ sql: shop.sql, mediaDir: shop.mediaDir, products: 120 });
+    await shop.sql`UPDATE products SET active = false WHERE sku = 'EM-000001'`;
+    await shop.sql`UPDATE products SET name = '<script>alert(1)</script> 운동화' WHERE sku = 'EM-000002'`;
+    work = mkdtempSync(path.join(os.tmpdir(), 'evermall-backup-'));
+  });
+  afterAll(async () => {
+    await shop.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('renders home, category and product pages with the paused banner and nothing that posts', async () => {
+    const out = path.join(work, 'site');
+    const result = await exportStaticSite({ sql: shop.sql, mediaDir: shop.mediaDir, outDir: out, pageSize: 10 });
+    expect(result).toMatchObject({ products: 119, categories: 14 });
+
+    expect(existsSync(path.join(out, 'index.html'))).toBe(true);
+    expect(existsSync(path.join(out, 'c', 'shoes', 'index.html'))).toBe(true);
+    expect(existsSync(path.join(out, 'c', 'fashion', 'page-2.html'))).toBe(true);
+    const [active] = await shop.sql<{ slug: string }[]>`SELECT slug FROM products WHERE sku = 'EM-000003'`;
+    const [inactive] = await shop.sql<{ slug: string }[]>`SELECT slug FROM products WHERE sku = 'EM-000001'`;
+    expect(existsSync(path.join(out, 'p', `${active!.slug}.html`))).toBe(true);
+    expect(existsSync(path.join(out, 'p', `${inactive!.slug}.html`))).toBe(false);
+
+    const pages = htmlFiles(out);
+    expect(pages.length).toBe(result.pages);
+    for (const file of pages) {
+      const html = readFileSync(file, 'utf8');
+      expect(html, file).toContain(PAUSED_NOTICE_KO);
+      expect(html, file).toContain(PAUSED_NOTICE_EN);
+      expect(html, file).not.toMatch(/<form|method=["']?post|<script|<button|<input/i);
+    }
+    const escaped = readFileSync(path.join(out, 'index.html'), 'utf8') + readdirSync(path.join(out, 'p')).map((f) => readFileSync(path.join(out, 'p', f), 'utf8')).join('');
+    expect(escaped).toContain('&lt;script&gt;alert(1)&lt;/script&gt; 운동화');
+  });
+
+  it('copies the images the pages show, and links resolve inside the site', async () => {
+    const out = path.join(work, 'site');
+    const product = readFileSync(path.join(out, 'p', readdirSync(path.join(out, 'p'))[0]!), 'utf8');
+    const links = [...product.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(2);
+    for (const link of links) {
+      expect(link).not.toMatch(/^(\/|https?:)/);
+      expect(existsSync(path.join(out, 'p', link)), link).toBe(true);
+    }
+    expect(readdirSync(path.join(out, 'media')).length).toBeGreaterThan(0);
+  });
+
+  it('swaps a new version in atomically and keeps only the previous one', async () => {
+    const out = path.join(work, 'swap');
+    mkdirSync(out);
+    writeFileSync(path.join(out, 'stale.html'), 'someone else made this folder');
+    const versions = path.join(work, '.swap.versions');
+    for (let i = 0; i < 3; i++) await exportStaticSite({ sql: shop.sql, mediaDir: shop.mediaDir, outDir: out });
+    expect(lstatSync(out).isSymbolicLink()).toBe(true);
+    expect(existsSync(path.join(out, 'stale.html'))).toBe(false);
+    expect(readdirSync(versions)).toHaveLength(2);
+    expect(readdirSync(work).filter((f) => f.includes('.link-'))).toEqual([]);
+  });
+
+  it('lets one instance at a time export, once per interval', async () => {
+    const out = path.join(work, 'fleet');
+    const logger = pino({ level: 'silent' });
+    const fleet = ['i-1', 'i-2', 'i-3'].map((instanceId) =>
+      startBackupExporter({ writer: shop.sql, reader: shop.sql, mediaDir: shop.mediaDir, outDir: out, intervalSeconds: 3600, instanceId, logger }),
+    );
+    // Each exporter runs a first round at start; then all three try again at the same moment.
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await Promise.all(fleet.map((e) => e.runOnce()));
+    await Promise.all(fleet.map((e) => e.stop()));
+    expect(again.filter(Boolean)).toHaveLength(0);
+    const rows = await shop.sql`SELECT instance FROM backup_site_exports`;
+    expect(rows).toHaveLength(1);
+    expect(existsSync(path.join(out, 'index.html'))).toBe(true);
+  });
+});

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, link, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Sql } from '../db/pools.js';
+import { isMediaKey } from '../media/media-keys.js';
+import { categoryPage, homePage, productPage, type SiteCategory, type SiteProduct } from './pages.js';
+
+export interface ExportOptions {
+  /** A reader is enough: the backup site only shows the catalog. */
+  sql: Sql;
+  mediaDir: string;
+  outDir: string;
+  /** Products per category page. */
+  pageSize?: number;
+  /** Newest products on the home page. */
+  featured?: number;
+}
+
+export interface ExportResult {
+  outDir: string;
+  version: string;
+  categories: number;
+  products: number;
+  pages: number;
+  images: number;
+}
+
+/** Files written at once; enough to keep the disk busy without running out of descriptors. */
+const WRITE_CONCURRENCY = 64;
+
+/**
+ * Renders the active catalog to static HTML in `outDir`: home, category and product pages and
+ * the images they show. The site is built in a new version folder next to `outDir`, and `outDir`
+ * is a symlink that is atomically renamed onto the new version, so a reader (the front door, an
+ * S3 sync) never sees a half-written site. The previous version is kept for readers in flight.
+ */
+export async function exportStaticSite({ sql, mediaDir, outDir, pageSize = 48, featured = 24 }: ExportOptions): Promise<ExportResult> {
+  const target = path.resolve(outDir);
+  const versionsDir = path.join(path.dirname(target), `.${path.basename(target)}.versions`);
+  const version = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  const staging = path.join(versionsDir, version);
+  await mkdir(path.join(staging, 'media'), { recursive: true });
+  try {
+    const { tree, byId } = await loadCategories(sql);
+    const products = await loadProducts(sql);
+    const generatedAt = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+    const files: [string, string][] = [];
+
+    const newest = [...products].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id).slice(0, featured);
+    files.push(['index.html', homePage(tree, newest, generatedAt)]);
+
+    const trailOf = (categoryId: number): SiteCategory[] => {
+      const trail: SiteCategory[] = [];
+      for (let c = byId.get(categoryId); c; c = c.parentId === null ? undefined : byId.get(c.parentId)) trail.unshift(c);
+      return trail;
+    };
+    const inCategory = new Map<number, SiteProduct[]>();
+    for (const p of products) {
+      for (const c of trailOf(p.categoryId)) {
+        const list = inCategory.get(c.id) ?? [];
+        list.push(p);
+        inCategory.set(c.id, list);
+      }
+      files.push([`p/${p.slug}.html`, productPage(p, trailOf(p.categoryId), generatedAt)]);
+    }
+    for (const category of byId.values()) {
+      const list = (inCategory.get(category.id) ?? []).sort((a, b) => a.name.localeCompare(b.name, 'ko') || a.slug.localeCompare(b.slug));
+      const pageCount = Math.max(1, Math.ceil(list.length / pageSize));
+      for (let page = 1; page <= pageCount; page++) {
+        const slice = list.slice((page - 1) * pageSize, page * pageSize);
+        const name = page === 1 ? 'index' : `page-${page}`;
+        files.push([`c/${category.slug}/${name}.html`, categoryPage(category, trailOf(category.id), slice, page, pageCount, generatedAt)]);
+      }
+    }
+
+    await mkdir(path.join(staging, 'p'), { recursive: true });
+    for (const c of byId.values()) await mkdir(path.join(staging, 'c', c.slug), { recursive: true });
+    await inBatches(files, ([name, html]) => writeFile(path.join(staging, name), html));
+
+    const previous = await currentVersion(target);
+    const keys = [...new Set(products.flatMap((p) => p.images))].filter(isMediaKey);
+    let images = 0;
+    await inBatches(keys, async (key) => {
+      if (await copyImage(key, mediaDir, previous, staging)) images++;
+    });
+
+    await swapIn(target, staging);
+    await pruneVersions(versionsDir, new Set([version, previous ? path.basename(previous) : '']));
+    return { outDir: target, version, categories: byId.size, products: products.length, pages: files.length, images };
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function loadCategories(sql: Sql): Promise<{ tree: SiteCategory[]; byId: Map<number, SiteCategory> }> {
+  const rows = await sql<{ id: number | bigint; slug: string; name: string; name_en: string; parent_id: number | bigint | null }[]>`
+    SELECT id, slug, name, name_en, parent_id FROM categories ORDER BY position, id`;
+  const byId = new Map<number, SiteCategory>();
+  for (const r of rows) {
+    byId.set(Number(r.id), { id: Number(r.id), slug: r.slug, name: r.name, nameEn: r.name_en, parentId: r.parent_id === null ? null : Number(r.parent_id), children: [] });
+  }
+  const tree: SiteCategory[] = [];
+  for (const c of byId.values()) {
+    const parent = c.parentId === null ? undefined : byId.get(c.parentId);
+    (parent ? parent.children : tree).push(c);
+  }
+  return { tree, byId };
+}
+
+type LoadedProduct = SiteProduct & { id: number; createdAt: number };
+
+async function loadProducts(sql: Sql): Promise<LoadedProduct[]> {
+  const rows = await sql<
+    { id: number | bigint; slug: string; name: string; name_en: string; description: string; price_won: number; stock: number; category_id: number | bigint; images: string[]; created_at: Date }[]
+  >`SELECT id, slug, name, name_en, description, price_won, stock, category_id, images, created_at FROM products WHERE active`;
+  return rows.map((r) => ({
+    id: Number(r.id),
+    slug: r.slug,
+    name: r.name,
+    nameEn: r.name_en,
+    description: r.description,
+    priceWon: r.price_won,
+    stock: r.stock,
+    categoryId: Number(r.category_id),
+    images: r.images,
+    createdAt: r.created_at.getTime(),
+  }));
+}
+
+async function inBatches<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += WRITE_CONCURRENCY) {
+    await Promise.all(items.slice(i, i + WRITE_CONCURRENCY).map(work));
+  }
+}
+
+/** Keys name immutable content, so the previous version's copy can be hard-linked instead of copied again. */
+async function copyImage(key: string, mediaDir: string, previous: string | undefined, staging: string): Promise<boolean> {
+  const to = path.join(staging, 'media', key);
+  if (previous) {
+    try {
+      await link(path.join(previous, 'media', key), to);
+      return true;
+    } catch {
+      // Not in the previous version (or another filesystem): copy from MEDIA_DIR below.
+    }
+  }
+  try {
+    await copyFile(path.join(mediaDir, key), to, constants.COPYFILE_FICLONE);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** The version folder `target` points at now, if it is one of our symlinks. */
+async function currentVersion(target: string): Promise<string | undefined> {
+  try {
+    if (!(await lstat(target)).isSymbolicLink()) return undefined;
+    return path.resolve(path.dirname(target), await readlink(target));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * rename(2) replaces a symlink atomically. A plain directory in the way (made by someone else)
+ * is moved into the versions folder first; that one swap is not atomic.
+ */
+async function swapIn(target: string, staging: string): Promise<void> {
+  const parent = path.dirname(target);
+  const tempLink = path.join(parent, `.${path.basename(target)}.link-${randomBytes(4).toString('hex')}`);
+  await symlink(path.relative(parent, staging), tempLink);
+  try {
+    const existing = await lstat(target).catch(() => undefined);
+    if (existing && !existing.isSymbolicLink()) {
+      await rename(target, path.join(path.dirname(staging), `replaced-${randomBytes(4).toString('hex')}`));
+    }
+    await rename(tempLink, target);
+  } catch (err) {
+    await rm(tempLink, { force: true });
+    throw err;
+  }
+}
+
+async function pruneVersions(versionsDir: string, keep: Set<string>): Promise<void> {
+  for (const name of await readdir(versionsDir)) {
+    if (!keep.has(name)) await rm(path.join(versionsDir, name), { recursive: true, force: true });
+  }
+}
