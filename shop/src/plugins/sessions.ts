@@ -88,7 +88,9 @@ export default fp(
         SELECT u.id, u.email, u.name, u.role
         FROM sessions s JOIN users u ON u.id = s.user_id
         WHERE s.token_hash = ${hashToken(unsigned.value)} AND s.expires_at > now()`;
-      request.user = rows[0] ?? null;
+      const row = rows[0];
+      // The pools parse bigint as BigInt; ids are compared and serialized as numbers everywhere.
+      request.user = row ? { ...row, id: Number(row.id) } : null;
     });
 
     app.decorate('requireUser', (request: FastifyRequest) => {
