@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from './config.js';
@@ -36,6 +36,16 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     bodyLimit: 1024 * 1024,
     trustProxy: true,
     return503OnClosing: false,
+    // Errors raised before routing (bad percent-encoding, an over-long path parameter) get the
+    // same coded JSON body as everything else.
+    frameworkErrors: (err, _request, reply: FastifyReply) => {
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void reply.status(tooLong ? 414 : 400).send({
+        error: tooLong
+          ? { code: 'URI_TOO_LONG', message: 'A part of the URL is too long.' }
+          : { code: 'BAD_URL', message: 'The URL is not valid.' },
+      });
+    },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
