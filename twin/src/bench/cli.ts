@@ -1,0 +1,197 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { sampleCatalog } from '../load/catalog.js';
+import { Ledger } from '../load/ledger.js';
+import { connectWriter } from '../load/reconcile.js';
+import { ShopHttp } from '../load/shop-http.js';
+import { repoRoot, resolveTarget } from '../drills/drill-target.js';
+import { machineInfo } from '../reports/drill-report.js';
+import { fileTimestamp } from '../reports/write-report.js';
+import { runCheckoutBench } from './checkout-bench.js';
+import { runHttpBench, type HttpBenchResult } from './http-bench.js';
+import { runPgbench } from './pgbench.js';
+import { processTreeRssMiB } from './rss.js';
+
+/** ANCHORS.md's HAProxy ceiling was measured with 20 connections; the reads use the same. */
+const READ_CONNECTIONS = 20;
+/** pgbench's client counts in ANCHORS.md: 8 (the one-row peak) and 32 (where one row falls off). */
+const CHECKOUT_CLIENTS = [8, 32];
+const DEFAULT_SECONDS = 10;
+/** Enough stock that the hot product never runs out during the bench. */
+const HOT_STOCK = 10_000_000;
+const RSS_SAMPLE_MS = 500;
+/** The flash-sale goal of issue 6: hot-product orders/s at 1.5× the naive one-row ceiling. */
+const FLASH_SALE_GOAL = 1.5;
+/** A path under /api that no route answers: the shop's cheapest answer, through the same proxies as the catalog. */
+const TRIVIAL_PATH = '/api/__bench-ceiling';
+
+const HELP = `Usage: npm run bench -- [options]
+
+Measures the full stack beside its ceilings in one run and prints a table:
+  catalog reads through the front door  vs  a trivial answer through the same proxies
+  checkout on one hot product           vs  pgbench, same transaction, same replicated primary
+  RSS of each instance under load, and the ratios shop ÷ ceiling.
+Uses the running twin (.twin/), or starts a fresh one and stops it after.
+
+Options:
+  --seconds S       length of each measurement (default ${DEFAULT_SECONDS})
+  --state-dir DIR   the twin's state dir (default: <repo>/.twin)
+  --standalone      one shop on a throwaway PostgreSQL, no proxies or replication (smoke-checks the bench)
+  --reports DIR     where bench-<timestamp>.{json,md} go (default: <repo>/reports)
+  -h, --help        this help
+`;
+
+interface Row {
+  measure: string;
+  shop: string;
+  ceiling: string;
+  ratio: number | null;
+}
+
+const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '—' : x.toFixed(digits));
+const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      seconds: { type: 'string' },
+      'state-dir': { type: 'string' },
+      standalone: { type: 'boolean' },
+      reports: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const seconds = values.seconds === undefined ? DEFAULT_SECONDS : Number(values.seconds);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    process.stderr.write(`bench: --seconds must be a positive number, got "${values.seconds}".\n`);
+    return 2;
+  }
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const target = await resolveTarget({ standalone: Boolean(values.standalone), stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')), log });
+  log(`Target: ${target.description} (front door ${target.baseUrl}); ${seconds} s per measurement`);
+  const sql = connectWriter(target.writerUrl);
+  const rssPeak = new Map<string, number>();
+  let rssTimer: NodeJS.Timeout | undefined;
+  let hot: { id: number; stock: number } | undefined;
+  try {
+    const [row] = await sql<{ id: string; stock: number }[]>`SELECT id::text AS id, stock FROM products WHERE active ORDER BY id LIMIT 1`;
+    if (!row) throw new Error('the catalog is empty: seed it first (npm run seed -w shop)');
+    hot = { id: Number(row.id), stock: row.stock };
+    await sql`UPDATE products SET stock = ${HOT_STOCK} WHERE id = ${hot.id}`;
+    const [range] = await sql<{ first: string; last: string; n: string }[]>`SELECT min(id)::text AS first, max(id)::text AS last, count(*)::text AS n FROM products WHERE active`;
+    const [user] = await sql<{ id: string }[]>`
+      INSERT INTO users (email, name, password_hash) VALUES ('pgbench@bench.evermall.test', 'pgbench', '!')
+      ON CONFLICT ((lower(email))) DO UPDATE SET name = EXCLUDED.name RETURNING id::text AS id`;
+    const probe = new ShopHttp({ baseUrl: target.baseUrl, connections: 2, requestTimeoutMs: 10_000 }, new Ledger());
+    const catalog = await sampleCatalog(probe);
+    await probe.close();
+    const slugs = catalog.products.slice(0, 20).map((p) => `/api/products/${p.slug}`);
+
+    if (target.twin) {
+      const twin = target.twin;
+      rssTimer = setInterval(() => {
+        void twin.status().then(
+          (s) => {
+            for (const i of s.instances) rssPeak.set(i.id, Math.max(rssPeak.get(i.id) ?? 0, processTreeRssMiB(i.pid)));
+          },
+          () => undefined,
+        );
+      }, RSS_SAMPLE_MS);
+    }
+
+    const reads: HttpBenchResult[] = [];
+    const http = async (label: string, url: string, paths: string[], expectStatus?: number) => {
+      log(`  ${label}…`);
+      const r = await runHttpBench({ label, url, paths, connections: READ_CONNECTIONS, seconds, ...(expectStatus ? { expectStatus } : {}) });
+      reads.push(r);
+      return r;
+    };
+    const ceiling = await http('trivial answer via the front door', target.baseUrl, [TRIVIAL_PATH], 404);
+    const list = await http('product list via the front door', target.baseUrl, ['/api/products?limit=24']);
+    const detail = await http('product detail via the front door', target.baseUrl, slugs);
+    let lbHealthz: HttpBenchResult | undefined;
+    if (target.twin) {
+      const status = await target.twin.status();
+      lbHealthz = await http('/healthz via the load balancer (no front door)', status.loadBalancer.url, ['/healthz']);
+    }
+
+    const checkout: { clients: number; shop: number; p99: number | null; failures: number; pgHot: number; pgSpread: number }[] = [];
+    for (const clients of CHECKOUT_CLIENTS) {
+      log(`  checkout, one hot product, ${clients} shoppers via the front door…`);
+      const shop = await runCheckoutBench({ baseUrl: target.baseUrl, clients, seconds, hotProductId: hot.id, requestTimeoutMs: 10_000 });
+      log(`  pgbench, same transaction, one hot row, ${clients} clients…`);
+      const pgHot = await runPgbench({ url: target.writerUrl, clients, seconds, userId: Number(user!.id), products: { hot: hot.id } });
+      log(`  pgbench, spread over ${range!.n} products, ${clients} clients…`);
+      const pgSpread = await runPgbench({ url: target.writerUrl, clients, seconds, userId: Number(user!.id), products: { first: Number(range!.first), last: Number(range!.last) } });
+      checkout.push({ clients, shop: shop.ordersPerSecond, p99: shop.checkoutP99Ms, failures: shop.failures, pgHot, pgSpread });
+    }
+    if (rssTimer) clearInterval(rssTimer);
+
+    const rows: Row[] = [
+      ...[list, detail].map((r) => ({
+        measure: `${r.label} (${READ_CONNECTIONS} conns)`,
+        shop: `${fmt(r.requestsPerSecond, 0)} req/s, p99 ${fmt(r.p99Ms, 0)} ms, ${r.failures} failed`,
+        ceiling: `${fmt(ceiling.requestsPerSecond, 0)} req/s, p99 ${fmt(ceiling.p99Ms, 0)} ms (${ceiling.label})`,
+        ratio: ratio(r.requestsPerSecond, ceiling.requestsPerSecond),
+      })),
+      ...checkout.map((c) => ({
+        measure: `checkout, one hot product, ${c.clients} shoppers`,
+        shop: `${fmt(c.shop)} orders/s, p99 ${fmt(c.p99, 0)} ms, ${c.failures} failed`,
+        ceiling: `${fmt(c.pgHot)} tps (pgbench, one hot row, ${c.clients} clients)`,
+        ratio: ratio(c.shop, c.pgHot),
+      })),
+      ...checkout.map((c) => ({
+        measure: `pgbench spread over ${range!.n} products, ${c.clients} clients (reference)`,
+        shop: '—',
+        ceiling: `${fmt(c.pgSpread)} tps`,
+        ratio: null,
+      })),
+    ];
+    if (lbHealthz) rows.push({ measure: 'front door cost: /healthz via the load balancer only (reference)', shop: '—', ceiling: `${fmt(lbHealthz.requestsPerSecond, 0)} req/s, p99 ${fmt(lbHealthz.p99Ms, 0)} ms`, ratio: ratio(ceiling.requestsPerSecond, lbHealthz.requestsPerSecond) });
+    const rss = [...rssPeak].map(([id, mib]) => `${id} ${fmt(mib, 0)}`).join(', ');
+    rows.push({ measure: 'RSS per instance under load (peak MiB)', shop: rss || '— (no twin: not measured)', ceiling: '—', ratio: null });
+    const bestShop = Math.max(...checkout.map((c) => c.shop));
+    const bestOneRow = Math.max(...checkout.map((c) => c.pgHot));
+    const flashRatio = ratio(bestShop, bestOneRow);
+    rows.push({
+      measure: `flash-sale goal: hot-product orders/s ÷ naive one-row ceiling (goal ≥ ${FLASH_SALE_GOAL}×)`,
+      shop: `${fmt(bestShop)} orders/s`,
+      ceiling: `${fmt(bestOneRow)} tps`,
+      ratio: flashRatio,
+    });
+
+    const table = [
+      '| measure | shop (full stack) | ceiling | shop ÷ ceiling |',
+      '| --- | --- | --- | --- |',
+      ...rows.map((r) => `| ${r.measure} | ${r.shop} | ${r.ceiling} | ${r.ratio === null ? '—' : `${r.ratio.toFixed(2)}×`} |`),
+    ].join('\n');
+    const reportsDir = path.resolve(values.reports ?? path.join(repoRoot, 'reports'));
+    mkdirSync(reportsDir, { recursive: true });
+    const base = path.join(reportsDir, `bench-${fileTimestamp(new Date().toISOString())}`);
+    writeFileSync(`${base}.md`, `${table}\n`);
+    writeFileSync(
+      `${base}.json`,
+      `${JSON.stringify({ bench: 'evermall', startedAt: new Date().toISOString(), target: target.description, seconds, machine: machineInfo(), reads, checkout, rssPeakMiB: Object.fromEntries(rssPeak), flashSaleRatio: flashRatio, rows }, null, 2)}\n`,
+    );
+    log(`\n${table}\n\nWritten to ${base}.md and .json`);
+    return 0;
+  } finally {
+    if (rssTimer) clearInterval(rssTimer);
+    if (hot) await sql`UPDATE products SET stock = ${hot.stock} WHERE id = ${hot.id}`.catch(() => undefined);
+    await sql.end({ timeout: 5 });
+    await target.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).message}; is the twin up (npm start)? See npm run bench -- --help.\n`);
+    process.exit(1);
+  },
+);
