@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestShop, type TestShop } from '../testing/index.js';
+import { loginAs, type TestLogin } from '../testing/sessions.js';
+import { stockOf, stockProduct, type StockedProduct } from '../testing/stocked-products.js';
+
+const SHOPPERS = 300;
+const STOCK = 50;
+/** Enough connections that many checkout transactions really run at once against one row. */
+const POOL = '40';
+const body = {
+  shipping: { name: 'Flash Buyer', phone: '010-0000-0000', address1: '1 Sale St', postalCode: '04524' },
+  payment: { card: '4242424242424242' },
+};
+
+describe('checkout under concurrency', () => {
+  let shop: TestShop;
+  let hot: StockedProduct;
+  let spare: StockedProduct;
+  const shoppers: (TestLogin & { key: string })[] = [];
+
+  beforeAll(async () => {
+    shop = await createTestShop(inject('pgAdminUrl'), { DATABASE_POOL_MAX: POOL });
+    hot = await stockProduct(shop.sql, { stock: STOCK, priceWon: 19_900, name: 'Limited sneaker' });
+    spare = await stockProduct(shop.sql, { stock: 10_000 });
+    for (let i = 0; i < SHOPPERS; i++) shoppers.push({ ...(await loginAs(shop.app, shop.sql, 'customer')), key: randomUUID() });
+    const added = await Promise.all(
+      shoppers.map((s) =>
+        shop.app.inject({ method: 'POST', url: '/api/cart/items', headers: { cookie: s.cookie }, payload: { productId: hot.id, quantity: 1 } }),
+      ),
+    );
+    expect(added.every((r) => r.statusCode === 200)).toBe(true);
+  });
+  afterAll(async () => shop.close());
+
+  const checkout = (s: { cookie: string; key: string }) =>
+    shop.app.inject({ method: 'POST', url: '/api/checkout', headers: { cookie: s.cookie, 'idempotency-key': s.key }, payload: body });
+
+  /** Checkout backends of the shop (not this test's connections) waiting on a row lock. */
+  async function checkoutsWaitingOnLocks(): Promise<number> {
+    const [row] = await shop.sql<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = ${`evermall-${shop.config.INSTANCE_ID}`} AND wait_event_type = 'Lock'`;
+    return Number(row?.n ?? 0);
+  }
+
+  it(`sells exactly ${STOCK} of ${STOCK} units to ${SHOPPERS} simultaneous buyers, then replays without selling more`, async () => {
+    // Hold the hot row so the checkouts pile up on it, then let them all go at once: this makes
+    // the contention real (many open transactions on one row), not an accident of scheduling.
+    const gate = await shop.sql.reserve();
+    await gate`BEGIN`;
+    await gate`SELECT stock FROM products WHERE id = ${hot.id} FOR UPDATE`;
+    const wave = Promise.all(shoppers.map(checkout));
+    const deadline = Date.now() + 30_000;
+    let waiting = 0;
+    while (Date.now() < deadline && (waiting = await checkoutsWaitingOnLocks()) < 10) await new Promise((r) => setTimeout(r, 50));
+    await gate`COMMIT`;
+    gate.release();
+    expect(waiting).toBeGreaterThanOrEqual(10);
+
+    const first = await wave;
+    const statuses = first.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(STOCK);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(SHOPPERS - STOCK);
+    for (const r of first.filter((r) => r.statusCode === 409)) {
+      expect(r.json().error).toMatchObject({ code: 'OUT_OF_STOCK', details: [{ productId: hot.id, requested: 1, available: 0 }] });
+    }
+    expect(await stockOf(shop.sql, hot.id)).toBe(0);
+    const [sold] = await shop.sql<{ orders: bigint; units: bigint }[]>`
+      SELECT count(DISTINCT o.id) AS orders, COALESCE(sum(l.quantity), 0) AS units
+      FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.product_id = ${hot.id} AND o.status = 'placed'`;
+    expect(Number(sold?.orders)).toBe(STOCK);
+    expect(Number(sold?.units)).toBe(STOCK);
+    const [negative] = await shop.sql<{ n: bigint }[]>`SELECT count(*) AS n FROM products WHERE stock < 0`;
+    expect(Number(negative?.n)).toBe(0);
+
+    // Second wave: every key again. Winners get their own order back (sent twice at once, too);
+    // some winners changed their cart first and get 422; losers are still out of stock.
+    const orderOf = new Map(shoppers.map((s, i) => [s.key, first[i]!.statusCode === 201 ? (first[i]!.json() as { id: number }).id : undefined]));
+    const winners = shoppers.filter((s) => orderOf.get(s.key) !== undefined);
+    const changed = new Set(winners.slice(0, 10).map((s) => s.key));
+    for (const s of winners.filter((w) => changed.has(w.key))) {
+      const res = await shop.app.inject({
+        method: 'POST',
+        url: '/api/cart/items',
+        headers: { cookie: s.cookie },
+        payload: { productId: spare.id, quantity: 1 },
+      });
+      expect(res.statusCode).toBe(200);
+    }
+    const resend = [...shoppers, ...winners];
+    const second = await Promise.all(resend.map(checkout));
+    second.forEach((res, i) => {
+      const s = resend[i]!;
+      const orderId = orderOf.get(s.key);
+      if (orderId === undefined) {
+        expect(res.statusCode).toBe(409);
+      } else if (changed.has(s.key)) {
+        expect(res.statusCode).toBe(422);
+        expect(res.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      } else {
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['idempotent-replayed']).toBe('true');
+        expect(res.json().id).toBe(orderId);
+      }
+    });
+
+    const [after] = await shop.sql<{ orders: bigint; keys: bigint }[]>`
+      SELECT count(*) AS orders, count(DISTINCT (user_id, idempotency_key)) AS keys FROM orders`;
+    expect(Number(after?.orders)).toBe(STOCK);
+    expect(Number(after?.keys)).toBe(STOCK);
+    expect(await stockOf(shop.sql, hot.id)).toBe(0);
+    expect(await stockOf(shop.sql, spare.id)).toBe(10_000);
+  });
+});
