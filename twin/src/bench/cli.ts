@@ -73,12 +73,17 @@ async function main(): Promise<number> {
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const target = await resolveTarget({ standalone: Boolean(values.standalone), stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')), log });
+  process.once('SIGINT', () => {
+    log('Interrupted: stopping what the bench started…');
+    void target.stop().finally(() => process.exit(130));
+  });
   log(`Target: ${target.description} (front door ${target.baseUrl}); ${seconds} s per measurement`);
-  const sql = connectWriter(target.writerUrl);
+  let sql: ReturnType<typeof connectWriter> | undefined;
   const rssPeak = new Map<string, number>();
   let rssTimer: NodeJS.Timeout | undefined;
   let hot: { id: number; stock: number } | undefined;
   try {
+    sql = connectWriter(target.writerUrl);
     const [row] = await sql<{ id: string; stock: number }[]>`SELECT id::text AS id, stock FROM products WHERE active ORDER BY id LIMIT 1`;
     if (!row) throw new Error('the catalog is empty: seed it first (npm run seed -w shop)');
     hot = { id: Number(row.id), stock: row.stock };
@@ -182,8 +187,8 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     if (rssTimer) clearInterval(rssTimer);
-    if (hot) await sql`UPDATE products SET stock = ${hot.stock} WHERE id = ${hot.id}`.catch(() => undefined);
-    await sql.end({ timeout: 5 });
+    if (hot && sql) await sql`UPDATE products SET stock = ${hot.stock} WHERE id = ${hot.id}`.catch(() => undefined);
+    await sql?.end({ timeout: 5 });
     await target.stop();
   }
 }

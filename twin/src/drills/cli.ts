@@ -104,27 +104,35 @@ async function main(): Promise<number> {
     stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')),
     log,
   });
-  log(`Target: ${target.description} (front door ${target.baseUrl})`);
-  const sql = connectWriter(target.writerUrl);
-  const watcher = target.twin ? new TwinWatcher(target.twin, options.statusPollMs) : undefined;
-  watcher?.start();
+  // Ctrl-C must not leave a twin this drill started behind.
+  process.once('SIGINT', () => {
+    log('Interrupted: stopping what the drill started…');
+    void target.stop().finally(() => process.exit(130));
+  });
   const reports: DrillReport[] = [];
   let crashed = false;
   try {
-    for (const name of names) {
-      try {
-        const { report } = await runDrill(drills[name](), { baseUrl: target.baseUrl, sql, twin: target.twin, watcher, options, log }, reportsDir, { png: !values['no-png'] });
-        reports.push(report);
-      } catch (err) {
-        crashed = true;
-        log(`✗ ${name} could not run: ${(err as Error).message}`);
-        // A half-done fault must not leak into the next drill.
-        await target.twin?.command('restore').catch(() => undefined);
+    log(`Target: ${target.description} (front door ${target.baseUrl})`);
+    const sql = connectWriter(target.writerUrl);
+    const watcher = target.twin ? new TwinWatcher(target.twin, options.statusPollMs) : undefined;
+    watcher?.start();
+    try {
+      for (const name of names) {
+        try {
+          const { report } = await runDrill(drills[name](), { baseUrl: target.baseUrl, sql, twin: target.twin, watcher, options, log }, reportsDir, { png: !values['no-png'] });
+          reports.push(report);
+        } catch (err) {
+          crashed = true;
+          log(`✗ ${name} could not run: ${(err as Error).message}`);
+          // A half-done fault must not leak into the next drill.
+          await target.twin?.command('restore').catch(() => undefined);
+        }
       }
+    } finally {
+      watcher?.stop();
+      await sql.end({ timeout: 5 });
     }
   } finally {
-    watcher?.stop();
-    await sql.end({ timeout: 5 });
     await target.stop();
   }
   if (reports.length > 1 || which === 'all') {

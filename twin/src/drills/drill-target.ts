@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startTwin, type TwinPortMap } from '../index.js';
 import { TwinHttpControl, type TwinControl } from './twin-control.js';
 import { startStandaloneShop } from './standalone-shop.js';
 
@@ -38,11 +39,6 @@ async function fromTwin(control: TwinControl, description: string, stop: () => P
   return { baseUrl: status.frontDoor.url, writerUrl: status.database.writerUrl, twin: control, stop, description };
 }
 
-interface StartedTwin {
-  urls: { status: string };
-  stop(): Promise<void>;
-}
-
 /**
  * Picks the target: a shop given by URL, a standalone shop this process starts, the running twin,
  * or a fresh twin in a temp dir that is stopped afterwards.
@@ -67,10 +63,20 @@ export async function resolveTarget(options: {
   if (running) return fromTwin(running, `running twin (${options.stateDir})`, async () => undefined);
   options.log('No twin is running: starting one with fresh state in a temp dir…');
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'evermall-drill-twin-'));
-  // Imported late: only this path needs the twin's own code, and its module graph is large.
-  const twinModule = '../index.js';
-  const { startTwin } = (await import(twinModule)) as { startTwin: (o: Record<string, unknown>) => Promise<StartedTwin> };
-  const twin = await startTwin({ stateDir, fresh: true, quiet: true, ports: { frontDoor: 0, loadBalancer: 0, statusPage: 0, haproxyStats: 0 } });
+  // Every port free-picked, so a drill's own twin never collides with one a person is running.
+  const ports: TwinPortMap = {
+    frontDoor: 0,
+    loadBalancer: 0,
+    statusPage: 0,
+    haproxyStats: 0,
+    firstInstance: 0,
+    dbMonitor: 0,
+    dbNodeA: 0,
+    dbNodeB: 0,
+    dbReplica: 0,
+    trafficLog: 0,
+  };
+  const twin = await startTwin({ stateDir, fresh: true, quiet: true, ports, progress: (component, message) => options.log(`  [twin] ${component}: ${message}`) });
   const stop = async () => {
     await twin.stop();
     rmSync(stateDir, { recursive: true, force: true });

@@ -8,9 +8,10 @@ const STOCK_RETURNED = ['cancelled', 'payment_declined'];
 
 /** Opens a small connection to the writer. Multi-host URLs must land on the primary (shared/DESIGN.md). */
 export function connectWriter(url: string): Sql {
-  const u = new URL(url);
-  if (u.host.includes(',') && !u.searchParams.has('target_session_attrs')) u.searchParams.set('target_session_attrs', 'primary');
-  return postgres(u.toString(), { max: 2, onnotice: () => undefined, connect_timeout: 10, idle_timeout: 5 });
+  // WHATWG URL cannot parse a multi-host authority (host1:port,host2:port), so this stays a string.
+  const multiHost = /^[a-z]+:\/\/[^/]*,/.test(url);
+  const withAttrs = multiHost && !url.includes('target_session_attrs') ? `${url}${url.includes('?') ? '&' : '?'}target_session_attrs=primary` : url;
+  return postgres(withAttrs, { max: 2, onnotice: () => undefined, connect_timeout: 10, idle_timeout: 5 });
 }
 
 /** Per product: stock on the shelf and units held by live orders. Their sum must not change during a run. */
