@@ -27,14 +27,15 @@ const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
   });
   const writer = app.pools.writer;
 
+  // '' rather than '/': the documented path is /api/admin/products, without a trailing slash.
   app.get(
-    '/',
+    '',
     { schema: { tags: ['admin'], security, summary: 'All products, inactive included', querystring: AdminProductListQuery, response: { 200: ProductList, ...errorResponses(...staffErrors) } } },
     async (request) => products.listAllProducts(writer, request.query),
   );
 
   app.post(
-    '/',
+    '',
     { schema: { tags: ['admin'], security, summary: 'Create a product', body: ProductCreate, response: { 201: Product, ...errorResponses(...staffErrors, 409, 422) } } },
     async (request, reply) => reply.status(201).send(await products.createProduct(writer, request.body)),
   );
