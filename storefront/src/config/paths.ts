@@ -12,6 +12,6 @@ export const paths = {
   register: (next?: string) => (next ? `/register?next=${encodeURIComponent(next)}` : '/register'),
   admin: () => '/admin',
   adminNewProduct: () => '/admin/products/new',
-  adminProduct: (slug: string) => `/admin/products/${encodeURIComponent(slug)}`,
+  adminProduct: (id: number) => `/admin/products/${id}`,
   adminOrders: () => '/admin/orders',
 } as const;

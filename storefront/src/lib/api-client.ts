@@ -34,6 +34,8 @@ export interface RequestOptions {
   form?: FormData;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** The browser HTTP cache mode; catalog answers are cacheable for a short time (see the shop's catalog caching). */
+  cache?: RequestCache;
 }
 
 export interface ApiResponse<T> {
@@ -67,6 +69,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
       body,
       credentials: 'same-origin',
       signal: options.signal,
+      cache: options.cache,
     });
   } catch (err) {
     if (options.signal?.aborted) throw err;
@@ -99,8 +102,8 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
 }
 
 export const api = {
-  get: async <T>(path: string, query?: RequestOptions['query'], signal?: AbortSignal) =>
-    (await apiRequest<T>(path, { query, signal })).data,
+  get: async <T>(path: string, query?: RequestOptions['query'], signal?: AbortSignal, cache?: RequestCache) =>
+    (await apiRequest<T>(path, { query, signal, cache })).data,
   post: async <T>(path: string, json?: unknown, headers?: Record<string, string>) =>
     (await apiRequest<T>(path, { method: 'POST', json: json ?? {}, headers })).data,
   put: async <T>(path: string, json: unknown) => (await apiRequest<T>(path, { method: 'PUT', json })).data,

@@ -28,3 +28,16 @@ export type RegisterBody = JsonBody<'/api/auth/register', 'post'>;
 export type LoginBody = JsonBody<'/api/auth/login', 'post'>;
 export type Cart = JsonResponse<'/api/cart/', 'get'>;
 export type CartLine = Cart['lines'][number];
+export type AdminProductList = JsonResponse<'/api/admin/products/', 'get'>;
+export type ProductCreate = JsonBody<'/api/admin/products/', 'post'>;
+export type ProductUpdate = JsonBody<'/api/admin/products/{id}', 'patch'>;
+
+export type PlaceOrderBody = JsonBody<'/api/checkout/', 'post'>;
+export type ShippingAddress = PlaceOrderBody['shipping'];
+export type Order = JsonResponse<'/api/orders/{id}', 'get'>;
+export type OrderLine = Order['lines'][number];
+export type OrderStatus = Order['status'];
+export type OrderList = JsonResponse<'/api/orders/', 'get'>;
+export type AdminOrderList = JsonResponse<'/api/admin/orders/', 'get'>;
+export type AdminOrder = AdminOrderList['items'][number];
+export type StaffOrderStatus = JsonBody<'/api/admin/orders/{id}/status', 'put'>['status'];

@@ -25,8 +25,7 @@ const STORAGE_KEY = 'evermall.checkout-attempt';
 /** A stable text for what the order would contain: equal requests give equal fingerprints whatever the line order. */
 export function fingerprintOf(request: { lines: { productId: number; quantity: number }[]; [other: string]: unknown }): string {
   const lines = [...request.lines].sort((a, b) => a.productId - b.productId).map((l) => `${l.productId}x${l.quantity}`);
-  const { lines: _lines, ...rest } = request;
-  return JSON.stringify([lines, stableJson(rest)]);
+  return JSON.stringify([lines, stableJson({ ...request, lines: undefined })]);
 }
 
 function stableJson(value: unknown): unknown {

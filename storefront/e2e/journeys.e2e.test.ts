@@ -1,0 +1,252 @@
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { axeViolations } from './axe';
+import { makePng } from './png';
+import { ADMIN, resultsDir, startStack, type Stack } from './stack';
+
+/**
+ * The journeys a shopper and a shop manager take, in Debian's Chromium, against the built SPA
+ * and a real shop on a real PostgreSQL. One stack for the whole file keeps it bounded.
+ */
+let stack: Stack;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+// A failed journey leaves a picture of every page it had open, to see what the shopper saw.
+afterEach(async (ctx) => {
+  const failed = ctx.task.result?.state === 'fail';
+  const pages = contexts.flatMap((c) => c.pages());
+  if (failed) {
+    const name = ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+    for (const [i, p] of pages.entries()) await shot(p, `failed-${name}-${i}`).catch(() => undefined);
+  }
+  for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await stack?.stop();
+});
+
+async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
+  const context = await stack.browser.newContext({ baseURL: stack.baseUrl, viewport, locale: 'ko-KR' });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  return page;
+}
+
+async function shot(page: Page, name: string) {
+  // The sticky header would be drawn mid-page in a full-page picture of a scrolled page.
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.scrollTo(0, 0);
+  });
+  await page.screenshot({ path: path.join(resultsDir, `${name}.png`), fullPage: true });
+}
+const won = (n: number) => `₩${n.toLocaleString('en-US')}`;
+const uniqueEmail = (who: string) => `${who}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@evermall.test`;
+
+async function register(page: Page, name: string, email: string, password = 'shopper-password-1') {
+  await page.getByLabel('이름').fill(name);
+  await page.getByLabel('이메일').fill(email);
+  await page.getByLabel('비밀번호').fill(password);
+  await page.getByRole('button', { name: '가입하기' }).click();
+}
+
+async function fillCheckout(page: Page, card = '4242 4242 4242 4242') {
+  await page.getByLabel('받는 분').fill('김민지');
+  await page.getByLabel('연락처').fill('010-1234-5678');
+  await page.getByLabel('우편번호').fill('04524');
+  await page.getByLabel('주소', { exact: true }).fill('서울특별시 중구 세종대로 110');
+  await page.getByLabel('카드 번호').fill(card);
+}
+
+async function ordersOf(email: string) {
+  return stack.sql<{ id: string; status: string; total_won: number; quantity: number }[]>`
+    SELECT o.id, o.status, o.total_won, l.quantity
+    FROM orders o JOIN users u ON u.id = o.user_id JOIN order_lines l ON l.order_id = o.id
+    WHERE lower(u.email) = lower(${email})`;
+}
+
+/** A product the journeys can buy several of, found the way a shopper would: by searching 운동화. */
+async function sneaker(minStock = 10) {
+  const rows = await stack.sql<{ id: number; slug: string; name: string; price_won: number }[]>`
+    SELECT id, slug, name, price_won FROM products
+    WHERE active AND name LIKE '%운동화%' AND stock >= ${minStock} ORDER BY id LIMIT 1`;
+  const row = rows[0];
+  if (!row) throw new Error('the seed catalog has no 운동화 in stock');
+  return row;
+}
+
+describe('storefront in Chromium', () => {
+  it('shopper: browse → search 운동화 → product → add 2 → cart → register → checkout → confirmation → order history', async () => {
+    const page = await newPage();
+    const product = await sneaker();
+
+    await page.goto('/');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('언제나 열려 있는 쇼핑몰');
+    await page.getByRole('list', { name: '새로 들어온 상품' }).getByRole('listitem').first().waitFor();
+    await shot(page, 'home');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.getByRole('searchbox', { name: '상품 검색' }).fill('운동화');
+    await page.waitForURL(/\/search\?q=/);
+    const results = page.getByRole('list', { name: '‘운동화’ 검색 결과' });
+    await results.getByRole('link', { name: product.name }).click();
+
+    await page.getByRole('heading', { level: 1, name: product.name }).waitFor();
+    await expect(page.getByText(won(product.price_won)).first().isVisible()).resolves.toBe(true);
+    await page.locator('.product-image').first().evaluate((img: HTMLImageElement) => img.decode?.().catch(() => undefined));
+    await shot(page, 'product');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.getByLabel('수량').fill('2');
+    await page.getByRole('button', { name: '장바구니에 담기' }).click();
+    await page.getByText('장바구니에 담았습니다.').waitFor();
+
+    await page.getByRole('link', { name: /장바구니/ }).first().click();
+    await page.getByRole('heading', { level: 1, name: '장바구니' }).waitFor();
+    await expect(page.getByLabel(`${product.name} 수량`).inputValue()).resolves.toBe('2');
+    await expect(page.getByTestId('cart-total').textContent()).resolves.toBe(won(product.price_won * 2));
+    await shot(page, 'cart');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.getByRole('link', { name: '주문하기' }).click();
+    await page.waitForURL(/\/login\?next=%2Fcheckout/);
+    await page.getByRole('main').getByRole('link', { name: '회원가입' }).click();
+    const email = uniqueEmail('shopper');
+    await register(page, '김민지', email);
+    await page.waitForURL((url) => url.pathname === '/checkout');
+
+    await fillCheckout(page);
+    await shot(page, 'checkout');
+    await page.getByRole('button', { name: '주문하기' }).click();
+    await page.getByRole('heading', { name: '주문이 완료되었습니다' }).waitFor();
+    await shot(page, 'confirmation');
+
+    const orders = await ordersOf(email);
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({ status: 'placed', total_won: product.price_won * 2, quantity: 2 });
+
+    await page.getByRole('link', { name: '주문 내역' }).click();
+    await page.getByRole('heading', { level: 1, name: '주문 내역' }).waitFor();
+    await page.getByRole('link', { name: `주문 #${orders[0]!.id} 보기` }).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('a double click on "Place order" places one order, every request with the same Idempotency-Key', async () => {
+    const page = await newPage();
+    const product = await sneaker();
+    const email = uniqueEmail('double');
+    await page.goto('/register?next=/checkout');
+    await register(page, '이중클릭', email);
+    await page.waitForURL((url) => url.pathname === '/checkout');
+    const added = await page.request.post('/api/cart/items', {
+      data: { productId: product.id, quantity: 1 },
+      headers: { Origin: stack.baseUrl },
+    });
+    expect(added.status()).toBe(200);
+    await page.reload();
+
+    const keys: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/checkout') && r.method() === 'POST') keys.push(r.headers()['idempotency-key'] ?? '');
+    });
+    await fillCheckout(page);
+    await page.getByRole('button', { name: '주문하기' }).dblclick();
+    await page.getByRole('heading', { name: '주문이 완료되었습니다' }).waitFor();
+
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(keys).size).toBe(1);
+    expect(await ordersOf(email)).toHaveLength(1);
+  });
+
+  it('staff: login → create a product with an image → it is in the shop → stock 0 → the shop shows sold out', async () => {
+    const admin = await newPage();
+    await admin.goto('/login?next=/admin');
+    await admin.getByLabel('이메일').fill(ADMIN.email);
+    await admin.getByLabel('비밀번호').fill(ADMIN.password);
+    await admin.getByRole('button', { name: '로그인' }).click();
+    await admin.waitForURL((url) => url.pathname === '/admin');
+    await admin.getByRole('table').waitFor();
+    await shot(admin, 'admin-products');
+    expect(await axeViolations(admin)).toEqual([]);
+
+    const slug = `e2e-lamp-${Date.now()}`;
+    await admin.getByRole('link', { name: '새 상품' }).click();
+    await admin.getByLabel('상품명 (한국어)').fill('무드등 E2E');
+    await admin.getByLabel('상품명 (영어)').fill('Mood lamp E2E');
+    await admin.getByLabel('SKU').fill(slug.toUpperCase());
+    await admin.getByLabel('주소 이름 (slug)').fill(slug);
+    await admin.getByLabel('가격 (원)').fill('12900');
+    await admin.getByLabel('재고').fill('3');
+    await admin.getByLabel('카테고리').selectOption({ index: 1 });
+    await admin.getByLabel('설명').fill('따뜻한 빛의 무드등입니다.');
+    await admin.getByLabel('상품 이미지').setInputFiles({ name: 'lamp.png', mimeType: 'image/png', buffer: makePng() });
+    await admin.getByRole('img', { name: '업로드할 이미지 미리보기' }).waitFor();
+    await admin.getByRole('button', { name: '상품 등록' }).click();
+    await admin.getByRole('heading', { name: '상품 수정: 무드등 E2E' }).waitFor();
+    await admin.getByRole('img', { name: '무드등 E2E 이미지 1' }).waitFor();
+    await shot(admin, 'admin-edit');
+    expect(await axeViolations(admin)).toEqual([]);
+
+    const shopper = await newPage({ width: 390, height: 844 });
+    await shopper.goto(`/p/${slug}`);
+    await shopper.getByRole('heading', { level: 1, name: '무드등 E2E' }).waitFor();
+    await shopper.getByText('₩12,900').first().waitFor();
+    await shopper.getByText('3개 남음').first().waitFor();
+    const src = await shopper.getByRole('img', { name: '무드등 E2E' }).getAttribute('src');
+    expect(src).toMatch(/^\/media\//);
+    await shot(shopper, 'product-phone');
+
+    await admin.getByLabel('새 재고 수량').fill('0');
+    await admin.getByRole('button', { name: '재고 설정' }).click();
+    await admin.getByTestId('admin-stock').getByText('0', { exact: true }).waitFor();
+
+    await shopper.reload();
+    await shopper.getByText('품절').first().waitFor();
+    await expect(shopper.getByRole('button', { name: '품절' }).isDisabled()).resolves.toBe(true);
+  });
+
+  it('a customer cannot open /admin, and a visitor is sent to login', async () => {
+    const page = await newPage();
+    await page.goto('/admin');
+    await page.waitForURL(/\/login\?next=%2Fadmin/);
+    await page.getByRole('main').getByRole('link', { name: '회원가입' }).click();
+    await register(page, '고객', uniqueEmail('customer'));
+    await page.waitForURL((url) => url.pathname === '/admin');
+    await page.getByText('관리자만 볼 수 있는 페이지입니다.').waitFor();
+    expect(await page.getByRole('table').count()).toBe(0);
+    const api = await page.request.get('/api/admin/products');
+    expect(api.status()).toBe(403);
+  });
+
+  it('says so when the API is unreachable, keeps the page, and recovers by itself', async () => {
+    const page = await newPage();
+    await page.route('**/api/**', (route) => route.abort('connectionrefused'));
+    await page.goto('/');
+    await page.getByText('쇼핑몰 서버에 연결할 수 없습니다. 다시 연결하는 중…').waitFor();
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('언제나 열려 있는 쇼핑몰');
+    await shot(page, 'offline');
+    await page.unroute('**/api/**');
+    await page.getByRole('list', { name: '새로 들어온 상품' }).getByRole('listitem').first().waitFor({ timeout: 30_000 });
+    await page.getByText('쇼핑몰 서버에 연결할 수 없습니다. 다시 연결하는 중…').waitFor({ state: 'detached' });
+  });
+
+  it('switches to English and back', async () => {
+    const page = await newPage();
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    await page.getByRole('heading', { level: 1, name: 'The shop that stays open' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'The shop that stays open' }).waitFor();
+    await page.getByRole('button', { name: '한국어로 보기' }).click();
+    await page.getByRole('heading', { level: 1, name: '언제나 열려 있는 쇼핑몰' }).waitFor();
+  });
+});

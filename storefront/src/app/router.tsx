@@ -1,0 +1,46 @@
+import { createBrowserRouter, type RouteObject } from 'react-router';
+import { RouteError } from '@/components/route-error';
+import { RootLayout, RootSkeleton } from './root-layout';
+
+/**
+ * Every page is its own chunk (`lazy`), and every route has the error boundary, which lives in
+ * the main chunk so it still shows when a page's chunk cannot be fetched.
+ */
+const page = (load: () => Promise<{ Component: React.ComponentType }>): Pick<RouteObject, 'lazy' | 'ErrorBoundary'> => ({
+  lazy: load,
+  ErrorBoundary: RouteError,
+});
+
+export const routes: RouteObject[] = [
+  {
+    path: '/',
+    Component: RootLayout,
+    ErrorBoundary: RouteError,
+    HydrateFallback: RootSkeleton,
+    children: [
+      { index: true, ...page(() => import('./routes/home')) },
+      { path: 'c/:slug', ...page(() => import('./routes/category')) },
+      { path: 'search', ...page(() => import('./routes/search')) },
+      { path: 'p/:slug', ...page(() => import('./routes/product')) },
+      { path: 'cart', ...page(() => import('./routes/cart')) },
+      { path: 'checkout', ...page(() => import('./routes/checkout')) },
+      { path: 'orders', ...page(() => import('./routes/orders')) },
+      { path: 'orders/:id', ...page(() => import('./routes/order')) },
+      { path: 'login', ...page(() => import('./routes/login')) },
+      { path: 'register', ...page(() => import('./routes/register')) },
+      {
+        path: 'admin',
+        ...page(() => import('./routes/admin/layout')),
+        children: [
+          { index: true, ...page(() => import('./routes/admin/products')) },
+          { path: 'products/new', ...page(() => import('./routes/admin/new-product')) },
+          { path: 'products/:id', ...page(() => import('./routes/admin/edit-product')) },
+          { path: 'orders', ...page(() => import('./routes/admin/orders')) },
+        ],
+      },
+      { path: '*', ...page(() => import('./routes/not-found')) },
+    ],
+  },
+];
+
+export const createRouter = () => createBrowserRouter(routes);

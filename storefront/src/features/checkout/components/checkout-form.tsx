@@ -1,0 +1,147 @@
+import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { TextField } from '@/components/text-field';
+import type { Cart, Order, ShippingAddress } from '@/lib/api-types';
+import { describeError } from '@/lib/errors';
+import { useI18n } from '@/lib/i18n';
+import type { MessageKey } from '@/lib/messages';
+import { shortLinesOf, usePlaceOrder } from '../api/place-order';
+import { checkoutAttemptForTab, fingerprintOf } from '../lib/checkout-attempt';
+import { validateShipping, type ShippingErrors, type ShippingField } from '../lib/validate-shipping';
+
+const EMPTY: ShippingAddress = { name: '', phone: '', postalCode: '', address1: '', address2: '' };
+
+const LABELS: Record<ShippingField, MessageKey> = {
+  name: 'checkout.name',
+  phone: 'checkout.phone',
+  postalCode: 'checkout.postalCode',
+  city: 'checkout.city',
+  address1: 'checkout.address1',
+  address2: 'checkout.address2',
+  card: 'checkout.card',
+};
+
+/**
+ * Shipping address, the test provider's card field and "Place order". The idempotency key
+ * comes from the checkout attempt: the same for a retry, a double click or a reload; a new one
+ * after success or when the cart, address or card changed.
+ */
+export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order: Order) => void }) {
+  const { t, won } = useI18n();
+  const attempt = useMemo(checkoutAttemptForTab, []);
+  const place = usePlaceOrder();
+  const inFlight = useRef(false);
+  const [shipping, setShipping] = useState<ShippingAddress>(EMPTY);
+  const [card, setCard] = useState('');
+  const [errors, setErrors] = useState<ShippingErrors>({});
+
+  const message = (field: ShippingField): string | undefined => {
+    const e = errors[field];
+    if (!e) return undefined;
+    if (e === 'required') return t('validation.required', { field: t(LABELS[field]) });
+    return t(`validation.${e}`);
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    // A second click while the first request is out changes nothing: the button is disabled,
+    // and even a request that slipped through carries the same key.
+    if (inFlight.current) return;
+    const found = validateShipping(shipping, card);
+    setErrors(found);
+    if (Object.keys(found).length > 0) {
+      const first = Object.keys(found)[0];
+      document.querySelector<HTMLInputElement>(`[name="${first}"]`)?.focus();
+      return;
+    }
+    const body = {
+      shipping: { ...shipping, address2: shipping.address2?.trim() || undefined, city: shipping.city?.trim() || undefined },
+      payment: { card: card.replace(/[\s-]/g, '') },
+    };
+    const idempotencyKey = attempt.keyFor(
+      fingerprintOf({ lines: cart.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })), ...body }),
+    );
+    inFlight.current = true;
+    place.mutate(
+      { idempotencyKey, body },
+      {
+        onSuccess: ({ order }) => {
+          attempt.succeeded();
+          onPlaced(order);
+        },
+        onSettled: () => {
+          inFlight.current = false;
+        },
+      },
+    );
+  };
+
+  const field = (name: keyof ShippingAddress, props: Record<string, string | boolean> = {}) => (
+    <TextField
+      label={t(LABELS[name])}
+      name={name}
+      value={shipping[name] ?? ''}
+      error={message(name)}
+      onChange={(e) => setShipping((s) => ({ ...s, [name]: e.target.value }))}
+      {...props}
+    />
+  );
+
+  const short = shortLinesOf(place.error);
+  const nameOf = (productId?: number, name?: string) => name ?? cart.lines.find((l) => l.productId === productId)?.name ?? `#${productId}`;
+
+  return (
+    <form className="form checkout-form" onSubmit={onSubmit} noValidate aria-describedby="checkout-status">
+      <fieldset>
+        <legend>{t('checkout.shipping')}</legend>
+        {field('name', { autoComplete: 'name', required: true })}
+        {field('phone', { autoComplete: 'tel', inputMode: 'tel', required: true, placeholder: '010-1234-5678' })}
+        {field('postalCode', { autoComplete: 'postal-code', inputMode: 'numeric', required: true, maxLength: '5' })}
+        {field('city', { autoComplete: 'address-level1' })}
+        {field('address1', { autoComplete: 'address-line1', required: true })}
+        {field('address2', { autoComplete: 'address-line2' })}
+      </fieldset>
+      <fieldset>
+        <legend>{t('checkout.payment')}</legend>
+        <TextField
+          label={t('checkout.card')}
+          name="card"
+          value={card}
+          inputMode="numeric"
+          autoComplete="cc-number"
+          required
+          error={message('card')}
+          hint={t('checkout.cardHint')}
+          onChange={(e) => setCard(e.target.value)}
+        />
+      </fieldset>
+      <div className="checkout-total">
+        <span>{t('cart.total')}</span> <strong>{won(cart.totalWon)}</strong>
+      </div>
+      <div id="checkout-status" role="status" aria-live="polite">
+        {place.isPending && place.failureCount > 0 && <p className="notice">{t('checkout.retrying')}</p>}
+      </div>
+      {place.isError && (
+        <div className="notice notice-error" role="alert">
+          {short.length > 0 ? (
+            <>
+              <p>{t('checkout.short')}</p>
+              <ul>
+                {short.map((l, i) => (
+                  <li key={l.productId ?? i}>
+                    {t('checkout.shortLine', { name: nameOf(l.productId, l.name), available: l.available ?? 0, requested: l.requested ?? '?' })}
+                  </li>
+                ))}
+              </ul>
+              <p>{t('checkout.fixCart')}</p>
+            </>
+          ) : (
+            <p>{describeError(place.error, t)}</p>
+          )}
+        </div>
+      )}
+      <button type="submit" className="button button-large" disabled={place.isPending || cart.lines.length === 0}>
+        {place.isPending ? t('checkout.placing') : t('checkout.place')}
+      </button>
+    </form>
+  );
+}
