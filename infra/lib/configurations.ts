@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+
+/**
+ * Named configurations for offline synthesis and the tests. `example` is the production
+ * profile with an example domain: placeholder hosted zone and certificate ARNs that only
+ * have the right shape (nothing is looked up, so they are never resolved).
+ */
+export const exampleDomain = {
+  domainName: 'shop.example.com',
+  hostedZoneId: 'Z0123456789EXAMPLE',
+  hostedZoneName: 'example.com',
+  albCertificateArn: 'arn:aws:acm:ap-northeast-2:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+  cloudFrontCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-1111-1111-1111-111111111111',
+} as const;
+
+export const configurations = {
+  example: { profile: 'production', ...exampleDomain, alarmEmail: 'ops@example.com' },
+  'production-no-domain': { profile: 'production' },
+  'small-domain': { profile: 'small', ...exampleDomain },
+  'small-no-domain': { profile: 'small' },
+} as const satisfies Record<string, Record<string, string>>;
+
+export type ConfigurationName = keyof typeof configurations;
+
+/** The feature flags and settings from cdk.json; a bare App() would lack them (see shared/DESIGN.md). */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+/** An App with cdk.json's context plus the given parameters, as `cdk synth -c ...` would build it. */
+export function appFor(parameters: Record<string, string>, outdir?: string): App {
+  return new App({ context: { ...cdkJsonContext(), ...parameters }, ...(outdir ? { outdir } : {}) });
+}

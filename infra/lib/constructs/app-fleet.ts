@@ -1,0 +1,155 @@
+import { Aws, Duration, Lazy, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as efs from 'aws-cdk-lib/aws-efs';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { autoScaling } from '@evermall/topology';
+import { renderShopUserData } from './user-data.js';
+
+export interface AppFleetProps {
+  readonly vpc: ec2.IVpc;
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly instanceType: string;
+  readonly targetGroup: elbv2.IApplicationTargetGroup;
+  readonly bundle: s3assets.Asset;
+  readonly fileSystem: efs.FileSystem;
+  readonly accessPoint: efs.AccessPoint;
+  readonly databaseSecret: secretsmanager.ISecret;
+  readonly readerHost?: string;
+  readonly sessionSecret: secretsmanager.ISecret;
+  readonly backupBucket: s3.IBucket;
+  readonly allowedOrigins: string;
+}
+
+/**
+ * The shop's EC2 fleet: an Auto Scaling group over the private subnets of both zones, with a
+ * launch template on Amazon Linux 2023 (resolved from its public SSM parameter at deploy time),
+ * IMDSv2 only, no key pair and no SSH: operators use SSM Session Manager.
+ */
+export class AppFleet extends Construct {
+  public readonly group: autoscaling.AutoScalingGroup;
+  public readonly role: iam.Role;
+  public readonly events: sns.Topic;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AppFleetProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.role = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'Evermall shop instances: DB secret, bundle, media, backup site, logs, Session Manager',
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'),
+      ],
+    });
+    props.databaseSecret.grantRead(this.role);
+    props.sessionSecret.grantRead(this.role);
+    // Exactly the bundle object, not the whole asset bucket.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bundle.bucket.arnForObjects(props.bundle.s3ObjectKey)] }),
+    );
+    props.fileSystem.grantReadWrite(this.role);
+    // `aws s3 sync --delete` of the backup site: list the bucket, read, write and delete its objects.
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.backupBucket.bucketArn] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [props.backupBucket.arnForObjects('*')],
+      }),
+    );
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const eventsKey = new kms.Key(this, 'EventsKey', {
+      description: 'Encrypts the fleet events topic',
+      enableKeyRotation: true,
+    });
+    // Auto Scaling publishes its notifications with its service-linked role, which must be able to use the key.
+    eventsKey.grantEncryptDecrypt(new iam.ServicePrincipal('autoscaling.amazonaws.com'));
+    this.events = new sns.Topic(this, 'Events', { displayName: 'Evermall fleet events', masterKey: eventsKey, enforceSSL: true });
+
+    const userData = ec2.UserData.forLinux();
+    const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.X86_64 }),
+      instanceType: new ec2.InstanceType(props.instanceType),
+      securityGroup: props.securityGroup,
+      role: this.role,
+      userData,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: 1,
+      detailedMonitoring: true,
+      blockDevices: [
+        {
+          deviceName: '/dev/xvda',
+          volume: ec2.BlockDeviceVolume.ebs(16, { volumeType: ec2.EbsDeviceVolumeType.GP3, encrypted: true, deleteOnTermination: true }),
+        },
+      ],
+    });
+
+    this.group = new autoscaling.AutoScalingGroup(this, 'Group', {
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      launchTemplate,
+      minCapacity: autoScaling.minCapacity,
+      maxCapacity: autoScaling.maxCapacity,
+      // DesiredCapacity is left out of the template on purpose: CloudFormation would reset the
+      // group to it on every deploy, undoing a scale-out in the middle of a peak. The group starts
+      // at MinSize, which topology keeps equal to desiredCapacity (the parity test checks it).
+      healthChecks: autoscaling.HealthChecks.withAdditionalChecks({
+        additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
+        gracePeriod: Duration.seconds(autoScaling.healthCheckGracePeriodSeconds),
+      }),
+      defaultInstanceWarmup: Duration.seconds(autoScaling.instanceWarmupSeconds),
+      groupMetrics: [autoscaling.GroupMetrics.all()],
+      notifications: [{ topic: this.events }],
+      // Creation waits until min capacity instances signal a healthy shop.
+      signals: autoscaling.Signals.waitForMinCapacity({ timeout: Duration.minutes(15) }),
+      // A new launch template version (new bundle, new AMI) is rolled out by an instance
+      // refresh that keeps topology's share of capacity healthy.
+      updatePolicy: autoscaling.UpdatePolicy.instanceRefresh({
+        strategy: autoscaling.InstanceRefreshStrategy.ROLLING,
+        minHealthyPercentage: autoScaling.minHealthyPercentage,
+        maxHealthyPercentage: autoScaling.minHealthyPercentage + 100,
+        instanceWarmup: Duration.seconds(autoScaling.instanceWarmupSeconds),
+        skipMatching: true,
+      }),
+      terminationPolicies: [autoscaling.TerminationPolicy.OLDEST_LAUNCH_TEMPLATE, autoscaling.TerminationPolicy.DEFAULT],
+    });
+    this.group.attachToApplicationTargetGroup(props.targetGroup);
+    this.group.scaleOnCpuUtilization('CpuTarget', {
+      targetUtilizationPercent: autoScaling.cpuTargetPercent,
+    });
+
+    userData.addCommands(
+      renderShopUserData({
+        region: Aws.REGION,
+        stackName: Aws.STACK_NAME,
+        autoScalingGroupLogicalId: Lazy.string({ produce: () => stack.getLogicalId(this.group.node.defaultChild as CfnElement) }),
+        bundleBucket: props.bundle.s3BucketName,
+        bundleKey: props.bundle.s3ObjectKey,
+        fileSystemId: props.fileSystem.fileSystemId,
+        accessPointId: props.accessPoint.accessPointId,
+        databaseSecretArn: props.databaseSecret.secretArn,
+        ...(props.readerHost ? { readerHost: props.readerHost } : {}),
+        sessionSecretArn: props.sessionSecret.secretArn,
+        backupBucket: props.backupBucket.bucketName,
+        logGroupName: this.logGroup.logGroupName,
+        allowedOrigins: props.allowedOrigins,
+      }),
+    );
+  }
+}

@@ -1,0 +1,122 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { database as topologyDatabase, databasePort } from '@evermall/topology';
+
+export interface DatabaseProps {
+  readonly vpc: ec2.IVpc;
+  /** The only peer admitted, on the DB port (besides the rotation function). */
+  readonly appSecurityGroup: ec2.ISecurityGroup;
+  /** e.g. m7g.large; the `db.` prefix is added by RDS. */
+  readonly instanceType: string;
+  readonly readReplica: boolean;
+  readonly allocatedStorageGiB: number;
+  readonly maxAllocatedStorageGiB: number;
+  readonly iamAuthentication: boolean;
+  readonly rotationDays: number;
+}
+
+/**
+ * The full engine version is pinned so a deploy never upgrades the database by surprise;
+ * minor upgrades are a reviewed change here. The major version comes from topology/.
+ */
+const engineVersions: Record<number, rds.PostgresEngineVersion> = {
+  15: rds.PostgresEngineVersion.VER_15_17,
+  16: rds.PostgresEngineVersion.VER_16_13,
+};
+
+/** Database name the shop connects to. */
+export const databaseName = 'evermall';
+
+/**
+ * RDS for PostgreSQL, Multi-AZ: a synchronous standby in the other zone takes over on failure
+ * and the endpoint's DNS name moves to it (RDS User Guide, "Multi-AZ DB instance deployments").
+ * The read replica is asynchronous and only serves catalog reads; it is never a failover target.
+ */
+export class Database extends Construct {
+  public readonly instance: rds.DatabaseInstance;
+  public readonly readReplica?: rds.DatabaseInstanceReadReplica;
+  public readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const version = engineVersions[topologyDatabase.engineMajorVersion];
+    if (!version) throw new Error(`No pinned PostgreSQL version for major ${topologyDatabase.engineMajorVersion}`);
+    const engine = rds.DatabaseInstanceEngine.postgres({ version });
+
+    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+      engine,
+      description: 'Evermall: TLS only, slow statements logged',
+      parameters: {
+        // Refuse unencrypted connections (RDS User Guide, "Using SSL with a PostgreSQL DB instance").
+        'rds.force_ssl': '1',
+        log_min_duration_statement: '500',
+      },
+    });
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'RDS PostgreSQL: the DB port from the shop instances only',
+      allowAllOutbound: false,
+    });
+    this.securityGroup.addIngressRule(props.appSecurityGroup, ec2.Port.tcp(databasePort), 'from the shop instances');
+    const instanceType = new ec2.InstanceType(props.instanceType);
+    const vpcSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+
+    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      engine,
+      instanceType,
+      vpc: props.vpc,
+      vpcSubnets,
+      securityGroups: [this.securityGroup],
+      port: databasePort,
+      databaseName,
+      credentials: rds.Credentials.fromGeneratedSecret('evermall_admin'),
+      multiAz: topologyDatabase.multiAz,
+      storageType: rds.StorageType.GP3,
+      allocatedStorage: props.allocatedStorageGiB,
+      maxAllocatedStorage: props.maxAllocatedStorageGiB,
+      storageEncrypted: true,
+      backupRetention: Duration.days(topologyDatabase.backupRetentionDays),
+      preferredBackupWindow: '17:00-18:00',
+      preferredMaintenanceWindow: 'sun:18:30-sun:19:30',
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.SNAPSHOT,
+      enablePerformanceInsights: true,
+      monitoringInterval: Duration.seconds(60),
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      iamAuthentication: props.iamAuthentication,
+      autoMinorVersionUpgrade: false,
+      parameterGroup,
+      copyTagsToSnapshot: true,
+    });
+
+    // Secrets Manager rotates the password with a Lambda in the app subnets; the rotation
+    // function's own security group is the only other peer the DB accepts.
+    this.instance.addRotationSingleUser({
+      automaticallyAfter: Duration.days(props.rotationDays),
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+
+    if (props.readReplica) {
+      this.readReplica = new rds.DatabaseInstanceReadReplica(this, 'ReadReplica', {
+        sourceDatabaseInstance: this.instance,
+        instanceType,
+        vpc: props.vpc,
+        vpcSubnets,
+        securityGroups: [this.securityGroup],
+        port: databasePort,
+        // Encryption is inherited from the source (the template may not repeat it).
+        storageType: rds.StorageType.GP3,
+        parameterGroup,
+        deletionProtection: true,
+        removalPolicy: RemovalPolicy.SNAPSHOT,
+        enablePerformanceInsights: true,
+        monitoringInterval: Duration.seconds(60),
+        cloudwatchLogsExports: ['postgresql'],
+        iamAuthentication: props.iamAuthentication,
+        autoMinorVersionUpgrade: false,
+      });
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as efs from 'aws-cdk-lib/aws-efs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { autoScaling } from '@evermall/topology';
+
+export interface ObservabilityProps {
+  readonly alarmEmail?: string;
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  readonly targetGroup: elbv2.IApplicationTargetGroup;
+  readonly autoScalingGroupName: string;
+  readonly database: rds.IDatabaseInstance;
+  readonly readReplica?: rds.IDatabaseInstance;
+  readonly allocatedStorageGiB: number;
+  readonly fileSystem: efs.IFileSystem;
+  /** Fleet launch/terminate events; the alarm email subscribes to them too. */
+  readonly fleetEvents: sns.ITopic;
+}
+
+/**
+ * Connections the fleet may open at most: every instance has a writer and a reader pool of
+ * DATABASE_POOL_MAX (10 by default, shop/.env.example). Past that, something leaks.
+ */
+const connectionsPerInstance = 2 * 10;
+
+/** Alarm thresholds that are operational judgement, not architecture (so not in topology/). */
+const thresholds = {
+  errorRatePercent: 1,
+  p99Seconds: 1,
+  databaseCpuPercent: 80,
+  freeStorageShare: 0.1,
+  replicaLagSeconds: 60,
+  efsIoLimitPercent: 90,
+} as const;
+
+/** CloudWatch alarms to an SNS topic, and one dashboard with the same metrics. */
+export class Observability extends Construct {
+  public readonly topic: sns.Topic;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const key = new kms.Key(this, 'AlarmsKey', { description: 'Encrypts the alarms topic', enableKeyRotation: true });
+    this.topic = new sns.Topic(this, 'Alarms', { displayName: 'Evermall alarms', masterKey: key, enforceSSL: true });
+    // CloudWatch publishes alarm notifications itself, so it must be able to use the topic's key.
+    key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+    if (props.alarmEmail) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      props.fleetEvents.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+    const period = Duration.minutes(1);
+    const lb = props.loadBalancer.metrics;
+    const tg = props.targetGroup.metrics;
+
+    const requests = lb.requestCount({ period, statistic: 'Sum' });
+    const errorRate = new cloudwatch.MathExpression({
+      label: '5xx rate (%)',
+      expression: '100 * (elb5xx + target5xx) / MAX([requests, 1])',
+      usingMetrics: {
+        elb5xx: lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period, statistic: 'Sum' }),
+        target5xx: lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
+        requests,
+      },
+      period,
+    });
+    const unhealthy = tg.unhealthyHostCount({ period, statistic: 'Maximum' });
+    const p99 = lb.targetResponseTime({ period, statistic: 'p99' });
+    const inService = new cloudwatch.Metric({
+      namespace: 'AWS/AutoScaling',
+      metricName: 'GroupInServiceInstances',
+      dimensionsMap: { AutoScalingGroupName: props.autoScalingGroupName },
+      period,
+      statistic: 'Maximum',
+    });
+    const dbCpu = props.database.metricCPUUtilization({ period, statistic: 'Average' });
+    const freeStorage = props.database.metricFreeStorageSpace({ period, statistic: 'Minimum' });
+    const connections = props.database.metricDatabaseConnections({ period, statistic: 'Maximum' });
+    const replicaLag = props.readReplica?.metric('ReplicaLag', { period, statistic: 'Maximum' });
+    const efsIo = new cloudwatch.Metric({
+      namespace: 'AWS/EFS',
+      metricName: 'PercentIOLimit',
+      dimensionsMap: { FileSystemId: props.fileSystem.fileSystemId },
+      period,
+      statistic: 'Maximum',
+    });
+    const efsThroughput = new cloudwatch.Metric({
+      namespace: 'AWS/EFS',
+      metricName: 'MeteredIOBytes',
+      dimensionsMap: { FileSystemId: props.fileSystem.fileSystemId },
+      period,
+      statistic: 'Sum',
+    });
+
+    this.alarm('Alb5xxRate', errorRate, thresholds.errorRatePercent, 3, '5xx responses above 1 % of requests for 3 minutes');
+    this.alarm('UnhealthyHosts', unhealthy, 1, 3, 'At least one target failed the /healthz check for 3 minutes');
+    this.alarm('TargetP99', p99, thresholds.p99Seconds, 5, 'p99 target response time above 1 s for 5 minutes');
+    this.alarm('FleetAtMax', inService, autoScaling.maxCapacity, 15, 'The fleet has been at max capacity for 15 minutes: raise max or investigate');
+    this.alarm('DatabaseCpu', dbCpu, thresholds.databaseCpuPercent, 5, 'Writer CPU above 80 % for 5 minutes');
+    this.alarm(
+      'DatabaseFreeStorage',
+      freeStorage,
+      props.allocatedStorageGiB * 1024 ** 3 * thresholds.freeStorageShare,
+      5,
+      'Writer free storage below 10 % of the allocated size',
+      cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+    );
+    this.alarm('DatabaseConnections', connections, autoScaling.maxCapacity * connectionsPerInstance, 5, 'More connections than the full fleet’s pools can open');
+    if (replicaLag) this.alarm('ReplicaLag', replicaLag, thresholds.replicaLagSeconds, 5, 'The read replica is more than 60 s behind');
+    this.alarm('EfsIoLimit', efsIo, thresholds.efsIoLimitPercent, 5, 'EFS is close to its I/O limit');
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new cloudwatch.GraphWidget({ title: 'Requests and 5xx rate', left: [requests], right: [errorRate], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Target p99 (s)', left: [p99], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Targets unhealthy / in service', left: [unhealthy], right: [inService], width: 8 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'DB CPU (%)', left: [dbCpu], width: 6 }),
+          new cloudwatch.GraphWidget({ title: 'DB connections', left: [connections], width: 6 }),
+          new cloudwatch.GraphWidget({ title: 'DB free storage (bytes)', left: [freeStorage], width: 6 }),
+          new cloudwatch.GraphWidget({ title: 'Replica lag (s)', left: replicaLag ? [replicaLag] : [], width: 6 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'EFS I/O limit (%)', left: [efsIo], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'EFS metered I/O (bytes)', left: [efsThroughput], width: 12 }),
+        ],
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
+      ],
+    });
+  }
+
+  private alarm(
+    id: string,
+    metric: cloudwatch.IMetric,
+    threshold: number,
+    minutes: number,
+    description: string,
+    comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  ): void {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      metric,
+      threshold,
+      evaluationPeriods: minutes,
+      datapointsToAlarm: minutes,
+      comparisonOperator,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+    });
+    alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    alarm.addOkAction(new actions.SnsAction(this.topic));
+    this.alarms.push(alarm);
+  }
+}

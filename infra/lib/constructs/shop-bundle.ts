@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { Construct } from 'constructs';
+import { workspaceDir } from './workspace.js';
+
+/**
+ * The shop as an S3 asset: the esbuild bundle in shop/dist (server.js, cli.js, migrations and
+ * the native argon2 binary). If it has not been built, synthesis builds it; esbuild takes about
+ * a second and needs no Docker. A changed bundle changes the asset key, hence the user data,
+ * hence the launch template version, which rolls the fleet.
+ */
+export class ShopBundle extends Construct {
+  public readonly asset: s3assets.Asset;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const shopDir = workspaceDir('@evermall/shop');
+    const distDir = path.join(shopDir, 'dist');
+    if (!existsSync(path.join(distDir, 'server.js'))) {
+      execFileSync(process.execPath, [path.join(shopDir, 'build.mjs'), '--out', distDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    }
+    this.asset = new s3assets.Asset(this, 'Asset', { path: distDir });
+  }
+}

@@ -1,0 +1,163 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { originVerifyHeader } from './load-balancer.js';
+import { workspaceDir } from './workspace.js';
+
+export interface SpaProps {
+  /** How CloudFront reaches the ALB: `api.<domain>` over HTTPS, or the ALB's own name over HTTP. */
+  readonly apiOrigin: { readonly domainName: string; readonly https: boolean };
+  readonly originVerifySecret: string;
+  /** Serves GETs of /media/* when the ALB fails (CloudFront origin failover). */
+  readonly backupBucket: s3.IBucket;
+  readonly backupIsWebsite: boolean;
+  readonly accessLogs: s3.IBucket;
+  /** With a domain: the SPA's name (www.<domain>) and its us-east-1 certificate. */
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
+}
+
+/**
+ * SPA routing: a path without a file extension is a client-side route, so the viewer gets
+ * /index.html. A function on the default behaviour does it rather than distribution-wide
+ * custom error responses, which would also turn the API's own 403/404 answers into 200 HTML.
+ */
+export const spaRoutingFunctionCode = `function handler(event) {
+  var request = event.request;
+  var last = request.uri.split('/').pop();
+  if (last.indexOf('.') === -1) {
+    request.uri = '/index.html';
+  }
+  return request;
+}`;
+
+/**
+ * The storefront: a private S3 bucket behind CloudFront with Origin Access Control, and the
+ * /api/* and /media/* behaviours to the ALB. /media/* fails over to the backup bucket for GETs.
+ */
+export class Spa extends Construct {
+  public readonly bucket: s3.Bucket;
+  public readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: SpaProps) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
+      serverAccessLogsBucket: props.accessLogs,
+      serverAccessLogsPrefix: 'spa-bucket/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const alb = new origins.HttpOrigin(props.apiOrigin.domainName, {
+      protocolPolicy: props.apiOrigin.https ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      customHeaders: { [originVerifyHeader]: props.originVerifySecret },
+      readTimeout: Duration.seconds(30),
+      connectionAttempts: 2,
+    });
+    const backup = props.backupIsWebsite
+      ? new origins.S3StaticWebsiteOrigin(props.backupBucket)
+      : // Imported by name: its bucket policy (BackupSite) already admits CloudFront, and changing
+        // it from here would make the app stack depend on this one and back.
+        origins.S3BucketOrigin.withOriginAccessControl(
+          s3.Bucket.fromBucketAttributes(this, 'BackupBucket', { bucketName: props.backupBucket.bucketName, region: Stack.of(this).region }),
+          { originAccessLevels: [cloudfront.AccessLevel.READ] },
+        );
+
+    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Evermall: HSTS, CSP, no framing, no sniffing',
+      securityHeadersBehavior: {
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, preload: false, override: true },
+        contentSecurityPolicy: {
+          contentSecurityPolicy:
+            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+    });
+
+    const spaRouting = new cloudfront.Function(this, 'SpaRouting', {
+      comment: 'Client-side routes get /index.html',
+      code: cloudfront.FunctionCode.fromInline(spaRoutingFunctionCode),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+    });
+
+    const api: cloudfront.BehaviorOptions = {
+      origin: alb,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      responseHeadersPolicy: securityHeaders,
+    };
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'Evermall storefront',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: securityHeaders,
+        compress: true,
+        functionAssociations: [{ function: spaRouting, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
+      },
+      additionalBehaviors: {
+        '/api/*': api,
+        // Images are immutable (random names), so they are cached; when the ALB fails, GETs are
+        // answered from the backup bucket, which holds the images the static export copied.
+        '/media/*': {
+          origin: new origins.OriginGroup({ primaryOrigin: alb, fallbackOrigin: backup, fallbackStatusCodes: [500, 502, 503, 504] }),
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+          responseHeadersPolicy: securityHeaders,
+        },
+      },
+      ...(props.customDomain
+        ? {
+            domainNames: [props.customDomain.domainName],
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_200,
+      enableLogging: true,
+      logBucket: props.accessLogs,
+      logFilePrefix: 'cloudfront/',
+    });
+
+    const storefrontDist = path.join(workspaceDir('@evermall/storefront'), 'dist');
+    const built = existsSync(path.join(storefrontDist, 'index.html'));
+    if (!built) {
+      Annotations.of(this).addInfo(`storefront/dist is not built; deploying a placeholder page. Run npm run build -w storefront first.`);
+    }
+    new s3deploy.BucketDeployment(this, 'Deploy', {
+      sources: [
+        built
+          ? s3deploy.Source.asset(storefrontDist)
+          : s3deploy.Source.data('index.html', '<!doctype html><meta charset="utf-8"><title>Evermall</title><p>The storefront has not been built yet.</p>'),
+      ],
+      destinationBucket: this.bucket,
+      distribution: this.distribution,
+      distributionPaths: ['/index.html'],
+      prune: false,
+      memoryLimit: 512,
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import { Tags, Validations, type App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { acknowledgeNagFindings } from './nag-acknowledgements.js';
+import { readParameters, type Parameters } from './parameters.js';
+import { AppStack } from './stacks/app-stack.js';
+import { DataStack } from './stacks/data-stack.js';
+import { EdgeStack } from './stacks/edge-stack.js';
+import { FailoverStack } from './stacks/failover-stack.js';
+import { NetworkStack } from './stacks/network-stack.js';
+import { ObservabilityStack } from './stacks/observability-stack.js';
+
+export interface EvermallStacks {
+  readonly parameters: Parameters;
+  readonly network: NetworkStack;
+  readonly data: DataStack;
+  readonly app: AppStack;
+  readonly edge: EdgeStack;
+  readonly observability: ObservabilityStack;
+  /** Only with a domain: Route 53 failover lives in us-east-1. */
+  readonly failover?: FailoverStack;
+}
+
+/**
+ * Composes the Evermall stacks from the parameters in the app's context. Stacks carry a region
+ * and no account, so synthesis needs no credentials and looks nothing up.
+ */
+export function createEvermall(app: App): EvermallStacks {
+  const parameters = readParameters(app.node);
+  const { stackPrefix: prefix, region, settings, domain } = parameters;
+  const env = { region };
+  const description = (what: string) => `Evermall (${parameters.profile}): ${what}`;
+
+  const network = new NetworkStack(app, `${prefix}-Network`, {
+    env,
+    description: description('VPC and security groups'),
+    natGateways: settings.natGateways,
+    httpsListener: domain !== undefined,
+  });
+  const data = new DataStack(app, `${prefix}-Data`, {
+    env,
+    description: description('RDS PostgreSQL Multi-AZ, EFS media, AWS Backup'),
+    vpc: network.network.vpc,
+    appSecurityGroup: network.securityGroups.app,
+    settings,
+    iamDatabaseAuth: parameters.iamDatabaseAuth,
+    secretRotationDays: parameters.secretRotationDays,
+    terminationProtection: true,
+  });
+  const appStack = new AppStack(app, `${prefix}-App`, {
+    env,
+    description: description('ALB, shop Auto Scaling group, backup-site bucket'),
+    vpc: network.network.vpc,
+    loadBalancerSecurityGroup: network.securityGroups.loadBalancer,
+    appSecurityGroup: network.securityGroups.app,
+    database: data.database,
+    media: data.media,
+    settings,
+    ...(domain ? { domain } : {}),
+  });
+  const edge = new EdgeStack(app, `${prefix}-Edge`, {
+    env,
+    description: description('CloudFront and the storefront'),
+    loadBalancer: appStack.loadBalancer.alb,
+    originVerifySecret: appStack.originVerifySecret,
+    backupSite: appStack.backupSite,
+    ...(domain ? { domain } : {}),
+  });
+  const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
+    env,
+    description: description('alarms and dashboard'),
+    ...(parameters.alarmEmail ? { alarmEmail: parameters.alarmEmail } : {}),
+    loadBalancer: appStack.loadBalancer.alb,
+    targetGroup: appStack.loadBalancer.targetGroup,
+    autoScalingGroupName: appStack.fleet.group.autoScalingGroupName,
+    database: data.database.instance,
+    ...(data.database.readReplica ? { readReplica: data.database.readReplica } : {}),
+    allocatedStorageGiB: settings.allocatedStorageGiB,
+    fileSystem: data.media.fileSystem,
+    fleetEvents: appStack.fleet.events,
+  });
+  let failover: FailoverStack | undefined;
+  if (domain) {
+    failover = new FailoverStack(app, `${prefix}-Failover`, {
+      env: { region: 'us-east-1' },
+      description: description('Route 53 failover and its health-check alarm (us-east-1)'),
+      domain,
+      appRegion: region,
+      ...(parameters.alarmEmail ? { alarmEmail: parameters.alarmEmail } : {}),
+    });
+    // The PRIMARY record aliases api.<domain>, which the edge stack creates.
+    failover.addStackDependency(edge);
+  }
+
+  for (const stack of [network, data, appStack, edge, observability, failover]) {
+    if (!stack) continue;
+    Tags.of(stack).add('project', 'evermall');
+    Tags.of(stack).add('profile', parameters.profile);
+  }
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  acknowledgeNagFindings({ network, data, app: appStack, edge, observability, ...(failover ? { failover } : {}) }, {
+    region,
+    withDomain: domain !== undefined,
+    readReplica: settings.readReplica,
+  });
+  return { parameters, network, data, app: appStack, edge, observability, ...(failover ? { failover } : {}) };
+}

@@ -1,0 +1,149 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import type { Node } from 'constructs';
+
+/**
+ * Every input of the CDK app, in one schema with defaults. Values come from CDK context
+ * (`cdk.json`, or `-c name=value` on the command line), so synthesis needs no AWS access.
+ */
+export const ParametersSchema = Type.Object({
+  /** `production`: a NAT gateway per AZ, larger classes, a read replica. `small`: one NAT, small classes, no replica. */
+  profile: Type.Union([Type.Literal('production'), Type.Literal('small')], { default: 'production' }),
+  /** Stacks are region-only (no account), so synthesis never looks anything up. */
+  region: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$', default: 'ap-northeast-2' }),
+  /** Prefix of every stack name, so two copies (e.g. staging) can live in one account. */
+  stackPrefix: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9-]{0,30}$', default: 'Evermall' }),
+  /** The shop's domain (e.g. shop.example.com). Without it the app is served on the CloudFront domain only. */
+  domainName: Type.Optional(Type.String({ pattern: '^([a-z0-9-]+\\.)+[a-z]{2,}$' })),
+  /** The public hosted zone that holds domainName. */
+  hostedZoneId: Type.Optional(Type.String({ pattern: '^Z[A-Z0-9]{1,31}$' })),
+  hostedZoneName: Type.Optional(Type.String({ pattern: '^([a-z0-9-]+\\.)+[a-z]{2,}$' })),
+  /** ACM certificate in the stack's region for the ALB; it must cover domainName and api.domainName. */
+  albCertificateArn: Type.Optional(Type.String({ pattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/.+$' })),
+  /** ACM certificate in us-east-1 for CloudFront (CloudFront only reads certificates from there); it must cover www.domainName. */
+  cloudFrontCertificateArn: Type.Optional(Type.String({ pattern: '^arn:aws[a-z-]*:acm:us-east-1:\\d{12}:certificate/.+$' })),
+  /** Who receives alarms and fleet events. Without it the SNS topics exist with no subscriber. */
+  alarmEmail: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' })),
+  /** Lets instances connect with IAM database authentication besides the password in Secrets Manager. */
+  iamDatabaseAuth: Type.Boolean({ default: false }),
+  /** Days between automatic rotations of the database password. */
+  secretRotationDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
+});
+
+export type ParameterInput = Static<typeof ParametersSchema>;
+
+/** What each cost profile changes. Everything else, including min/max capacity, comes from topology/. */
+export interface ProfileSettings {
+  readonly natGateways: number;
+  readonly instanceType: string;
+  readonly databaseInstanceType: string;
+  readonly readReplica: boolean;
+  readonly allocatedStorageGiB: number;
+  readonly maxAllocatedStorageGiB: number;
+}
+
+export const profiles: Readonly<Record<ParameterInput['profile'], ProfileSettings>> = {
+  production: {
+    natGateways: 2,
+    // x86_64 because the bundle ships @node-rs/argon2's linux-x64-gnu binary (see shop/build.mjs).
+    instanceType: 'm7i.large',
+    databaseInstanceType: 'm7g.large',
+    readReplica: true,
+    allocatedStorageGiB: 100,
+    maxAllocatedStorageGiB: 500,
+  },
+  small: {
+    natGateways: 1,
+    instanceType: 't3.small',
+    // The smallest Graviton class that still supports Performance Insights and Multi-AZ.
+    databaseInstanceType: 't4g.medium',
+    readReplica: false,
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 100,
+  },
+};
+
+/** The domain settings, all present or all absent. */
+export interface DomainParameters {
+  readonly domainName: string;
+  readonly hostedZoneId: string;
+  readonly hostedZoneName: string;
+  readonly albCertificateArn: string;
+  readonly cloudFrontCertificateArn: string;
+  /** Where CloudFront and the Route 53 health check reach the ALB directly. */
+  readonly apiDomainName: string;
+  /** Where shoppers load the SPA from CloudFront. */
+  readonly spaDomainName: string;
+}
+
+export interface Parameters {
+  readonly profile: ParameterInput['profile'];
+  readonly region: string;
+  readonly stackPrefix: string;
+  readonly settings: ProfileSettings;
+  readonly domain?: DomainParameters;
+  readonly alarmEmail?: string;
+  readonly iamDatabaseAuth: boolean;
+  readonly secretRotationDays: number;
+}
+
+export class ParameterError extends Error {
+  override readonly name = 'ParameterError';
+}
+
+/**
+ * Validates raw values (strings from `-c`, or typed values from cdk.json) and fills defaults.
+ * Throws ParameterError naming the first bad parameter.
+ */
+export function parseParameters(raw: Record<string, unknown>): Parameters {
+  const known = Object.fromEntries(
+    Object.keys(ParametersSchema.properties)
+      .filter((key) => raw[key] !== undefined && raw[key] !== '')
+      .map((key) => [key, raw[key]]),
+  );
+  const converted = Value.Convert(ParametersSchema, Value.Default(ParametersSchema, known));
+  const firstError = Value.Errors(ParametersSchema, converted)[0];
+  if (firstError) {
+    const name = firstError.instancePath.replace(/^\//, '') || 'parameters';
+    throw new ParameterError(`Invalid parameter ${name}: ${firstError.message} (set it with -c ${name}=... or in cdk.json)`);
+  }
+  const p = converted as ParameterInput;
+  const domainKeys = ['domainName', 'hostedZoneId', 'albCertificateArn', 'cloudFrontCertificateArn'] as const;
+  const given = domainKeys.filter((k) => p[k] !== undefined);
+  if (given.length > 0 && given.length < domainKeys.length) {
+    const missing = domainKeys.filter((k) => p[k] === undefined);
+    throw new ParameterError(`Invalid parameter ${missing[0]}: a domain needs ${domainKeys.join(', ')}; missing ${missing.join(', ')}`);
+  }
+  const domain: DomainParameters | undefined =
+    p.domainName && p.hostedZoneId && p.albCertificateArn && p.cloudFrontCertificateArn
+      ? {
+          domainName: p.domainName,
+          hostedZoneId: p.hostedZoneId,
+          hostedZoneName: p.hostedZoneName ?? p.domainName,
+          albCertificateArn: p.albCertificateArn,
+          cloudFrontCertificateArn: p.cloudFrontCertificateArn,
+          apiDomainName: `api.${p.domainName}`,
+          spaDomainName: `www.${p.domainName}`,
+        }
+      : undefined;
+  if (domain && !`.${domain.domainName}`.endsWith(`.${domain.hostedZoneName}`)) {
+    throw new ParameterError(`Invalid parameter hostedZoneName: ${domain.domainName} is not inside ${domain.hostedZoneName}`);
+  }
+  return {
+    profile: p.profile,
+    region: p.region,
+    stackPrefix: p.stackPrefix,
+    settings: profiles[p.profile],
+    ...(domain ? { domain } : {}),
+    ...(p.alarmEmail ? { alarmEmail: p.alarmEmail } : {}),
+    iamDatabaseAuth: p.iamDatabaseAuth,
+    secretRotationDays: p.secretRotationDays,
+  };
+}
+
+/** Reads the parameters from a construct tree's context. */
+export function readParameters(node: Node): Parameters {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ParametersSchema.properties)) raw[key] = node.tryGetContext(key);
+  return parseParameters(raw);
+}

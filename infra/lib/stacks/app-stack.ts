@@ -1,0 +1,77 @@
+import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { AccessLogs } from '../constructs/access-logs.js';
+import { AppFleet } from '../constructs/app-fleet.js';
+import { BackupSite } from '../constructs/backup-site.js';
+import type { Database } from '../constructs/database.js';
+import { LoadBalancer } from '../constructs/load-balancer.js';
+import type { SharedMedia } from '../constructs/shared-media.js';
+import { ShopBundle } from '../constructs/shop-bundle.js';
+import type { DomainParameters, ProfileSettings } from '../parameters.js';
+
+export interface AppStackProps extends StackProps {
+  readonly vpc: ec2.IVpc;
+  readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
+  readonly appSecurityGroup: ec2.ISecurityGroup;
+  readonly database: Database;
+  readonly media: SharedMedia;
+  readonly settings: ProfileSettings;
+  readonly domain?: DomainParameters;
+}
+
+/** The ALB, the shop fleet and the bucket the fleet exports the static backup site into. */
+export class AppStack extends Stack {
+  public readonly loadBalancer: LoadBalancer;
+  public readonly fleet: AppFleet;
+  public readonly backupSite: BackupSite;
+  /** A per-stack UUID CloudFront sends to the ALB; it is in the template, not a credential. */
+  public readonly originVerifySecret: string;
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id, props);
+    this.originVerifySecret = Fn.select(2, Fn.split('/', this.stackId));
+    const accessLogs = new AccessLogs(this, 'AccessLogs');
+    this.backupSite = new BackupSite(this, 'BackupSite', {
+      ...(props.domain ? { websiteDomainName: props.domain.domainName } : {}),
+      accessLogs: accessLogs.bucket,
+    });
+    this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      securityGroup: props.loadBalancerSecurityGroup,
+      accessLogs: accessLogs.bucket,
+      ...(props.domain
+        ? {
+            https: {
+              certificateArn: props.domain.albCertificateArn,
+              domainName: props.domain.domainName,
+              spaDomainName: props.domain.spaDomainName,
+            },
+          }
+        : {}),
+      originVerifySecret: this.originVerifySecret,
+    });
+    const bundle = new ShopBundle(this, 'ShopBundle');
+    const sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
+      description: 'Signs and encrypts Evermall session cookies; the same on every instance',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    const databaseSecret = props.database.instance.secret;
+    if (!databaseSecret) throw new Error('The database has no generated secret');
+    this.fleet = new AppFleet(this, 'Fleet', {
+      vpc: props.vpc,
+      securityGroup: props.appSecurityGroup,
+      instanceType: props.settings.instanceType,
+      targetGroup: this.loadBalancer.targetGroup,
+      bundle: bundle.asset,
+      fileSystem: props.media.fileSystem,
+      accessPoint: props.media.accessPoint,
+      databaseSecret,
+      ...(props.database.readReplica ? { readerHost: props.database.readReplica.dbInstanceEndpointAddress } : {}),
+      sessionSecret,
+      backupBucket: this.backupSite.bucket,
+      allowedOrigins: props.domain ? `https://${props.domain.spaDomainName}` : '',
+    });
+  }
+}

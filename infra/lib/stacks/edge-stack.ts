@@ -1,0 +1,53 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import type { Construct } from 'constructs';
+import { AccessLogs } from '../constructs/access-logs.js';
+import type { BackupSite } from '../constructs/backup-site.js';
+import { Spa } from '../constructs/spa.js';
+import type { DomainParameters } from '../parameters.js';
+
+export interface EdgeStackProps extends StackProps {
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  readonly originVerifySecret: string;
+  readonly backupSite: BackupSite;
+  readonly domain?: DomainParameters;
+}
+
+/** CloudFront with the SPA, and (with a domain) the www. and api. records. */
+export class EdgeStack extends Stack {
+  public readonly spa: Spa;
+
+  constructor(scope: Construct, id: string, props: EdgeStackProps) {
+    super(scope, id, props);
+    const logs = new AccessLogs(this, 'AccessLogs', { forCloudFront: true });
+    const { domain } = props;
+    this.spa = new Spa(this, 'Spa', {
+      apiOrigin: domain
+        ? { domainName: domain.apiDomainName, https: true }
+        : { domainName: props.loadBalancer.loadBalancerDnsName, https: false },
+      originVerifySecret: props.originVerifySecret,
+      backupBucket: props.backupSite.bucket,
+      backupIsWebsite: props.backupSite.isWebsite,
+      accessLogs: logs.bucket,
+      ...(domain ? { customDomain: { domainName: domain.spaDomainName, certificateArn: domain.cloudFrontCertificateArn } } : {}),
+    });
+
+    if (domain) {
+      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+        hostedZoneId: domain.hostedZoneId,
+        zoneName: domain.hostedZoneName,
+      });
+      const spaTarget = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(this.spa.distribution));
+      new route53.ARecord(this, 'SpaA', { zone, recordName: domain.spaDomainName, target: spaTarget });
+      new route53.AaaaRecord(this, 'SpaAaaa', { zone, recordName: domain.spaDomainName, target: spaTarget });
+      // The ALB's own name: CloudFront's origin, the health check's target and the failover PRIMARY's alias.
+      new route53.ARecord(this, 'Api', {
+        zone,
+        recordName: domain.apiDomainName,
+        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(props.loadBalancer, { evaluateTargetHealth: true })),
+      });
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { exampleDomain } from '../lib/configurations.js';
+import { ParameterError, parseParameters, profiles } from '../lib/parameters.js';
+
+describe('parameters', () => {
+  it('defaults to the production profile in ap-northeast-2 with no domain', () => {
+    const p = parseParameters({});
+    expect(p.profile).toBe('production');
+    expect(p.region).toBe('ap-northeast-2');
+    expect(p.domain).toBeUndefined();
+    expect(p.settings).toEqual(profiles.production);
+  });
+
+  it('small: one NAT gateway, smaller classes and no read replica', () => {
+    const p = parseParameters({ profile: 'small' });
+    expect(p.settings.natGateways).toBe(1);
+    expect(p.settings.readReplica).toBe(false);
+    expect(profiles.production.natGateways).toBe(2);
+    expect(profiles.production.readReplica).toBe(true);
+  });
+
+  it('converts strings from `cdk -c` into typed values', () => {
+    const p = parseParameters({ iamDatabaseAuth: 'true', secretRotationDays: '14' });
+    expect(p.iamDatabaseAuth).toBe(true);
+    expect(p.secretRotationDays).toBe(14);
+  });
+
+  it('derives the api. and www. names from the domain', () => {
+    const p = parseParameters({ ...exampleDomain });
+    expect(p.domain).toMatchObject({ domainName: 'shop.example.com', apiDomainName: 'api.shop.example.com', spaDomainName: 'www.shop.example.com' });
+  });
+
+  it('names the bad parameter', () => {
+    expect(() => parseParameters({ profile: 'huge' })).toThrow(/Invalid parameter profile/);
+    expect(() => parseParameters({ cloudFrontCertificateArn: exampleDomain.albCertificateArn, ...{ domainName: 'shop.example.com' } })).toThrow(ParameterError);
+  });
+
+  it('refuses half a domain configuration', () => {
+    expect(() => parseParameters({ domainName: 'shop.example.com' })).toThrow(/missing hostedZoneId, albCertificateArn, cloudFrontCertificateArn/);
+  });
+
+  it('refuses a CloudFront certificate outside us-east-1', () => {
+    expect(() => parseParameters({ ...exampleDomain, cloudFrontCertificateArn: exampleDomain.albCertificateArn })).toThrow(/cloudFrontCertificateArn/);
+  });
+
+  it('refuses a domain outside its hosted zone', () => {
+    expect(() => parseParameters({ ...exampleDomain, hostedZoneName: 'example.org' })).toThrow(/hostedZoneName/);
+  });
+});
