@@ -166,6 +166,56 @@ describe('storefront in Chromium', () => {
     expect(await ordersOf(email)).toHaveLength(1);
   });
 
+  it('a lost answer is retried with the same key: the shop replays the order instead of placing a second', async () => {
+    const page = await newPage();
+    const product = await sneaker();
+    const email = uniqueEmail('retry');
+    await page.goto('/register?next=/checkout');
+    await register(page, '재시도', email);
+    await page.waitForURL((url) => url.pathname === '/checkout');
+    await page.request.post('/api/cart/items', { data: { productId: product.id, quantity: 1 }, headers: { Origin: stack.baseUrl } });
+    await page.reload();
+
+    // The first checkout reaches the shop, which places the order, but its answer never
+    // reaches the browser: what a shopper sees when an instance dies mid-response.
+    const keys: string[] = [];
+    let dropped = false;
+    await page.route('**/api/checkout', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (dropped) return route.continue();
+      dropped = true;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await fillCheckout(page);
+    await page.getByRole('button', { name: '주문하기' }).click();
+    await page.getByRole('heading', { name: '주문이 완료되었습니다' }).waitFor({ timeout: 30_000 });
+
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(await ordersOf(email)).toHaveLength(1);
+  });
+
+  it('a checkout that hits a stock conflict names the short line', async () => {
+    const page = await newPage();
+    const product = await sneaker();
+    await page.goto('/register?next=/checkout');
+    await register(page, '재고부족', uniqueEmail('short'));
+    await page.waitForURL((url) => url.pathname === '/checkout');
+    await page.request.post('/api/cart/items', { data: { productId: product.id, quantity: 3 }, headers: { Origin: stack.baseUrl } });
+    const stock = (await stack.sql<{ stock: number }[]>`SELECT stock FROM products WHERE id = ${product.id}`)[0]!.stock;
+    await stack.sql`UPDATE products SET stock = 1 WHERE id = ${product.id}`;
+    try {
+      await page.reload();
+      await fillCheckout(page);
+      await page.getByRole('button', { name: '주문하기' }).click();
+      await page.getByRole('alert').getByText(`${product.name}: 1개 남음 (요청 3개)`).waitFor();
+      await shot(page, 'checkout-conflict');
+    } finally {
+      await stack.sql`UPDATE products SET stock = ${stock} WHERE id = ${product.id}`;
+    }
+  });
+
   it('staff: login → create a product with an image → it is in the shop → stock 0 → the shop shows sold out', async () => {
     const admin = await newPage();
     await admin.goto('/login?next=/admin');

@@ -46,7 +46,12 @@ function ensureBuilt(): void {
     const built = execFileSync('find', [path.join(storefrontDir, 'src'), '-newer', dist, '-type', 'f'], { encoding: 'utf8' }).trim();
     if (!built) return;
   }
-  execFileSync(process.execPath, [path.join(repoDir, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: storefrontDir, stdio: 'inherit' });
+  // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+  execFileSync(process.execPath, [path.join(repoDir, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+    cwd: storefrontDir,
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 export async function startStack(): Promise<Stack> {

@@ -114,9 +114,21 @@ export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order:
           onChange={(e) => setCard(e.target.value)}
         />
       </fieldset>
-      <div className="checkout-total">
-        <span>{t('cart.total')}</span> <strong>{won(cart.totalWon)}</strong>
-      </div>
+      <section className="checkout-summary" aria-labelledby="checkout-summary-title">
+        <h2 id="checkout-summary-title">{t('checkout.summary')}</h2>
+        <ul className="order-lines">
+          {cart.lines.map((l) => (
+            <li key={l.productId}>
+              <span>{l.name}</span>
+              <span className="muted">{t('cart.lineTotal', { qty: l.quantity, price: won(l.unitPriceWon) })}</span>
+              <span>{won(l.lineTotalWon)}</span>
+            </li>
+          ))}
+        </ul>
+        <p className="checkout-total">
+          <span>{t('cart.total')}</span> <strong>{won(cart.totalWon)}</strong>
+        </p>
+      </section>
       <div id="checkout-status" role="status" aria-live="polite">
         {place.isPending && place.failureCount > 0 && <p className="notice">{t('checkout.retrying')}</p>}
       </div>
