@@ -54,14 +54,19 @@ export function instanceCrashDrill(): Drill {
   };
 }
 
-/** zone-outage: every instance and DB node of zone a dies; zone b must carry the shop alone. */
-export function zoneOutageDrill(zone = 'a'): Drill {
+/**
+ * zone-outage: every instance and DB node of one zone dies; the other zone must carry the shop alone.
+ * The zone is the one holding the DB primary (zone a on a fresh twin), so the outage costs a failover
+ * too, as losing an AZ with the RDS primary in it does.
+ */
+export function zoneOutageDrill(): Drill {
   return {
     name: 'zone-outage',
-    fault: `fail-zone ${zone}`,
+    fault: 'fail-zone (the zone of the DB primary: a on a fresh twin)',
     needsTwin: true,
     async run(env): Promise<DrillRun> {
       const { twin, watcher } = requireTwin(env);
+      let zone = 'a';
       let faultAt = 0;
       let fullAt: number | undefined;
       let newPrimaryAt: number | undefined;
@@ -70,6 +75,7 @@ export function zoneOutageDrill(zone = 'a'): Drill {
         const before = await twin.status();
         fleet = healthyInstances(before).length;
         const oldPrimary = primaryOf(before);
+        zone = before.database.nodes.find((n) => n.role === 'primary')?.zone ?? zone;
         faultAt = mark('fault', `fail-zone ${zone}`);
         await twin.command('fail-zone', { zone });
         env.log(`  zone ${zone} failed; waiting for ${fleet} healthy instances outside it`);

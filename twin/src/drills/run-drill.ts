@@ -1,3 +1,4 @@
+import { autoScaling } from '@evermall/topology';
 import { isFailure } from '../load/ledger.js';
 import { reconcile, snapshotStock } from '../load/reconcile.js';
 import { drillAnchors } from '../reports/anchors.js';
@@ -5,6 +6,18 @@ import { emptyFigures, machineInfo, type DrillReport } from '../reports/drill-re
 import { writeReport, type WrittenReport } from '../reports/write-report.js';
 import type { Drill, DrillEnv } from './drill.js';
 import { loadFigures, round } from './figures.js';
+import { healthyInstances, type TwinStatus } from './twin-control.js';
+
+/**
+ * Steady state before a fault: the minimum fleet healthy, the front door on the primary site, and a
+ * DB primary with a standby to fail over to. A drill that starts from a wounded system measures the
+ * previous drill, not its own fault.
+ */
+export const isSteady = (s: TwinStatus): boolean =>
+  healthyInstances(s).length >= autoScaling.minCapacity &&
+  s.frontDoor.mode === 'primary' &&
+  s.database.nodes.some((n) => n.role === 'primary') &&
+  s.database.nodes.some((n) => n.role === 'standby');
 
 /**
  * Runs one drill end to end: arrange, snapshot stock, load + fault, reconcile the ledger against the
@@ -13,6 +26,11 @@ import { loadFigures, round } from './figures.js';
 export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, options: { png?: boolean } = {}): Promise<{ report: DrillReport; files: WrittenReport }> {
   const startedAt = new Date();
   env.log(`▶ ${drill.name}: ${drill.fault}`);
+  const notes: string[] = [];
+  if (env.watcher) {
+    const steady = await env.watcher.waitFor(Date.now(), env.options.recoveryTimeoutSeconds * 1000, isSteady);
+    if (steady === undefined) notes.push(`the twin was not in steady state within ${env.options.recoveryTimeoutSeconds} s before the fault; figures may carry an earlier fault`);
+  }
   await drill.arrange?.(env);
   const before = await snapshotStock(env.sql);
   const run = await drill.run(env);
@@ -57,7 +75,7 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
     marks: run.marks,
     timeline: run.ledger.timeline(finishedAt.getTime()),
     events: env.watcher?.eventsSince(startedAt.getTime()) ?? [],
-    notes: run.notes,
+    notes: [...notes, ...run.notes],
   };
   const files = await writeReport(report, reportsDir, options);
   env.log(`  ${report.passed ? '✓ reconciled' : '✗ VIOLATIONS: ' + report.violations.join('; ')} — report ${files.html}`);
