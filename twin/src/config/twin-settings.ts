@@ -42,3 +42,13 @@ export const frontDoorSettings = {
    */
   checkTimeoutMs: 2000,
 } as const;
+
+export const databaseSettings = {
+  /**
+   * An async replica can receive WAL the synchronous standby never got before the primary
+   * died; after the standby's promotion it cannot follow the new timeline and pg_autoctl
+   * retries forever. A replica stuck in a transition this long is rebuilt from the primary,
+   * as RDS re-creates a read replica that broke.
+   */
+  replicaStuckSeconds: 30,
+} as const;

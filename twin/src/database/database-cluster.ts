@@ -1,5 +1,5 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Zone } from '@evermall/topology';
 import type { Logger } from 'pino';
@@ -67,6 +67,7 @@ export class DatabaseCluster {
   private readonly autoctl: string;
   private monitorSql: postgres.Sql | undefined;
   private stopping = false;
+  private rebuilding = false;
 
   constructor(private readonly options: DatabaseClusterOptions) {
     this.pgBin = options.pgBin ?? process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -103,6 +104,7 @@ export class DatabaseCluster {
     return [this.monitor, ...this.nodeProcesses.values()].flatMap((c) => (c?.pid && c.exitCode === null ? [c.pid] : []));
   }
 
+  /** Starts the monitor and the first data node: enough to take writes (migrate, seed). */
   async start(progress: (message: string) => void): Promise<void> {
     const { paths } = this.options;
     for (const dir of [paths.db.root, paths.db.sockets, paths.db.xdgConfig, paths.db.xdgData, paths.db.xdgRuntime]) ownedDir(dir, this.owner);
@@ -119,24 +121,49 @@ export class DatabaseCluster {
     await this.tuneMonitor();
     progress('monitor up, failover timings applied');
 
-    const [primarySpec, ...others] = this.specs;
+    const [primarySpec] = this.specs;
     if (!primarySpec) throw new Error('no database nodes');
-    if (!this.created(primarySpec.name)) {
-      progress(`creating the primary (zone ${primarySpec.zone})`);
-      await this.createNode(primarySpec);
+    if (this.specs.every((spec) => this.created(spec.name))) {
+      // A restart: whichever node was primary must come back, so start them all at once.
+      for (const spec of this.specs) this.startNode(spec);
+    } else {
+      if (!this.created(primarySpec.name)) {
+        progress(`creating the primary (zone ${primarySpec.zone})`);
+        await this.createNode(primarySpec);
+      }
+      this.startNode(primarySpec);
     }
-    this.startNode(primarySpec);
+    await waitFor('the primary to take writes', () => this.writerAnswers(), STEP_TIMEOUT_MS, 250);
+    progress('monitor and writer up');
+  }
+
+  /** True when the writer URL reaches a primary that is out of recovery (what the shop needs). */
+  async writerAnswers(): Promise<true | undefined> {
+    const sql = postgres(this.writerUrl, { max: 1, connect_timeout: 2, onnotice: () => undefined });
+    try {
+      const [row] = await sql<{ recovery: boolean }[]>`SELECT pg_is_in_recovery() AS recovery`;
+      return row && !row.recovery ? true : undefined;
+    } catch {
+      return undefined;
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  }
+
+  /** Creates (first time) and starts the synchronous standby and the read replica; resolves once both replicate. */
+  async startStandbys(progress: (message: string) => void): Promise<void> {
+    const [primarySpec, ...others] = this.specs;
     await Promise.all(
       others.map(async (spec) => {
         if (!this.created(spec.name)) {
           progress(`creating ${spec.name === 'replica' ? 'the read replica' : `the standby (zone ${spec.zone})`}`);
           await this.createNode(spec);
         }
-        this.startNode(spec);
+        if (!this.isRunning(spec.name)) this.startNode(spec);
       }),
     );
-    await waitFor('a primary', async () => ((await this.nodes()).some((n) => n.role === 'primary' && n.running && n.state === 'primary') ? true : undefined), STEP_TIMEOUT_MS);
-    progress('primary, synchronous standby and read replica up');
+    await this.settled();
+    progress(`primary (zone ${primarySpec?.zone}), synchronous standby and read replica replicating`);
   }
 
   /** Waits until every running data node has reached a stable state (primary/secondary). */
@@ -155,10 +182,10 @@ export class DatabaseCluster {
   }
 
   async nodes(): Promise<DbNodeStatus[]> {
-    type Row = { nodename: string; reportedstate: string; goalstate: string; reportedrepstate: string; lsn: string };
+    type Row = { nodename: string; reportedstate: string; goalstate: string; reportedrepstate: string; replicationquorum: boolean; lsn: string };
     let rows: Row[] = [];
     try {
-      rows = await this.queryMonitor((sql) => sql<Row[]>`SELECT nodename, reportedstate::text, goalstate::text, reportedrepstate, reportedlsn::text AS lsn FROM pgautofailover.node ORDER BY nodeid`);
+      rows = await this.queryMonitor((sql) => sql<Row[]>`SELECT nodename, reportedstate::text, goalstate::text, reportedrepstate, replicationquorum, reportedlsn::text AS lsn FROM pgautofailover.node ORDER BY nodeid`);
     } catch {
       rows = [];
     }
@@ -168,7 +195,8 @@ export class DatabaseCluster {
       const reported = row?.reportedstate ?? 'unknown';
       const state = row && row.goalstate !== row.reportedstate ? `${reported} → ${row.goalstate}` : reported;
       const role: DbNodeStatus['role'] = !running ? 'down' : PRIMARY_STATES.has(reported) ? 'primary' : spec.candidatePriority === 0 ? 'replica' : 'standby';
-      return { name: spec.name, zone: spec.zone, port: spec.port, role, state, replication: row?.reportedrepstate ?? 'unknown', lsn: row?.lsn ?? '', running };
+      const replication = !row ? 'unknown' : role === 'primary' ? (row.reportedrepstate === 'quorum' || row.reportedrepstate === 'sync' ? 'waits for a synchronous standby' : 'no synchronous standby') : row.replicationquorum ? 'synchronous' : 'asynchronous';
+      return { name: spec.name, zone: spec.zone, port: spec.port, role, state, replication, lsn: row?.lsn ?? '', running };
     });
   }
 
@@ -189,7 +217,7 @@ export class DatabaseCluster {
     signalGroup(child.pid, 'SIGKILL');
     await exited(child);
     // Backends notice their postmaster is gone and exit on their own.
-    this.options.events.emit('db-node-killed', reason, { node: name });
+    this.options.events.emit('db-node-killed', `${reason}: node ${name} (pg_autoctl and Postgres) got SIGKILL`, { node: name });
   }
 
   /** Starts nodes a fault took down; pg_autoctl rejoins them as standbys (pg_rewind if needed). */
@@ -204,6 +232,32 @@ export class DatabaseCluster {
       }
     }
     return back;
+  }
+
+  /**
+   * Rebuilds a read replica that cannot follow the primary (see databaseSettings): stops its
+   * keeper, drops it from the formation with its data, then creates it again from the primary.
+   */
+  async rebuildReplica(reason: string): Promise<void> {
+    const spec = this.specs.find((s) => s.candidatePriority === 0);
+    if (!spec || this.rebuilding) return;
+    this.rebuilding = true;
+    try {
+      this.options.events.emit('db-replica-rebuild', `${reason}: rebuilding the read replica from the primary`, { node: spec.name });
+      this.failed.add(spec.name);
+      const child = this.nodeProcesses.get(spec.name);
+      if (child) await stopGroup(child, STOP_BOUND_MS);
+      const pgdata = this.options.paths.db.pgdata(spec.name);
+      await this.runToEnd(`drop-${spec.name}`, ['drop', 'node', '--destroy', '--pgdata', pgdata]).catch(() => undefined);
+      rmSync(pgdata, { recursive: true, force: true });
+      rmSync(path.join(this.options.paths.db.root, `${spec.name}.created`), { force: true });
+      await this.createNode(spec);
+      this.failed.delete(spec.name);
+      this.startNode(spec);
+      this.options.events.emit('db-replica-rebuilt', 'read replica re-created and streaming from the primary', { node: spec.name });
+    } finally {
+      this.rebuilding = false;
+    }
   }
 
   /** Stops the replica, then the standby, then the primary, then the monitor. */

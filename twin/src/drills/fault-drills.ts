@@ -1,3 +1,4 @@
+import { autoScaling } from '@evermall/topology';
 import { requireTwin, sleep, type Drill, type DrillEnv, type DrillRun } from './drill.js';
 import { longestCheckoutGapSeconds, round } from './figures.js';
 import { withSteadyLoad } from './steady-load.js';
@@ -230,9 +231,18 @@ export function scaleOutDrill(): Drill {
         stepEnd = mark('restore', 'load back to ×1');
         load.setSessions(o.sessions);
         peakFleet = Math.max(...watcher.samples.filter((s) => s.at >= stepAt && s.status).map((s) => inService(s.status!).length), fleetBefore);
-        scaledInAt = await watcher.waitFor(stepEnd, o.scaleInTimeoutSeconds * 1000, (s) => inService(s).length <= fleetBefore);
-        if (scaledInAt) mark('recovery', 'scaled back in', scaledInAt);
+        // Scale-in is only timed when there was a scale-out to undo.
+        if (peakFleet > fleetBefore) {
+          scaledInAt = await watcher.waitFor(stepEnd, o.scaleInTimeoutSeconds * 1000, (s) => inService(s).length <= fleetBefore);
+          if (scaledInAt) mark('recovery', 'scaled back in', scaledInAt);
+        }
       });
+      const stepSamples = watcher.samples.filter((x) => x.at >= stepAt && x.at <= stepEnd && x.status);
+      const fleetCpu = stepSamples.map((x) => {
+        const serving = inService(x.status!);
+        return serving.length ? serving.reduce((sum, i) => sum + (i.cpuPercent ?? 0), 0) / serving.length : 0;
+      });
+      const peakCpu = Math.max(0, ...fleetCpu);
       const firstNew = load.ledger.entries.find((e) => e.at >= stepAt && e.servedBy !== undefined && !preIds.has(instanceOf(e.servedBy)));
       if (firstNew) marks.push({ at: load.ledger.secondsSinceStart(firstNew.at), kind: 'recovery', label: `new instance serves (${firstNew.servedBy})` });
       return {
@@ -243,7 +253,11 @@ export function scaleOutDrill(): Drill {
           scaleInSeconds: seconds(stepEnd, scaledInAt),
           recoverySeconds: seconds(stepAt, firstNew?.at),
         },
-        notes: [`fleet ${fleetBefore} before the step, ${peakFleet} at its largest`],
+        notes: [
+          `fleet ${fleetBefore} before the step, ${peakFleet} at its largest`,
+          `instance CPU during the step, averaged over the fleet: peak ${peakCpu.toFixed(0)} % (target ${autoScaling.cpuTargetPercent} %)` +
+            (firstNew ? '' : '; below the target no scale-out is expected, so raise --sessions to load the fleet harder'),
+        ],
         settings: { stepFactor: o.scaleStepFactor, stepSeconds: o.scaleStepSeconds, scaleInTimeoutSeconds: o.scaleInTimeoutSeconds },
         faultWindow: { from: stepAt, to: stepEnd },
       };

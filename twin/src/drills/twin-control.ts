@@ -2,7 +2,7 @@ import { request } from 'undici';
 
 /** The twin's status as its status-page server reports it (GET /api/status; twin/README.md). */
 export interface TwinStatus {
-  instances: { id: string; zone: string; port: number; pid: number; state: string; healthy: boolean; cpuPercent: number }[];
+  instances: { id: string; zone: string; port: number; pid: number; state: string; healthy: boolean; cpuPercent: number | null }[];
   database: { writerUrl: string; readerUrl: string; nodes: { name: string; zone: string; role: string; state: string; port: number }[] };
   frontDoor: { url: string; mode: 'primary' | 'backup' };
   loadBalancer: { url: string; statsUrl: string };

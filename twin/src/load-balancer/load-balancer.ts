@@ -10,7 +10,7 @@ import { RuntimeApi } from './runtime-api.js';
 export interface SlotHealth {
   /** HAProxy's status: UP, DOWN, MAINT, DRAIN, or a transition like "UP 1/2". */
   status: string;
-  /** Takes new traffic: UP (also while a check is failing but fall is not reached yet). */
+  /** Takes traffic: UP, also "UP 1/2" (a check failed but fall is not reached). "DOWN 1/2" is still down, rising. */
   up: boolean;
 }
 
@@ -85,8 +85,10 @@ export class LoadBalancer {
     this.usedSlots.add(free);
     const server = `${BACKEND}/${free}`;
     await this.expectOk(`set server ${server} addr 127.0.0.1 port ${port}`);
-    await this.expectOk(`set server ${server} health down`);
+    // Leaving maintenance marks a server UP at once; forcing its health down right after makes
+    // it earn `rise` passing checks first ("set server ... health", management guide §9.3).
     await this.expectOk(`set server ${server} state ready`);
+    await this.expectOk(`set server ${server} health down`);
     return free;
   }
 
@@ -108,7 +110,7 @@ export class LoadBalancer {
     for (const row of rows) {
       if (row.pxname !== BACKEND || !row.svname?.startsWith(SLOT_PREFIX)) continue;
       const status = row.status ?? '';
-      out.set(row.svname, { status, up: status.startsWith('UP') || status === 'DOWN 1/2' });
+      out.set(row.svname, { status, up: status.startsWith('UP') });
     }
     return out;
   }

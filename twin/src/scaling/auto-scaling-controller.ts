@@ -105,6 +105,14 @@ export class AutoScalingController {
     }, timeoutMs, 250);
   }
 
+  /** Changes the target tracking policy's target (like put-scaling-policy on the group). */
+  setCpuTarget(percent: number): void {
+    if (!(percent > 0 && percent <= 100)) throw new RangeError('the CPU target must be a percentage above 0');
+    const before = this.options.timings.cpuTargetPercent;
+    this.options.timings.cpuTargetPercent = percent;
+    this.options.events.emit('scaling-policy', `CPU target ${before}% → ${percent}%`, { from: before, to: percent });
+  }
+
   setDesired(n: number, reason: string): void {
     const { minCapacity, maxCapacity } = this.timings;
     if (!Number.isInteger(n) || n < minCapacity || n > maxCapacity) {

@@ -1,0 +1,182 @@
+import { parseArgs } from 'node:util';
+import { TwinClient, TwinCommandError, findRunningTwin } from './client.js';
+import { portFlags, type TwinPortMap } from './config/ports.js';
+import { readStateFile } from './config/state-file.js';
+import { isAlive, sleep } from './processes.js';
+import { renderStatusText } from './status/status-text.js';
+import type { CommandResult } from './status/status-types.js';
+import { killLeftovers, startTwin } from './twin.js';
+
+const COMMANDS: Record<string, { usage: string; help: string }> = {
+  start: { usage: 'start [--fresh] [--instances N] [--state-dir DIR] [--no-build] [port flags]', help: 'Bring up the whole topology and stay in the foreground; Ctrl-C stops it.' },
+  status: { usage: 'status [--json]', help: 'Print instances per zone, DB roles, front-door mode, traffic and recent events.' },
+  'kill-instance': { usage: 'kill-instance [ID]', help: 'SIGKILL one instance (random if no id). The controller replaces it.' },
+  'fail-zone': { usage: 'fail-zone a|b', help: 'Kill every instance and DB node in a zone; no launches there until restore.' },
+  'fail-db-primary': { usage: 'fail-db-primary', help: 'SIGKILL the database primary; pg_auto_failover promotes the standby.' },
+  'fail-site': { usage: 'fail-site', help: 'Take down every instance so the front door fails over to the backup site.' },
+  'stress-cpu': { usage: 'stress-cpu [ID] [--seconds N]', help: 'Burn one CPU on an instance (all in-service ones if no id) to trigger scale-out.' },
+  scale: { usage: 'scale N', help: 'Set the desired capacity (between min and max).' },
+  restore: { usage: 'restore', help: 'Undo fail-zone / fail-site / fail-db-primary: unblock zones, restart DB nodes.' },
+  deploy: { usage: 'deploy', help: 'Rolling replacement of every instance, zone-balanced, never below min healthy.' },
+  down: { usage: 'down', help: 'Stop everything in order and leave no process.' },
+};
+
+const PORT_OPTIONS = Object.fromEntries(Object.values(portFlags).map((p) => [p.flag.slice(2), { type: 'string' as const }]));
+
+function usage(): string {
+  const width = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length));
+  return [
+    'Usage: npm run twin -- <command> [options]   (npm start = npm run twin -- start)',
+    '',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.help}`),
+    '',
+    'Options for every command: --state-dir DIR (default .twin), --help.',
+    'Fault commands follow the event log for --follow SECONDS (default 30) to show what the system did.',
+    `Port flags for start: ${Object.values(portFlags).map((p) => `${p.flag} N`).join(', ')}.`,
+  ].join('\n');
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'state-dir': { type: 'string', default: '.twin' },
+      fresh: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+      instances: { type: 'string' },
+      json: { type: 'boolean' },
+      seconds: { type: 'string' },
+      follow: { type: 'string', default: '30' },
+      ...PORT_OPTIONS,
+    },
+  });
+  const [command, ...rest] = positionals;
+  const stateDir = values['state-dir'] ?? '.twin';
+  if (!command || values.help) {
+    const info = command ? COMMANDS[command] : undefined;
+    process.stdout.write(`${info ? `Usage: npm run twin -- ${info.usage}\n${info.help}\n` : usage()}\n`);
+    return;
+  }
+  if (!COMMANDS[command] && command !== 'up') fail(`Unknown command "${command}": run npm run twin -- --help`);
+
+  if (command === 'start' || command === 'up') return start(values, stateDir);
+  if (command === 'down') return down(stateDir);
+
+  const client = await findRunningTwin(stateDir);
+  if (!client) fail(`No twin is running from ${stateDir}: start one with npm start`);
+  if (command === 'status') {
+    const s = await client.status();
+    process.stdout.write(values.json ? `${JSON.stringify(s, null, 2)}\n` : `${renderStatusText(s)}\n`);
+    return;
+  }
+
+  const follow = Number(values.follow);
+  const since = (await client.status()).events.at(-1)?.at ?? '';
+  let result: CommandResult;
+  try {
+    switch (command) {
+      case 'kill-instance': result = await client.killInstance(rest[0]); break;
+      case 'fail-zone': result = await client.failZone((rest[0] ?? fail('fail-zone needs a zone: npm run twin -- fail-zone a')) as 'a'); break;
+      case 'fail-db-primary': result = await client.failDbPrimary(); break;
+      case 'fail-site': result = await client.failSite(); break;
+      case 'stress-cpu': result = await client.stressCpu(rest[0], values.seconds ? Number(values.seconds) : undefined); break;
+      case 'scale': result = await client.scale(Number(rest[0] ?? fail('scale needs a number: npm run twin -- scale 4'))); break;
+      case 'restore': result = await client.restore(); break;
+      case 'deploy': result = await client.deploy(); break;
+      default: fail(`Unknown command "${command}": run npm run twin -- --help`);
+    }
+  } catch (err) {
+    if (err instanceof TwinCommandError) fail(`${command}: ${err.message}`);
+    throw err;
+  }
+  process.stdout.write(`✓ ${result.message}\n`);
+  if (follow > 0) await followEvents(client, since, result.expect ?? [], follow);
+}
+
+/** Prints what the system does after a command, until an expected event or the time runs out. */
+async function followEvents(client: TwinClient, since: string, expect: string[], seconds: number): Promise<void> {
+  process.stdout.write(`  What the system did (following for up to ${seconds}s, Ctrl-C to stop watching):\n`);
+  const deadline = Date.now() + seconds * 1000;
+  let last = since;
+  while (Date.now() < deadline) {
+    const events = (await client.status()).events.filter((e) => e.at > last);
+    for (const e of events) {
+      process.stdout.write(`  ${e.at.slice(11, 19)}  ${e.kind.padEnd(22)} ${e.reason}\n`);
+      last = e.at;
+      if (expect.includes(e.kind)) return;
+    }
+    await sleep(500);
+  }
+  process.stdout.write('  (still going: npm run twin -- status, or the status page, shows the rest)\n');
+}
+
+async function start(values: Record<string, string | boolean | undefined>, stateDir: string): Promise<void> {
+  const ports: Partial<TwinPortMap> = {};
+  for (const [key, { flag }] of Object.entries(portFlags)) {
+    const v = values[flag.slice(2)];
+    if (typeof v === 'string') {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`${flag} must be a port number, got "${v}"`);
+      ports[key as keyof TwinPortMap] = n;
+    }
+  }
+  const instances = typeof values.instances === 'string' ? Number(values.instances) : undefined;
+  if (instances !== undefined && (!Number.isInteger(instances) || instances < 1)) fail('--instances must be a whole number ≥ 1');
+  process.stdout.write(`Starting the Evermall twin (state in ${stateDir}${values.fresh ? ', fresh' : ''})\n`);
+  const began = Date.now();
+  let twin;
+  try {
+    twin = await startTwin({ stateDir, fresh: !!values.fresh, ports, instances, build: !values['no-build'] });
+  } catch (err) {
+    fail(`✗ ${(err as Error).message}`);
+  }
+  const u = twin.urls;
+  process.stdout.write(`
+Ready in ${((Date.now() - began) / 1000).toFixed(1)}s.
+  Shop (front door)   ${u.frontDoor}
+  Status page         ${u.status}
+  Load balancer       ${u.loadBalancer}   (HAProxy stats ${u.haproxyStats})
+Try: npm run twin -- status | kill-instance | fail-db-primary | fail-site | restore | down
+Logs: ${twin.paths.logs}. Ctrl-C stops everything.
+`);
+  let signals = 0;
+  const onSignal = () => {
+    signals += 1;
+    if (signals > 1) {
+      process.stdout.write('Stopping is in progress (a second Ctrl-C does not skip it; the parts are being stopped in order).\n');
+      return;
+    }
+    process.stdout.write('\nStopping the twin…\n');
+    void twin.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await twin.stopped;
+  process.exit(0);
+}
+
+async function down(stateDir: string): Promise<void> {
+  const client = await findRunningTwin(stateDir);
+  if (client) {
+    const result = await client.down();
+    process.stdout.write(`✓ ${result.message}\n`);
+    const pid = readStateFile(stateDir)?.supervisorPid;
+    for (;;) {
+      const state = readStateFile(stateDir);
+      if (!state?.supervisorPid || !isAlive(pid)) break;
+      await sleep(250);
+    }
+    process.stdout.write('✓ The twin has stopped.\n');
+    return;
+  }
+  const killed = killLeftovers(stateDir);
+  process.stdout.write(killed > 0 ? `✓ No twin answered; killed ${killed} process group(s) it left behind.\n` : `No twin is running from ${stateDir}.\n`);
+}
+
+main().catch((err: unknown) => fail(`✗ ${(err as Error).message}`));

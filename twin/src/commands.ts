@@ -1,0 +1,164 @@
+import { zones, type Zone } from '@evermall/topology';
+import type { DatabaseCluster } from './database/database-cluster.js';
+import type { EventLog } from './events.js';
+import type { AutoScalingController } from './scaling/auto-scaling-controller.js';
+import { commandNames, type CommandName, type CommandResult } from './status/status-types.js';
+
+/** How long a CPU stress runs when no duration is given: long enough for a scale-out. */
+const DEFAULT_STRESS_SECONDS = 120;
+
+export class CommandError extends Error {}
+
+/**
+ * The fault commands, against the parts of a running twin. Each says what it did; what the
+ * system then does shows up as events (the CLI follows them).
+ */
+export class TwinCommands {
+  constructor(
+    private readonly parts: {
+      controller: AutoScalingController;
+      database: DatabaseCluster;
+      events: EventLog;
+      /** Stops the whole twin (after the answer is sent). */
+      down: () => void;
+    },
+  ) {}
+
+  async run(name: string, args: Record<string, unknown>): Promise<CommandResult> {
+    if (!(commandNames as readonly string[]).includes(name)) throw new CommandError(`unknown command "${name}"; one of: ${commandNames.join(', ')}`);
+    switch (name as CommandName) {
+      case 'kill-instance':
+        return this.killInstance(optionalString(args.id, 'id'));
+      case 'fail-zone':
+        return this.failZone(args.zone);
+      case 'fail-db-primary':
+        return this.failDbPrimary();
+      case 'fail-site':
+        return this.failSite();
+      case 'stress-cpu':
+        return this.stressCpu(optionalString(args.id, 'id'), args.seconds === undefined ? DEFAULT_STRESS_SECONDS : Number(args.seconds));
+      case 'scale':
+        return this.scale(Number(args.desired));
+      case 'restore':
+        return this.restore();
+      case 'deploy':
+        return this.deploy();
+      case 'down':
+        setImmediate(() => this.parts.down());
+        return { ok: true, message: 'Stopping the twin: front door, instances (drained), HAProxy, database, status page.' };
+    }
+  }
+
+  private killInstance(id: string | undefined): CommandResult {
+    const { controller } = this.parts;
+    const candidates = controller.list().filter((i) => i.state === 'in-service' || i.state === 'pending');
+    const target = id ? candidates.find((i) => i.id === id) : candidates[Math.floor(Math.random() * candidates.length)];
+    if (!target) throw new CommandError(id ? `no running instance "${id}"; see npm run twin -- status` : 'no running instance to kill');
+    controller.kill([target.id], 'kill-instance');
+    return {
+      ok: true,
+      message: `Killed ${target.id} (zone ${target.zone}, port ${target.port}) with SIGKILL. HAProxy marks it down on the next failed connection or check; the controller launches a replacement.`,
+      killed: target.id,
+      expect: ['instance-in-service'],
+    };
+  }
+
+  private async failZone(zone: unknown): Promise<CommandResult> {
+    if (typeof zone !== 'string' || !(zones as readonly string[]).includes(zone)) throw new CommandError(`fail-zone needs a zone: ${zones.join(' or ')}`);
+    const z = zone as Zone;
+    const { controller, database } = this.parts;
+    controller.blockZone(z, `fail-zone ${z}`);
+    const instances = controller.list().filter((i) => i.zone === z && (i.state === 'in-service' || i.state === 'pending')).map((i) => i.id);
+    controller.kill(instances, `fail-zone ${z}`);
+    const nodes = database.specs.filter((s) => s.zone === z).map((s) => s.name);
+    for (const n of nodes) await database.kill(n, `fail-zone ${z}`);
+    return {
+      ok: true,
+      message: `Zone ${z} is down: killed instances [${instances.join(', ')}] and database nodes [${nodes.join(', ')}]; no launches in zone ${z} until restore. The monitor stays up.`,
+      instances,
+      dbNodes: nodes,
+      expect: ['instance-in-service', 'db-primary-changed'],
+    };
+  }
+
+  private async failDbPrimary(): Promise<CommandResult> {
+    const { database } = this.parts;
+    const primary = await database.primary();
+    if (!primary) throw new CommandError('no database primary right now; wait for the failover in progress (npm run twin -- status)');
+    await database.kill(primary.name, 'fail-db-primary');
+    return {
+      ok: true,
+      message: `Killed the database primary, node ${primary.name} (zone ${primary.zone}, port ${primary.port}), with SIGKILL. pg_auto_failover promotes the synchronous standby; run restore to bring ${primary.name} back as a standby.`,
+      killed: primary.name,
+      expect: ['db-primary-changed'],
+    };
+  }
+
+  private failSite(): CommandResult {
+    const { controller } = this.parts;
+    for (const z of zones) controller.blockZone(z, 'fail-site');
+    const instances = controller.list().filter((i) => i.state === 'in-service' || i.state === 'pending').map((i) => i.id);
+    controller.kill(instances, 'fail-site');
+    return {
+      ok: true,
+      message: `Took down every instance [${instances.join(', ')}] and blocked launches in every zone. The front door's deep check fails and it switches to the static backup site; restore brings the site back.`,
+      instances,
+      expect: ['front-door-backup'],
+    };
+  }
+
+  private stressCpu(id: string | undefined, seconds: number): CommandResult {
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new CommandError('stress-cpu seconds must be a positive number');
+    const { controller } = this.parts;
+    const inService = controller.list().filter((i) => i.state === 'in-service');
+    const targets = id ? inService.filter((i) => i.id === id) : inService;
+    if (targets.length === 0) throw new CommandError(id ? `no in-service instance "${id}"` : 'no in-service instance to stress');
+    controller.stress(targets.map((t) => t.id), seconds);
+    const t = controller.timings;
+    return {
+      ok: true,
+      message: `Burning one CPU on [${targets.map((x) => x.id).join(', ')}] for ${seconds}s. Target tracking (${t.cpuTargetPercent}% over ${t.cpuWindowSeconds}s) scales out; after the stress it scales in once the ${t.scaleInCooldownSeconds}s cooldown has passed, draining first.`,
+      instances: targets.map((x) => x.id),
+      expect: ['desired-capacity'],
+    };
+  }
+
+  private scale(desired: number): CommandResult {
+    const { controller } = this.parts;
+    try {
+      controller.setDesired(desired, 'scale command');
+    } catch (err) {
+      throw new CommandError((err as Error).message);
+    }
+    return { ok: true, message: `Desired capacity is now ${desired}; the controller launches or drains instances to match, spread over zones.`, desired, expect: ['instance-in-service', 'instance-terminated'] };
+  }
+
+  private async restore(): Promise<CommandResult> {
+    const { controller, database } = this.parts;
+    const zonesBack = controller.unblockZones('restore');
+    const nodes = await database.restore();
+    return {
+      ok: true,
+      message: `Restored: launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; database nodes restarted: [${nodes.join(', ')}].`,
+      zones: zonesBack,
+      dbNodes: nodes,
+      expect: ['instance-in-service', 'db-node-rejoined', 'front-door-primary'],
+    };
+  }
+
+  private deploy(): CommandResult {
+    const { controller, events } = this.parts;
+    controller.deploy().catch((err: unknown) => events.emit('deploy-failed', `deploy failed: ${(err as Error).message}`));
+    return {
+      ok: true,
+      message: `Instance refresh started: replacing every instance zone by zone, new ones first, never below ${controller.timings.minHealthyPercentage}% healthy.`,
+      expect: ['deploy-finished', 'deploy-failed'],
+    };
+  }
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new CommandError(`${name} must be a string`);
+  return value;
+}

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { twinPaths } from './paths.js';
+import type { TwinPortMap } from './ports.js';
+
+/** What twin.json holds: how to reach a running twin, and what survives a restart. */
+export interface TwinStateFile {
+  controlUrl?: string | undefined;
+  supervisorPid?: number | undefined;
+  ports: TwinPortMap;
+  sessionSecret: string;
+  seeded?: boolean;
+  /** Process groups the twin started, so `down` can clean up after a crashed supervisor. */
+  processGroups?: number[];
+}
+
+export function readStateFile(stateDir: string): TwinStateFile | undefined {
+  try {
+    return JSON.parse(readFileSync(twinPaths(stateDir).stateFile, 'utf8')) as TwinStateFile;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,75 @@
+import { controllerSettings } from '../config/twin-settings.js';
+
+/**
+ * The status page: one self-contained HTML document that polls /api/status and draws the
+ * topology (front door → load balancer → zones with instances and DB nodes), traffic and
+ * the event log.
+ */
+export function statusPageHtml(): string {
+  const refreshMs = controllerSettings.tickMs * 2;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Evermall twin</title>
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5rem; color: #1f2328; background: #f6f8fa; }
+  h1 { font-size: 1.3rem; margin: 0 0 .25rem; }
+  .row { display: flex; gap: 1rem; align-items: stretch; flex-wrap: wrap; margin: .75rem 0; }
+  .box { background: #fff; border: 1px solid #d0d7de; border-radius: 8px; padding: .75rem 1rem; min-width: 14rem; }
+  .zone { flex: 1; }
+  .arrow { text-align: center; color: #57606a; margin: .25rem 0; }
+  .badge { display: inline-block; padding: 0 .5rem; border-radius: 1rem; font-weight: 600; }
+  .ok { background: #dafbe1; color: #116329; } .bad { background: #ffebe9; color: #a40e26; } .warn { background: #fff8c5; color: #7d4e00; }
+  table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .15rem .4rem; border-bottom: 1px solid #eaeef2; }
+  .muted { color: #57606a; } code { font-size: 12px; }
+  #events td:first-child { white-space: nowrap; color: #57606a; }
+</style>
+</head>
+<body>
+<h1>Evermall twin</h1>
+<div class="muted">Live view of the one-machine architecture. Refreshes every ${refreshMs / 1000}s. <span id="updated"></span></div>
+<div class="row">
+  <div class="box"><b>Front door</b> <span id="fd"></span><div class="muted" id="fdcheck"></div></div>
+  <div class="box"><b>Traffic</b> (HAProxy) <div id="traffic"></div></div>
+  <div class="box"><b>Auto Scaling group</b> <div id="asg"></div></div>
+</div>
+<div class="arrow">▼ /api, /media → load balancer (<a id="lb" href="#">HAProxy</a>, <a id="stats" href="#">stats</a>)</div>
+<div class="row" id="zones"></div>
+<div class="box"><b>Database</b> (pg_auto_failover: monitor outside the zones) <table id="db"></table></div>
+<h2>Events</h2>
+<div class="box"><table id="events"></table></div>
+<script>
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const badge = (text, cls) => '<span class="badge ' + cls + '">' + esc(text) + '</span>';
+async function refresh() {
+  let s;
+  try { s = await (await fetch('/api/status')).json(); } catch { document.getElementById('updated').textContent = '— twin not answering'; return; }
+  document.getElementById('updated').textContent = '— updated ' + new Date().toLocaleTimeString();
+  document.getElementById('fd').innerHTML = badge(s.frontDoor.mode, s.frontDoor.mode === 'primary' ? 'ok' : 'bad') + ' <a href="' + s.frontDoor.url + '">' + esc(s.frontDoor.url) + '</a>';
+  document.getElementById('fdcheck').textContent = s.frontDoor.lastCheck ? 'deep check ' + (s.frontDoor.lastCheck.ok ? 'ok' : 'failed') + ': ' + s.frontDoor.lastCheck.detail : 'deep check not run yet';
+  document.getElementById('traffic').textContent = s.traffic.rps + ' req/s, p99 ' + s.traffic.p99Ms + ' ms, ' + s.traffic.errorsPerSecond + ' 5xx/s';
+  const a = s.autoScaling;
+  document.getElementById('asg').innerHTML = 'desired ' + a.desired + ' (min ' + a.min + ', max ' + a.max + '), CPU target ' + a.cpuTargetPercent + '%' + (a.blockedZones.length ? ' ' + badge('zone ' + a.blockedZones.join(', ') + ' failed', 'bad') : '');
+  document.getElementById('lb').href = s.loadBalancer.url; document.getElementById('stats').href = s.loadBalancer.statsUrl;
+  const zones = [...new Set([...s.instances.map((i) => i.zone), ...s.database.nodes.map((n) => n.zone), 'a', 'b'])].sort();
+  document.getElementById('zones').innerHTML = zones.map((z) => {
+    const inst = s.instances.filter((i) => i.zone === z);
+    const nodes = s.database.nodes.filter((n) => n.zone === z);
+    return '<div class="box zone"><b>Zone ' + esc(z) + '</b>' + (a.blockedZones.includes(z) ? ' ' + badge('failed', 'bad') : '') +
+      '<table><tr><th>instance</th><th>port</th><th>state</th><th>health</th><th>CPU</th></tr>' +
+      (inst.map((i) => '<tr><td>' + esc(i.id) + '</td><td>' + i.port + '</td><td>' + esc(i.state) + '</td><td>' + badge(i.loadBalancerStatus, i.healthy ? 'ok' : i.state === 'draining' ? 'warn' : 'bad') + '</td><td>' + (i.cpuPercent ?? '–') + '%</td></tr>').join('') || '<tr><td colspan="5" class="muted">no instances</td></tr>') +
+      '</table><div class="muted" style="margin-top:.5rem">DB: ' + (nodes.map((n) => esc(n.name) + ' ' + badge(n.role, n.role === 'down' ? 'bad' : n.role === 'primary' ? 'ok' : 'warn')).join(' ') || 'none') + '</div></div>';
+  }).join('');
+  document.getElementById('db').innerHTML = '<tr><th>node</th><th>zone</th><th>port</th><th>role</th><th>state</th><th>replication</th><th>LSN</th></tr>' +
+    s.database.nodes.map((n) => '<tr><td>' + esc(n.name) + '</td><td>' + esc(n.zone) + '</td><td>' + n.port + '</td><td>' + badge(n.role, n.role === 'down' ? 'bad' : n.role === 'primary' ? 'ok' : 'warn') + '</td><td>' + esc(n.state) + '</td><td>' + esc(n.replication) + '</td><td><code>' + esc(n.lsn) + '</code></td></tr>').join('') +
+    '<tr><td colspan="7" class="muted">writer <code>' + esc(s.database.writerUrl) + '</code><br>reader <code>' + esc(s.database.readerUrl) + '</code></td></tr>';
+  document.getElementById('events').innerHTML = s.events.slice(-40).reverse().map((e) => '<tr><td>' + new Date(e.at).toLocaleTimeString() + '</td><td><code>' + esc(e.kind) + '</code></td><td>' + esc(e.reason) + '</td></tr>').join('');
+}
+refresh();
+setInterval(refresh, ${refreshMs});
+</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,37 @@
+import type { Zone } from '@evermall/topology';
+import type { DbNodeStatus } from '../database/database-cluster.js';
+import type { TwinEvent } from '../events.js';
+import type { FrontDoorMode } from '../front-door/front-door.js';
+import type { TrafficFigures } from '../load-balancer/traffic-meter.js';
+import type { InstanceView } from '../scaling/auto-scaling-controller.js';
+
+export interface TwinUrls {
+  frontDoor: string;
+  loadBalancer: string;
+  status: string;
+  haproxyStats: string;
+}
+
+/** What GET /api/status answers (see twin/README.md, "Control API"). */
+export interface TwinStatus {
+  instances: InstanceView[];
+  database: { writerUrl: string; readerUrl: string; nodes: DbNodeStatus[] };
+  frontDoor: { url: string; mode: FrontDoorMode; lastCheck?: { at: string; ok: boolean; detail: string } | undefined };
+  loadBalancer: { url: string; statsUrl: string };
+  traffic: TrafficFigures;
+  autoScaling: { desired: number; min: number; max: number; cpuTargetPercent: number; blockedZones: Zone[] };
+  events: TwinEvent[];
+  urls: TwinUrls;
+}
+
+/** What POST /api/commands/:name answers. */
+export interface CommandResult {
+  ok: boolean;
+  message: string;
+  /** Event kinds that show the system reacted; the CLI follows the log until one appears. */
+  expect?: string[];
+  [detail: string]: unknown;
+}
+
+export const commandNames = ['kill-instance', 'fail-zone', 'fail-db-primary', 'fail-site', 'stress-cpu', 'scale', 'restore', 'deploy', 'down'] as const;
+export type CommandName = (typeof commandNames)[number];

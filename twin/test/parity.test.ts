@@ -1,0 +1,47 @@
+import { databaseFailover, targetHealthCheck } from '@evermall/topology';
+import { describe, expect, it } from 'vitest';
+import { monitorSettings, nodeSettings, renderHaproxyConfig } from '../src/index.js';
+import { controllerTimings } from '../src/scaling/controller-timings.js';
+import { autoScaling, deregistrationDelaySeconds, parityValues } from '@evermall/topology';
+
+describe('parity with topology/', () => {
+  const config = renderHaproxyConfig({ listenPort: 1, statsPort: 2, adminSocket: '/tmp/x.sock', trafficLogPort: 3 });
+
+  it('the HAProxy target check carries the health-check path, interval and thresholds', () => {
+    expect(config).toContain(`http-check send meth GET uri ${parityValues().healthCheckPath}`);
+    expect(config).toContain(`inter ${targetHealthCheck.intervalSeconds}s rise ${targetHealthCheck.healthyThreshold} fall ${targetHealthCheck.unhealthyThreshold}`);
+    expect(config).toContain(`timeout check ${targetHealthCheck.timeoutSeconds}s`);
+    expect(config).toMatch(/observe layer4 error-limit 1 on-error mark-down/);
+  });
+
+  it('HAProxy retries only what is safe to replay and redispatches', () => {
+    expect(config).toContain('option redispatch 1');
+    expect(config).toContain('retry-on all-retryable-errors');
+    expect(config).toContain('http-request disable-l7-retry if !METH_GET !METH_OPTIONS !{ req.hdr(idempotency-key) -m found }');
+  });
+
+  it('pg_auto_failover gets the tuned timings', () => {
+    expect(monitorSettings()).toEqual({
+      'pgautofailover.health_check_period': `${databaseFailover.healthCheckPeriodMs}ms`,
+      'pgautofailover.health_check_timeout': `${databaseFailover.healthCheckTimeoutMs}ms`,
+      'pgautofailover.health_check_max_retries': String(databaseFailover.healthCheckMaxRetries),
+      'pgautofailover.health_check_retry_delay': `${databaseFailover.healthCheckRetryDelayMs}ms`,
+      'pgautofailover.node_considered_unhealthy_timeout': `${databaseFailover.nodeConsideredUnhealthyTimeoutMs}ms`,
+      'pgautofailover.primary_demote_timeout': `${databaseFailover.primaryDemoteTimeoutMs}ms`,
+    });
+    expect(nodeSettings()).toEqual({ 'timeout.network_partition_timeout': String(databaseFailover.networkPartitionTimeoutSeconds) });
+  });
+
+  it('the controller defaults are the Auto Scaling group of topology', () => {
+    const t = controllerTimings();
+    expect(t).toMatchObject({
+      minCapacity: autoScaling.minCapacity,
+      maxCapacity: autoScaling.maxCapacity,
+      desiredCapacity: autoScaling.desiredCapacity,
+      cpuTargetPercent: autoScaling.cpuTargetPercent,
+      instanceWarmupSeconds: autoScaling.instanceWarmupSeconds,
+      scaleInCooldownSeconds: autoScaling.scaleInCooldownSeconds,
+      deregistrationDelaySeconds,
+    });
+  });
+});

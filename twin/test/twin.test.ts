@@ -1,0 +1,207 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { databaseFailover } from '@evermall/topology';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monitorSettings, startTwin, type RunningTwin, type TwinEvent } from '../src/index.js';
+import { Shopper } from './shopper.js';
+
+/**
+ * One small twin for every scenario (2 cores: a twin per scenario would not fit the budget).
+ * Controller and front-door timings are shortened through startTwin's options; the HAProxy
+ * and pg_auto_failover settings stay topology's.
+ */
+const ALL_FREE = { frontDoor: 0, loadBalancer: 0, statusPage: 0, haproxyStats: 0, firstInstance: 0, dbMonitor: 0, dbNodeA: 0, dbNodeB: 0, dbReplica: 0, trafficLog: 0 };
+
+describe('the twin', () => {
+  let twin: RunningTwin;
+  let stateDir: string;
+  let front: string;
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(path.join(os.tmpdir(), 'evermall-twin-'));
+    twin = await startTwin({
+      stateDir,
+      fresh: true,
+      quiet: true,
+      ports: ALL_FREE,
+      controller: { instanceWarmupSeconds: 15, cpuWindowSeconds: 5, scaleInCooldownSeconds: 5, healthCheckGracePeriodSeconds: 45, deregistrationDelaySeconds: 1, instanceDrainSeconds: 1 },
+      frontDoor: { intervalSeconds: 1, failureThreshold: 2 },
+    });
+    front = twin.urls.frontDoor;
+  }, 240_000);
+
+  afterAll(async () => {
+    await twin?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }, 120_000);
+
+  const eventsAfter = async (since: string): Promise<TwinEvent[]> => (await twin.client.status()).events.filter((e) => e.at > since);
+  const lastEventAt = async () => (await twin.client.status()).events.at(-1)?.at ?? '';
+  const until = async <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await check().catch(() => undefined);
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  it('serves the API from the instances, the SPA with index.html fallback, and /media through the front door', async () => {
+    const servedBy = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${front}/api/products?limit=1`);
+      expect(res.status).toBe(200);
+      servedBy.add(res.headers.get('x-served-by') ?? '');
+    }
+    expect([...servedBy].every((s) => /^i-\d+[ab]@[ab]$/.test(s))).toBe(true);
+    expect(servedBy.size).toBe(2);
+
+    const home = await fetch(`${front}/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toContain('text/html');
+    const deep = await fetch(`${front}/products/some-deep-link`);
+    expect(deep.status).toBe(200);
+    expect(await deep.text()).toBe(await (await fetch(`${front}/index.html`)).text());
+
+    const media = readdirSync(path.join(stateDir, 'efs')).find((f) => !f.startsWith('.'));
+    if (media) {
+      const res = await fetch(`${front}/media/${media}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-served-by')).toMatch(/@/);
+    }
+  });
+
+  it('places an order end to end through the front door', async () => {
+    const shopper = new Shopper(front);
+    await shopper.register();
+    await shopper.addSomethingToCart();
+    const res = await shopper.checkout();
+    expect(res.status).toBe(201);
+    const order = (await res.json()) as { id: number };
+    expect(await shopper.orderIds()).toContain(order.id);
+  });
+
+  it('carries topology\'s pg_auto_failover settings on the live monitor and nodes', async () => {
+    const live = await twin.parts.database.monitorSettingsInEffect();
+    const toMs = (v: string) => (v.endsWith('ms') ? Number(v.slice(0, -2)) : v.endsWith('s') ? Number(v.slice(0, -1)) * 1000 : Number(v));
+    for (const [key, value] of Object.entries(monitorSettings())) expect(toMs(live[key] ?? '')).toBe(toMs(value));
+    for (const node of ['a', 'b', 'replica'] as const) {
+      expect(twin.parts.database.nodeSetting(node, 'timeout.network_partition_timeout')).toBe(String(databaseFailover.networkPartitionTimeoutSeconds));
+    }
+  });
+
+  it('kill-instance: the controller replaces the instance and HAProxy routes around it', async () => {
+    const since = await lastEventAt();
+    const before = await twin.client.status();
+    const victim = before.instances.find((i) => i.state === 'in-service');
+    expect(victim).toBeDefined();
+    const result = await twin.client.killInstance(victim!.id);
+    expect(result.ok).toBe(true);
+
+    // Requests right after the kill still succeed: retries + redispatch + observe layer4.
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${front}/api/products?limit=1`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-served-by')).not.toBe(`${victim!.id}@${victim!.zone}`);
+    }
+    const replaced = await until('a replacement in service', async () => {
+      const events = await eventsAfter(since);
+      return events.find((e) => e.kind === 'instance-in-service') ? events : undefined;
+    });
+    expect(replaced.find((e) => e.kind === 'instance-exited')?.instance).toBe(victim!.id);
+    const launch = replaced.find((e) => e.kind === 'instance-launch');
+    expect(launch?.zone).toBe(victim!.zone);
+    const after = await twin.client.status();
+    expect(after.instances.filter((i) => i.state === 'in-service' && i.healthy)).toHaveLength(2);
+    expect(after.instances.map((i) => i.id)).not.toContain(victim!.id);
+  });
+
+  it('fail-db-primary: the standby is promoted, a retried checkout with its key succeeds, no acknowledged order is lost', async () => {
+    const shopper = new Shopper(front);
+    await shopper.register();
+    await shopper.addSomethingToCart();
+    const acknowledged = (await (await shopper.checkout()).json()) as { id: number };
+    expect(acknowledged.id).toBeGreaterThan(0);
+
+    const before = await twin.parts.database.primary();
+    await twin.parts.database.settled();
+    await shopper.addSomethingToCart();
+    const since = await lastEventAt();
+    await twin.client.failDbPrimary();
+
+    // The client keeps its idempotency key and retries until the shop answers.
+    const key = randomUUID();
+    const placed = await until('a checkout after the failover', async () => {
+      const res = await shopper.checkout(key);
+      return res.status === 201 || res.status === 200 ? ((await res.json()) as { id: number }) : undefined;
+    });
+    const replay = await shopper.checkout(key);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(((await replay.json()) as { id: number }).id).toBe(placed.id);
+
+    await until('the promotion event', async () => ((await eventsAfter(since)).some((e) => e.kind === 'db-primary-changed') ? true : undefined));
+    const after = await twin.parts.database.primary();
+    expect(after?.name).not.toBe(before?.name);
+    const orders = await shopper.orderIds();
+    expect(orders).toContain(acknowledged.id);
+    expect(orders).toContain(placed.id);
+
+    await twin.client.restore();
+    await until('the old primary to rejoin', async () => ((await eventsAfter(since)).some((e) => e.kind === 'db-node-rejoined' && e.node === before?.name) ? true : undefined), 120_000);
+  });
+
+  it('fail-site: the front door serves the backup site, and the shop again after restore', async () => {
+    await twin.client.failSite();
+    await until('backup mode', async () => ((await fetch(`${front}/`)).headers.get('x-front-door') === 'backup' ? true : undefined));
+    const page = await fetch(`${front}/`);
+    expect(page.status).toBe(200);
+    expect((await page.text()).toLowerCase()).toContain('paused');
+    expect((await fetch(`${front}/api/products`)).status).toBe(503);
+    expect((await twin.client.status()).frontDoor.mode).toBe('backup');
+
+    await twin.client.restore();
+    await until('primary mode', async () => {
+      const res = await fetch(`${front}/api/products?limit=1`);
+      return res.status === 200 && res.headers.get('x-front-door') === 'primary' ? true : undefined;
+    }, 120_000);
+    await twin.parts.controller.inService(2);
+  });
+
+  it('CPU stress: scales out, then scales back in after the stress, draining before SIGTERM', async () => {
+    // The test machine is shared and busy: a busy loop gets a fraction of a core, so the policy's
+    // target is set low for this scenario (the busy loop still dominates idle instances).
+    twin.parts.controller.setCpuTarget(5);
+    const since = await lastEventAt();
+    const [target] = (await twin.client.status()).instances.filter((i) => i.state === 'in-service');
+    // Long enough to outlast the warmup of instances launched by the previous scenario.
+    await twin.client.stressCpu(target!.id, 40);
+    await until('a scale-out', async () => ((await eventsAfter(since)).some((e) => e.kind === 'desired-capacity' && e.reason.startsWith('scale out')) ? true : undefined));
+    const scaledIn = await until('a scale-in back to 2 with the extra instances terminated', async () => {
+      const events = await eventsAfter(since);
+      const s = await twin.client.status();
+      const done = events.some((e) => e.kind === 'desired-capacity' && e.reason.startsWith('scale in')) && s.instances.length === 2 && events.some((e) => e.kind === 'instance-terminated');
+      return done ? events : undefined;
+    }, 150_000);
+    for (const terminated of scaledIn.filter((e) => e.kind === 'instance-terminated')) {
+      const id = terminated.instance;
+      const draining = scaledIn.findIndex((e) => e.kind === 'instance-draining' && e.instance === id);
+      const sigterm = scaledIn.findIndex((e) => e.kind === 'instance-terminating' && e.instance === id);
+      expect(draining).toBeGreaterThanOrEqual(0);
+      expect(sigterm).toBeGreaterThan(draining);
+    }
+  });
+
+  it('down: no process of the twin remains', async () => {
+    const pids = [...twin.parts.database.pids(), twin.parts.loadBalancer.pid, ...twin.parts.controller.pids()].filter((p): p is number => !!p);
+    expect(pids.length).toBeGreaterThan(4);
+    await twin.stop();
+    const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+    const alive = ps.split('\n').filter((line) => line.includes(stateDir) || pids.includes(Number(line.trim().split(' ')[0])));
+    expect(alive).toEqual([]);
+  });
+});
