@@ -213,4 +213,21 @@ describe('admin products', () => {
       expect(res.json().error.code).toBe('NOT_FOUND');
     }
   });
+
+  it('answers a broken multipart body with a coded 400, not a 500', async () => {
+    const product = await create('IMG-3');
+    const cases: [string, string | Buffer][] = [
+      ['multipart/form-data', 'garbage'],
+      ['multipart/form-data; boundary=x', 'garbage'],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n\x89PNG'],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n--x--\r\n'],
+    ];
+    for (const [type, payload] of cases) {
+      const res = await shop.app.inject({ method: 'POST', url: `/api/admin/products/${product.id}/images`, payload, headers: { 'content-type': type, cookie: admin.cookie } });
+      expect(res.statusCode, `${type} ${String(payload)}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, `${type} ${String(payload)}`).toBeLessThan(500);
+      expect(res.json().error.code).toMatch(/^[A-Z_]+$/);
+    }
+    expect(readdirSync(shop.mediaDir).filter((f) => f.startsWith('.upload-'))).toEqual([]);
+  });
 });

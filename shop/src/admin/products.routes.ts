@@ -1,7 +1,8 @@
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.js';
-import { badRequest } from '../errors.js';
+import { badRequest, ShopError } from '../errors.js';
 import { errorResponses } from '../lib/error-body.js';
 import { Product, ProductList } from '../catalog/catalog.schemas.js';
 import {
@@ -16,6 +17,33 @@ import {
 import * as products from './products.service.js';
 
 const security = [{ session: [] }];
+
+/**
+ * The uploaded file as a stream that always ends or fails. When the body stops in the middle
+ * of the file part, busboy emits "Part terminated early" but never ends the file stream, and
+ * @fastify/multipart may destroy it without an error, so a reader would wait forever. A
+ * pipeline attached at once turns both into an error on the stream we hand on.
+ */
+function uploadedContent(file: Readable): Readable {
+  if (file.destroyed && !file.readableEnded) throw badRequest('INVALID_MULTIPART', 'The upload ended before the file did.');
+  const content = new PassThrough();
+  pipeline(file, content, () => undefined);
+  return content;
+}
+
+/**
+ * The multipart parser (busboy) throws plain errors for a body that is not valid multipart
+ * (no boundary, a truncated part). Those are the client's fault: answer 400, not 500. Errors
+ * that already carry a status (too large, too many parts, ours) pass through.
+ */
+function asMultipartError(err: unknown): never {
+  if (err instanceof ShopError || (err as { statusCode?: number }).statusCode !== undefined) throw err;
+  const prematureClose = (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
+  if (prematureClose || (err instanceof Error && /multipart|boundary|unexpected end of form|part/i.test(err.message))) {
+    throw badRequest('INVALID_MULTIPART', 'The upload is not valid multipart/form-data.');
+  }
+  throw err;
+}
 const staffErrors = [400, 401, 403, 404];
 
 /** Staff product routes under /api/admin/products. Every route requires an admin session. */
@@ -94,9 +122,11 @@ const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
     },
     async (request, reply) => {
       if (!request.isMultipart()) throw badRequest('NOT_MULTIPART', 'Send the image as multipart/form-data.');
-      const file = await request.file();
+      const file = await request.file().catch(asMultipartError);
       if (!file) throw badRequest('NO_FILE', 'The upload has no file.');
-      return reply.status(201).send(await products.addProductImage(writer, opts.config.MEDIA_DIR, request.params.id, file.file));
+      const upload = { content: uploadedContent(file.file), truncated: () => file.file.truncated };
+      const product = await products.addProductImage(writer, opts.config.MEDIA_DIR, request.params.id, upload).catch(asMultipartError);
+      return reply.status(201).send(product);
     },
   );
 };

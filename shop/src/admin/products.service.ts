@@ -1,10 +1,9 @@
-import type { Readable } from 'node:stream';
 import type { Sql } from '../db/pools.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import type { Product, ProductList } from '../catalog/catalog.schemas.js';
 import { listProducts, type ListOptions } from '../catalog/catalog.service.js';
 import { findProductById, toProduct } from '../catalog/products.repository.js';
-import { removeImage, storeImage } from '../media/media.store.js';
+import { removeImage, storeImage, type Upload } from '../media/media.store.js';
 import * as repository from './products.repository.js';
 import type { ProductCreate, ProductUpdate, StockAdjusted, StockAdjustmentCreate } from './products.schemas.js';
 
@@ -72,12 +71,12 @@ export async function adjustStock(writer: Sql, id: number, input: StockAdjustmen
 }
 
 /** Stores the image in MEDIA_DIR and appends its key to the product's images. */
-export async function addProductImage(writer: Sql, mediaDir: string, id: number, content: Readable): Promise<Product> {
+export async function addProductImage(writer: Sql, mediaDir: string, id: number, upload: Upload): Promise<Product> {
   if (!(await findProductById(writer, id))) {
-    content.resume();
+    upload.content.resume();
     throw notFound('Product');
   }
-  const key = await storeImage(mediaDir, content);
+  const key = await storeImage(mediaDir, upload);
   const row = await repository.appendImage(writer, id, key);
   if (!row) {
     await removeImage(mediaDir, key);

@@ -28,13 +28,18 @@ export function mediaPath(mediaDir: string, key: string): string | undefined {
  * to a temp name in the same directory and renamed, so other instances (EFS) never see half a
  * file. A too-large or non-image upload leaves nothing behind.
  */
-export async function storeImage(mediaDir: string, content: Readable): Promise<string> {
+export interface Upload {
+  content: Readable;
+  /** True when the multipart parser cut the file off at the size limit. */
+  truncated(): boolean;
+}
+
+export async function storeImage(mediaDir: string, { content, truncated }: Upload): Promise<string> {
   await mkdir(mediaDir, { recursive: true });
   const temp = path.join(mediaDir, `.upload-${randomBytes(8).toString('hex')}.tmp`);
   try {
     await pipeline(content, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
-    // The multipart parser (busboy) ends a file stream early at the size limit and marks it truncated.
-    if ((content as Readable & { truncated?: boolean }).truncated) {
+    if (truncated()) {
       throw new ShopError(413, 'FILE_TOO_LARGE', 'The image is too large.');
     }
     const type = await fileTypeFromFile(temp);
