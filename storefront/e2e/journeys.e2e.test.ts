@@ -11,6 +11,8 @@ import { ADMIN, resultsDir, startStack, type Stack } from './stack';
  */
 let stack: Stack;
 const contexts: BrowserContext[] = [];
+/** Uncaught exceptions in any page: a journey that "works" while the app throws still fails. */
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
@@ -25,6 +27,7 @@ afterEach(async (ctx) => {
     for (const [i, p] of pages.entries()) await shot(p, `failed-${name}-${i}`).catch(() => undefined);
   }
   for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+  expect(pageErrors.splice(0)).toEqual([]);
 });
 
 afterAll(async () => {
@@ -37,6 +40,7 @@ async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
   contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
+  page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
   return page;
 }
 
@@ -113,6 +117,10 @@ describe('storefront in Chromium', () => {
     await page.getByRole('heading', { level: 1, name: '장바구니' }).waitFor();
     await expect(page.getByLabel(`${product.name} 수량`).inputValue()).resolves.toBe('2');
     await expect(page.getByTestId('cart-total').textContent()).resolves.toBe(won(product.price_won * 2));
+    await page.getByLabel(`${product.name} 수량`).selectOption('3');
+    await page.getByTestId('cart-total').getByText(won(product.price_won * 3)).waitFor();
+    await page.getByLabel(`${product.name} 수량`).selectOption('2');
+    await page.getByTestId('cart-total').getByText(won(product.price_won * 2)).waitFor();
     await shot(page, 'cart');
     expect(await axeViolations(page)).toEqual([]);
 
@@ -125,6 +133,7 @@ describe('storefront in Chromium', () => {
 
     await fillCheckout(page);
     await shot(page, 'checkout');
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: '주문하기' }).click();
     await page.getByRole('heading', { name: '주문이 완료되었습니다' }).waitFor();
     await shot(page, 'confirmation');
@@ -261,6 +270,16 @@ describe('storefront in Chromium', () => {
     await shopper.reload();
     await shopper.getByText('품절').first().waitFor();
     await expect(shopper.getByRole('button', { name: '품절' }).isDisabled()).resolves.toBe(true);
+
+    // The orders the shoppers above placed: staff marks the newest one paid.
+    await admin.getByRole('navigation', { name: '관리자 메뉴' }).getByRole('link', { name: '주문' }).click();
+    await admin.getByRole('heading', { level: 1, name: '주문' }).waitFor();
+    const newest = (await stack.sql<{ id: string }[]>`SELECT id FROM orders WHERE status = 'placed' ORDER BY id DESC LIMIT 1`)[0]!.id;
+    await admin.getByLabel(`주문 #${newest} 상태`).selectOption('paid');
+    await admin.getByLabel(`주문 #${newest} 상태`).and(admin.locator(':not([disabled])')).waitFor();
+    await expect.poll(async () => (await stack.sql`SELECT status FROM orders WHERE id = ${newest}`)[0]?.status).toBe('paid');
+    await shot(admin, 'admin-orders');
+    expect(await axeViolations(admin)).toEqual([]);
   });
 
   it('a customer cannot open /admin, and a visitor is sent to login', async () => {
@@ -274,6 +293,10 @@ describe('storefront in Chromium', () => {
     expect(await page.getByRole('table').count()).toBe(0);
     const api = await page.request.get('/api/admin/products');
     expect(api.status()).toBe(403);
+
+    await page.getByRole('button', { name: '로그아웃' }).click();
+    await page.getByRole('navigation', { name: '주요 메뉴' }).getByRole('link', { name: '로그인' }).waitFor();
+    expect((await page.request.get('/api/auth/me')).status()).toBe(401);
   });
 
   it('says so when the API is unreachable, keeps the page, and recovers by itself', async () => {

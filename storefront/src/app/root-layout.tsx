@@ -1,5 +1,5 @@
-import { useCallback } from 'react';
-import { Link, NavLink, Outlet, useLocation, useNavigate, useNavigation, useSearchParams } from 'react-router';
+import { useCallback, useEffect, useRef } from 'react';
+import { Link, NavLink, Outlet, ScrollRestoration, useLocation, useNavigate, useNavigation, useSearchParams } from 'react-router';
 import { ApiStatusBanner } from '@/components/api-status-banner';
 import { LoadingRegion, Skeleton } from '@/components/skeleton';
 import { paths } from '@/config/paths';
@@ -56,11 +56,30 @@ function Header() {
   );
 }
 
+/**
+ * After a client-side navigation, focus moves to the page's main region so keyboard and screen
+ * reader users start at the new content, except while they are typing a search.
+ */
+function useFocusMainOnNavigate(): void {
+  const { pathname } = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    if (document.activeElement?.closest('form[role="search"]')) return;
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }, [pathname]);
+}
+
 export function RootLayout() {
   const { t } = useI18n();
   const navigation = useNavigation();
+  useFocusMainOnNavigate();
   return (
     <>
+      <ScrollRestoration />
       <Header />
       <ApiStatusBanner />
       {navigation.state === 'loading' && <div className="route-progress" aria-hidden="true" />}

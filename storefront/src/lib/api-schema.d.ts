@@ -291,7 +291,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/admin/products/": {
+    "/api/admin/products": {
         parameters: {
             query?: never;
             header?: never;

@@ -28,8 +28,8 @@ export type RegisterBody = JsonBody<'/api/auth/register', 'post'>;
 export type LoginBody = JsonBody<'/api/auth/login', 'post'>;
 export type Cart = JsonResponse<'/api/cart/', 'get'>;
 export type CartLine = Cart['lines'][number];
-export type AdminProductList = JsonResponse<'/api/admin/products/', 'get'>;
-export type ProductCreate = JsonBody<'/api/admin/products/', 'post'>;
+export type AdminProductList = JsonResponse<'/api/admin/products', 'get'>;
+export type ProductCreate = JsonBody<'/api/admin/products', 'post'>;
 export type ProductUpdate = JsonBody<'/api/admin/products/{id}', 'patch'>;
 
 export type PlaceOrderBody = JsonBody<'/api/checkout/', 'post'>;
