@@ -18,8 +18,8 @@ const READ_CONNECTIONS = 20;
 /** pgbench's client counts in ANCHORS.md: 8 (the one-row peak) and 32 (where one row falls off). */
 const CHECKOUT_CLIENTS = [8, 32];
 const DEFAULT_SECONDS = 10;
-/** Enough stock that the hot product never runs out during the bench. */
-const HOT_STOCK = 10_000_000;
+/** Enough stock that no product runs out during the bench. */
+const BENCH_STOCK = 10_000_000;
 const RSS_SAMPLE_MS = 500;
 /** The flash-sale goal of issue 6: hot-product orders/s at 1.5× the naive one-row ceiling. */
 const FLASH_SALE_GOAL = 1.5;
@@ -81,13 +81,16 @@ async function main(): Promise<number> {
   let sql: ReturnType<typeof connectWriter> | undefined;
   const rssPeak = new Map<string, number>();
   let rssTimer: NodeJS.Timeout | undefined;
-  let hot: { id: number; stock: number } | undefined;
+  let hot: number | undefined;
+  let shelf: { id: string; stock: number }[] = [];
   try {
     sql = connectWriter(target.writerUrl);
-    const [row] = await sql<{ id: string; stock: number }[]>`SELECT id::text AS id, stock FROM products WHERE active ORDER BY id LIMIT 1`;
+    const [row] = await sql<{ id: string }[]>`SELECT id::text AS id FROM products WHERE active ORDER BY id LIMIT 1`;
     if (!row) throw new Error('the catalog is empty: seed it first (npm run seed -w shop)');
-    hot = { id: Number(row.id), stock: row.stock };
-    await sql`UPDATE products SET stock = ${HOT_STOCK} WHERE id = ${hot.id}`;
+    hot = Number(row.id);
+    // Every product gets stock enough that no checkout in the bench runs short; the shelf is put back after.
+    shelf = await sql<{ id: string; stock: number }[]>`SELECT id::text AS id, stock FROM products`;
+    await sql`UPDATE products SET stock = ${BENCH_STOCK}`;
     const [range] = await sql<{ first: string; last: string; n: string }[]>`SELECT min(id)::text AS first, max(id)::text AS last, count(*)::text AS n FROM products WHERE active`;
     const [user] = await sql<{ id: string }[]>`
       INSERT INTO users (email, name, password_hash) VALUES ('pgbench@bench.evermall.test', 'pgbench', '!')
@@ -128,9 +131,9 @@ async function main(): Promise<number> {
     const checkout: { clients: number; shop: number; p99: number | null; failures: number; pgHot: number; pgSpread: number }[] = [];
     for (const clients of CHECKOUT_CLIENTS) {
       log(`  checkout, one hot product, ${clients} shoppers via the front door…`);
-      const shop = await runCheckoutBench({ baseUrl: target.baseUrl, clients, seconds, hotProductId: hot.id, requestTimeoutMs: 10_000 });
+      const shop = await runCheckoutBench({ baseUrl: target.baseUrl, clients, seconds, hotProductId: hot, requestTimeoutMs: 10_000 });
       log(`  pgbench, same transaction, one hot row, ${clients} clients…`);
-      const pgHot = await runPgbench({ url: target.writerUrl, clients, seconds, userId: Number(user!.id), products: { hot: hot.id } });
+      const pgHot = await runPgbench({ url: target.writerUrl, clients, seconds, userId: Number(user!.id), products: { hot } });
       log(`  pgbench, spread over ${range!.n} products, ${clients} clients…`);
       const pgSpread = await runPgbench({ url: target.writerUrl, clients, seconds, userId: Number(user!.id), products: { first: Number(range!.first), last: Number(range!.last) } });
       checkout.push({ clients, shop: shop.ordersPerSecond, p99: shop.checkoutP99Ms, failures: shop.failures, pgHot, pgSpread });
@@ -187,7 +190,14 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     if (rssTimer) clearInterval(rssTimer);
-    if (hot && sql) await sql`UPDATE products SET stock = ${hot.stock} WHERE id = ${hot.id}`.catch(() => undefined);
+    if (sql && shelf.length) {
+      const ids = shelf.map((p) => p.id);
+      const stocks = shelf.map((p) => p.stock);
+      await sql`
+        UPDATE products p SET stock = s.stock
+        FROM unnest(${ids}::bigint[], ${stocks}::int[]) AS s(id, stock) WHERE p.id = s.id`.catch(() => undefined);
+      await sql`DELETE FROM orders WHERE idempotency_key LIKE 'pgbench-%'`.catch(() => undefined);
+    }
     await sql?.end({ timeout: 5 });
     await target.stop();
   }
