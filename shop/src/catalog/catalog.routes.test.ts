@@ -117,6 +117,22 @@ describe('catalog', () => {
     expect(beyond.items).toEqual([]);
   });
 
+  it('pages past a product with a very long Korean name', async () => {
+    const long = '가'.repeat(200);
+    await shop.sql`INSERT INTO products (sku, slug, name, price_won, category_id) VALUES ('L-1', 'long-name', ${long}, 1, (SELECT id FROM categories WHERE slug = 'kitchen'))`;
+    try {
+      const all = (await get('/api/products?sort=name&limit=100')).json() as ListBody;
+      const at = all.items.findIndex((p) => p.slug === 'long-name');
+      const before = (await get(`/api/products?sort=name&limit=${at + 1}`)).json() as ListBody;
+      expect(before.items.at(-1)!.slug).toBe('long-name');
+      const next = await get(`/api/products?sort=name&limit=100&cursor=${before.nextCursor}`);
+      expect(next.statusCode).toBe(200);
+      expect((next.json() as ListBody).items.map((p) => p.slug)).toEqual(all.items.slice(at + 1).map((p) => p.slug));
+    } finally {
+      await shop.sql`DELETE FROM products WHERE sku = 'L-1'`;
+    }
+  });
+
   it('refuses a forged or mismatched cursor', async () => {
     const first = (await get('/api/products?sort=name&limit=2')).json() as ListBody;
     const other = await get(`/api/products?sort=price_asc&cursor=${first.nextCursor}`);

@@ -85,6 +85,8 @@ export function encodeCursor(sort: Sort, row: ProductRow): string {
   return Buffer.from(JSON.stringify([sort, key, Number(row.id)])).toString('base64url');
 }
 
+/** A product name as a cursor key, base64url-encoded, must fit the cursor parameter's 2,048 characters. */
+const MAX_CURSOR_KEY_LENGTH = 500;
 const POSTGRES_TIMESTAMPTZ = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
 
 export function decodeCursor(cursor: string, sort: Sort): KeysetPosition {
@@ -98,7 +100,7 @@ export function decodeCursor(cursor: string, sort: Sort): KeysetPosition {
     throw badRequest('INVALID_CURSOR', 'The cursor is not valid; start again from the first page.');
   }
   const [cursorSort, key, id] = parsed as unknown[];
-  const keyOk = sort === 'price_asc' || sort === 'price_desc' ? Number.isSafeInteger(key) : typeof key === 'string' && key.length <= 300;
+  const keyOk = sort === 'price_asc' || sort === 'price_desc' ? Number.isSafeInteger(key) : typeof key === 'string' && key.length <= MAX_CURSOR_KEY_LENGTH;
   const dateOk = sort !== 'newest' || (typeof key === 'string' && POSTGRES_TIMESTAMPTZ.test(key));
   if (cursorSort !== sort || !keyOk || !dateOk || !Number.isSafeInteger(id)) {
     throw badRequest('INVALID_CURSOR', 'The cursor does not belong to this listing; start again from the first page.');

@@ -95,6 +95,13 @@ export function homePage(tree: SiteCategory[], featured: SiteProduct[], generate
   return layout('', 'Evermall', body, generatedAt);
 }
 
+/** Pages to link from page `page`: the first, the last and a few around the current one. */
+export function pageLinks(page: number, pageCount: number, around = 4): number[] {
+  const pages = new Set([1, pageCount]);
+  for (let n = Math.max(1, page - around); n <= Math.min(pageCount, page + around); n++) pages.add(n);
+  return [...pages].sort((a, b) => a - b);
+}
+
 export function categoryPage(
   category: SiteCategory,
   trail: SiteCategory[],
@@ -105,12 +112,7 @@ export function categoryPage(
 ): string {
   const root = '../../';
   const crumbs = trail.map((c) => `<a href="${categoryHref(root, c)}">${escapeHtml(c.name)}</a>`).join(' › ');
-  const pages =
-    pageCount > 1
-      ? `<p class="pages">${Array.from({ length: pageCount }, (_, i) => i + 1)
-          .map((n) => (n === page ? `<strong>${n}</strong>` : `<a href="${categoryHref(root, category, n)}">${n}</a>`))
-          .join(' ')}</p>`
-      : '';
+  const pages = pageCount > 1 ? `<p class="pages">${pageLinks(page, pageCount).map((n) => (n === page ? `<strong>${n}</strong>` : `<a href="${categoryHref(root, category, n)}">${n}</a>`)).join(' ')}</p>` : '';
   const body = `<p>${crumbs}</p>
 <h1>${escapeHtml(category.name)} <small lang="en">${escapeHtml(category.nameEn)}</small></h1>
 <nav>${categoryList(root, category.children)}</nav>
