@@ -14,7 +14,12 @@ declare module 'autocannon' {
     setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
     onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
   }
+  /** Internal, but the only way to give each connection its own customer for a whole run. */
+  export interface Client {
+    requestIterator: { initialContext: Record<string, unknown>; resetContext(): void; rebuildRequest(): void };
+  }
   export interface Options {
+    setupClient?: (client: Client) => void;
     url: string;
     connections?: number;
     duration?: number;

@@ -175,14 +175,21 @@ async function main(): Promise<void> {
 
     progress('checkout of one hot product (add to cart, then POST /api/checkout)');
     const [before] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM orders`;
+    // Each connection is one customer for the whole run: autocannon clears a connection's context
+    // every time its request sequence starts over, so the cookie goes into the initial context.
     let nextCustomer = 0;
     const checkoutStatuses = new Map<string, number>();
-    const customerOf = (context: Record<string, unknown>) => (context.cookie ??= cookies[nextCustomer++ % cookies.length]) as string;
+    const customerOf = (context: Record<string, unknown>) => (context.cookie as string | undefined) ?? cookies[0]!;
     const json = (cookie: string, extra: Record<string, string> = {}) => ({ 'content-type': 'application/json', cookie, ...extra });
     const checkout = await autocannon({
       url: base,
       connections,
       duration,
+      setupClient: (client) => {
+        client.requestIterator.initialContext = { cookie: cookies[nextCustomer++ % cookies.length] };
+        client.requestIterator.resetContext();
+        client.requestIterator.rebuildRequest();
+      },
       requests: [
         {
           method: 'POST',
