@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TwinClient, TwinCommandError, findRunningTwin } from './client.js';
 import { portFlags, type TwinPortMap } from './config/ports.js';
@@ -57,7 +58,8 @@ async function main(): Promise<void> {
     },
   });
   const [command, ...rest] = positionals;
-  const stateDir = values['state-dir'] ?? '.twin';
+  // npm runs workspace scripts inside twin/; a relative --state-dir means the caller's directory (INIT_CWD).
+  const stateDir = path.resolve(process.env.INIT_CWD ?? process.cwd(), values['state-dir'] ?? '.twin');
   if (!command || values.help) {
     const info = command ? COMMANDS[command] : undefined;
     process.stdout.write(`${info ? `Usage: npm run twin -- ${info.usage}\n${info.help}\n` : usage()}\n`);

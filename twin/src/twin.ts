@@ -267,14 +267,14 @@ function syncStorefront(paths: TwinPaths, build: boolean): string {
   const storefront = path.resolve(shopDir(), '..', 'storefront');
   if (build && existsSync(path.join(storefront, 'package.json'))) {
     // The storefront's own build; a failure leaves the previous files in place.
-    const result = spawnSyncNpm(['run', 'build', '-w', 'storefront', '--if-present'], path.resolve(storefront, '..'));
-    if (!result) return 'storefront build failed (see output above); serving the previous SPA files';
+    const failure = spawnSyncNpm(['run', 'build', '-w', 'storefront', '--if-present'], path.resolve(storefront, '..'), path.join(paths.logs, 'storefront-build.log'));
+    if (failure) return `storefront build failed (${failure}); serving the previous SPA files`;
   }
   const dist = path.join(storefront, 'dist');
   if (existsSync(path.join(dist, 'index.html'))) {
     rmSync(paths.s3Spa, { recursive: true, force: true });
     cpSync(dist, paths.s3Spa, { recursive: true });
-    return `storefront/dist copied to ${paths.s3Spa}`;
+    return `${build ? 'built; ' : ''}storefront/dist copied to ${paths.s3Spa}`;
   }
   if (!existsSync(path.join(paths.s3Spa, 'index.html'))) {
     writeFileSync(path.join(paths.s3Spa, 'index.html'), placeholderSpa());
@@ -282,8 +282,11 @@ function syncStorefront(paths: TwinPaths, build: boolean): string {
   return 'no storefront build yet: serving a plain page';
 }
 
-function spawnSyncNpm(args: string[], cwd: string): boolean {
-  return spawnSync('npm', args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] }).status === 0;
+/** Runs npm quietly; its output goes to `logFile`. Returns a reason on failure. */
+function spawnSyncNpm(args: string[], cwd: string, logFile: string): string | undefined {
+  const result = spawnSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(logFile, `${result.stdout ?? ''}${result.stderr ?? ''}`);
+  return result.status === 0 ? undefined : `see ${logFile}`;
 }
 
 async function exportBackupSite(paths: TwinPaths, env: Record<string, string>): Promise<string> {

@@ -176,8 +176,10 @@ export class AutoScalingController {
         if (old.length === 0) break;
         const batch = refreshBatch(old, active.length, this.timings.minHealthyPercentage);
         const fresh: ShopInstance[] = [];
+        const staying = active.filter((i) => !batch.includes(i));
         for (const victim of batch) {
-          const zone = this.blockedZones.has(victim.zone) ? zoneForLaunch(active, this.blockedZones) : victim.zone;
+          // The zone with the fewest of the instances that stay: replacements also rebalance.
+          const zone = zoneForLaunch([...staying, ...fresh], this.blockedZones);
           if (!zone) throw new Error('every zone is blocked; restore first');
           fresh.push(await this.launch(zone, `instance refresh: replacing ${victim.id}`));
         }
@@ -297,13 +299,31 @@ export class AutoScalingController {
         const counts = countByZone(this.active());
         await this.launch(zone, `capacity ${this.active().length} < desired ${this.desired}; zone ${zone} has ${counts[zone]}`);
       }
-    } else if (active.length > this.desired && !this.refreshing) {
+    } else if (active.length === this.desired && !this.refreshing && active.every((i) => i.state === 'in-service')) {
+      await this.rebalanceZones(active);
+    } else if (active.length > this.desired && !this.refreshing && active.every((i) => i.state === 'in-service')) {
+      // Wait for launches in flight: the surplus may be a rebalancing launch not yet healthy.
       for (let n = active.length; n > this.desired; n--) {
         const victim = instanceToTerminate(this.active());
         if (!victim) return;
         void this.drainInstance(victim, `capacity ${this.active().length} > desired ${this.desired}; ${victim.id} is the oldest in the fullest zone`);
       }
     }
+  }
+
+  /**
+   * Availability Zone rebalancing: when zones differ by more than one instance (after a zone
+   * came back), launch in the emptiest zone first; the surplus is then drained from the
+   * fullest zone (EC2 Auto Scaling User Guide, "Rebalancing activities").
+   */
+  private async rebalanceZones(active: ShopInstance[]): Promise<void> {
+    const counts = countByZone(active);
+    const open = (Object.keys(counts) as Zone[]).filter((z) => !this.blockedZones.has(z));
+    if (open.length < 2) return;
+    const values = open.map((z) => counts[z]);
+    if (Math.max(...values) - Math.min(...values) <= 1) return;
+    const zone = zoneForLaunch(active, this.blockedZones);
+    if (zone) await this.launch(zone, `rebalancing zones (${open.map((z) => `${z}: ${counts[z]}`).join(', ')})`);
   }
 
   private async launch(zone: Zone, reason: string): Promise<ShopInstance> {
