@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestShop, type TestShop } from '../testing/index.js';
 import { loginAs, type TestLogin } from '../testing/sessions.js';
 import { stockOf, stockProduct, type StockedProduct } from '../testing/stocked-products.js';
+import { CHECKOUT_LANES } from './commit-batcher.js';
 
 const SHOPPERS = 300;
 const STOCK = 50;
@@ -45,18 +46,19 @@ describe('checkout under concurrency', () => {
   }
 
   it(`sells exactly ${STOCK} of ${STOCK} units to ${SHOPPERS} simultaneous buyers, then replays without selling more`, async () => {
-    // Hold the hot row so the checkouts pile up on it, then let them all go at once: this makes
-    // the contention real (many open transactions on one row), not an accident of scheduling.
+    // Hold the hot row so the checkouts pile up on it (every checkout lane's transaction blocked,
+    // the other requests queued behind them), then let them all go at once: the contention is
+    // real, not an accident of scheduling.
     const gate = await shop.sql.reserve();
     await gate`BEGIN`;
     await gate`SELECT stock FROM products WHERE id = ${hot.id} FOR UPDATE`;
     const wave = Promise.all(shoppers.map(checkout));
     const deadline = Date.now() + 30_000;
     let waiting = 0;
-    while (Date.now() < deadline && (waiting = await checkoutsWaitingOnLocks()) < 10) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && (waiting = await checkoutsWaitingOnLocks()) < CHECKOUT_LANES) await new Promise((r) => setTimeout(r, 50));
     await gate`COMMIT`;
     gate.release();
-    expect(waiting).toBeGreaterThanOrEqual(10);
+    expect(waiting).toBeGreaterThanOrEqual(CHECKOUT_LANES);
 
     const first = await wave;
     const statuses = first.map((r) => r.statusCode);
@@ -71,6 +73,10 @@ describe('checkout under concurrency', () => {
       FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.product_id = ${hot.id} AND o.status = 'placed'`;
     expect(Number(sold?.orders)).toBe(STOCK);
     expect(Number(sold?.units)).toBe(STOCK);
+    // The checkouts that queued behind the held row were committed together, several per transaction.
+    const batches = /shop_checkout_batch_size_count\{[^}]*\} (\d+)/.exec((await shop.app.inject('/metrics')).body);
+    expect(Number(batches?.[1])).toBeGreaterThan(0);
+    expect(Number(batches?.[1])).toBeLessThan(SHOPPERS);
     const [negative] = await shop.sql<{ n: bigint }[]>`SELECT count(*) AS n FROM products WHERE stock < 0`;
     expect(Number(negative?.n)).toBe(0);
 

@@ -47,23 +47,27 @@ describe('checkout when the database connection dies mid-transaction', () => {
     const send = () =>
       shop.app.inject({ method: 'POST', url: '/api/checkout', headers: { cookie: shopper.cookie, 'idempotency-key': key }, payload: body });
 
-    // Hold the second product's row: the checkout records its key, takes the first product's
-    // stock, then blocks on the second. That is the middle of the transaction.
+    // Hold the cart's rows: the checkout records its key, takes both products' stock and writes
+    // the order lines, then blocks where it empties the cart. That is the middle of the
+    // transaction, with every write but the last one made.
     const gate = await shop.sql.reserve();
     let checkout;
     try {
       await gate`BEGIN`;
-      await gate`SELECT stock FROM products WHERE id = ${second.id} FOR UPDATE`;
+      await gate`
+        SELECT ci.product_id FROM cart_items ci JOIN carts c ON c.id = ci.cart_id
+        WHERE c.user_id = ${shopper.userId} FOR UPDATE OF ci`;
       checkout = send();
       const victim = (await blockedCheckoutPid())!;
       const [killed] = await gate<{ ok: boolean }[]>`SELECT pg_terminate_backend(${victim}) AS ok`;
       expect(killed?.ok).toBe(true);
 
       // The shop retries on a fresh connection and blocks again on the same row. Meanwhile the
-      // killed attempt has left nothing: no order for the key, the first product's stock whole.
+      // killed attempt has left nothing: no order for the key, both products' stock whole.
       await blockedCheckoutPid(victim);
       expect(await ordersWithKey(shopper.userId, key)).toBe(0);
       expect(await stockOf(shop.sql, first.id)).toBe(10);
+      expect(await stockOf(shop.sql, second.id)).toBe(10);
       await gate`COMMIT`;
     } finally {
       gate.release();

@@ -65,3 +65,16 @@ export async function insertOrderLines(sql: Queryable, orderId: number, lines: R
 export async function setOrderTotal(sql: Queryable, orderId: number, totalWon: number): Promise<void> {
   await sql`UPDATE orders SET total_won = ${totalWon} WHERE id = ${orderId}`;
 }
+
+/**
+ * Locks every product in the given users' carts, in ascending id order: the fixed lock order a
+ * batch of checkouts takes before any of them touches stock, so batches cannot deadlock.
+ * (LockRows sits above the sort in the plan, so rows are locked in sorted order.)
+ */
+export async function lockCartProducts(sql: Queryable, userIds: number[]): Promise<void> {
+  await sql`
+    SELECT p.id FROM products p
+    WHERE p.id IN (SELECT ci.product_id FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE c.user_id = ANY(${userIds}::bigint[]))
+    ORDER BY p.id
+    FOR UPDATE OF p`;
+}

@@ -1,12 +1,29 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Histogram } from 'prom-client';
 import { errorResponses } from '../lib/error-body.js';
 import { Order } from '../orders/orders.schemas.js';
 import { CheckoutService } from './checkout.service.js';
+import { CHECKOUT_LANES } from './commit-batcher.js';
 import { CheckoutBody, CheckoutHeaders } from './checkout.schemas.js';
 
 /** `POST /api/checkout`: 201 with a new order, or 200 + `Idempotent-Replayed: true` on a retry. */
 const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const checkout = new CheckoutService({ sql: app.pools.writer, payments: app.payments, metrics: app.metrics, log: app.log });
+  // At most half the writer pool runs checkout transactions; the rest serves sessions and carts.
+  const lanes = Math.max(1, Math.min(CHECKOUT_LANES, Math.floor(app.pools.writer.options.max / 2)));
+  const batchSize = new Histogram({
+    name: 'shop_checkout_batch_size',
+    help: 'Checkouts committed together in one transaction (group commit)',
+    buckets: [1, 2, 4, 8, 16, 32],
+    registers: [app.metrics.registry],
+  });
+  const checkout = new CheckoutService({
+    sql: app.pools.writer,
+    lanes,
+    payments: app.payments,
+    metrics: app.metrics,
+    log: app.log,
+    onBatchCommitted: (size) => batchSize.observe(size),
+  });
 
   app.post(
     '/',
