@@ -299,6 +299,66 @@ describe('storefront in Chromium', () => {
     expect((await page.request.get('/api/auth/me')).status()).toBe(401);
   });
 
+  it('browse a category: sort by price and turn the page', async () => {
+    const page = await newPage();
+    await page.goto('/');
+    const chips = page.getByRole('navigation', { name: '카테고리' });
+    const first = chips.getByRole('link').first();
+    const name = (await first.textContent())!;
+    await first.click();
+    await page.getByRole('heading', { level: 1, name }).waitFor();
+    const grid = page.getByRole('list', { name });
+    await grid.getByRole('listitem').first().waitFor();
+
+    await page.getByLabel('정렬').selectOption('price_asc');
+    await page.waitForURL(/sort=price_asc/);
+    await page.locator('.stale').waitFor({ state: 'detached' });
+    const prices = (await grid.locator('.product-card-price').allTextContents()).map((p) => Number(p.replace(/[^0-9]/g, '')));
+    expect(prices.length).toBeGreaterThan(1);
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
+
+    const next = page.getByRole('button', { name: '다음' });
+    if (await next.isVisible()) {
+      await next.click();
+      await page.waitForURL(/page=2/);
+      await page.getByText(/2 \/ \d+ 페이지/).waitFor();
+    }
+  });
+
+  it('a visitor\'s cart is merged into the account at login', async () => {
+    const page = await newPage();
+    const product = await sneaker();
+    const email = uniqueEmail('merge');
+    const password = 'merge-password-1';
+    await page.goto('/register');
+    await register(page, '합치기', email, password);
+    await page.getByRole('button', { name: '로그아웃' }).click();
+    await page.getByRole('navigation', { name: '주요 메뉴' }).getByRole('link', { name: '로그인' }).waitFor();
+
+    await page.goto(`/p/${product.slug}`);
+    await page.getByRole('button', { name: '장바구니에 담기' }).click();
+    await page.getByText('장바구니에 담았습니다.').waitFor();
+    await page.goto('/login?next=/cart');
+    await page.getByLabel('이메일').fill(email);
+    await page.getByLabel('비밀번호').fill(password);
+    await page.getByRole('button', { name: '로그인' }).click();
+    await page.waitForURL((url) => url.pathname === '/cart');
+    await expect(page.getByLabel(`${product.name} 수량`).inputValue()).resolves.toBe('1');
+  });
+
+  it('a page whose code cannot be loaded shows the route error boundary, not a blank page', async () => {
+    const page = await newPage();
+    await page.goto('/');
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.route(/\/assets\/cart-[^/]*\.js$/, (route) => route.abort('connectionrefused'));
+    await page.getByRole('navigation', { name: '주요 메뉴' }).getByRole('link', { name: /장바구니/ }).click();
+    await page.getByRole('heading', { level: 1, name: '문제가 생겼습니다' }).waitFor();
+    await page.getByText('페이지를 불러오지 못했습니다.', { exact: false }).waitFor();
+    await page.getByRole('button', { name: '다시 시도' }).waitFor();
+    await page.getByRole('link', { name: '홈으로' }).waitFor();
+    await shot(page, 'route-error');
+  });
+
   it('says so when the API is unreachable, keeps the page, and recovers by itself', async () => {
     const page = await newPage();
     await page.route('**/api/**', (route) => route.abort('connectionrefused'));

@@ -7,9 +7,16 @@ import { RootLayout, RootSkeleton } from './root-layout';
  * the main chunk so it still shows when a page's chunk cannot be fetched.
  */
 const page = (load: () => Promise<{ Component: React.ComponentType }>): Pick<RouteObject, 'lazy' | 'ErrorBoundary'> => ({
-  lazy: load,
+  // A chunk that fails to load (offline, a deploy replaced it) becomes a page that throws, so
+  // the route's boundary shows it: React Router renders an empty outlet for a rejected `lazy`
+  // on a route without a loader.
+  lazy: () => load().catch((error: unknown) => ({ Component: () => throwError(error) })),
   ErrorBoundary: RouteError,
 });
+
+function throwError(error: unknown): never {
+  throw error;
+}
 
 export const routes: RouteObject[] = [
   {

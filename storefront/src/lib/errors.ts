@@ -15,5 +15,9 @@ export function describeError(error: unknown, t: Translate): string {
     if (error.status >= 500) return t('error.INTERNAL');
     return error.message || t('error.unknown');
   }
+  // Chromium, Firefox and Safari word a failed dynamic import differently.
+  if (error instanceof TypeError && /dynamically imported module|module script failed|Importing a module/i.test(error.message)) {
+    return t('error.pageLoad');
+  }
   return t('error.unknown');
 }

@@ -1,5 +1,7 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import { TextField } from '@/components/text-field';
+import { paths } from '@/config/paths';
 import type { Cart, Order, ShippingAddress } from '@/lib/api-types';
 import { describeError } from '@/lib/errors';
 import { useI18n } from '@/lib/i18n';
@@ -144,7 +146,9 @@ export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order:
                   </li>
                 ))}
               </ul>
-              <p>{t('checkout.fixCart')}</p>
+              <p>
+                <Link to={paths.cart()}>{t('checkout.fixCart')}</Link>
+              </p>
             </>
           ) : (
             <p>{describeError(place.error, t)}</p>
