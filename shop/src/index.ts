@@ -2,3 +2,5 @@ export { buildApp, type BuildAppOptions } from './app.js';
 export { loadConfig, ConfigError, type Config } from './config.js';
 export { migrate, MIGRATIONS_DIR } from './db/migrate.js';
 export { createPools, withWriterRetry, isRetryableDbError, writerUrl, type Pools, type Sql } from './db/pools.js';
+export { exportStaticSite, startBackupExporter, type ExportResult, type BackupExporter } from './static-site/index.js';
+export { seedCatalog, type SeedResult } from './seed/seed.js';
