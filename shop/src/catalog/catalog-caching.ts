@@ -15,8 +15,9 @@ export default fp(
     // A weak ETag from a hash of the body; @fastify/etag answers 304 when If-None-Match matches.
     await app.register(etag, { weak: true });
     app.addHook('onSend', async (request, reply, payload) => {
-      if (request.method === 'GET' && reply.statusCode === 200) reply.header('cache-control', CACHE_CONTROL);
-      else if (request.method === 'GET' && reply.statusCode !== 304) reply.header('cache-control', 'no-store');
+      if (request.method !== 'GET') return payload;
+      // A 304 repeats the 200's caching headers (RFC 9110, 15.4.5); errors are never cached.
+      reply.header('cache-control', reply.statusCode === 200 || reply.statusCode === 304 ? CACHE_CONTROL : 'no-store');
       return payload;
     });
   },

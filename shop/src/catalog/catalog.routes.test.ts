@@ -164,6 +164,7 @@ describe('catalog', () => {
       const again = await get(url, { 'if-none-match': tag });
       expect(again.statusCode).toBe(304);
       expect(again.body).toBe('');
+      expect(again.headers['cache-control']).toBe(first.headers['cache-control']);
     }
     const changed = await get('/api/products/white-sneakers', { 'if-none-match': 'W/"stale"' });
     expect(changed.statusCode).toBe(200);
