@@ -93,8 +93,11 @@ export function createEvermall(app: App): EvermallStacks {
 
   for (const stack of [network, data, appStack, edge, observability, failover]) {
     if (!stack) continue;
-    Tags.of(stack).add('project', 'evermall');
-    Tags.of(stack).add('profile', parameters.profile);
+    // Resource types whose Tags property is newer than cfn-lint's CloudFormation schema; they
+    // carry no cost, so tagging them buys nothing.
+    const excludeResourceTypes = ['AWS::CloudWatch::Dashboard', 'AWS::ElasticLoadBalancingV2::Listener', 'AWS::ElasticLoadBalancingV2::ListenerRule'];
+    Tags.of(stack).add('project', 'evermall', { excludeResourceTypes });
+    Tags.of(stack).add('profile', parameters.profile, { excludeResourceTypes });
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   acknowledgeNagFindings({ network, data, app: appStack, edge, observability, ...(failover ? { failover } : {}) }, {

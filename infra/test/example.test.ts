@@ -1,0 +1,626 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Match } from 'aws-cdk-lib/assertions';
+import {
+  appPort,
+  autoScaling,
+  database as topologyDatabase,
+  databasePort,
+  deregistrationDelaySeconds,
+  drainSeconds,
+  frontDoorFailover,
+  parityValues,
+  shutdownBoundSeconds,
+  targetHealthCheck,
+} from '@evermall/topology';
+import { exampleDomain } from '../lib/configurations.js';
+import { originVerifyHeader } from '../lib/constructs/load-balancer.js';
+import { spaRoutingFunctionCode } from '../lib/constructs/spa.js';
+import { instancePaths, stopTimeoutSeconds } from '../lib/constructs/user-data.js';
+import { cfnLint, cfnLintAvailable, type CfnJson, only, renderText, resourcesOf, synthesize, template, type Synthesized } from './support/synthesized.js';
+
+// The production profile with the example domain (the same as `npm run synth:example`),
+// synthesized once for every assertion in this file.
+let s: Synthesized;
+beforeAll(() => {
+  s = synthesize('example');
+});
+
+const { domainName } = exampleDomain;
+const apiDomainName = `api.${domainName}`;
+const spaDomainName = `www.${domainName}`;
+
+function ingressRules(role: 'network' | 'data' | 'app'): Record<string, CfnJson>[] {
+  const t = template(s, role);
+  const inline = resourcesOf(t, 'AWS::EC2::SecurityGroup').flatMap((sg) =>
+    ((sg.Properties.SecurityGroupIngress ?? []) as Record<string, CfnJson>[]).map((rule) => ({ ...rule, GroupId: { Ref: sg.id } })),
+  );
+  const separate = resourcesOf(t, 'AWS::EC2::SecurityGroupIngress').map((r) => r.Properties);
+  return [...inline, ...separate];
+}
+
+describe('offline synthesis', () => {
+  it('needs no lookups: no missing context, region-only stacks', () => {
+    expect(s.missingContext).toEqual([]);
+    for (const stack of [s.stacks.network, s.stacks.data, s.stacks.app, s.stacks.edge, s.stacks.observability]) {
+      expect(stack.region).toBe('ap-northeast-2');
+      expect(stack.account).toMatch(/^\$\{Token/);
+    }
+    expect(s.stacks.failover?.region).toBe('us-east-1');
+  });
+
+  it('has no unacknowledged cdk-nag (AwsSolutions) finding', () => {
+    expect(s.nagFindings).toEqual([]);
+  });
+
+  it.skipIf(!cfnLintAvailable)('passes cfn-lint with 0 errors on every template', () => {
+    const result = cfnLint(s.outdir);
+    expect(result.errors, result.output).toEqual([]);
+  });
+  it.runIf(!cfnLintAvailable)('cfn-lint is not installed here: the cfn-lint check was skipped (pip install cfn-lint)', () => {
+    expect(cfnLintAvailable).toBe(false);
+  });
+});
+
+describe('network', () => {
+  it('spans 2 AZs with public, private-with-egress and isolated subnets', () => {
+    const t = template(s, 'network');
+    const subnets = resourcesOf(t, 'AWS::EC2::Subnet');
+    expect(subnets).toHaveLength(6);
+    const types = subnets.map((x) => (x.Properties.Tags as { Key: string; Value: string }[]).find((tag) => tag.Key === 'aws-cdk:subnet-type')?.Value);
+    expect(types.sort()).toEqual(['Isolated', 'Isolated', 'Private', 'Private', 'Public', 'Public']);
+    const azs = new Set(subnets.map((x) => JSON.stringify(x.Properties.AvailabilityZone)));
+    expect(azs.size).toBe(2);
+  });
+
+  it('has a NAT gateway per AZ in production', () => {
+    template(s, 'network').resourceCountIs('AWS::EC2::NatGateway', 2);
+  });
+
+  it('has an S3 gateway endpoint and flow logs for all traffic', () => {
+    const t = template(s, 'network');
+    t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('\\.s3$')])]) }),
+    });
+    t.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+  });
+});
+
+describe('security groups', () => {
+  it('opens 0.0.0.0/0 only on the ALB, only on 443 and 80', () => {
+    const world = (['network', 'data', 'app'] as const).flatMap((role) =>
+      ingressRules(role).filter((r) => r.CidrIp === '0.0.0.0/0' || r.CidrIpv6 === '::/0'),
+    );
+    expect(world.map((r) => r.FromPort).sort()).toEqual([443, 80]);
+    const alb = resourcesOf(template(s, 'network'), 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties.GroupDescription).startsWith('ALB'));
+    for (const rule of world) expect(rule.GroupId).toEqual({ Ref: alb?.id });
+  });
+
+  it('lets the app group in only from the ALB group, only on the app port', () => {
+    const t = template(s, 'network');
+    const groups = resourcesOf(t, 'AWS::EC2::SecurityGroup');
+    const app = groups.find((g) => String(g.Properties.GroupDescription).startsWith('Shop instances'));
+    const alb = groups.find((g) => String(g.Properties.GroupDescription).startsWith('ALB'));
+    expect(app && alb).toBeTruthy();
+    const toApp = ingressRules('network').filter((r) => JSON.stringify(r.GroupId).includes(app!.id));
+    expect(toApp).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: appPort, ToPort: appPort, SourceSecurityGroupId: { 'Fn::GetAtt': [alb!.id, 'GroupId'] } }),
+    ]);
+    // The ALB may only talk to the app group on the app port.
+    expect(alb!.Properties.SecurityGroupEgress).toBeUndefined();
+    t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [alb!.id, 'GroupId'] },
+      FromPort: appPort,
+      ToPort: appPort,
+      DestinationSecurityGroupId: { 'Fn::GetAtt': [app!.id, 'GroupId'] },
+    });
+  });
+
+  it('lets the DB group in only from the app group (and the password rotation function) on the non-default DB port', () => {
+    expect(databasePort).not.toBe(5432);
+    const t = template(s, 'data');
+    const dbSg = resourcesOf(t, 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties.GroupDescription).startsWith('RDS'));
+    expect(dbSg).toBeDefined();
+    // CDK's "no egress" sentinel: a single rule that matches nothing.
+    expect(dbSg!.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })]);
+    const rules = ingressRules('data').filter((r) => JSON.stringify(r.GroupId).includes(dbSg!.id));
+    expect(rules).toHaveLength(2);
+    const fromApp = rules.filter((r) => JSON.stringify(r.SourceSecurityGroupId).includes('SecurityGroupsApp'));
+    expect(fromApp).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: databasePort, ToPort: databasePort })]);
+    const other = rules.find((r) => !fromApp.includes(r));
+    expect(JSON.stringify(other?.SourceSecurityGroupId)).toMatch(/Rotation/);
+    expect(other?.FromPort).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstance/), 'Endpoint.Port'] });
+  });
+
+  it('lets the EFS group in only from the app group on NFS 2049', () => {
+    const t = template(s, 'data');
+    const efsSg = resourcesOf(t, 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties.GroupDescription).startsWith('EFS'));
+    const rules = ingressRules('data').filter((r) => JSON.stringify(r.GroupId).includes(efsSg!.id));
+    expect(rules).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 2049,
+        ToPort: 2049,
+        SourceSecurityGroupId: { 'Fn::ImportValue': expect.stringMatching(/SecurityGroupsApp/) },
+      }),
+    ]);
+  });
+
+  it('has no SSH port and no key pair anywhere', () => {
+    for (const role of ['network', 'data', 'app'] as const) {
+      expect(ingressRules(role).filter((r) => r.FromPort === 22 || r.IpProtocol === '-1')).toEqual([]);
+    }
+    const lt = only(template(s, 'app'), 'AWS::EC2::LaunchTemplate');
+    expect(lt.Properties.LaunchTemplateData.KeyName).toBeUndefined();
+  });
+});
+
+describe('database', () => {
+  it('is Multi-AZ PostgreSQL with a full engine version pinned, encrypted gp3, on the non-default port, in isolated subnets', () => {
+    const t = template(s, 'data');
+    const writer = resourcesOf(t, 'AWS::RDS::DBInstance').find((r) => !r.Properties.SourceDBInstanceIdentifier);
+    expect(writer?.Properties).toMatchObject({
+      Engine: 'postgres',
+      EngineVersion: expect.stringMatching(new RegExp(`^${topologyDatabase.engineMajorVersion}\\.\\d+$`)),
+      MultiAZ: true,
+      StorageEncrypted: true,
+      StorageType: 'gp3',
+      Port: String(databasePort),
+      BackupRetentionPeriod: topologyDatabase.backupRetentionDays,
+      DeletionProtection: true,
+      EnablePerformanceInsights: true,
+      PubliclyAccessible: false,
+      AutoMinorVersionUpgrade: false,
+    });
+    expect(topologyDatabase.backupRetentionDays).toBeGreaterThanOrEqual(7);
+    expect(writer?.DeletionPolicy).toBe('Snapshot');
+    // The writer's and the replica's subnet groups both use the isolated subnets only.
+    for (const group of resourcesOf(t, 'AWS::RDS::DBSubnetGroup')) {
+      expect(JSON.stringify(group.Properties.SubnetIds)).toMatch(/dataSubnet/);
+      expect(JSON.stringify(group.Properties.SubnetIds)).not.toMatch(/appSubnet|publicSubnet/);
+    }
+  });
+
+  it('forces TLS in the parameter group', () => {
+    template(s, 'data').hasResourceProperties('AWS::RDS::DBParameterGroup', { Parameters: Match.objectLike({ 'rds.force_ssl': '1' }) });
+  });
+
+  it('keeps credentials in Secrets Manager with scheduled rotation', () => {
+    const t = template(s, 'data');
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: Match.stringLikeRegexp('evermall_admin') }),
+    });
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' } });
+  });
+
+  it('has a read replica in production, in the isolated subnets', () => {
+    const replica = resourcesOf(template(s, 'data'), 'AWS::RDS::DBInstance').filter((r) => r.Properties.SourceDBInstanceIdentifier);
+    expect(replica).toHaveLength(topologyDatabase.readReplicas);
+    expect(replica[0]?.Properties).toMatchObject({ Port: String(databasePort), StorageType: 'gp3', PubliclyAccessible: false });
+  });
+});
+
+describe('media (EFS)', () => {
+  it('is encrypted with Elastic throughput and a mount target per AZ', () => {
+    const t = template(s, 'data');
+    t.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true, ThroughputMode: 'elastic', PerformanceMode: 'generalPurpose' });
+    t.resourceCountIs('AWS::EFS::MountTarget', 2);
+  });
+
+  it('has an access point for the media folder owned by the shop user, and denies unencrypted transport', () => {
+    const t = template(s, 'data');
+    t.hasResourceProperties('AWS::EFS::AccessPoint', {
+      RootDirectory: { Path: '/media', CreationInfo: { OwnerUid: '1001', OwnerGid: '1001', Permissions: '750' } },
+      PosixUser: { Uid: '1001', Gid: '1001' },
+    });
+    const fs = only(t, 'AWS::EFS::FileSystem');
+    expect(JSON.stringify(fs.Properties.FileSystemPolicy)).toContain('"aws:SecureTransport":"false"');
+  });
+});
+
+describe('AWS Backup', () => {
+  it('covers the database and the file system', () => {
+    const t = template(s, 'data');
+    t.resourceCountIs('AWS::Backup::BackupPlan', 1);
+    const selection = only(t, 'AWS::Backup::BackupSelection');
+    const resources = JSON.stringify(selection.Properties.BackupSelection.Resources);
+    expect(resources).toMatch(/:rds:/);
+    expect(resources).toMatch(/elasticfilesystem/);
+  });
+});
+
+describe('load balancer', () => {
+  it('is internet-facing in the public subnets, drops invalid headers and keeps access logs', () => {
+    const alb = only(template(s, 'app'), 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(alb.Properties.Scheme).toBe('internet-facing');
+    expect(JSON.stringify(alb.Properties.Subnets)).toMatch(/publicSubnet/);
+    const attributes = Object.fromEntries((alb.Properties.LoadBalancerAttributes as { Key: string; Value: string }[]).map((a) => [a.Key, a.Value]));
+    expect(attributes).toMatchObject({
+      'routing.http.drop_invalid_header_fields.enabled': 'true',
+      'access_logs.s3.enabled': 'true',
+      'deletion_protection.enabled': 'true',
+    });
+  });
+
+  it('serves HTTPS with the ACM certificate and a current TLS policy, and redirects HTTP', () => {
+    const t = template(s, 'app');
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: exampleDomain.albCertificateArn }],
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' }) }],
+    });
+  });
+
+  it('checks targets on /healthz with the topology timings and deregistration delay', () => {
+    const tg = only(template(s, 'app'), 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    expect(tg.Properties).toMatchObject({
+      Port: appPort,
+      Protocol: 'HTTP',
+      HealthCheckPath: targetHealthCheck.path,
+      HealthCheckIntervalSeconds: targetHealthCheck.intervalSeconds,
+      HealthCheckTimeoutSeconds: targetHealthCheck.timeoutSeconds,
+      HealthyThresholdCount: targetHealthCheck.healthyThreshold,
+      UnhealthyThresholdCount: targetHealthCheck.unhealthyThreshold,
+    });
+    expect(tg.Properties.TargetGroupAttributes).toContainEqual({ Key: 'deregistration_delay.timeout_seconds', Value: String(deregistrationDelaySeconds) });
+  });
+});
+
+describe('auto scaling group', () => {
+  it('runs in the private subnets with min/max from topology, ELB health checks with a grace period, warmup and notifications', () => {
+    const asg = only(template(s, 'app'), 'AWS::AutoScaling::AutoScalingGroup');
+    expect(asg.Properties).toMatchObject({
+      MinSize: String(autoScaling.minCapacity),
+      MaxSize: String(autoScaling.maxCapacity),
+      HealthCheckType: 'ELB',
+      HealthCheckGracePeriod: autoScaling.healthCheckGracePeriodSeconds,
+      DefaultInstanceWarmup: autoScaling.instanceWarmupSeconds,
+    });
+    expect(JSON.stringify(asg.Properties.VPCZoneIdentifier)).toMatch(/appSubnet/);
+    expect(asg.Properties.NotificationConfigurations).toEqual([
+      expect.objectContaining({ NotificationTypes: expect.arrayContaining(['autoscaling:EC2_INSTANCE_LAUNCH_ERROR', 'autoscaling:EC2_INSTANCE_TERMINATE']) }),
+    ]);
+    expect(asg.Properties.LaunchConfigurationName).toBeUndefined();
+    expect(asg.Properties.LaunchTemplate).toBeDefined();
+    expect(asg.Properties.MetricsCollection).toBeDefined();
+  });
+
+  it('rolls a new launch template version out with an instance refresh that keeps topology’s healthy share', () => {
+    const asg = only(template(s, 'app'), 'AWS::AutoScaling::AutoScalingGroup');
+    expect(asg.UpdatePolicy.AutoScalingInstanceRefresh).toMatchObject({
+      Strategy: 'Rolling',
+      Preferences: expect.objectContaining({ MinHealthyPercentage: autoScaling.minHealthyPercentage, InstanceWarmup: autoScaling.instanceWarmupSeconds }),
+    });
+    expect(asg.CreationPolicy.ResourceSignal).toMatchObject({ Count: autoScaling.minCapacity });
+  });
+
+  it('tracks the CPU target from topology', () => {
+    template(s, 'app').hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingConfiguration: {
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ASGAverageCPUUtilization' },
+        TargetValue: autoScaling.cpuTargetPercent,
+      },
+    });
+  });
+
+  it('launches Amazon Linux 2023 from its SSM parameter, IMDSv2 only, encrypted gp3 root volume', () => {
+    const t = template(s, 'app');
+    const lt = only(t, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData;
+    expect(lt.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+    expect(lt.BlockDeviceMappings).toEqual([{ DeviceName: '/dev/xvda', Ebs: expect.objectContaining({ VolumeType: 'gp3', Encrypted: true }) }]);
+    const imageParam = Object.entries(t.toJSON().Parameters as Record<string, { Type: string; Default: string }>).find(([id]) => JSON.stringify(lt.ImageId).includes(id));
+    expect(imageParam?.[1]).toMatchObject({ Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>', Default: expect.stringMatching(/al2023-ami-kernel-.*-x86_64/) });
+  });
+});
+
+describe('instance role: least privilege', () => {
+  function statements() {
+    const t = template(s, 'app');
+    const policies = resourcesOf(t, 'AWS::IAM::Policy').filter((p) => JSON.stringify(p.Properties.Roles).includes('FleetInstanceRole'));
+    return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+  }
+
+  it('reads exactly the bundle object, the DB and session secrets, mounts EFS and writes only the backup bucket', () => {
+    const all = statements();
+    const actions = all.flatMap((x) => (Array.isArray(x.Action) ? x.Action : [x.Action]));
+    expect(actions).not.toContain('*');
+    expect(actions.filter((a) => a.endsWith('*'))).toEqual([]);
+    const bundle = all.find((x) => x.Action === 's3:GetObject' && JSON.stringify(x.Resource).includes('.zip'));
+    expect(bundle).toBeDefined();
+    expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 's3:PutObject', 's3:DeleteObject']));
+  });
+
+  it('uses Session Manager and the CloudWatch agent policies instead of SSH', () => {
+    const role = resourcesOf(template(s, 'app'), 'AWS::IAM::Role').find((r) => r.id.startsWith('FleetInstanceRole'));
+    const managed = JSON.stringify(role?.Properties.ManagedPolicyArns);
+    expect(managed).toContain('AmazonSSMManagedInstanceCore');
+    expect(managed).toContain('CloudWatchAgentServerPolicy');
+  });
+});
+
+describe('user data', () => {
+  let text = '';
+  beforeAll(() => {
+    const lt = only(template(s, 'app'), 'AWS::EC2::LaunchTemplate');
+    text = renderText(lt.Properties.LaunchTemplateData.UserData);
+  });
+
+  it('installs Node 20 and the EFS utilities', () => {
+    expect(text.startsWith('#!/bin/bash\n')).toBe(true);
+    expect(text).toMatch(/dnf install -y nodejs20 amazon-efs-utils/);
+  });
+
+  it('mounts EFS over TLS through the access point at the media path, and adds it to fstab', () => {
+    expect(text).toContain(`mount -t efs -o tls,iam,accesspoint=`);
+    expect(text).toMatch(new RegExp(`>> /etc/fstab`));
+    expect(text).toMatch(new RegExp(`\\$\\{Fn::ImportValue:"[^"]*MediaFileSystem[^"]*"\\}:/ ${instancePaths.media} efs _netdev,noresvport,tls,iam,accesspoint=`));
+  });
+
+  it('fetches the shop bundle from its S3 asset', () => {
+    expect(text).toMatch(/aws s3 cp 's3:\/\/\$\{Fn::Sub:"cdk-hnb659fds-assets-\$\{AWS::AccountId\}-ap-northeast-2"\}\/[0-9a-f]{64}\.zip'/);
+    expect(text).toContain(`unzip -q /tmp/shop-bundle.zip -d ${instancePaths.app}`);
+  });
+
+  it('writes the environment: DB endpoint from the secret, ZONE and INSTANCE_ID from instance metadata, MEDIA_DIR, migrations', () => {
+    expect(text).toMatch(/aws secretsmanager get-secret-value .*--secret-id '\$\{Fn::ImportValue:"[^"]*DatabaseInstanceSecretAttachment/);
+    expect(text).toContain('"DATABASE_URL=" + url(s.host)');
+    expect(text).toMatch(/READER_HOST='\$\{Fn::ImportValue:"[^"]*ReadReplica[^"]*EndpointAddress/);
+    expect(text).toContain('AVAILABILITY_ZONE=$(imds placement/availability-zone)');
+    expect(text).toContain('X-aws-ec2-metadata-token');
+    expect(text).toContain('Environment=ZONE=$AVAILABILITY_ZONE');
+    expect(text).toContain('Environment=INSTANCE_ID=$INSTANCE_ID');
+    expect(text).toContain(`Environment=MEDIA_DIR=${instancePaths.media}`);
+    expect(text).toContain(`Environment=MIGRATIONS_DIR=${instancePaths.app}/migrations`);
+    expect(text).toContain(`Environment=PORT=${appPort}`);
+    expect(text).toContain(`Environment=DRAIN_SECONDS=${drainSeconds}`);
+    expect(text).toContain('Environment=COOKIE_SECURE=true');
+  });
+
+  it('runs the shop under systemd with restart on failure and a stop timeout longer than the drain', () => {
+    expect(text).toContain('ExecStart=/usr/bin/node-20 /opt/evermall/current/server.js');
+    expect(text).toContain('Restart=on-failure');
+    const timeout = Number(/TimeoutStopSec=(\d+)/.exec(text)?.[1]);
+    expect(timeout).toBe(stopTimeoutSeconds);
+    expect(timeout).toBeGreaterThan(drainSeconds);
+    expect(timeout).toBeGreaterThan(shutdownBoundSeconds);
+    expect(text).toContain('systemctl enable --now evermall-shop.service');
+  });
+
+  it('uploads the backup site that the lock-holding instance exported to the backup bucket', () => {
+    expect(text).toContain(`Environment=BACKUP_SITE_DIR=${instancePaths.backupSite}`);
+    expect(text).toContain(`Environment=BACKUP_EXPORT_INTERVAL_SECONDS=${frontDoorFailover.backupExportIntervalSeconds}`);
+    expect(text).toMatch(/aws s3 sync \/var\/lib\/evermall\/backup-site s3:\/\/\$\{Ref:"BackupSiteBucket[0-9A-F]+"\} --delete/);
+    expect(text).toContain('[ "$index" -nt "$stamp" ]');
+  });
+
+  it('signals CloudFormation only once /healthz answers', () => {
+    expect(text).toMatch(/cfn-signal --exit-code "\$1" --stack '\$\{Ref:"AWS::StackName"\}' --resource 'FleetGroup[0-9A-Za-z]+'/);
+    expect(text).toContain(`curl -sf http://127.0.0.1:${appPort}/healthz`);
+  });
+});
+
+describe('backup site bucket', () => {
+  it('is an S3 website bucket named after the failover record', () => {
+    const bucket = resourcesOf(template(s, 'app'), 'AWS::S3::Bucket').find((b) => b.Properties.BucketName === domainName);
+    expect(bucket?.Properties.WebsiteConfiguration).toEqual({ IndexDocument: 'index.html', ErrorDocument: 'index.html' });
+    expect(bucket?.Properties.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, IgnorePublicAcls: true });
+  });
+});
+
+describe('edge: SPA on CloudFront', () => {
+  function distribution() {
+    return only(template(s, 'edge'), 'AWS::CloudFront::Distribution').Properties.DistributionConfig;
+  }
+
+  it('serves the SPA from a private bucket through OAC', () => {
+    const t = template(s, 'edge');
+    t.hasResourceProperties('AWS::CloudFront::OriginAccessControl', { OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always' }) });
+    const spaBucket = resourcesOf(t, 'AWS::S3::Bucket').find((b) => b.id.startsWith('SpaBucket'));
+    expect(spaBucket?.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(spaBucket?.Properties.WebsiteConfiguration).toBeUndefined();
+  });
+
+  it('sends client-side routes to /index.html with 200 without turning API errors into HTML', () => {
+    const d = distribution();
+    expect(d.DefaultRootObject).toBe('index.html');
+    expect(d.CustomErrorResponses).toBeUndefined();
+    expect(d.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: expect.anything() }]);
+    const fn = only(template(s, 'edge'), 'AWS::CloudFront::Function');
+    expect(fn.Properties.FunctionCode).toBe(spaRoutingFunctionCode);
+    // The function is plain JavaScript: run it on a client-side route and on an asset.
+    const handler = new Function(`${spaRoutingFunctionCode}; return handler;`)() as (e: { request: { uri: string } }) => { uri: string };
+    expect(handler({ request: { uri: '/products/shoe-1' } }).uri).toBe('/index.html');
+    expect(handler({ request: { uri: '/assets/app-1234.js' } }).uri).toBe('/assets/app-1234.js');
+  });
+
+  it('adds the security-headers policy, TLS 1.2_2021, logging and the www. alias', () => {
+    const d = distribution();
+    expect(d.ViewerCertificate).toMatchObject({ AcmCertificateArn: exampleDomain.cloudFrontCertificateArn, MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' });
+    expect(d.Aliases).toEqual([spaDomainName]);
+    expect(d.Logging).toMatchObject({ Prefix: 'cloudfront/' });
+    template(s, 'edge').hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          StrictTransportSecurity: Match.objectLike({ Override: true }),
+          ContentSecurityPolicy: Match.anyValue(),
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ContentTypeOptions: { Override: true },
+        }),
+      }),
+    });
+  });
+
+  it('sends /api/* uncached and /media/* cached to the ALB origin over HTTPS, /media/* failing over to the backup bucket', () => {
+    const d = distribution();
+    const behaviours = Object.fromEntries((d.CacheBehaviors as { PathPattern: string }[]).map((b) => [b.PathPattern, b as Record<string, CfnJson>]));
+    const cachingDisabled = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+    expect(behaviours['/api/*']).toMatchObject({ CachePolicyId: cachingDisabled, AllowedMethods: expect.arrayContaining(['POST', 'DELETE']) });
+    expect(behaviours['/media/*']?.CachePolicyId).not.toBe(cachingDisabled);
+    const origins = d.Origins as { Id: string; DomainName: unknown; CustomOriginConfig?: Record<string, unknown> }[];
+    const api = origins.find((o) => o.DomainName === apiDomainName);
+    expect(api?.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+    expect(behaviours['/api/*']?.TargetOriginId).toBe(api?.Id);
+    const group = (d.OriginGroups.Items as { Id: string; Members: { Items: { OriginId: string }[] } }[])[0];
+    expect(behaviours['/media/*']?.TargetOriginId).toBe(group?.Id);
+    const primary = origins.find((o) => o.Id === group?.Members.Items[0]?.OriginId);
+    expect(primary).toMatchObject({ DomainName: apiDomainName, CustomOriginConfig: expect.objectContaining({ OriginProtocolPolicy: 'https-only' }) });
+    expect(group?.Members.Items).toHaveLength(2);
+    const fallback = origins.find((o) => o.Id === group?.Members.Items[1]?.OriginId);
+    expect(JSON.stringify(fallback?.DomainName)).toMatch(/BackupSiteBucket[0-9A-F]+WebsiteURL/);
+    expect(fallback?.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'http-only' });
+  });
+
+  it('deploys the storefront with a BucketDeployment', () => {
+    template(s, 'edge').resourceCountIs('Custom::CDKBucketDeployment', 1);
+  });
+
+  it('points www. at CloudFront and api. at the ALB, with evaluateTargetHealth', () => {
+    const t = template(s, 'edge');
+    const distributionId = only(t, 'AWS::CloudFront::Distribution').id;
+    t.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: `${spaDomainName}.`,
+      Type: 'A',
+      AliasTarget: Match.objectLike({ DNSName: { 'Fn::GetAtt': [distributionId, 'DomainName'] } }),
+    });
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: `${spaDomainName}.`, Type: 'AAAA' });
+    t.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: `${apiDomainName}.`,
+      Type: 'A',
+      AliasTarget: Match.objectLike({ EvaluateTargetHealth: true, DNSName: Match.objectLike({ 'Fn::Join': Match.anyValue() }) }),
+    });
+  });
+});
+
+describe('failover DNS (us-east-1)', () => {
+  it('checks https://api.<domain>/readyz with the topology interval and threshold', () => {
+    const hc = only(template(s, 'failover'), 'AWS::Route53::HealthCheck');
+    expect(hc.Properties.HealthCheckConfig).toMatchObject({
+      Type: 'HTTPS',
+      FullyQualifiedDomainName: apiDomainName,
+      Port: 443,
+      ResourcePath: frontDoorFailover.deepCheckPath,
+      RequestInterval: frontDoorFailover.intervalSeconds,
+      FailureThreshold: frontDoorFailover.failureThreshold,
+      EnableSNI: true,
+    });
+  });
+
+  it('has a PRIMARY alias to the ALB (via api.) with the health check and a SECONDARY alias to the S3 website, both evaluating target health', () => {
+    const t = template(s, 'failover');
+    const records = resourcesOf(t, 'AWS::Route53::RecordSet').filter((r) => r.Properties.Name === `${domainName}.`);
+    const primary = records.find((r) => r.Properties.Failover === 'PRIMARY');
+    const secondary = records.find((r) => r.Properties.Failover === 'SECONDARY');
+    const hc = only(t, 'AWS::Route53::HealthCheck');
+    expect(primary?.Properties).toMatchObject({
+      Type: 'A',
+      HealthCheckId: { Ref: hc.id },
+      AliasTarget: { DNSName: apiDomainName, HostedZoneId: exampleDomain.hostedZoneId, EvaluateTargetHealth: true },
+    });
+    expect(secondary?.Properties).toMatchObject({
+      Type: 'A',
+      AliasTarget: { DNSName: 's3-website.ap-northeast-2.amazonaws.com', HostedZoneId: 'Z3W03O7B5YMIYP', EvaluateTargetHealth: true },
+    });
+    expect(secondary?.Properties.HealthCheckId).toBeUndefined();
+  });
+
+  it('alarms on the health-check status in us-east-1', () => {
+    template(s, 'failover').hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Route53',
+      MetricName: 'HealthCheckStatus',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+    });
+  });
+});
+
+describe('observability', () => {
+  function alarms() {
+    return resourcesOf(template(s, 'observability'), 'AWS::CloudWatch::Alarm');
+  }
+
+  it('alarms on ALB 5xx rate, unhealthy hosts, p99, fleet at max, RDS CPU/storage/connections/replica lag and EFS I/O', () => {
+    const metrics = alarms().map((a) => a.Properties.MetricName ?? (a.Properties.Metrics as { Id: string; Expression?: string }[]).find((m) => m.Expression)?.Expression);
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('elb5xx + target5xx'),
+        'UnHealthyHostCount',
+        'TargetResponseTime',
+        'GroupInServiceInstances',
+        'CPUUtilization',
+        'FreeStorageSpace',
+        'DatabaseConnections',
+        'ReplicaLag',
+        'PercentIOLimit',
+      ]),
+    );
+    const atMax = alarms().find((a) => a.Properties.MetricName === 'GroupInServiceInstances');
+    expect(atMax?.Properties.Threshold).toBe(autoScaling.maxCapacity);
+    const p99 = alarms().find((a) => a.Properties.MetricName === 'TargetResponseTime');
+    expect(p99?.Properties.ExtendedStatistic).toBe('p99');
+  });
+
+  it('sends every alarm to an encrypted SNS topic with the email subscribed', () => {
+    const t = template(s, 'observability');
+    const topic = resourcesOf(t, 'AWS::SNS::Topic')[0];
+    expect(topic?.Properties.KmsMasterKeyId).toBeDefined();
+    for (const alarm of alarms()) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic?.id }]);
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+
+  it('has a dashboard with the same metrics', () => {
+    const dashboard = only(template(s, 'observability'), 'AWS::CloudWatch::Dashboard');
+    const body = renderText(dashboard.Properties.DashboardBody);
+    for (const metric of ['HTTPCode_Target_5XX_Count', 'TargetResponseTime', 'UnHealthyHostCount', 'CPUUtilization', 'ReplicaLag', 'PercentIOLimit']) {
+      expect(body).toContain(metric);
+    }
+  });
+});
+
+describe('parity with topology/', () => {
+  it('renders the same health-check, scaling, deregistration and deep-check values the twin renders', () => {
+    const app = template(s, 'app');
+    const tg = only(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties;
+    const asg = only(app, 'AWS::AutoScaling::AutoScalingGroup');
+    const policy = only(app, 'AWS::AutoScaling::ScalingPolicy').Properties;
+    const hc = only(template(s, 'failover'), 'AWS::Route53::HealthCheck').Properties.HealthCheckConfig;
+    const deregistration = (tg.TargetGroupAttributes as { Key: string; Value: string }[]).find((a) => a.Key === 'deregistration_delay.timeout_seconds');
+
+    // DesiredCapacity is deliberately absent (a deploy would reset a scaled-out group to it):
+    // the group starts at MinSize, so topology must keep desired == min for that to hold.
+    expect(asg.Properties.DesiredCapacity).toBeUndefined();
+    const rendered = {
+      healthCheckPath: tg.HealthCheckPath,
+      healthCheckIntervalSeconds: tg.HealthCheckIntervalSeconds,
+      healthCheckTimeoutSeconds: tg.HealthCheckTimeoutSeconds,
+      healthyThreshold: tg.HealthyThresholdCount,
+      unhealthyThreshold: tg.UnhealthyThresholdCount,
+      deregistrationDelaySeconds: Number(deregistration?.Value),
+      minCapacity: Number(asg.Properties.MinSize),
+      maxCapacity: Number(asg.Properties.MaxSize),
+      desiredCapacity: Number(asg.Properties.MinSize),
+      cpuTargetPercent: policy.TargetTrackingConfiguration.TargetValue,
+      instanceWarmupSeconds: asg.Properties.DefaultInstanceWarmup,
+      deepCheckPath: hc.ResourcePath,
+      deepCheckIntervalSeconds: hc.RequestInterval,
+      deepCheckFailureThreshold: hc.FailureThreshold,
+    };
+    expect(rendered).toEqual(parityValues());
+  });
+});
+
+describe('ALB listener rules', () => {
+  it('sends a shopper on the bare domain root to the SPA; everything else is the shop', () => {
+    template(s, 'app').hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: Match.arrayWith([Match.objectLike({ Field: 'host-header', HostHeaderConfig: { Values: [domainName] } })]),
+      Actions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Host: spaDomainName, StatusCode: 'HTTP_302' }) })],
+    });
+    expect(originVerifyHeader).toMatch(/^x-/);
+  });
+});
