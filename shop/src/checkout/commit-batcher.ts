@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import { withWriterRetry, type Sql } from '../db/pools.js';
-import { ShopError } from '../errors.js';
+import { isRetryableDbError, withWriterRetry, type Sql } from '../db/pools.js';
 import type { Queryable } from '../cart/cart.repository.js';
 import { lockCartProducts } from './checkout.repository.js';
 
@@ -21,7 +20,7 @@ export const CHECKOUT_LANES = 2;
 
 export interface CommitJob<T> {
   userId: number;
-  /** Runs inside its own savepoint: a ShopError rolls back this job only. */
+  /** Runs inside its own savepoint: an error of its own rolls back this job only. */
   run(tx: Queryable): Promise<T>;
 }
 
@@ -30,7 +29,7 @@ interface Queued<T> extends CommitJob<T> {
   reject(err: unknown): void;
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: ShopError };
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /**
  * Group commit for checkout (issue 6, "Flash sale beyond the naive ceiling"). A single hot
@@ -40,7 +39,7 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: ShopError };
  * commit and one replication round trip for up to MAX_CHECKOUTS_PER_COMMIT orders.
  *
  * Correctness stays where it was: each job runs the same conditional stock UPDATE in its own
- * savepoint, so a short or empty cart rolls back that job alone. The batch first locks every
+ * savepoint, so a short or empty cart (or any error of that job's own) rolls back that job alone. The batch first locks every
  * product its carts touch in ascending id order (the fixed lock order), so batches, single
  * checkouts and cancellations cannot deadlock. A batch is all or nothing and every job is keyed,
  * so when the connection drops or the primary moves, `withWriterRetry` repeats the whole batch.
@@ -91,7 +90,10 @@ export class CommitBatcher {
               try {
                 results.push({ ok: true, value: await tx.savepoint((sp) => job.run(sp)) });
               } catch (err) {
-                if (!(err instanceof ShopError)) throw err;
+                // A lost connection or a moving primary fails the whole batch, which is retried.
+                // Anything else (a short cart, a value out of range) belongs to this job alone:
+                // its savepoint is rolled back and its batch-mates go on.
+                if (isRetryableDbError(err)) throw err;
                 results.push({ ok: false, error: err });
               }
             }
