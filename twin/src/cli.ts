@@ -159,6 +159,11 @@ Logs: ${twin.paths.logs}. Ctrl-C stops everything.
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A bug in the supervisor must not leave Postgres, HAProxy and instances running.
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`✗ twin supervisor failed: ${err.message}; stopping everything\n`);
+    void twin.stop().finally(() => process.exit(1));
+  });
   await twin.stopped;
   process.exit(0);
 }
