@@ -23,6 +23,9 @@ Target (default: the running twin in .twin/, else a fresh twin started and stopp
   --standalone             flash-sale only: one shop on a throwaway PostgreSQL, started here
   --base-url URL           flash-sale only: a shop you run; needs --db-url
   --db-url URL             the shop's writer DB, for reconciliation
+  --entry front-door|load-balancer
+                           where shoppers enter (default front-door). load-balancer skips the twin's
+                           front-door proxy, a single Node process that saturates first on 2 cores
 
 Load and timing:
   --sessions N             steady shoppers (default ${defaultDrillOptions.sessions})
@@ -61,6 +64,7 @@ async function main(): Promise<number> {
       standalone: { type: 'boolean' },
       'base-url': { type: 'string' },
       'db-url': { type: 'string' },
+      entry: { type: 'string' },
       sessions: { type: 'string' },
       warmup: { type: 'string' },
       settle: { type: 'string' },
@@ -93,6 +97,8 @@ async function main(): Promise<number> {
     scaleStepSeconds: positiveNumber('--step-seconds', values['step-seconds'], d.scaleStepSeconds),
     scaleInTimeoutSeconds: positiveNumber('--scale-in-timeout', values['scale-in-timeout'], d.scaleInTimeoutSeconds),
   };
+  const entry = values.entry ?? 'front-door';
+  if (entry !== 'front-door' && entry !== 'load-balancer') fail(`--entry must be front-door or load-balancer, got "${entry}".`);
   const bareShop = Boolean(values.standalone || values['base-url']);
   if (bareShop && names.some((n) => drills[n]().needsTwin)) fail('--standalone and --base-url run only flash-sale: the other drills need a twin.');
   const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -112,14 +118,15 @@ async function main(): Promise<number> {
   const reports: DrillReport[] = [];
   let crashed = false;
   try {
-    log(`Target: ${target.description} (front door ${target.baseUrl})`);
+    const baseUrl = entry === 'load-balancer' && target.twin ? (await target.twin.status()).loadBalancer.url : target.baseUrl;
+    log(`Target: ${target.description}; shoppers enter at ${baseUrl} (${entry})`);
     const sql = connectWriter(target.writerUrl);
     const watcher = target.twin ? new TwinWatcher(target.twin, options.statusPollMs) : undefined;
     watcher?.start();
     try {
       for (const name of names) {
         try {
-          const { report } = await runDrill(drills[name](), { baseUrl: target.baseUrl, sql, twin: target.twin, watcher, options, log }, reportsDir, { png: !values['no-png'] });
+          const { report } = await runDrill(drills[name](), { baseUrl, sql, twin: target.twin, watcher, options, log }, reportsDir, { png: !values['no-png'] });
           reports.push(report);
         } catch (err) {
           crashed = true;
