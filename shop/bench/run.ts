@@ -216,13 +216,18 @@ async function main(): Promise<void> {
     const ordersPerSecond = orders / checkout.duration;
     const [stock] = await sql<{ stock: number }[]>`SELECT stock FROM products WHERE id = ${hotId}`;
     const sold = HOT_STOCK - stock!.stock;
+    const [lines] = await sql<{ units: number; multi: number }[]>`
+      SELECT coalesce(sum(quantity), 0)::int AS units, count(*) FILTER (WHERE quantity > 1)::int AS multi
+      FROM order_lines WHERE product_id = ${hotId}`;
     const statuses = [...checkoutStatuses].map(([s, n]) => `${s}×${n}`).join(' ');
     rows.push({
       scenario: 'checkout, one hot product',
       rate: `${ordersPerSecond.toFixed(1)} orders/s`,
       p50: `${checkout.latency.p50} ms`,
       p99: `${checkout.latency.p99} ms`,
-      note: `${orders} orders, ${sold} units sold; checkout statuses ${statuses}; latency mixes cart-add and checkout`,
+      note:
+        `${orders} orders, ${sold} units sold (${lines!.units} in order lines, ${lines!.multi} lines with more than one); ` +
+        `checkout statuses ${statuses}; latency mixes cart-add and checkout`,
     });
 
     progress(`pgbench: the same transaction, ${pgbenchClients} clients, ${duration} s`);

@@ -36,14 +36,17 @@ function uploadedContent(file: Readable): Readable {
  * (no boundary, a truncated part). Those are the client's fault: answer 400, not 500. Errors
  * that already carry a status (too large, too many parts, ours) pass through.
  */
+const BUSBOY_ERRORS = /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|\w+ terminated early due to unexpected end of multipart data|Malformed part header)$/;
+
 function asMultipartError(err: unknown): never {
   if (err instanceof ShopError || (err as { statusCode?: number }).statusCode !== undefined) throw err;
   const prematureClose = (err as { code?: string }).code === 'ERR_STREAM_PREMATURE_CLOSE';
-  if (prematureClose || (err instanceof Error && /multipart|boundary|unexpected end of form|part/i.test(err.message))) {
+  if (prematureClose || (err instanceof Error && BUSBOY_ERRORS.test(err.message))) {
     throw badRequest('INVALID_MULTIPART', 'The upload is not valid multipart/form-data.');
   }
   throw err;
 }
+
 const staffErrors = [400, 401, 403, 404];
 
 /** Staff product routes under /api/admin/products. Every route requires an admin session. */
