@@ -225,6 +225,26 @@ describe('storefront in Chromium', () => {
     }
   });
 
+  it('a declined card says so in words; another card then places the order', async () => {
+    const page = await newPage();
+    const product = await sneaker();
+    const email = uniqueEmail('declined');
+    await page.goto('/register?next=/checkout');
+    await register(page, '거절', email);
+    await page.waitForURL((url) => url.pathname === '/checkout');
+    await page.request.post('/api/cart/items', { data: { productId: product.id, quantity: 1 }, headers: { Origin: stack.baseUrl } });
+    await page.reload();
+    await fillCheckout(page, '4000 0000 0000 0002');
+    await page.getByRole('button', { name: '주문하기' }).click();
+    await page.getByRole('alert').getByText('카드 결제가 거절되었습니다. 다른 카드로 다시 시도해 주세요.').waitFor();
+
+    await page.getByLabel('카드 번호').fill('4242 4242 4242 4242');
+    await page.getByRole('button', { name: '주문하기' }).click();
+    await page.getByRole('heading', { name: '주문이 완료되었습니다' }).waitFor();
+    const statuses = (await ordersOf(email)).map((o) => o.status).sort();
+    expect(statuses).toEqual(['payment_declined', 'placed']);
+  });
+
   it('staff: login → create a product with an image → it is in the shop → stock 0 → the shop shows sold out', async () => {
     const admin = await newPage();
     await admin.goto('/login?next=/admin');
@@ -299,8 +319,8 @@ describe('storefront in Chromium', () => {
     expect((await page.request.get('/api/auth/me')).status()).toBe(401);
   });
 
-  it('browse a category: sort by price and turn the page', async () => {
-    const page = await newPage();
+  it('browse a category on a phone: sort by price and turn the page', async () => {
+    const page = await newPage({ width: 390, height: 844 });
     await page.goto('/');
     const chips = page.getByRole('navigation', { name: '카테고리' });
     const first = chips.getByRole('link').first();
@@ -316,6 +336,8 @@ describe('storefront in Chromium', () => {
     const prices = (await grid.locator('.product-card-price').allTextContents()).map((p) => Number(p.replace(/[^0-9]/g, '')));
     expect(prices.length).toBeGreaterThan(1);
     expect(prices).toEqual([...prices].sort((a, b) => a - b));
+    await shot(page, 'category-phone');
+    expect(await axeViolations(page)).toEqual([]);
 
     const next = page.getByRole('button', { name: '다음' });
     if (await next.isVisible()) {
@@ -379,6 +401,8 @@ describe('storefront in Chromium', () => {
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'The shop that stays open' }).waitFor();
+    await page.getByRole('list', { name: 'New arrivals' }).getByRole('listitem').first().waitFor();
+    await shot(page, 'home-en');
     await page.getByRole('button', { name: '한국어로 보기' }).click();
     await page.getByRole('heading', { level: 1, name: '언제나 열려 있는 쇼핑몰' }).waitFor();
   });

@@ -5,6 +5,7 @@ import { LoadingRegion, Skeleton } from '@/components/skeleton';
 import { config } from '@/config/env';
 import { paths } from '@/config/paths';
 import { useI18n } from '@/lib/i18n';
+import { useDebouncedValue } from '@/lib/use-debounced-value';
 import { useAdminProducts } from '../api/products';
 
 /** All products, inactive ones included, with a search box. */
@@ -12,7 +13,8 @@ export function ProductTable() {
   const { t, won } = useI18n();
   const [q, setQ] = useState('');
   const [page, setPage] = useState(1);
-  const products = useAdminProducts({ q: q.trim() || undefined, page, limit: config.pageSize });
+  const search = useDebouncedValue(q.trim(), config.searchDebounceMs);
+  const products = useAdminProducts({ q: search || undefined, page, limit: config.pageSize });
   const total = products.data?.total ?? 0;
   const pages = Math.max(1, Math.ceil(total / config.pageSize));
   return (
