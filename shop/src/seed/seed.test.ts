@@ -59,4 +59,14 @@ describe('seed', () => {
     const shoes = (await second.app.inject('/api/products?category=fashion&limit=100')).json().items as { category: { slug: string } }[];
     expect(new Set(shoes.map((p) => p.category.slug))).toEqual(new Set(['shoes', 'clothing', 'bags']));
   });
+
+  it('serves the placeholder images from /media as sandboxed SVG', async () => {
+    const product = (await second.app.inject('/api/products?limit=1')).json().items[0] as { images: string[] };
+    const res = await second.app.inject(product.images[0]!);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('image/svg+xml');
+    expect(res.headers['content-security-policy']).toContain('sandbox');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.body).toContain('<svg');
+  });
 });
