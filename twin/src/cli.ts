@@ -105,12 +105,12 @@ async function main(): Promise<void> {
 async function followEvents(client: TwinClient, since: string, expect: string[], seconds: number): Promise<void> {
   process.stdout.write(`  What the system did (following for up to ${seconds}s, Ctrl-C to stop watching):\n`);
   const deadline = Date.now() + seconds * 1000;
-  let last = since;
+  const seen = new Set<string>();
   while (Date.now() < deadline) {
-    const events = (await client.status()).events.filter((e) => e.at > last);
+    const events = (await client.status()).events.filter((e) => e.at > since && !seen.has(JSON.stringify(e)));
     for (const e of events) {
+      seen.add(JSON.stringify(e));
       process.stdout.write(`  ${e.at.slice(11, 19)}  ${e.kind.padEnd(22)} ${e.reason}\n`);
-      last = e.at;
       if (expect.includes(e.kind)) return;
     }
     await sleep(500);
