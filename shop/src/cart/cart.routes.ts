@@ -14,7 +14,7 @@ const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
     request.user ? { userId: request.user.id } : { anonymousCartId: readCartCookie(request) };
 
   app.get(
-    '/',
+    '',
     { schema: { tags, summary: 'The current cart with prices and totals', response: { 200: Cart, ...errorResponses(400) } } },
     async (request) => carts.getCart(ownerOf(request)),
   );

@@ -26,7 +26,7 @@ const checkoutRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.post(
-    '/',
+    '',
     {
       schema: {
         tags: ['checkout'],

@@ -10,7 +10,7 @@ const adminOrdersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const orders = new OrdersService(app.pools.writer);
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags,

@@ -10,7 +10,7 @@ const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const orders = new OrdersService(app.pools.writer);
 
   app.get(
-    '/',
+    '',
     { schema: { tags, summary: 'My orders, newest first', querystring: OrderListQuery, response: { 200: OrderList, ...errorResponses(400, 401) } } },
     async (request) => orders.listMine(app.requireUser(request).id, request.query),
   );
