@@ -4,6 +4,9 @@ import type { paths } from './api-schema';
  * Named shapes of the shop's API, taken from the generated OpenAPI types (api-schema.d.ts),
  * so no shape is written twice. `npm run api-types -w storefront` regenerates them.
  */
+/** A route path as the document spells it, with or without the trailing slash a prefixed `'/'` route gets. */
+type Path<S extends string> = S extends keyof paths ? S : `${S}/` extends keyof paths ? `${S}/` : never;
+
 type Operation<P extends keyof paths, M extends keyof paths[P]> = paths[P][M];
 export type JsonResponse<P extends keyof paths, M extends keyof paths[P], S extends number = 200> =
   Operation<P, M> extends { responses: infer R }
@@ -26,18 +29,18 @@ export type Product = ProductList['items'][number];
 export type User = JsonResponse<'/api/auth/me', 'get'>['user'];
 export type RegisterBody = JsonBody<'/api/auth/register', 'post'>;
 export type LoginBody = JsonBody<'/api/auth/login', 'post'>;
-export type Cart = JsonResponse<'/api/cart/', 'get'>;
+export type Cart = JsonResponse<Path<'/api/cart'>, 'get'>;
 export type CartLine = Cart['lines'][number];
-export type AdminProductList = JsonResponse<'/api/admin/products', 'get'>;
-export type ProductCreate = JsonBody<'/api/admin/products', 'post'>;
+export type AdminProductList = JsonResponse<Path<'/api/admin/products'>, 'get'>;
+export type ProductCreate = JsonBody<Path<'/api/admin/products'>, 'post'>;
 export type ProductUpdate = JsonBody<'/api/admin/products/{id}', 'patch'>;
 
-export type PlaceOrderBody = JsonBody<'/api/checkout/', 'post'>;
+export type PlaceOrderBody = JsonBody<Path<'/api/checkout'>, 'post'>;
 export type ShippingAddress = PlaceOrderBody['shipping'];
 export type Order = JsonResponse<'/api/orders/{id}', 'get'>;
 export type OrderLine = Order['lines'][number];
 export type OrderStatus = Order['status'];
-export type OrderList = JsonResponse<'/api/orders/', 'get'>;
-export type AdminOrderList = JsonResponse<'/api/admin/orders/', 'get'>;
+export type OrderList = JsonResponse<Path<'/api/orders'>, 'get'>;
+export type AdminOrderList = JsonResponse<Path<'/api/admin/orders'>, 'get'>;
 export type AdminOrder = AdminOrderList['items'][number];
 export type StaffOrderStatus = JsonBody<'/api/admin/orders/{id}/status', 'put'>['status'];
