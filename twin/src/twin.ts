@@ -137,6 +137,12 @@ export async function startTwin(options: StartTwinOptions = {}): Promise<Running
 
   const urls = (): TwinUrls => ({ frontDoor: frontDoor.url, loadBalancer: loadBalancer.url, status: `http://127.0.0.1:${ports.statusPage}`, haproxyStats: loadBalancer.statsUrl });
   const processGroups = () => [...database.pids(), ...(loadBalancer.pid ? [loadBalancer.pid] : []), ...controller.pids()];
+  // Last resort when the owning process exits without stop() (a crashed test worker): the
+  // parts run in their own process groups and would outlive it.
+  const killOnExit = () => {
+    for (const pid of processGroups()) signalGroup(pid, 'SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const stop = (): Promise<void> => {
     stopPromise ??= (async () => {
       events.emit('twin-stopping', 'stopping: front door, instances (drained), HAProxy, database, status page');
@@ -156,6 +162,7 @@ export async function startTwin(options: StartTwinOptions = {}): Promise<Running
       state.supervisorPid = undefined;
       state.processGroups = [];
       if (existsSync(paths.root)) saveState();
+      process.removeListener('exit', killOnExit);
       say('twin', 'stopped; no process left');
       logger.flush();
       resolveStopped();
