@@ -381,6 +381,30 @@ describe('storefront in Chromium', () => {
     await shot(page, 'route-error');
   });
 
+  it('works from the keyboard: skip link, search, and adding to the cart without a mouse', async () => {
+    const page = await newPage();
+    const product = await sneaker();
+    await page.goto('/');
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('본문으로 건너뛰기');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('type'))).toBe('search');
+    await page.keyboard.type(product.name);
+    await page.waitForURL(/\/search\?q=/);
+    const link = page.getByRole('main').getByRole('link', { name: product.name });
+    await link.waitFor();
+    // Tab through the page until the product link has focus, then follow it with Enter.
+    for (let i = 0; i < 40 && !(await link.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: product.name }).waitFor();
+    const add = page.getByRole('button', { name: '장바구니에 담기' });
+    for (let i = 0; i < 40 && !(await add.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByText('장바구니에 담았습니다.').waitFor();
+  });
+
   it('says so when the API is unreachable, keeps the page, and recovers by itself', async () => {
     const page = await newPage();
     await page.route('**/api/**', (route) => route.abort('connectionrefused'));
