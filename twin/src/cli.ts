@@ -32,7 +32,7 @@ function usage(): string {
     ...Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(width)}  ${c.help}`),
     '',
     'Options for every command: --state-dir DIR (default .twin), --help.',
-    'Fault commands follow the event log for --follow SECONDS (default 30) to show what the system did.',
+    'Fault commands follow the event log for --follow SECONDS (default 45) to show what the system did.',
     `Port flags for start: ${Object.values(portFlags).map((p) => `${p.flag} N`).join(', ')}.`,
   ].join('\n');
 }
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       instances: { type: 'string' },
       json: { type: 'boolean' },
       seconds: { type: 'string' },
-      follow: { type: 'string', default: '30' },
+      follow: { type: 'string', default: '45' },
       ...PORT_OPTIONS,
     },
   });

@@ -116,6 +116,8 @@ export class DatabaseCluster {
       await this.runToEnd('create-monitor', ['create', 'monitor', '--pgdata', monitorData, '--pgport', String(this.options.ports.monitor), '--hostname', '127.0.0.1', '--auth', 'trust', '--no-ssl', '--pgctl', path.join(this.pgBin, 'pg_ctl')]);
       this.markCreated('monitor');
     }
+    // `create monitor` has no --listen and defaults to every interface; the twin stays on loopback.
+    spawnSyncAutoctl(this.autoctl, ['config', 'set', '--pgdata', monitorData, 'postgresql.listen_addresses', '127.0.0.1'], this.env(), this.owner);
     this.monitor = this.runService('monitor', monitorData);
     await waitFor('the monitor to accept connections', () => this.queryMonitor((sql) => sql`SELECT 1 AS ok`).then(() => true), STEP_TIMEOUT_MS);
     await this.tuneMonitor();
