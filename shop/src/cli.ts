@@ -26,7 +26,7 @@ const HELP: Record<string, string> = {
   migrate: 'Usage: shop migrate\n\nApplies pending SQL migrations from shop/migrations in order, under an advisory lock.',
   seed: `Usage: shop seed [--products N]\n\nLoads a deterministic catalog: ${SEED_CATEGORIES.length} categories and N products (default ${DEFAULT_PRODUCT_COUNT}, up to 1,000,000)\nwith Korean and English names and generated placeholder images in MEDIA_DIR. Seeding again adds only\nproducts that are missing, so it is safe to repeat or to grow the catalog.`,
   'create-admin': 'Usage: shop create-admin --email E --password P [--name N]\n\nCreates a staff account. If the email exists, it becomes staff and gets the new password.',
-  'export-static': `Usage: shop export-static --out DIR\n\nRenders the active catalog to static HTML in DIR (a symlink swapped atomically onto a new version\nfolder), with a banner saying ordering is paused and no forms. Running instances do this every\n${frontDoorFailover.backupExportIntervalSeconds} s when BACKUP_SITE_DIR is set.`,
+  'export-static': `Usage: shop export-static --out DIR\n\nRenders the active catalog to static HTML in DIR (a symlink swapped atomically onto a new version\nfolder), with a banner saying ordering is paused and no forms. Running instances do this every\nBACKUP_EXPORT_INTERVAL_SECONDS (${frontDoorFailover.backupExportIntervalSeconds} s in the topology) when BACKUP_SITE_DIR is set.`,
 };
 
 class UsageError extends Error {}
