@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { longestCheckoutGapSeconds } from '../src/drills/figures.js';
 import { jainIndex } from '../src/load/flash-sale.js';
-import { Ledger } from '../src/load/ledger.js';
+import { Ledger, routeOf } from '../src/load/ledger.js';
 import { pickAction, shopperMix } from '../src/load/mix.js';
 import { CookieJar } from '../src/load/shop-http.js';
 
@@ -36,6 +36,12 @@ describe('drill arithmetic', () => {
     expect(jar.header()).toBe('evermall_session=abc; evermall_cart=xyz');
     jar.store('evermall_cart=; Max-Age=0; Path=/');
     expect(jar.header()).toBe('evermall_session=abc');
+  });
+
+  it('the ledger names routes, not URLs', () => {
+    expect(routeOf('GET', '/api/products/shoes-12')).toBe('GET /api/products/:slug');
+    expect(routeOf('GET', '/api/products?q=bag&limit=24')).toBe('GET /api/products');
+    expect(routeOf('DELETE', '/api/cart/items/42')).toBe('DELETE /api/cart/items/:productId');
   });
 
   it('the timeline counts requests and failures per second', () => {

@@ -77,7 +77,7 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
     events: env.watcher?.eventsSince(startedAt.getTime()) ?? [],
     notes: [...notes, ...run.notes],
   };
-  const files = await writeReport(report, reportsDir, options);
+  const files = await writeReport(report, reportsDir, { ...options, ledger: run.ledger.entries });
   env.log(`  ${report.passed ? '✓ reconciled' : '✗ VIOLATIONS: ' + report.violations.join('; ')} — report ${files.html}`);
   return { report, files };
 }

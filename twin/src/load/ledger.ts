@@ -17,6 +17,8 @@ export interface LedgerEntry {
   /** Epoch ms when the request was sent. */
   at: number;
   action: Action;
+  /** Method and path template, e.g. `GET /api/products/:slug`. */
+  route?: string;
   status: number;
   latencyMs: number;
   /** The instance that answered (`x-served-by`), when the response carried one. */
@@ -45,6 +47,16 @@ export interface TimelinePoint {
   errors: number;
   p99Ms: number | null;
   checkoutsAcknowledged: number;
+}
+
+/** `POST /api/cart/items/42?x=1` → `POST /api/cart/items/:productId`: routes, not URLs, so the ledger groups. */
+export function routeOf(method: string, path: string): string {
+  const bare = path.split('?')[0] ?? path;
+  const template = bare
+    .replace(/^\/api\/products\/[^/]+$/, '/api/products/:slug')
+    .replace(/^\/api\/cart\/items\/[^/]+$/, '/api/cart/items/:productId')
+    .replace(/^\/api\/orders\/[^/]+$/, '/api/orders/:id');
+  return `${method} ${template}`;
 }
 
 /** A response the user would call a failure: no answer at all, or a server error. 4xx are answers. */

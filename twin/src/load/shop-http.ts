@@ -1,5 +1,5 @@
 import { Agent, getSetCookies, Headers, type Dispatcher } from 'undici';
-import type { Action, Ledger, LedgerEntry } from './ledger.js';
+import { routeOf, type Action, type Ledger, type LedgerEntry } from './ledger.js';
 
 export interface ShopHttpOptions {
   /** The front door (or any shop base URL), e.g. http://127.0.0.1:8080. */
@@ -106,6 +106,7 @@ export class ShopHttp {
     const entry: LedgerEntry = {
       at,
       action,
+      route: routeOf(method, path),
       status: result.status,
       latencyMs: result.latencyMs,
       ...(result.servedBy ? { servedBy: result.servedBy } : {}),
