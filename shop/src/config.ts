@@ -1,4 +1,4 @@
-import { drainSeconds, shutdownBoundSeconds } from '@evermall/topology';
+import { drainSeconds, frontDoorFailover, shutdownBoundSeconds } from '@evermall/topology';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -30,7 +30,7 @@ const ConfigSchema = Type.Object({
   MEDIA_MAX_BYTES: Type.Integer({ minimum: 1024, default: 5 * 1024 * 1024 }),
   /** Where the instance re-exports the static backup site, if anywhere (twin: .twin/s3/backup). */
   BACKUP_SITE_DIR: Type.Optional(Type.String({ minLength: 1 })),
-  BACKUP_EXPORT_INTERVAL_SECONDS: Type.Integer({ minimum: 10, default: 300 }),
+  BACKUP_EXPORT_INTERVAL_SECONDS: Type.Integer({ minimum: 10, default: frontDoorFailover.backupExportIntervalSeconds }),
   READYZ_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10000, default: 1000 }),
 });
 

@@ -63,12 +63,14 @@ describe('writer pool on a multi-host URL', () => {
 describe('writer pool across a failover', () => {
   it('reconnects by itself and the retried write lands on the promoted standby', async () => {
     const primary = await PostgresServer.start({ settings: { wal_level: 'replica', max_wal_senders: 5 } });
-    const standby = await PostgresServer.startStandby(primary);
-    const multiHost = `postgres://postgres@127.0.0.1:${primary.port},127.0.0.1:${standby.port}/postgres`;
-    const pools = createPools({ writerUrl: multiHost, readerUrl: multiHost, max: 2 });
+    let standby: PostgresServer | undefined;
+    let pools: ReturnType<typeof createPools> | undefined;
     try {
-      await pools.writer`CREATE TABLE orders_seen (id int PRIMARY KEY)`;
-      await pools.writer`INSERT INTO orders_seen VALUES (1)`;
+      standby = await PostgresServer.startStandby(primary);
+      const multiHost = `postgres://postgres@127.0.0.1:${primary.port},127.0.0.1:${standby.port}/postgres`;
+      const writer = (pools = createPools({ writerUrl: multiHost, readerUrl: multiHost, max: 2 })).writer;
+      await writer`CREATE TABLE orders_seen (id int PRIMARY KEY)`;
+      await writer`INSERT INTO orders_seen VALUES (1)`;
       // Let the standby catch up, then lose the primary and promote the standby.
       await waitForReplay(standby, 'orders_seen', 1);
       await primary.stop({ keep: true });
@@ -77,14 +79,14 @@ describe('writer pool across a failover', () => {
       let attempts = 0;
       await withWriterRetry(async () => {
         attempts += 1;
-        await pools.writer`INSERT INTO orders_seen VALUES (2) ON CONFLICT DO NOTHING`;
+        await writer`INSERT INTO orders_seen VALUES (2) ON CONFLICT DO NOTHING`;
       });
-      const rows = await pools.writer<{ id: number }[]>`SELECT id FROM orders_seen ORDER BY id`;
+      const rows = await writer<{ id: number }[]>`SELECT id FROM orders_seen ORDER BY id`;
       expect(rows.map((r) => r.id)).toEqual([1, 2]);
       expect(attempts).toBeGreaterThanOrEqual(1);
     } finally {
-      await pools.close();
-      await standby.stop();
+      await pools?.close();
+      await standby?.stop();
       await primary.stop();
     }
   });

@@ -46,7 +46,7 @@ export function createPools(options: PoolOptions): Pools {
     max: options.max,
     idle_timeout: 30,
     connect_timeout: 5,
-    // Names and dates stay as Postgres sends them; bigint ids come back as numbers (safe below 2^53).
+    // bigint ids come back as JS BigInt (exact); callers convert ids with Number() at the edge.
     types: { bigint: postgres.BigInt },
     transform: { undefined: null },
     connection: { application_name: options.applicationName ?? 'evermall-shop' },
