@@ -122,6 +122,18 @@ describe('accounts', () => {
     expect(stale.json().lines).toEqual([]);
   });
 
+  it('merges the anonymous cart into a new account at registration', async () => {
+    const product = await stockProduct(shop.sql, { stock: 4 });
+    const added = await shop.app.inject({ method: 'POST', url: '/api/cart/items', payload: { productId: product.id, quantity: 2 } });
+    const shopper = await registerShopper(shop.app, { cookie: cookiesFrom(added) });
+    const cart = (await shop.app.inject({ method: 'GET', url: '/api/cart', headers: { cookie: shopper.cookie } })).json();
+    expect(cart.lines.map((l: { productId: number; quantity: number }) => [l.productId, l.quantity])).toEqual([[product.id, 2]]);
+  });
+
+  it('answers logout without a session with 204', async () => {
+    expect((await shop.app.inject({ method: 'POST', url: '/api/auth/logout' })).statusCode).toBe(204);
+  });
+
   it('rate-limits login attempts with 429 RATE_LIMITED', async () => {
     const statuses: number[] = [];
     let last;

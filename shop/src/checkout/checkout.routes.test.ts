@@ -126,6 +126,7 @@ describe('checkout', () => {
     expect(await stockOf(shop.sql, scarce.id)).toBe(1);
     expect(await ordersFor(shopper.userId)).toHaveLength(0);
     expect((await cartOf(shopper)).itemCount).toBe(6);
+    expect((await shop.app.inject('/metrics')).body).toMatch(/shop_checkout_conflicts_total\{[^}]*reason="out_of_stock"[^}]*\} [1-9]/);
   });
 
   it('returns the stock and the cart when the card is declined (402), and a new key can pay', async () => {
