@@ -6,7 +6,7 @@ import { frontDoorFailover } from '@evermall/topology';
 import pino, { type Logger } from 'pino';
 import { twinPaths, type TwinPaths } from './config/paths.js';
 import { readStateFile, type TwinStateFile } from './config/state-file.js';
-import { assertPortsFree, defaultPorts, resolvePorts, type TwinPortMap } from './config/ports.js';
+import { assertPortsFree, defaultPorts, freePort, resolvePorts, type TwinPortMap } from './config/ports.js';
 import { databaseSettings, frontDoorSettings } from './config/twin-settings.js';
 import { TwinCommands } from './commands.js';
 import { DatabaseCluster, type DbNodeStatus } from './database/database-cluster.js';
@@ -102,7 +102,8 @@ export async function startTwin(options: StartTwinOptions = {}): Promise<Running
 
   const timings = controllerTimings({ ...(options.instances ? { desiredCapacity: options.instances, minCapacity: Math.min(options.instances, controllerTimings().minCapacity) } : {}), ...options.controller });
   const database = new DatabaseCluster({ paths, ports: { monitor: ports.dbMonitor, a: ports.dbNodeA, b: ports.dbNodeB, replica: ports.dbReplica }, events, logger });
-  const loadBalancer = new LoadBalancer({ paths, ports: { listen: ports.loadBalancer, stats: ports.haproxyStats, trafficLog: ports.trafficLog } });
+  const bucketsPort = await freePort();
+  const loadBalancer = new LoadBalancer({ paths, ports: { listen: ports.loadBalancer, stats: ports.haproxyStats, trafficLog: ports.trafficLog }, frontDoor: { port: ports.frontDoor, bucketsPort } });
   const traffic = new TrafficMeter(ports.trafficLog);
   const shopEnv: Record<string, string> = {
     DATABASE_URL: database.writerUrl,
@@ -117,6 +118,8 @@ export async function startTwin(options: StartTwinOptions = {}): Promise<Running
   const controller = new AutoScalingController({ timings, loadBalancer, events, logger, launch: { shopDir: shopDir(), logsDir: paths.logs, env: shopEnv }, firstPort: options.ports?.firstInstance ?? ports.firstInstance });
   const frontDoor = new FrontDoor({
     port: ports.frontDoor,
+    bucketsPort,
+    switchOrigin: (inRotation) => loadBalancer.setFrontDoorOrigin(inRotation),
     loadBalancerUrl: loadBalancer.url,
     spaDir: paths.s3Spa,
     backupDir: paths.s3Backup,

@@ -20,6 +20,13 @@ describe('parity with topology/', () => {
     expect(config).toContain('http-request disable-l7-retry if !METH_GET !METH_OPTIONS !{ req.hdr(idempotency-key) -m found }');
   });
 
+  it('the front door routes /api and /media to the ALB and fails over by taking the origin out', () => {
+    const withFrontDoor = renderHaproxyConfig({ listenPort: 1, statsPort: 2, adminSocket: '/tmp/x.sock', trafficLogPort: 3, frontDoor: { port: 4, bucketsPort: 5 } });
+    expect(withFrontDoor).toContain('acl to_origin path_beg /api/ /media/');
+    expect(withFrontDoor).toContain('use_backend alb_origin if to_origin { nbsrv(alb_origin) gt 0 }');
+    expect(withFrontDoor).toContain('server alb 127.0.0.1:1');
+  });
+
   it('pg_auto_failover gets the tuned timings', () => {
     expect(monitorSettings()).toEqual({
       'pgautofailover.health_check_period': `${databaseFailover.healthCheckPeriodMs}ms`,

@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import sirv from 'sirv';
 import type { Logger } from 'pino';
 import type { EventLog } from '../events.js';
@@ -6,8 +6,11 @@ import type { EventLog } from '../events.js';
 export type FrontDoorMode = 'primary' | 'backup';
 
 export interface FrontDoorOptions {
+  /** The public front door port (an HAProxy frontend: see renderFrontDoor in haproxy-config.ts). */
   port: number;
-  /** The ALB stand-in. */
+  /** Where this process serves the buckets (SPA, backup site) to that frontend. */
+  bucketsPort: number;
+  /** The ALB stand-in, for the deep check. */
   loadBalancerUrl: string;
   /** S3 SPA bucket stand-in, served with index.html for unknown paths (CloudFront 403/404 → /index.html). */
   spaDir: string;
@@ -17,17 +20,18 @@ export interface FrontDoorOptions {
   intervalSeconds: number;
   failureThreshold: number;
   checkTimeoutMs: number;
+  /** Takes the ALB origin out of (backup) or back into (primary) the front door's rotation. */
+  switchOrigin: (inRotation: boolean) => Promise<void>;
   events: EventLog;
   logger: Logger;
 }
 
-const API_PREFIXES = ['/api/', '/media/'];
-
 /**
- * Route 53 failover + CloudFront on one port. Primary: /api and /media go to the load
- * balancer, everything else is the SPA. A deep check (/readyz through the load balancer)
- * runs every interval; after `failureThreshold` failures in a row every request is served
- * from the static backup site, and after as many successes in a row it switches back.
+ * Route 53 failover + CloudFront. HAProxy's front_door frontend sends /api and /media to the
+ * ALB and everything else here (the buckets). A deep check (/readyz through the load
+ * balancer) runs every interval; after `failureThreshold` failures in a row the ALB origin
+ * leaves the rotation and every request lands here, served from the static backup site;
+ * after as many successes in a row it comes back.
  */
 export class FrontDoor {
   mode: FrontDoorMode = 'primary';
@@ -36,13 +40,10 @@ export class FrontDoor {
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private successes = 0;
-  private readonly agent = new Agent({ keepAlive: true });
   private readonly spa;
   private readonly backup;
-  private readonly upstream: URL;
 
   constructor(private readonly options: FrontDoorOptions) {
-    this.upstream = new URL(options.loadBalancerUrl);
     this.spa = sirv(options.spaDir, { dev: true, single: true, etag: true });
     this.backup = sirv(options.backupDir, { dev: true, etag: true, extensions: ['html'] });
   }
@@ -56,10 +57,10 @@ export class FrontDoor {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.options.port, '127.0.0.1', () => resolve());
+      server.listen(this.options.bucketsPort, '127.0.0.1', () => resolve());
     });
     const loop = async () => {
-      await this.check();
+      await this.check().catch((err: unknown) => this.options.logger.error({ err }, 'front door check failed'));
       if (this.server) this.timer = setTimeout(() => void loop(), this.options.intervalSeconds * 1000);
     };
     this.timer = setTimeout(() => void loop(), this.options.intervalSeconds * 1000);
@@ -69,7 +70,6 @@ export class FrontDoor {
     if (this.timer) clearTimeout(this.timer);
     const server = this.server;
     this.server = undefined;
-    this.agent.destroy();
     if (server) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -82,7 +82,7 @@ export class FrontDoor {
     let ok = false;
     let detail: string;
     try {
-      const res = await fetch(new URL(deepCheckPath, this.upstream), { signal: AbortSignal.timeout(checkTimeoutMs) });
+      const res = await fetch(new URL(deepCheckPath, this.options.loadBalancerUrl), { signal: AbortSignal.timeout(checkTimeoutMs) });
       ok = res.status === 200;
       detail = `HTTP ${res.status}`;
       await res.body?.cancel();
@@ -94,6 +94,7 @@ export class FrontDoor {
       this.failures = 0;
       this.successes += 1;
       if (this.mode === 'backup' && this.successes >= failureThreshold) {
+        await this.options.switchOrigin(true);
         this.mode = 'primary';
         this.options.events.emit('front-door-primary', `${deepCheckPath} through the load balancer passed ${this.successes} times in a row: serving the shop again`, { mode: 'primary' });
       }
@@ -102,47 +103,24 @@ export class FrontDoor {
       this.failures += 1;
       if (this.mode === 'primary' && this.failures >= failureThreshold) {
         this.mode = 'backup';
+        await this.options.switchOrigin(false);
         this.options.events.emit('front-door-backup', `${deepCheckPath} through the load balancer failed ${this.failures} times in a row (${detail}): serving the static backup site`, { mode: 'backup' });
       }
     }
     return ok;
   }
 
+  /** The buckets: requests HAProxy did not send to the ALB. */
   private handle(req: IncomingMessage, res: ServerResponse): void {
     res.setHeader('x-front-door', this.mode);
-    const url = req.url ?? '/';
-    const toOrigin = API_PREFIXES.some((p) => url.startsWith(p)) || url === '/api';
-    if (this.mode === 'backup') {
-      if (url.startsWith('/api')) {
-        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': String(this.options.intervalSeconds) });
-        res.end(JSON.stringify({ error: { code: 'ORDERING_PAUSED', message: 'The shop is in read-only backup mode; ordering is paused. Try again shortly.' } }));
-        return;
-      }
-      this.backup(req, res, () => notFound(res));
+    if ((req.url ?? '/').startsWith('/api')) {
+      // Only reached while the origin is out of rotation: the static site has no API.
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': String(this.options.intervalSeconds) });
+      res.end(JSON.stringify({ error: { code: 'ORDERING_PAUSED', message: 'The shop is in read-only backup mode; ordering is paused. Try again shortly.' } }));
       return;
     }
-    if (toOrigin) this.proxy(req, res);
+    if (this.mode === 'backup') this.backup(req, res, () => notFound(res));
     else this.spa(req, res, () => notFound(res));
-  }
-
-  private proxy(req: IncomingMessage, res: ServerResponse): void {
-    const upstream = httpRequest(
-      { host: this.upstream.hostname, port: this.upstream.port, method: req.method, path: req.url, headers: { ...req.headers, 'x-forwarded-for': req.socket.remoteAddress ?? '' }, agent: this.agent },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
-      },
-    );
-    upstream.on('error', (err) => {
-      this.options.logger.warn({ err, url: req.url }, 'load balancer did not answer');
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'BAD_GATEWAY', message: 'The load balancer did not answer.' } }));
-      } else {
-        res.destroy();
-      }
-    });
-    req.pipe(upstream);
   }
 }
 

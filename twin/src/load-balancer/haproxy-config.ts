@@ -9,9 +9,14 @@ export interface HaproxyConfigInput {
   adminSocket: string;
   /** UDP port the request log goes to (requests/s and p99). */
   trafficLogPort: number;
+  /** The front door (CloudFront + Route 53 stand-in) in the same HAProxy process. */
+  frontDoor?: { port: number; bucketsPort: number };
 }
 
 export const BACKEND = 'app';
+/** The front door's route to the ALB; its one server is put in maintenance in backup mode. */
+export const ORIGIN_BACKEND = 'alb_origin';
+export const ORIGIN_SERVER = 'alb';
 export const SLOT_PREFIX = 'slot';
 
 export function slotCount(): number {
@@ -69,11 +74,40 @@ backend ${BACKEND}
   # Deregistration delay ${deregistrationDelaySeconds}s is applied by the controller: drain, wait, then stop.
   server-template ${SLOT_PREFIX} 1-${slotCount()} 127.0.0.1:1 check disabled
 
-frontend stats
+${input.frontDoor ? renderFrontDoor(input.listenPort, input.frontDoor) : ''}frontend stats
   bind 127.0.0.1:${input.statsPort}
   http-request use-service prometheus-exporter if { path /metrics }
   stats enable
   stats uri /
   stats refresh 5s
+`;
+}
+
+/**
+ * CloudFront's behaviours: /api and /media go to the ALB (a real second hop to the alb
+ * frontend, as CloudFront → ALB), everything else to the buckets (the twin's Node server for
+ * the SPA and backup-site folders). Route 53 failover is the twin's deep check putting the
+ * origin server in maintenance through the Runtime API: with no origin left ("nbsrv", §7.3.2)
+ * every request goes to the buckets, which then serve the backup site.
+ */
+function renderFrontDoor(albPort: number, fd: { port: number; bucketsPort: number }): string {
+  return `frontend front_door
+  bind 127.0.0.1:${fd.port}
+  # The alb frontend logs each request once; logging here too would count it twice.
+  no log
+  acl to_origin path_beg /api/ /media/
+  acl to_origin path /api
+  use_backend ${ORIGIN_BACKEND} if to_origin { nbsrv(${ORIGIN_BACKEND}) gt 0 }
+  default_backend buckets
+
+backend ${ORIGIN_BACKEND}
+  no log
+  http-response set-header x-front-door primary
+  server ${ORIGIN_SERVER} 127.0.0.1:${albPort}
+
+backend buckets
+  no log
+  server buckets 127.0.0.1:${fd.bucketsPort}
+
 `;
 }

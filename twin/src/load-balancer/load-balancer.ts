@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TwinPaths } from '../config/paths.js';
 import { spawnPart, stopGroup, waitFor } from '../processes.js';
-import { BACKEND, renderHaproxyConfig, SLOT_PREFIX, slotCount } from './haproxy-config.js';
+import { BACKEND, ORIGIN_BACKEND, ORIGIN_SERVER, renderHaproxyConfig, SLOT_PREFIX, slotCount } from './haproxy-config.js';
 import { RuntimeApi } from './runtime-api.js';
 
 export interface SlotHealth {
@@ -17,6 +17,8 @@ export interface SlotHealth {
 export interface LoadBalancerOptions {
   paths: TwinPaths;
   ports: { listen: number; stats: number; trafficLog: number };
+  /** Also serve the front door from this HAProxy (see renderFrontDoor). */
+  frontDoor?: { port: number; bucketsPort: number };
   haproxy?: string;
 }
 
@@ -55,6 +57,7 @@ export class LoadBalancer {
       statsPort: this.options.ports.stats,
       adminSocket: this.options.paths.haproxy.socket,
       trafficLogPort: this.options.ports.trafficLog,
+      ...(this.options.frontDoor ? { frontDoor: this.options.frontDoor } : {}),
     });
   }
 
@@ -102,6 +105,11 @@ export class LoadBalancer {
     await this.expectOk(`set server ${BACKEND}/${slot} state maint`);
     await this.expectOk(`set server ${BACKEND}/${slot} addr 127.0.0.1 port 1`);
     this.usedSlots.delete(slot);
+  }
+
+  /** Front door failover: the ALB origin in (primary) or out of (backup) rotation. */
+  async setFrontDoorOrigin(inRotation: boolean): Promise<void> {
+    await this.expectOk(`set server ${ORIGIN_BACKEND}/${ORIGIN_SERVER} state ${inRotation ? 'ready' : 'maint'}`);
   }
 
   async health(): Promise<Map<string, SlotHealth>> {
