@@ -39,7 +39,7 @@ async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
   const context = await stack.browser.newContext({ baseURL: stack.baseUrl, viewport, locale: 'ko-KR' });
   contexts.push(context);
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(30_000);
   page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
   return page;
 }
@@ -85,6 +85,28 @@ async function sneaker(minStock = 10) {
   const row = rows[0];
   if (!row) throw new Error('the seed catalog has no 운동화 in stock');
   return row;
+}
+
+/** An order placed with plain API calls, as another customer, for the staff pages to work on. */
+async function placeOrderThroughApi(): Promise<number> {
+  const context = await stack.browser.newContext({ baseURL: stack.baseUrl });
+  contexts.push(context);
+  const headers = { Origin: stack.baseUrl };
+  const product = await sneaker();
+  const ok = async (res: Promise<{ status(): number; json(): Promise<unknown> }>) => {
+    const r = await res;
+    expect(r.status()).toBeLessThan(300);
+    return r.json();
+  };
+  await ok(context.request.post('/api/auth/register', { data: { email: uniqueEmail('api'), password: 'api-password-1', name: 'API' }, headers }));
+  await ok(context.request.post('/api/cart/items', { data: { productId: product.id, quantity: 1 }, headers }));
+  const order = (await ok(
+    context.request.post('/api/checkout', {
+      data: { shipping: { name: '박서준', phone: '010-2222-3333', postalCode: '06236', address1: '서울 강남구 테헤란로 1' }, payment: { card: '4242424242424242' } },
+      headers: { ...headers, 'Idempotency-Key': `e2e-${Date.now()}-${Math.random().toString(36).slice(2)}` },
+    }),
+  )) as { id: number };
+  return order.id;
 }
 
 describe('storefront in Chromium', () => {
@@ -283,6 +305,12 @@ describe('storefront in Chromium', () => {
     expect(src).toMatch(/^\/media\//);
     await shot(shopper, 'product-phone');
 
+    await admin.getByLabel('증감 수량 (예: -3, 10)').fill('2');
+    await admin.getByLabel('사유').fill('입고');
+    await admin.getByRole('button', { name: '재고 조정' }).click();
+    await admin.getByTestId('admin-stock').getByText('5', { exact: true }).waitFor();
+    expect((await stack.sql`SELECT reason FROM stock_adjustments WHERE reason = '입고'`).length).toBe(1);
+
     await admin.getByLabel('새 재고 수량').fill('0');
     await admin.getByRole('button', { name: '재고 설정' }).click();
     await admin.getByTestId('admin-stock').getByText('0', { exact: true }).waitFor();
@@ -291,10 +319,10 @@ describe('storefront in Chromium', () => {
     await shopper.getByText('품절').first().waitFor();
     await expect(shopper.getByRole('button', { name: '품절' }).isDisabled()).resolves.toBe(true);
 
-    // The orders the shoppers above placed: staff marks the newest one paid.
+    // A customer orders through the API; staff marks that order paid.
+    const newest = await placeOrderThroughApi();
     await admin.getByRole('navigation', { name: '관리자 메뉴' }).getByRole('link', { name: '주문' }).click();
     await admin.getByRole('heading', { level: 1, name: '주문' }).waitFor();
-    const newest = (await stack.sql<{ id: string }[]>`SELECT id FROM orders WHERE status = 'placed' ORDER BY id DESC LIMIT 1`)[0]!.id;
     await admin.getByLabel(`주문 #${newest} 상태`).selectOption('paid');
     await admin.getByLabel(`주문 #${newest} 상태`).and(admin.locator(':not([disabled])')).waitFor();
     await expect.poll(async () => (await stack.sql`SELECT status FROM orders WHERE id = ${newest}`)[0]?.status).toBe('paid');

@@ -35,7 +35,7 @@ export function OrderDetail({ id, placed }: { id: string; placed: boolean }) {
         <dd data-testid="order-status">{t(`status.${o.status}`)}</dd>
         <dt>{t('order.shipTo')}</dt>
         <dd>
-          {o.shipping.name}, {o.shipping.postalCode} {o.shipping.address1} {o.shipping.address2 ?? ''}
+          {o.shipping.name}, {[o.shipping.postalCode, o.shipping.city, o.shipping.address1, o.shipping.address2].filter(Boolean).join(' ')}
         </dd>
       </dl>
       <h2>{t('order.items')}</h2>
