@@ -64,6 +64,12 @@ const commonAcknowledgements = (region: string): NagAcknowledgement[] => [
     reason: '`aws s3 sync --delete` of the exported backup site writes and deletes any object in that one bucket',
   },
   {
+    stack: 'app',
+    path: 'Fleet/InstanceRole/DefaultPolicy',
+    id: `AwsSolutions-IAM5[Resource::arn:aws:autoscaling:${region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<AWS::StackName>-shop]`,
+    reason: 'An Auto Scaling group ARN contains a UUID known only after creation; the statement is still limited to this one group’s name',
+  },
+  {
     stack: 'edge',
     path: 'Spa/Distribution',
     id: 'AwsSolutions-CFR1',
@@ -174,7 +180,7 @@ const annotationAcknowledgements: readonly NagAcknowledgement[] = [
     stack: 'app',
     path: 'Fleet/Group',
     id: '@aws-cdk/aws-autoscaling:signalsNotUsedByInstanceRefresh',
-    reason: 'cfn-signal gates stack creation only; during an instance refresh readiness comes from the ELB health check and the instance warmup',
+    reason: 'cfn-signal gates stack creation only; during an instance refresh readiness comes from the launch lifecycle hook, which the bootstrap completes once /healthz answers',
   },
 ];
 

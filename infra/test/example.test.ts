@@ -15,7 +15,7 @@ import {
 import { exampleDomain } from '../lib/configurations.js';
 import { originVerifyHeader } from '../lib/constructs/load-balancer.js';
 import { spaRoutingFunctionCode } from '../lib/constructs/spa.js';
-import { instancePaths, stopTimeoutSeconds } from '../lib/constructs/user-data.js';
+import { instancePaths, launchReadyHookName, launchReadyTimeoutSeconds, stopTimeoutSeconds } from '../lib/constructs/user-data.js';
 import { cfnLint, cfnLintAvailable, type CfnJson, only, renderText, resourcesOf, synthesize, template, type Synthesized } from './support/synthesized.js';
 
 // The production profile with the example domain (the same as `npm run synth:example`),
@@ -300,6 +300,20 @@ describe('auto scaling group', () => {
     expect(asg.CreationPolicy.ResourceSignal).toMatchObject({ Count: autoScaling.minCapacity });
   });
 
+  it('keeps a new instance out of service until its bootstrap reports the shop healthy (launch lifecycle hook)', () => {
+    const t = template(s, 'app');
+    const asg = only(t, 'AWS::AutoScaling::AutoScalingGroup');
+    expect(asg.Properties.AutoScalingGroupName).toEqual({ 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '-shop']] });
+    expect(asg.Properties.LifecycleHookSpecificationList).toEqual([
+      {
+        LifecycleHookName: launchReadyHookName,
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+        HeartbeatTimeout: launchReadyTimeoutSeconds,
+        DefaultResult: 'ABANDON',
+      },
+    ]);
+  });
+
   it('tracks the CPU target from topology', () => {
     template(s, 'app').hasResourceProperties('AWS::AutoScaling::ScalingPolicy', {
       PolicyType: 'TargetTrackingScaling',
@@ -400,6 +414,14 @@ describe('user data', () => {
     expect(text).toContain('[ "$index" -nt "$stamp" ]');
   });
 
+  it('completes the launch lifecycle hook only once /healthz answers, and abandons the instance otherwise', () => {
+    expect(text).toMatch(/--auto-scaling-group-name '\$\{Ref:"AWS::StackName"\}-shop'/);
+    expect(text).toContain(`--lifecycle-hook-name ${launchReadyHookName}`);
+    const healthy = text.indexOf('then complete_launch CONTINUE');
+    expect(healthy).toBeGreaterThan(text.indexOf(`curl -sf http://127.0.0.1:${appPort}/healthz`));
+    expect(text).toContain('complete_launch ABANDON');
+  });
+
   it('signals CloudFormation only once /healthz answers', () => {
     expect(text).toMatch(/cfn-signal --exit-code "\$1" --stack '\$\{Ref:"AWS::StackName"\}' --resource 'FleetGroup[0-9A-Za-z]+'/);
     expect(text).toContain(`curl -sf http://127.0.0.1:${appPort}/healthz`);
@@ -461,7 +483,12 @@ describe('edge: SPA on CloudFront', () => {
     const d = distribution();
     const behaviours = Object.fromEntries((d.CacheBehaviors as { PathPattern: string }[]).map((b) => [b.PathPattern, b as Record<string, CfnJson>]));
     const cachingDisabled = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
-    expect(behaviours['/api/*']).toMatchObject({ CachePolicyId: cachingDisabled, AllowedMethods: expect.arrayContaining(['POST', 'DELETE']) });
+    const allViewerExceptHost = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+    expect(behaviours['/api/*']).toMatchObject({
+      CachePolicyId: cachingDisabled,
+      OriginRequestPolicyId: allViewerExceptHost,
+      AllowedMethods: expect.arrayContaining(['POST', 'DELETE']),
+    });
     expect(behaviours['/media/*']?.CachePolicyId).not.toBe(cachingDisabled);
     const origins = d.Origins as { Id: string; DomainName: unknown; CustomOriginConfig?: Record<string, unknown> }[];
     const api = origins.find((o) => o.DomainName === apiDomainName);

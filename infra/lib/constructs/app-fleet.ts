@@ -1,4 +1,4 @@
-import { Aws, Duration, Lazy, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Lazy, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as efs from 'aws-cdk-lib/aws-efs';
@@ -12,7 +12,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { autoScaling } from '@evermall/topology';
-import { renderShopUserData } from './user-data.js';
+import { launchReadyHookName, launchReadyTimeoutSeconds, renderShopUserData } from './user-data.js';
 
 export interface AppFleetProps {
   readonly vpc: ec2.IVpc;
@@ -68,6 +68,23 @@ export class AppFleet extends Construct {
       }),
     );
 
+    // The group's name is fixed so that the instances' permission to complete their launch
+    // hook can name the group without depending on it (the group depends on the role).
+    const groupName = `${Aws.STACK_NAME}-shop`;
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['autoscaling:CompleteLifecycleAction'],
+        resources: [
+          stack.formatArn({
+            service: 'autoscaling',
+            resource: 'autoScalingGroup',
+            resourceName: `*:autoScalingGroupName/${groupName}`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -103,6 +120,7 @@ export class AppFleet extends Construct {
     this.group = new autoscaling.AutoScalingGroup(this, 'Group', {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      autoScalingGroupName: groupName,
       launchTemplate,
       minCapacity: autoScaling.minCapacity,
       maxCapacity: autoScaling.maxCapacity,
@@ -133,6 +151,19 @@ export class AppFleet extends Construct {
     // User Guide, "UpdatePolicy attribute"), so it reports E3016 for it; nothing else is ignored.
     (this.group.node.defaultChild as autoscaling.CfnAutoScalingGroup).addMetadata('cfn-lint', { config: { ignore_checks: ['E3016'] } });
     this.group.attachToApplicationTargetGroup(props.targetGroup);
+    // A new instance stays Pending:Wait, unregistered and outside the health-check grace
+    // period, until its bootstrap reports the shop healthy: a slow boot cannot be mistaken for
+    // a failed instance, and an instance refresh waits for real readiness (EC2 Auto Scaling
+    // User Guide, "Amazon EC2 Auto Scaling lifecycle hooks"). The hook is part of the group
+    // itself so that it also holds the very first instances.
+    (this.group.node.defaultChild as autoscaling.CfnAutoScalingGroup).lifecycleHookSpecificationList = [
+      {
+        lifecycleHookName: launchReadyHookName,
+        lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
+        heartbeatTimeout: launchReadyTimeoutSeconds,
+        defaultResult: autoscaling.DefaultResult.ABANDON,
+      },
+    ];
     this.group.scaleOnCpuUtilization('CpuTarget', {
       targetUtilizationPercent: autoScaling.cpuTargetPercent,
     });
@@ -142,6 +173,7 @@ export class AppFleet extends Construct {
         region: Aws.REGION,
         stackName: Aws.STACK_NAME,
         autoScalingGroupLogicalId: Lazy.string({ produce: () => stack.getLogicalId(this.group.node.defaultChild as CfnElement) }),
+        autoScalingGroupName: groupName,
         bundleBucket: props.bundle.s3BucketName,
         bundleKey: props.bundle.s3ObjectKey,
         fileSystemId: props.fileSystem.fileSystemId,

@@ -101,7 +101,13 @@ export class Spa extends Construct {
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
-      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      // The shop refuses cookie-authenticated writes whose Origin is neither its Host nor in
+      // ALLOWED_ORIGINS (CSRF). Over HTTPS the Host must stay api.<domain>, which the ALB's
+      // certificate covers, and the instances allow https://www.<domain>. Over HTTP (no domain)
+      // the viewer's Host, the CloudFront domain, is passed through so it matches the Origin.
+      originRequestPolicy: props.apiOrigin.https
+        ? cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
+        : cloudfront.OriginRequestPolicy.ALL_VIEWER,
       responseHeadersPolicy: securityHeaders,
     };
 

@@ -7,6 +7,8 @@ export interface ShopUserDataInputs {
   readonly stackName: string;
   /** Logical id of the Auto Scaling group, for cfn-signal during CloudFormation updates. */
   readonly autoScalingGroupLogicalId: string;
+  /** The group's (fixed) name, for completing the launch lifecycle hook. */
+  readonly autoScalingGroupName: string;
   readonly bundleBucket: string;
   readonly bundleKey: string;
   readonly fileSystemId: string;
@@ -20,6 +22,12 @@ export interface ShopUserDataInputs {
   /** Origins besides the request's own host that may post with cookies (the SPA domain). */
   readonly allowedOrigins: string;
 }
+
+/** The launch lifecycle hook the bootstrap completes once the shop answers /healthz. */
+export const launchReadyHookName = 'evermall-shop-ready';
+
+/** How long a launching instance may take to become healthy before Auto Scaling abandons it. */
+export const launchReadyTimeoutSeconds = 900;
 
 /** Where things live on an instance. */
 export const instancePaths = {
@@ -199,12 +207,18 @@ AGENT
 systemctl daemon-reload
 systemctl enable --now evermall-shop.service evermall-backup-upload.timer
 
-# Signal success only once the shop answers its shallow health check locally.
+# Put the instance in service (lifecycle hook) and signal CloudFormation only once the shop
+# answers its shallow health check locally; otherwise abandon it, and Auto Scaling replaces it.
+complete_launch() {
+  aws autoscaling complete-lifecycle-action --region '${i.region}' --lifecycle-hook-name ${launchReadyHookName} \
+    --auto-scaling-group-name '${i.autoScalingGroupName}' --instance-id "$INSTANCE_ID" --lifecycle-action-result "$1" || true
+}
 for attempt in $(seq 1 90); do
-  if curl -sf http://127.0.0.1:${appPort}/healthz >/dev/null; then signal 0; exit 0; fi
+  if curl -sf http://127.0.0.1:${appPort}/healthz >/dev/null; then complete_launch CONTINUE; signal 0; exit 0; fi
   sleep 2
 done
 echo "the shop did not answer /healthz; see ${instancePaths.log}"
+complete_launch ABANDON
 signal 1
 exit 1
 `;

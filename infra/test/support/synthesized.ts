@@ -101,11 +101,16 @@ export interface CfnLintResult {
   readonly output: string;
 }
 
-/** Runs cfn-lint on every template in the cloud assembly; reports E-level findings. */
-export function cfnLint(outdir: string): CfnLintResult {
-  const files = readdirSync(outdir)
-    .filter((f) => f.endsWith('.template.json'))
-    .map((f) => path.join(outdir, f));
+/**
+ * Runs cfn-lint once on every template of the given cloud assemblies (one process: its start-up
+ * dominates); reports E-level findings.
+ */
+export function cfnLint(...outdirs: string[]): CfnLintResult {
+  const files = outdirs.flatMap((outdir) =>
+    readdirSync(outdir)
+      .filter((f) => f.endsWith('.template.json'))
+      .map((f) => path.join(outdir, f)),
+  );
   const run = spawnSync('cfn-lint', ['--format', 'parseable', '--', ...files], { encoding: 'utf8' });
   if (run.error) return { available: false, errors: [], output: String(run.error) };
   const output = `${run.stdout}${run.stderr}`;
