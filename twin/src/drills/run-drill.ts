@@ -1,3 +1,4 @@
+import { withWriterRetry } from '@evermall/shop';
 import { autoScaling } from '@evermall/topology';
 import { isFailure } from '../load/ledger.js';
 import { reconcile, snapshotStock } from '../load/reconcile.js';
@@ -7,6 +8,9 @@ import { writeReport, type WrittenReport } from '../reports/write-report.js';
 import type { Drill, DrillEnv } from './drill.js';
 import { loadFigures, round } from './figures.js';
 import { healthyInstances, type TwinStatus } from './twin-control.js';
+
+/** How long the drill's own DB work keeps retrying a node that is starting up or moving. */
+const DB_RETRY_BUDGET_MS = 60_000;
 
 /**
  * Steady state before a fault: the minimum fleet healthy, the front door on the primary site, and a
@@ -31,11 +35,15 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
     const steady = await env.watcher.waitFor(Date.now(), env.options.recoveryTimeoutSeconds * 1000, isSteady);
     if (steady === undefined) notes.push(`the twin was not in steady state within ${env.options.recoveryTimeoutSeconds} s before the fault; figures may carry an earlier fault`);
   }
-  await drill.arrange?.(env);
-  const before = await snapshotStock(env.sql);
+  // Right after a failover or restore a node may still be starting up (57P03): the DB work of the
+  // drill retries like the shop's writer path does, within a bound.
+  const withDb = <T>(operation: () => Promise<T>) => withWriterRetry(operation, { budgetMs: DB_RETRY_BUDGET_MS });
+  const arrange = drill.arrange?.bind(drill);
+  if (arrange) await withDb(() => arrange(env));
+  const before = await withDb(() => snapshotStock(env.sql));
   const run = await drill.run(env);
   env.log('  reconciling what shoppers were told against the database…');
-  const rec = await reconcile(env.sql, run.ledger, before);
+  const rec = await withDb(() => reconcile(env.sql, run.ledger, before));
   const load = loadFigures(run.ledger, run.faultWindow);
   const checkouts = run.ledger.entries.filter((e) => e.action === 'checkout');
   const lastByKey = new Map<string, number>();
