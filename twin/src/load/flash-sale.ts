@@ -90,8 +90,14 @@ function fairnessOf(ledger: Ledger, shoppers: number): Fairness {
   for (const e of checkouts) if (e.idempotencyKey) finalByKey.set(e.idempotencyKey, e);
   const answered = new Map<string, number>();
   const won = new Map<string, number>();
+  let unanswered = 0;
   for (const e of finalByKey.values()) {
-    const instance = e.servedBy ?? 'unknown';
+    // A shopper whose last attempt got no answer from any instance is counted apart, not as an instance.
+    if (e.servedBy === undefined) {
+      unanswered++;
+      continue;
+    }
+    const instance = e.servedBy;
     answered.set(instance, (answered.get(instance) ?? 0) + 1);
     if (e.orderId !== undefined) won.set(instance, (won.get(instance) ?? 0) + 1);
   }
@@ -105,6 +111,7 @@ function fairnessOf(ledger: Ledger, shoppers: number): Fairness {
     shoppers,
     winners: unitsPerShopper.size,
     maxUnitsPerShopper: Math.max(0, ...unitsPerShopper.values()),
+    unanswered,
     winRateByInstance,
     jainIndexOverInstances: jainIndex(Object.values(winRateByInstance)),
     startSpreadMs: firstAttempts.length ? Math.max(...firstAttempts) - Math.min(...firstAttempts) : 0,

@@ -8,6 +8,8 @@ export interface Fairness {
   winners: number;
   /** The most units one shopper got; each asked for one. */
   maxUnitsPerShopper: number;
+  /** Shoppers whose checkout got no answer from any instance (timeouts, proxy errors) after every retry. */
+  unanswered: number;
   /** Share of answered shoppers who won, per instance that answered them. */
   winRateByInstance: Record<string, number>;
   /** Jain's fairness index over those win rates: 1 means every instance's shoppers had the same chance. */
