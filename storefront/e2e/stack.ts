@@ -54,7 +54,12 @@ function ensureBuilt(): void {
   });
 }
 
+const CHROMIUM = '/usr/bin/chromium';
+
 export async function startStack(): Promise<Stack> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not at ${CHROMIUM}. Install it with: node scripts/ensure-system.mjs --for test (or apt-get install -y chromium)`);
+  }
   const cleanups: (() => Promise<void> | void)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) {
@@ -107,7 +112,7 @@ export async function startStack(): Promise<Stack> {
 
     // playwright-core gives the browser a fresh, temporary user data dir and removes it on close.
     const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath: CHROMIUM,
       headless: true,
       args: [
         '--no-sandbox',
