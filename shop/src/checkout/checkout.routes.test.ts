@@ -4,7 +4,8 @@ import { createTestShop, type TestShop } from '../testing/index.js';
 import { registerShopper, type Shopper } from '../testing/shoppers.js';
 import { stockOf, stockProduct } from '../testing/stocked-products.js';
 import { DECLINED_TEST_CARD, TestPaymentProvider } from '../payments/test-payment-provider.js';
-import type { PaymentProvider } from '../payments/payment-provider.js';
+import type { ChargeRequest, PaymentProvider } from '../payments/payment-provider.js';
+import { loginAs } from '../testing/sessions.js';
 
 const shipping = { name: '김지우', phone: '010-1234-5678', address1: '서울특별시 강남구 테헤란로 1', postalCode: '06236', city: '서울' };
 const body = (card = '4242 4242 4242 4242', ship: object = shipping) => ({ shipping: ship, payment: { card } });
@@ -163,6 +164,7 @@ describe('checkout', () => {
       charge: async () => {
         throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
       },
+      refund: async () => undefined,
     };
     const original = shop.app.payments.provider;
     try {
@@ -187,5 +189,43 @@ describe('checkout', () => {
     } finally {
       shop.app.payments.provider = original;
     }
+  });
+
+  it('lets staff release a stuck pending order, and refunds a charge that completes after that cancel', async () => {
+    const admin = await loginAs(shop.app, shop.sql, 'admin');
+    const shopper = await registerShopper(shop.app);
+    const product = await stockProduct(shop.sql, { stock: 4 });
+    await addToCart(shopper, product.id, 3);
+
+    // The provider is charging when staff cancel the order (it looked abandoned).
+    const provider = new TestPaymentProvider();
+    const slowProvider: PaymentProvider = {
+      name: 'slow',
+      charge: async (request: ChargeRequest) => {
+        const orderId = Number(request.idempotencyKey.split('-').at(-1));
+        const cancel = await shop.app.inject({
+          method: 'PUT',
+          url: `/api/admin/orders/${orderId}/status`,
+          headers: { cookie: admin.cookie },
+          payload: { status: 'cancelled' },
+        });
+        expect(cancel.statusCode).toBe(200);
+        return provider.charge(request);
+      },
+      refund: (reference) => provider.refund(reference),
+    };
+    const original = shop.app.payments.provider;
+    try {
+      shop.app.payments.provider = slowProvider;
+      const res = await checkout(shopper, randomUUID());
+      expect(res.statusCode).toBe(409);
+      expect(res.json().error.code).toBe('ORDER_CANCELLED');
+    } finally {
+      shop.app.payments.provider = original;
+    }
+    expect(provider.charges).toHaveLength(1);
+    expect(provider.refunds).toHaveLength(1);
+    expect((await ordersFor(shopper.userId)).map((o) => o.status)).toEqual(['cancelled']);
+    expect(await stockOf(shop.sql, product.id)).toBe(4);
   });
 });

@@ -64,7 +64,9 @@ const paymentDeclined = (orderId: number, replayed: boolean) =>
  * Crash windows. If the process dies (or the provider is unreachable) between 1 and 2, the
  * order stays `pending_payment`, holding its stock. The client's retry with the same key finds
  * it and resumes step 2; the provider's own idempotency key (one per order) makes sure the card
- * is charged once. An order nobody retries keeps its stock reserved until staff cancel it.
+ * is charged once. An order nobody retries keeps its stock reserved until staff cancel it
+ * (pending_payment → cancelled returns the stock); a charge that completes after that cancel is
+ * refunded and answered 409 ORDER_CANCELLED.
  */
 export class CheckoutService {
   private readonly batcher: CommitBatcher;
@@ -172,6 +174,12 @@ export class CheckoutService {
       const placed = await withWriterRetry(() => transitionOrder(this.sql, orderId, ['pending_payment'], 'placed', reference), { logger: this.logger });
       if (placed) this.deps.metrics.ordersPlaced.inc();
       const final = await withWriterRetry(() => findOrder(this.sql, orderId), { logger: this.logger });
+      if (!placed && final?.status === 'cancelled') {
+        // Staff cancelled the stuck order (and released its stock) while this charge completed.
+        await this.deps.payments.provider.refund(reference);
+        this.deps.log.warn({ orderId, reference }, 'order was cancelled during its payment; charge refunded');
+        throw conflict('ORDER_CANCELLED', 'This order was cancelled before its payment completed. The charge was refunded.', { orderId });
+      }
       return publicOrder(final ?? order);
     }
 

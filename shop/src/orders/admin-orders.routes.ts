@@ -30,7 +30,7 @@ const adminOrdersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Move an order: placed → paid → shipped, or placed|paid → cancelled (returns the stock)',
+        summary: 'Move an order: placed → paid → shipped, or pending_payment|placed|paid → cancelled (returns the stock)',
         params: OrderParams,
         body: StatusBody,
         response: { 200: AdminOrder, ...errorResponses(400, 401, 403, 404, 409, 415) },

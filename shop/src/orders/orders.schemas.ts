@@ -14,7 +14,7 @@ export const OrderStatus = Type.Union(
   {
     description:
       'pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; ' +
-      'shipped; cancelled: stock returned; payment_declined: stock returned',
+      'shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned',
   },
 );
 

@@ -5,13 +5,15 @@ import { ORDER_PAGE_DEFAULT, type AdminOrder, type Order, type OrderStatus, type
 
 /**
  * Which statuses staff may move an order from, per target: placed → paid → shipped, and
- * placed or paid → cancelled (which returns the stock). Shipped, cancelled and declined orders
- * are final; pending payments are settled by checkout only.
+ * placed or paid → cancelled (which returns the stock). Staff may also cancel an order stuck in
+ * pending_payment (its checkout died and its client never retried), which releases its stock;
+ * checkout refunds a charge that completes after such a cancel. Shipped, cancelled and declined
+ * orders are final.
  */
 export const STAFF_TRANSITIONS: Record<StaffStatus, readonly OrderStatus[]> = {
   paid: ['placed'],
   shipped: ['paid'],
-  cancelled: ['placed', 'paid'],
+  cancelled: ['pending_payment', 'placed', 'paid'],
 };
 
 export interface Page<T> {

@@ -18,4 +18,6 @@ export interface PaymentProvider {
   readonly name: string;
   /** Throws when the provider cannot be reached; the outcome is then unknown and may be retried. */
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Gives an approved charge back (an order cancelled while its payment was completing). */
+  refund(reference: string): Promise<void>;
 }

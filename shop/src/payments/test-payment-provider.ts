@@ -20,6 +20,8 @@ export class TestPaymentProvider implements PaymentProvider {
   private readonly results = new Map<string, ChargeResult>();
   /** Every charge that reached the provider and was not a repeat of a key, for tests to count. */
   readonly charges: ChargeRequest[] = [];
+  /** References given back, for tests to check. */
+  readonly refunds: string[] = [];
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const previous = this.results.get(request.idempotencyKey);
@@ -31,5 +33,9 @@ export class TestPaymentProvider implements PaymentProvider {
         : { status: 'approved', reference: `test_${randomUUID()}` };
     this.results.set(request.idempotencyKey, result);
     return result;
+  }
+
+  async refund(reference: string): Promise<void> {
+    if (!this.refunds.includes(reference)) this.refunds.push(reference);
   }
 }
