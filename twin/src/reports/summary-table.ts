@@ -15,7 +15,8 @@ function show(name: keyof Figures, figures: Figures): string {
   const v = figures[name];
   if (v === null || v === undefined) return `${name} —`;
   if (name === 'fairness' && typeof v === 'object') {
-    return `fairness: ${v.winners}/${v.shoppers} won, max ${v.maxUnitsPerShopper}/shopper, Jain ${v.jainIndexOverInstances?.toFixed(3) ?? '—'}`;
+    const unanswered = v.unanswered ? `, ${v.unanswered} unanswered` : '';
+    return `fairness: ${v.winners}/${v.shoppers} won, max ${v.maxUnitsPerShopper}/shopper, Jain ${v.jainIndexOverInstances?.toFixed(3) ?? '—'}${unanswered}`;
   }
   return `${name} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v)}`;
 }
