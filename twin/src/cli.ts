@@ -98,7 +98,8 @@ async function main(): Promise<void> {
     throw err;
   }
   process.stdout.write(`✓ ${result.message}\n`);
-  if (follow > 0) await followEvents(client, since, result.expect ?? [], follow);
+  // Nothing to wait for (e.g. restore with nothing failed): done.
+  if (follow > 0 && result.expect?.length !== 0) await followEvents(client, since, result.expect ?? [], follow);
 }
 
 /** Prints what the system does after a command, until an expected event or the time runs out. */

@@ -19,6 +19,8 @@ export class TwinCommands {
       controller: AutoScalingController;
       database: DatabaseCluster;
       events: EventLog;
+      /** The front door's mode right now (restore follows it back to primary). */
+      frontDoorMode: () => 'primary' | 'backup';
       /** Stops the whole twin (after the answer is sent). */
       down: () => void;
     },
@@ -142,7 +144,8 @@ export class TwinCommands {
       message: `Restored: launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; database nodes restarted: [${nodes.join(', ')}].`,
       zones: zonesBack,
       dbNodes: nodes,
-      expect: ['instance-in-service', 'db-node-rejoined', 'front-door-primary'],
+      // Follow until the last part is back: the front door if it failed over, else instances or DB nodes.
+      expect: this.parts.frontDoorMode() === 'backup' ? ['front-door-primary'] : zonesBack.length > 0 ? ['instance-in-service'] : nodes.length > 0 ? ['db-node-rejoined'] : [],
     };
   }
 

@@ -224,7 +224,7 @@ export async function startTwin(options: StartTwinOptions = {}): Promise<Running
     statusServer = new StatusServer({
       port: ports.statusPage,
       status: () => status(),
-      commands: new TwinCommands({ controller, database, events, down: () => void stop() }),
+      commands: new TwinCommands({ controller, database, events, frontDoorMode: () => frontDoor.mode, down: () => void stop() }),
     });
     await statusServer.start();
 
