@@ -1,6 +1,8 @@
 import { useState, type ReactNode } from 'react';
+import { Link } from 'react-router';
 import { ProductImage } from '@/components/product-image';
 import { LoadingRegion, Skeleton } from '@/components/skeleton';
+import { paths } from '@/config/paths';
 import type { Product } from '@/lib/api-types';
 import { useI18n } from '@/lib/i18n';
 import { StockState } from './stock-state';
@@ -28,6 +30,9 @@ export function ProductDetails({ product, actions }: { product: Product; actions
         )}
       </div>
       <div className="product-info">
+        <nav aria-label={t('nav.breadcrumb')} className="breadcrumb">
+          <Link to={paths.home()}>{t('nav.home')}</Link> › <Link to={paths.category(product.category.slug)}>{pick(product.category)}</Link>
+        </nav>
         <h1>{name}</h1>
         <p className="product-price">{won(product.priceWon)}</p>
         <p>
