@@ -14,7 +14,7 @@ export interface paths {
                     /** @description nextCursor of the previous page */
                     cursor?: number;
                     limit?: number;
-                    /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled: stock returned; payment_declined: stock returned */
+                    /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
                     status?: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
                 };
                 header?: never;
@@ -58,7 +58,7 @@ export interface paths {
                                     /** @description Korean 5-digit postal code */
                                     postalCode: string;
                                 };
-                                /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled: stock returned; payment_declined: stock returned */
+                                /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
                                 status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
                                 totalWon: number;
                                 /** Format: date-time */
@@ -132,7 +132,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Move an order: placed → paid → shipped, or placed|paid → cancelled (returns the stock) */
+        /** Move an order: placed → paid → shipped, or pending_payment|placed|paid → cancelled (returns the stock) */
         put: {
             parameters: {
                 query?: never;
@@ -184,7 +184,7 @@ export interface paths {
                                 /** @description Korean 5-digit postal code */
                                 postalCode: string;
                             };
-                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled: stock returned; payment_declined: stock returned */
+                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
                             status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
                             totalWon: number;
                             /** Format: date-time */
@@ -2254,7 +2254,7 @@ export interface paths {
                                 /** @description Korean 5-digit postal code */
                                 postalCode: string;
                             };
-                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled: stock returned; payment_declined: stock returned */
+                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
                             status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
                             totalWon: number;
                             /** Format: date-time */
@@ -2291,7 +2291,7 @@ export interface paths {
                                 /** @description Korean 5-digit postal code */
                                 postalCode: string;
                             };
-                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled: stock returned; payment_declined: stock returned */
+                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
                             status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
                             totalWon: number;
                             /** Format: date-time */
@@ -2478,7 +2478,7 @@ export interface paths {
                                     /** @description Korean 5-digit postal code */
                                     postalCode: string;
                                 };
-                                /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled: stock returned; payment_declined: stock returned */
+                                /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
                                 status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
                                 totalWon: number;
                                 /** Format: date-time */
@@ -2577,7 +2577,7 @@ export interface paths {
                                 /** @description Korean 5-digit postal code */
                                 postalCode: string;
                             };
-                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled: stock returned; payment_declined: stock returned */
+                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
                             status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
                             totalWon: number;
                             /** Format: date-time */

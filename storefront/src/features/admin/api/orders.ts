@@ -22,11 +22,13 @@ export function useSetOrderStatus() {
   });
 }
 
-/** Where an order may go next (placed → paid → shipped, or cancelled before shipping). */
+/** Where staff may move an order next: placed → paid → shipped; cancelled from anything not yet shipped. Mirrors the shop's rule. */
 export function nextStatuses(status: OrderStatus): StaffOrderStatus[] {
   switch (status) {
+    case 'pending_payment':
+      return ['cancelled'];
     case 'placed':
-      return ['paid', 'shipped', 'cancelled'];
+      return ['paid', 'cancelled'];
     case 'paid':
       return ['shipped', 'cancelled'];
     default:
