@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
@@ -19,7 +19,14 @@ export class ShopBundle extends Construct {
     const shopDir = workspaceDir('@evermall/shop');
     const distDir = path.join(shopDir, 'dist');
     if (!existsSync(path.join(distDir, 'server.js'))) {
-      execFileSync(process.execPath, [path.join(shopDir, 'build.mjs'), '--out', distDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+      // Build beside it and rename, so two synths running at once never see half a bundle.
+      const staging = `${distDir}.build-${process.pid}`;
+      execFileSync(process.execPath, [path.join(shopDir, 'build.mjs'), '--out', staging], { stdio: ['ignore', 'ignore', 'inherit'] });
+      try {
+        renameSync(staging, distDir);
+      } catch {
+        rmSync(staging, { recursive: true, force: true }); // another synth won the race
+      }
     }
     this.asset = new s3assets.Asset(this, 'Asset', { path: distDir });
   }
