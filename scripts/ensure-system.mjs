@@ -26,6 +26,8 @@ const requirements = [
   { name: 'pg_auto_failover extension', present: () => existsSync('/usr/share/postgresql/15/extension/pgautofailover.control'), pkg: 'postgresql-15-auto-failover' },
   { name: 'pg_autoctl', present: () => onPath('pg_autoctl') || existsSync(`${PG_BIN}/pg_autoctl`), pkg: 'pg-auto-failover-cli' },
   { name: 'Chromium', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
+  // Korean text in screenshots and the PNG reports renders as boxes without a Hangul font.
+  { name: 'Korean font (Nanum)', present: () => existsSync('/usr/share/fonts/truetype/nanum'), pkg: 'fonts-nanum' },
 ];
 
 function onPath(cmd) {

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +15,7 @@ import { Shopper } from './shopper.js';
  * Controller and front-door timings are shortened through startTwin's options; the HAProxy
  * and pg_auto_failover settings stay topology's.
  */
+const STOREFRONT_DIR = fileURLToPath(new URL('../../storefront', import.meta.url));
 const ALL_FREE = { frontDoor: 0, loadBalancer: 0, statusPage: 0, haproxyStats: 0, firstInstance: 0, dbMonitor: 0, dbNodeA: 0, dbNodeB: 0, dbReplica: 0, trafficLog: 0 };
 
 describe('the twin', () => {
@@ -21,6 +24,10 @@ describe('the twin', () => {
   let front: string;
 
   beforeAll(async () => {
+    // The front door serves storefront/dist; build it first so the SPA scenario sees the real app.
+    if (!existsSync(path.join(STOREFRONT_DIR, 'dist', 'index.html'))) {
+      execFileSync('npm', ['run', 'build', '-w', 'storefront'], { cwd: path.resolve(STOREFRONT_DIR, '..'), stdio: 'ignore' });
+    }
     stateDir = mkdtempSync(path.join(os.tmpdir(), 'evermall-twin-'));
     twin = await startTwin({
       stateDir,
@@ -67,11 +74,33 @@ describe('the twin', () => {
     expect(deep.status).toBe(200);
     expect(await deep.text()).toBe(await (await fetch(`${front}/index.html`)).text());
 
+    // The seed wrote placeholder images into the shared folder (EFS); any instance serves them.
     const media = readdirSync(path.join(stateDir, 'efs')).find((f) => !f.startsWith('.'));
-    if (media) {
-      const res = await fetch(`${front}/media/${media}`);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('x-served-by')).toMatch(/@/);
+    expect(media).toBeDefined();
+    const res = await fetch(`${front}/media/${media}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-served-by')).toMatch(/@/);
+  });
+
+  it('renders the storefront in Chromium through the front door, with its API calls served by the instances', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage();
+      const apiAnswers: string[] = [];
+      page.on('response', (res) => {
+        if (new URL(res.url()).pathname.startsWith('/api/')) apiAnswers.push(`${res.status()} ${res.headers()['x-served-by'] ?? ''}`);
+      });
+      await page.goto(`${front}/`);
+      // A product card links to a product page: the SPA loaded and its catalog call came back.
+      await page.locator('a[href^="/p/"]').first().waitFor({ state: 'visible', timeout: 60_000 });
+      // Every API answer came from an instance (an anonymous /api/auth/me is a 401, not an error).
+      expect(apiAnswers.some((a) => a.startsWith('200 '))).toBe(true);
+      expect(apiAnswers.filter((a) => !/^[234]\d\d i-\d+[ab]@[ab]$/.test(a))).toEqual([]);
+    } finally {
+      await browser.close();
     }
   });
 
