@@ -34,6 +34,8 @@ Load and timing:
   --recovery-timeout S     longest wait for recovery (default ${defaultDrillOptions.recoveryTimeoutSeconds})
   --shoppers N             flash-sale shoppers (default ${defaultDrillOptions.flashShoppers})
   --stock N                flash-sale units (default ${defaultDrillOptions.flashStock})
+  --cpu-target P           a twin this drill starts: the CPU target to track instead of topology's
+                           (on 2 shared cores the load generator caps instance CPU below 50 %)
   --step-seconds S         scale-out: length of the ×${defaultDrillOptions.scaleStepFactor} load step (default ${defaultDrillOptions.scaleStepSeconds})
   --scale-in-timeout S     scale-out: longest wait for scale-in (default ${defaultDrillOptions.scaleInTimeoutSeconds})
 
@@ -73,6 +75,7 @@ async function main(): Promise<number> {
       stock: { type: 'string' },
       'step-seconds': { type: 'string' },
       'scale-in-timeout': { type: 'string' },
+      'cpu-target': { type: 'string' },
       reports: { type: 'string' },
       'no-png': { type: 'boolean' },
     },
@@ -108,6 +111,7 @@ async function main(): Promise<number> {
     dbUrl: values['db-url'],
     standalone: Boolean(values.standalone),
     stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')),
+    ...(values['cpu-target'] === undefined ? {} : { cpuTargetPercent: positiveNumber('--cpu-target', values['cpu-target'], 50) }),
     log,
   });
   // Ctrl-C must not leave a twin this drill started behind.

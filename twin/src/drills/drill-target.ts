@@ -48,6 +48,8 @@ export async function resolveTarget(options: {
   dbUrl?: string;
   standalone: boolean;
   stateDir: string;
+  /** Own twin only: the CPU target tracking aims at, instead of topology's. */
+  cpuTargetPercent?: number;
   log: (line: string) => void;
 }): Promise<DrillTarget> {
   if (options.baseUrl) {
@@ -76,7 +78,8 @@ export async function resolveTarget(options: {
     dbReplica: 0,
     trafficLog: 0,
   };
-  const twin = await startTwin({ stateDir, fresh: true, quiet: true, ports, progress: (component, message) => options.log(`  [twin] ${component}: ${message}`) });
+  const controller = options.cpuTargetPercent === undefined ? {} : { cpuTargetPercent: options.cpuTargetPercent };
+  const twin = await startTwin({ stateDir, fresh: true, quiet: true, ports, controller, progress: (component, message) => options.log(`  [twin] ${component}: ${message}`) });
   const stop = async () => {
     await twin.stop();
     rmSync(stateDir, { recursive: true, force: true });

@@ -243,6 +243,7 @@ export function scaleOutDrill(): Drill {
         return serving.length ? serving.reduce((sum, i) => sum + (i.cpuPercent ?? 0), 0) / serving.length : 0;
       });
       const peakCpu = Math.max(0, ...fleetCpu);
+      const cpuTarget = stepSamples.find((x) => x.status?.autoScaling)?.status?.autoScaling?.cpuTargetPercent ?? autoScaling.cpuTargetPercent;
       const firstNew = load.ledger.entries.find((e) => e.at >= stepAt && e.servedBy !== undefined && !preIds.has(instanceOf(e.servedBy)));
       if (firstNew) marks.push({ at: load.ledger.secondsSinceStart(firstNew.at), kind: 'recovery', label: `new instance serves (${firstNew.servedBy})` });
       return {
@@ -255,10 +256,10 @@ export function scaleOutDrill(): Drill {
         },
         notes: [
           `fleet ${fleetBefore} before the step, ${peakFleet} at its largest`,
-          `instance CPU during the step, averaged over the fleet: peak ${peakCpu.toFixed(0)} % (target ${autoScaling.cpuTargetPercent} %)` +
+          `instance CPU during the step, averaged over the fleet: peak ${peakCpu.toFixed(0)} % (target ${cpuTarget} %)` +
             (firstNew ? '' : '; below the target no scale-out is expected, so raise --sessions to load the fleet harder'),
         ],
-        settings: { stepFactor: o.scaleStepFactor, stepSeconds: o.scaleStepSeconds, scaleInTimeoutSeconds: o.scaleInTimeoutSeconds },
+        settings: { stepFactor: o.scaleStepFactor, stepSeconds: o.scaleStepSeconds, scaleInTimeoutSeconds: o.scaleInTimeoutSeconds, cpuTargetPercent: cpuTarget },
         faultWindow: { from: stepAt, to: stepEnd },
       };
     },

@@ -7,6 +7,8 @@ export interface TwinStatus {
   frontDoor: { url: string; mode: 'primary' | 'backup' };
   loadBalancer: { url: string; statsUrl: string };
   traffic: { rps: number; p99Ms: number };
+  /** The controller's live policy (the target can differ from topology's when a drill overrides it). */
+  autoScaling?: { desired: number; min: number; max: number; cpuTargetPercent: number };
   events: { at: string; kind: string; reason: string }[];
 }
 
