@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { databaseFailover } from '@evermall/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorSettings, startTwin, type RunningTwin, type TwinEvent } from '../src/index.js';
+import { launchChromium } from '../src/reports/chromium.js';
 import { Shopper } from './shopper.js';
 
 /**
@@ -83,10 +83,7 @@ describe('the twin', () => {
   });
 
   it('renders the storefront in Chromium through the front door, with its API calls served by the instances', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const apiAnswers: string[] = [];

@@ -1,23 +1,10 @@
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.js';
 
-/** The machine's Chromium; a browser is never downloaded (shared rules). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Flags for headless Chromium as root in a container without a GPU or network. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const RENDER_TIMEOUT_MS = 30_000;
 
 /** Renders a self-contained HTML report to a full-page PNG, once its chart says it is drawn. */
 export async function renderPng(html: string, pngPath: string, width: number): Promise<void> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: RENDER_TIMEOUT_MS });
+  const browser = await launchChromium(RENDER_TIMEOUT_MS);
   try {
     const page = await browser.newPage({ viewport: { width: width + 80, height: 800 }, deviceScaleFactor: 1 });
     await page.setContent(html, { waitUntil: 'load', timeout: RENDER_TIMEOUT_MS });
