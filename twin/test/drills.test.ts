@@ -40,9 +40,10 @@ describe('drills against a standalone shop', () => {
     log: () => undefined,
   });
 
-  it('a flash sale sells exactly its stock, one unit per winner, every acknowledged order in the DB', async () => {
+  it.each(['buy-now', 'cart'] as const)('a flash sale (%s) sells exactly its stock, one unit per winner, every acknowledged order in the DB', async (via) => {
     const stock = 30;
-    const { report, files } = await runDrill(flashSaleDrill(), env({ flashShoppers: 150, flashStock: stock, flashStartDelayMs: 200 }), reportsDir, { png: false });
+    const { report, files } = await runDrill(flashSaleDrill(), env({ flashShoppers: 150, flashStock: stock, flashStartDelayMs: 200, flashVia: via }), reportsDir, { png: false });
+    expect(report.settings).toMatchObject({ via });
     expect(report.violations).toEqual([]);
     expect(report.passed).toBe(true);
     expect(report.figures.oversold).toBe(0);

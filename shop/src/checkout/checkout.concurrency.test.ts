@@ -118,4 +118,62 @@ describe('checkout under concurrency', () => {
     expect(await stockOf(shop.sql, hot.id)).toBe(0);
     expect(await stockOf(shop.sql, spare.id)).toBe(10_000);
   });
+
+  it('mixes buy-now and cart checkouts of two products across batches: every unit accounted for, carts emptied only by their orders', async () => {
+    const a = await stockProduct(shop.sql, { stock: 40, priceWon: 10_000, name: 'Drop A' });
+    const b = await stockProduct(shop.sql, { stock: 25, priceWon: 2_000, name: 'Drop B' });
+    const wants = shoppers.map((_, i) => (i % 3 === 0 ? [a.id] : [a.id, b.id]));
+    const viaCart = (i: number) => i % 3 === 2;
+    await shop.sql`DELETE FROM cart_items`;
+    for (const [i, s] of shoppers.entries()) {
+      if (!viaCart(i)) continue;
+      for (const productId of [b.id, a.id]) {
+        const res = await shop.app.inject({ method: 'POST', url: '/api/cart/items', headers: { cookie: s.cookie }, payload: { productId, quantity: 1 } });
+        expect(res.statusCode).toBe(200);
+      }
+    }
+
+    const gate = await shop.sql.reserve();
+    await gate`BEGIN`;
+    await gate`SELECT stock FROM products WHERE id = ${a.id} FOR UPDATE`;
+    const wave = Promise.all(
+      shoppers.map((s, i) =>
+        shop.app.inject({
+          method: 'POST',
+          url: '/api/checkout',
+          headers: { cookie: s.cookie, 'idempotency-key': randomUUID() },
+          payload: viaCart(i) ? body : { ...body, items: wants[i]!.map((productId) => ({ productId, quantity: 1 })) },
+        }),
+      ),
+    );
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await checkoutsWaitingOnLocks()) < CHECKOUT_LANES) await new Promise((r) => setTimeout(r, 50));
+    await gate`COMMIT`;
+    gate.release();
+    const results = await wave;
+
+    const sold = new Map<number, number>();
+    for (const [i, res] of results.entries()) {
+      if (res.statusCode === 201) {
+        const lines = (res.json() as { lines: { productId: number; quantity: number }[] }).lines;
+        expect(lines.map((l) => l.productId)).toEqual([...wants[i]!].sort((x, y) => x - y));
+        for (const l of lines) sold.set(l.productId, (sold.get(l.productId) ?? 0) + l.quantity);
+      } else {
+        expect(res.statusCode).toBe(409);
+        expect(res.json().error.code).toBe('OUT_OF_STOCK');
+      }
+      if (viaCart(i)) {
+        const cart = (await shop.app.inject({ method: 'GET', url: '/api/cart', headers: { cookie: shoppers[i]!.cookie } })).json();
+        expect(cart.itemCount).toBe(res.statusCode === 201 ? 0 : 2);
+      }
+    }
+    expect(sold.get(a.id)).toBe(40);
+    for (const p of [a, b]) {
+      const [db] = await shop.sql<{ units: bigint }[]>`
+        SELECT COALESCE(sum(l.quantity), 0) AS units FROM order_lines l JOIN orders o ON o.id = l.order_id
+        WHERE l.product_id = ${p.id} AND o.status = 'placed'`;
+      expect(Number(db?.units)).toBe(sold.get(p.id) ?? 0);
+      expect((await stockOf(shop.sql, p.id)) + Number(db?.units)).toBe(p.id === a.id ? 40 : 25);
+    }
+  });
 });

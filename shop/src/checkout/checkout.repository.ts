@@ -1,5 +1,6 @@
 import type { Queryable } from '../cart/cart.repository.js';
 import type { Shipping } from '../orders/orders.schemas.js';
+import { keyOf, type BatchCart, type BatchJob, type LockedProduct } from './allocation.js';
 
 export interface ReservedLine {
   productId: number;
@@ -9,72 +10,133 @@ export interface ReservedLine {
   quantity: number;
 }
 
-/**
- * Records the idempotency key by inserting the order (pending payment, total filled in later
- * in the same transaction). A second request with the same key waits here on the unique index
- * until the first commits or rolls back, then gets nothing back: duplicates serialize in the DB.
- */
-export async function insertOrderForKey(
-  sql: Queryable,
-  input: { userId: number; idempotencyKey: string; requestHash: string; shipping: Shipping },
-): Promise<number | undefined> {
-  const [row] = await sql<{ id: number | bigint }[]>`
-    INSERT INTO orders (user_id, status, total_won, shipping, idempotency_key, request_hash)
-    VALUES (${input.userId}, 'pending_payment', 0, ${sql.json(input.shipping)}, ${input.idempotencyKey}, ${input.requestHash})
-    ON CONFLICT (user_id, idempotency_key) DO NOTHING
-    RETURNING id`;
-  return row ? Number(row.id) : undefined;
-}
-
 export async function findOrderByKey(sql: Queryable, userId: number, idempotencyKey: string): Promise<{ id: number; requestHash: string } | undefined> {
   const [row] = await sql<{ id: number | bigint; request_hash: string }[]>`
     SELECT id, request_hash FROM orders WHERE user_id = ${userId} AND idempotency_key = ${idempotencyKey}`;
   return row ? { id: Number(row.id), requestHash: row.request_hash } : undefined;
 }
 
-/**
- * The one conditional statement that prevents overselling: it takes the units only if they are
- * there and the product is still sold, and returns the price of this moment. No row means short.
- */
-export async function reserveStock(sql: Queryable, productId: number, quantity: number): Promise<ReservedLine | undefined> {
-  const [row] = await sql<{ sku: string; name: string; price_won: number }[]>`
-    UPDATE products SET stock = stock - ${quantity}
-    WHERE id = ${productId} AND stock >= ${quantity} AND active
-    RETURNING sku, name, price_won`;
-  return row ? { productId, sku: row.sku, name: row.name, unitPriceWon: row.price_won, quantity } : undefined;
+/* ---- Set-based statements for a batch of checkouts (group commit; see allocation.ts). ---- */
+
+/** The carts of the given users, lines in ascending product id. */
+export async function readCarts(sql: Queryable, userIds: readonly number[]): Promise<Map<number, BatchCart>> {
+  const rows = await sql<{ user_id: number | bigint; cart_id: string; product_id: number | bigint; quantity: number }[]>`
+    SELECT c.user_id, c.id AS cart_id, ci.product_id, ci.quantity
+    FROM carts c JOIN cart_items ci ON ci.cart_id = c.id
+    WHERE c.user_id = ANY(${userIds as number[]}::bigint[])
+    ORDER BY c.user_id, ci.product_id`;
+  const carts = new Map<number, BatchCart>();
+  for (const r of rows) {
+    const userId = Number(r.user_id);
+    let cart = carts.get(userId);
+    if (!cart) carts.set(userId, (cart = { cartId: r.cart_id, items: [] }));
+    cart.items.push({ productId: Number(r.product_id), quantity: r.quantity });
+  }
+  return carts;
 }
 
-export async function availableStock(sql: Queryable, productId: number): Promise<{ name: string; available: number }> {
-  const [row] = await sql<{ name: string; stock: number; active: boolean }[]>`
-    SELECT name, stock, active FROM products WHERE id = ${productId}`;
-  return row ? { name: row.name, available: row.active ? row.stock : 0 } : { name: '', available: 0 };
-}
-
-export async function insertOrderLines(sql: Queryable, orderId: number, lines: ReservedLine[]): Promise<void> {
-  const rows = lines.map((l) => ({
-    order_id: orderId,
-    product_id: l.productId,
-    sku: l.sku,
-    name: l.name,
-    unit_price_won: l.unitPriceWon,
-    quantity: l.quantity,
-  }));
-  await sql`INSERT INTO order_lines ${sql(rows, 'order_id', 'product_id', 'sku', 'name', 'unit_price_won', 'quantity')}`;
-}
-
-export async function setOrderTotal(sql: Queryable, orderId: number, totalWon: number): Promise<void> {
-  await sql`UPDATE orders SET total_won = ${totalWon} WHERE id = ${orderId}`;
+/** Which of these (user, key) pairs already hold an order. */
+export async function findUsedKeys(sql: Queryable, jobs: readonly BatchJob[]): Promise<Set<string>> {
+  const rows = await sql<{ user_id: number | bigint; idempotency_key: string }[]>`
+    SELECT o.user_id, o.idempotency_key
+    FROM orders o
+    JOIN unnest(${jobs.map((j) => j.userId)}::bigint[], ${jobs.map((j) => j.idempotencyKey)}::text[]) AS k(user_id, idempotency_key)
+      ON o.user_id = k.user_id AND o.idempotency_key = k.idempotency_key`;
+  return new Set(rows.map((r) => keyOf(Number(r.user_id), r.idempotency_key)));
 }
 
 /**
- * Locks every product in the given users' carts, in ascending id order: the fixed lock order a
- * batch of checkouts takes before any of them touches stock, so batches cannot deadlock.
- * (LockRows sits above the sort in the plan, so rows are locked in sorted order.)
+ * Locks the products in ascending id order (the fixed lock order, so batches, single checkouts
+ * and cancellations cannot deadlock; LockRows sits above the sort in the plan) and reads them.
+ * FOR NO KEY UPDATE is the lock the stock UPDATE takes anyway; unlike FOR UPDATE it lets
+ * cart_items and order_lines rows that reference the product (FOR KEY SHARE) be written
+ * meanwhile, so adding to a cart never waits for a checkout batch.
  */
-export async function lockCartProducts(sql: Queryable, userIds: number[]): Promise<void> {
+export async function lockProducts(sql: Queryable, productIds: readonly number[]): Promise<Map<number, LockedProduct>> {
+  const rows = await sql<{ id: number | bigint; sku: string; name: string; price_won: number; stock: number; active: boolean }[]>`
+    SELECT id, sku, name, price_won, stock, active FROM products
+    WHERE id = ANY(${productIds as number[]}::bigint[])
+    ORDER BY id
+    FOR NO KEY UPDATE`;
+  return new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), sku: r.sku, name: r.name, priceWon: r.price_won, stock: r.stock, active: r.active }]));
+}
+
+export interface NewOrder {
+  userId: number;
+  idempotencyKey: string;
+  requestHash: string;
+  totalWon: number;
+  shipping: Shipping;
+}
+
+export interface InsertedOrder {
+  id: number;
+  userId: number;
+  idempotencyKey: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/**
+ * Inserts the orders (pending payment), recording their idempotency keys. A key another
+ * transaction committed meanwhile makes this statement wait for it and then skip that row:
+ * the caller compares what came back with what it sent.
+ */
+export async function insertOrders(sql: Queryable, orders: readonly NewOrder[]): Promise<InsertedOrder[]> {
+  const rows = await sql<{ id: number | bigint; user_id: number | bigint; idempotency_key: string; created_at: Date; updated_at: Date }[]>`
+    INSERT INTO orders (user_id, status, total_won, shipping, idempotency_key, request_hash)
+    SELECT o.user_id, 'pending_payment', o.total_won, o.shipping::jsonb, o.idempotency_key, o.request_hash
+    FROM unnest(${orders.map((o) => o.userId)}::bigint[], ${orders.map((o) => o.totalWon)}::int[],
+                ${orders.map((o) => JSON.stringify(o.shipping))}::text[], ${orders.map((o) => o.idempotencyKey)}::text[],
+                ${orders.map((o) => o.requestHash)}::text[]) AS o(user_id, total_won, shipping, idempotency_key, request_hash)
+    ON CONFLICT (user_id, idempotency_key) DO NOTHING
+    RETURNING id, user_id, idempotency_key, created_at, updated_at`;
+  return rows.map((r) => ({ id: Number(r.id), userId: Number(r.user_id), idempotencyKey: r.idempotency_key, createdAt: r.created_at, updatedAt: r.updated_at }));
+}
+
+/**
+ * The one conditional statement that prevents overselling: it takes the units (per product,
+ * summed over the batch) only if they are there and the product is still sold. The batch has
+ * already checked this against the rows it holds locked; the condition is the guard that holds
+ * even if that check were wrong. Returns how many products
+ * were updated: fewer than asked means the batch must not commit.
+ */
+export async function takeStock(sql: Queryable, takes: ReadonlyMap<number, number>): Promise<number> {
+  const rows = await sql`
+    UPDATE products p SET stock = p.stock - t.quantity
+    FROM unnest(${[...takes.keys()]}::bigint[], ${[...takes.values()]}::int[]) AS t(id, quantity)
+    WHERE p.id = t.id AND p.stock >= t.quantity AND p.active
+    RETURNING p.id`;
+  return rows.length;
+}
+
+export async function insertLinesOfOrders(sql: Queryable, lines: readonly (ReservedLine & { orderId: number })[]): Promise<void> {
   await sql`
-    SELECT p.id FROM products p
-    WHERE p.id IN (SELECT ci.product_id FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE c.user_id = ANY(${userIds}::bigint[]))
-    ORDER BY p.id
-    FOR UPDATE OF p`;
+    INSERT INTO order_lines (order_id, product_id, sku, name, unit_price_won, quantity)
+    SELECT * FROM unnest(${lines.map((l) => l.orderId)}::bigint[], ${lines.map((l) => l.productId)}::bigint[], ${lines.map((l) => l.sku)}::text[],
+                         ${lines.map((l) => l.name)}::text[], ${lines.map((l) => l.unitPriceWon)}::int[], ${lines.map((l) => l.quantity)}::int[])`;
+}
+
+/**
+ * Removes the ordered lines from their carts. Only the lines that were ordered: a product put
+ * in the cart while the batch ran stays there.
+ */
+export async function removeOrderedCartItems(sql: Queryable, items: readonly { cartId: string; productId: number }[]): Promise<void> {
+  await sql`
+    DELETE FROM cart_items ci
+    USING unnest(${items.map((i) => i.cartId)}::uuid[], ${items.map((i) => i.productId)}::bigint[]) AS t(cart_id, product_id)
+    WHERE ci.cart_id = t.cart_id AND ci.product_id = t.product_id`;
+}
+
+/**
+ * Marks orders placed after their payment was approved, only from `pending_payment` (so each
+ * transition happens once), and returns the new `updatedAt` of those that moved.
+ */
+export async function markOrdersPlaced(sql: Queryable, settlements: readonly { orderId: number; paymentRef: string }[]): Promise<Map<number, Date>> {
+  const rows = await sql<{ id: number | bigint; updated_at: Date }[]>`
+    UPDATE orders o SET status = 'placed', updated_at = now(), payment_ref = t.payment_ref
+    FROM unnest(${settlements.map((s) => s.orderId)}::bigint[], ${settlements.map((s) => s.paymentRef)}::text[]) AS t(id, payment_ref)
+    WHERE o.id = t.id AND o.status = 'pending_payment'
+    RETURNING o.id, o.updated_at`;
+  return new Map(rows.map((r) => [Number(r.id), r.updated_at]));
 }

@@ -228,4 +228,50 @@ describe('checkout', () => {
     expect((await ordersFor(shopper.userId)).map((o) => o.status)).toEqual(['cancelled']);
     expect(await stockOf(shop.sql, product.id)).toBe(4);
   });
+
+  it('buys now: orders the given lines, leaves the cart alone, replays by key, and refuses repeated or unknown lines', async () => {
+    const shopper = await registerShopper(shop.app);
+    const hot = await stockProduct(shop.sql, { stock: 3, priceWon: 49_000 });
+    const other = await stockProduct(shop.sql, { stock: 10, priceWon: 1_000 });
+    await addToCart(shopper, other.id, 2);
+    const buy = (key: string, items: object[], card?: string) => checkout(shopper, key, { ...body(card), items });
+
+    const key = randomUUID();
+    const res = await buy(key, [{ productId: hot.id, quantity: 2 }]);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ status: 'placed', totalWon: 98_000, lines: [{ productId: hot.id, quantity: 2, unitPriceWon: 49_000 }] });
+    expect(await stockOf(shop.sql, hot.id)).toBe(1);
+    expect((await cartOf(shopper)).lines).toMatchObject([{ productId: other.id, quantity: 2 }]);
+
+    const again = await buy(key, [{ productId: hot.id, quantity: 2 }]);
+    expect(again.statusCode).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json().id).toBe(res.json().id);
+    const otherLines = await buy(key, [{ productId: hot.id, quantity: 1 }]);
+    expect(otherLines.statusCode).toBe(422);
+    expect(otherLines.json().error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    const short = await buy(randomUUID(), [{ productId: hot.id, quantity: 2 }]);
+    expect(short.statusCode).toBe(409);
+    expect(short.json().error).toMatchObject({ code: 'OUT_OF_STOCK', details: [{ productId: hot.id, requested: 2, available: 1 }] });
+    const twice = await buy(randomUUID(), [{ productId: other.id, quantity: 1 }, { productId: other.id, quantity: 1 }]);
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().error.code).toBe('DUPLICATE_LINE');
+    const unknown = await buy(randomUUID(), [{ productId: 999_999_999, quantity: 1 }]);
+    expect(unknown.statusCode).toBe(409);
+    expect(unknown.json().error.code).toBe('OUT_OF_STOCK');
+    for (const items of [[], [{ productId: hot.id, quantity: 0 }], [{ productId: hot.id }]]) {
+      const bad = await buy(randomUUID(), items);
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.code).toBe('VALIDATION_FAILED');
+    }
+
+    // A declined buy now gives the stock back and puts nothing in the cart.
+    const declined = await buy(randomUUID(), [{ productId: hot.id, quantity: 1 }], DECLINED_TEST_CARD);
+    expect(declined.statusCode).toBe(402);
+    expect(await stockOf(shop.sql, hot.id)).toBe(1);
+    expect((await cartOf(shopper)).lines).toMatchObject([{ productId: other.id, quantity: 2 }]);
+    expect((await ordersFor(shopper.userId)).map((o) => o.status)).toEqual(['placed', 'payment_declined']);
+    expect(await stockOf(shop.sql, other.id)).toBe(10);
+  });
 });

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { AddItemBody } from '../cart/cart.schemas.js';
 import { Shipping } from '../orders/orders.schemas.js';
 import { DECLINED_TEST_CARD } from '../payments/test-payment-provider.js';
 
@@ -18,8 +19,20 @@ export const CheckoutHeaders = Type.Object({
   ),
 });
 
+/** Lines one "buy now" checkout may carry; a bigger order goes through the cart. */
+export const MAX_BUY_NOW_LINES = 20;
+
 export const CheckoutBody = Type.Object(
   {
+    items: Type.Optional(
+      Type.Array(AddItemBody, {
+        minItems: 1,
+        maxItems: MAX_BUY_NOW_LINES,
+        description:
+          'Buy now: order exactly these lines (each product once) instead of the cart, which is left as it is. ' +
+          'Omit it to order the cart.',
+      }),
+    ),
     shipping: Shipping,
     payment: Type.Object(
       {

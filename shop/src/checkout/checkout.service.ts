@@ -1,17 +1,29 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { withWriterRetry, type Sql } from '../db/pools.js';
-import { badRequest, conflict, notFound, ShopError, unprocessable } from '../errors.js';
-import { emptyCart, ensureUserCart, findUserCartId, listCartItems, restoreCartItems, type CartItem, type Queryable } from '../cart/cart.repository.js';
-import { findOrder, publicOrder, returnStock, transitionOrder } from '../orders/orders.repository.js';
+import { badRequest, conflict, ShopError, unprocessable } from '../errors.js';
+import { ensureUserCart, findUserCartId, listCartItems, restoreCartItems, type CartItem, type Queryable } from '../cart/cart.repository.js';
+import { findOrder, publicOrder, returnStock, transitionOrder, type StoredOrder } from '../orders/orders.repository.js';
 import type { Order } from '../orders/orders.schemas.js';
 import type { PaymentProvider } from '../payments/payment-provider.js';
 import type { ShopMetrics } from '../plugins/metrics.js';
 import type { SessionUser } from '../plugins/sessions.js';
-import { availableStock, findOrderByKey, insertOrderForKey, insertOrderLines, reserveStock, setOrderTotal, type ReservedLine } from './checkout.repository.js';
+import {
+  findOrderByKey,
+  findUsedKeys,
+  insertLinesOfOrders,
+  insertOrders,
+  lockProducts,
+  markOrdersPlaced,
+  readCarts,
+  removeOrderedCartItems,
+  takeStock,
+  type InsertedOrder,
+} from './checkout.repository.js';
 import { IDEMPOTENCY_KEY_PATTERN, type CheckoutBody } from './checkout.schemas.js';
 import { requestHash } from './request-hash.js';
-import { CommitBatcher } from './commit-batcher.js';
+import { CommitBatcher, type Outcome } from './commit-batcher.js';
+import { allocate, keyOf, type BatchCart, type BatchJob } from './allocation.js';
 
 export interface CheckoutResult {
   order: Order;
@@ -31,14 +43,22 @@ export interface CheckoutDependencies {
   log: FastifyBaseLogger;
 }
 
-type Reservation = { kind: 'created'; orderId: number } | { kind: 'seen' };
+type Reservation = { kind: 'created'; order: StoredOrder } | { kind: 'seen' };
 
-export interface Shortfall {
-  productId: number;
-  name: string;
-  requested: number;
-  available: number;
+interface CheckoutJob extends BatchJob {
+  body: CheckoutBody;
 }
+
+interface Settlement {
+  orderId: number;
+  paymentRef: string;
+}
+
+export type { Shortfall } from './allocation.js';
+
+/** Thrown inside a batch when a key was committed by another transaction meanwhile: retried, and the retry sees it. */
+const keyCommittedMeanwhile = () =>
+  Object.assign(new Error('an idempotency key of this batch was committed by another transaction meanwhile'), { code: '40001' });
 
 const paymentDeclined = (orderId: number, replayed: boolean) =>
   new ShopError(402, 'PAYMENT_DECLINED', 'The card was declined. Your cart is as it was; try another card with a new Idempotency-Key.', {
@@ -50,12 +70,16 @@ const paymentDeclined = (orderId: number, replayed: boolean) =>
  * Checkout, the heart of the shop (shared/DESIGN.md):
  *
  * 1. One transaction records the idempotency key (the order row, pending payment), takes the
- *    stock with a conditional UPDATE per line in ascending product id order (a fixed lock
- *    order, so checkouts cannot deadlock), writes the lines at this moment's prices and empties
- *    the cart. It is all or nothing and keyed, so `withWriterRetry` may repeat it when the
- *    primary moves (25006) or a connection drops: a failover costs latency, not errors.
- *    Under load several checkouts share that transaction, each in its own savepoint, so a hot
- *    product's row lock and commit are paid once per batch (see CommitBatcher).
+ *    stock with a conditional UPDATE in ascending product id order (a fixed lock order, so
+ *    checkouts cannot deadlock), writes the lines at this moment's prices and removes the
+ *    ordered lines from the cart. It is all or nothing and keyed, so `withWriterRetry` may
+ *    repeat it when the primary moves (25006) or a connection drops: a failover costs latency,
+ *    not errors.
+ *    Checkouts that arrive together share that transaction (group commit, CommitBatcher): it
+ *    locks the products the carts hold, decides every checkout in arrival order against that
+ *    locked stock (allocation.ts), and writes the lot with one set-based statement per table.
+ *    A hot product's lock, commit and replication round trip are paid once per batch, and the
+ *    lock is held for a fixed handful of statements however many orders the batch carries.
  * 2. The payment provider is charged outside that transaction, so a slow provider holds no row
  *    lock. Approved: the order becomes `placed`. Declined: in one transaction the order becomes
  *    `payment_declined`, its stock goes back and the cart is restored. Both are conditional
@@ -69,10 +93,26 @@ const paymentDeclined = (orderId: number, replayed: boolean) =>
  * refunded and answered 409 ORDER_CANCELLED.
  */
 export class CheckoutService {
-  private readonly batcher: CommitBatcher;
+  private readonly batcher: CommitBatcher<CheckoutJob, Reservation>;
+  /** Approved payments, marked `placed` many per commit too (each is its own conditional update). */
+  private readonly settler: CommitBatcher<Settlement, Date | undefined>;
 
   constructor(private readonly deps: CheckoutDependencies) {
-    this.batcher = new CommitBatcher(deps.sql, deps.lanes, this.logger, deps.maxBatch, deps.onBatchCommitted);
+    this.batcher = new CommitBatcher({
+      sql: deps.sql,
+      process: (tx, jobs) => this.reserveBatch(tx, jobs),
+      lanes: deps.lanes,
+      logger: this.logger,
+      ...(deps.maxBatch === undefined ? {} : { maxBatch: deps.maxBatch }),
+      ...(deps.onBatchCommitted ? { onCommit: deps.onBatchCommitted } : {}),
+    });
+    this.settler = new CommitBatcher({
+      sql: deps.sql,
+      process: (tx, jobs) => settleBatch(tx, jobs),
+      lanes: deps.lanes,
+      logger: this.logger,
+      ...(deps.maxBatch === undefined ? {} : { maxBatch: deps.maxBatch }),
+    });
   }
 
   private get sql(): Sql {
@@ -85,41 +125,77 @@ export class CheckoutService {
 
   async placeOrder(user: SessionUser, idempotencyKey: string | undefined, body: CheckoutBody): Promise<CheckoutResult> {
     const key = requireIdempotencyKey(idempotencyKey);
+    const items = buyNowItems(body);
     let reservation: Reservation;
     try {
-      reservation = await this.batcher.submit({ userId: user.id, run: (tx) => this.reserveOrder(tx, user.id, key, body) });
+      reservation = await this.batcher.submit({ userId: user.id, idempotencyKey: key, body, ...(items ? { items } : {}) });
     } catch (err) {
       if (err instanceof ShopError) this.deps.metrics.checkoutConflicts.inc({ reason: err.code.toLowerCase() });
       throw err;
     }
     if (reservation.kind === 'seen') return this.replay(user.id, key, body);
-    return { order: await this.collectPayment(reservation.orderId, body.payment.card, false), replayed: false };
+    return { order: await this.collectPayment(reservation.order, body, false), replayed: false };
   }
 
-  /** Step 1, inside the transaction. Throws (and so rolls back) on an empty cart or a short line. */
-  private async reserveOrder(tx: Queryable, userId: number, key: string, body: CheckoutBody): Promise<Reservation> {
-    const cartId = await findUserCartId(tx, userId);
-    const items = cartId ? await listCartItems(tx, cartId) : [];
-    const orderId = await insertOrderForKey(tx, { userId, idempotencyKey: key, requestHash: requestHash(items, body), shipping: body.shipping });
-    if (orderId === undefined) return { kind: 'seen' };
-    if (!cartId || items.length === 0) throw conflict('CART_EMPTY', 'The cart is empty.');
+  /**
+   * Step 1 for a batch, inside its transaction: read the carts and the keys already used, lock
+   * the products, decide, then write orders, stock, lines and carts one statement each.
+   */
+  private async reserveBatch(tx: Queryable, jobs: readonly CheckoutJob[]): Promise<Outcome<Reservation>[]> {
+    const cartUsers = [...new Set(jobs.filter((j) => !j.items).map((j) => j.userId))];
+    const [carts, usedKeys] = await Promise.all([cartUsers.length > 0 ? readCarts(tx, cartUsers) : new Map<number, BatchCart>(), findUsedKeys(tx, jobs)]);
+    const productIds = [
+      ...new Set([...[...carts.values()].flatMap((c) => c.items), ...jobs.flatMap((j) => j.items ?? [])].map((i) => i.productId)),
+    ].sort((a, b) => a - b);
+    const products = productIds.length > 0 ? await lockProducts(tx, productIds) : new Map();
+    const decisions = allocate(jobs, carts, products, usedKeys);
 
-    const reserved: ReservedLine[] = [];
-    const short: Shortfall[] = [];
-    for (const item of items) {
-      const line = await reserveStock(tx, item.productId, item.quantity);
-      if (line) reserved.push(line);
-      else short.push({ productId: item.productId, requested: item.quantity, ...(await availableStock(tx, item.productId)) });
-    }
-    if (short.length > 0) {
-      const names = short.map((s) => `"${s.name}"`).join(', ');
-      throw conflict('OUT_OF_STOCK', `Not enough stock for ${names}. Nothing was ordered.`, short);
+    const allocated = decisions.flatMap((d, i) => (d.kind === 'allocated' ? [{ job: jobs[i]!, d }] : []));
+    const inserted = new Map<string, InsertedOrder>();
+    if (allocated.length > 0) {
+      const rows = await insertOrders(
+        tx,
+        allocated.map(({ job, d }) => ({
+          userId: job.userId,
+          idempotencyKey: job.idempotencyKey,
+          requestHash: requestHash(d.items, job.body),
+          totalWon: d.totalWon,
+          shipping: job.body.shipping,
+        })),
+      );
+      for (const row of rows) inserted.set(keyOf(row.userId, row.idempotencyKey), row);
+      if (inserted.size !== allocated.length) throw keyCommittedMeanwhile();
+
+      const takes = new Map<number, number>();
+      for (const { d } of allocated) for (const l of d.lines) takes.set(l.productId, (takes.get(l.productId) ?? 0) + l.quantity);
+      const orderIdOf = (job: CheckoutJob) => inserted.get(keyOf(job.userId, job.idempotencyKey))!.id;
+      const fromCarts = allocated.flatMap(({ d }) => (d.cartId === null ? [] : d.items.map((i) => ({ cartId: d.cartId!, productId: i.productId }))));
+      const [updated] = await Promise.all([
+        takeStock(tx, takes),
+        insertLinesOfOrders(tx, allocated.flatMap(({ job, d }) => d.lines.map((l) => ({ ...l, orderId: orderIdOf(job) })))),
+        fromCarts.length > 0 ? removeOrderedCartItems(tx, fromCarts) : undefined,
+      ]);
+      // Never expected: the locked rows had the stock. The guard keeps a mistake from overselling.
+      if (updated !== takes.size) throw new Error(`checkout batch took stock of ${updated} of ${takes.size} products; rolled back`);
     }
 
-    await insertOrderLines(tx, orderId, reserved);
-    await setOrderTotal(tx, orderId, reserved.reduce((sum, l) => sum + l.unitPriceWon * l.quantity, 0));
-    await emptyCart(tx, cartId);
-    return { kind: 'created', orderId };
+    return decisions.map((d, i): Outcome<Reservation> => {
+      if (d.kind === 'seen') return { ok: true, value: { kind: 'seen' } };
+      if (d.kind === 'refused') return { ok: false, error: d.error };
+      const job = jobs[i]!;
+      const row = inserted.get(keyOf(job.userId, job.idempotencyKey))!;
+      const order: StoredOrder = {
+        id: row.id,
+        userId: job.userId,
+        status: 'pending_payment',
+        lines: d.lines.map((l) => ({ ...l, lineTotalWon: l.unitPriceWon * l.quantity })),
+        totalWon: d.totalWon,
+        shipping: job.body.shipping,
+        createdAt: row.createdAt.toISOString(),
+        updatedAt: row.updatedAt.toISOString(),
+      };
+      return { ok: true, value: { kind: 'created', order } };
+    });
   }
 
   /**
@@ -131,9 +207,12 @@ export class CheckoutService {
     const seen = await findOrderByKey(this.sql, userId, key);
     const order = seen && (await findOrder(this.sql, seen.id));
     if (!seen || !order) throw new Error(`idempotency key conflicted but no order holds it (user ${userId})`);
-    const cartId = await findUserCartId(this.sql, userId);
-    const current = cartId ? await listCartItems(this.sql, cartId) : [];
-    const basis: CartItem[] = current.length > 0 ? current : order.lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+    let basis: CartItem[] | undefined = buyNowItems(body);
+    if (!basis) {
+      const cartId = await findUserCartId(this.sql, userId);
+      const current = cartId ? await listCartItems(this.sql, cartId) : [];
+      basis = current.length > 0 ? current : order.lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+    }
     if (requestHash(basis, body) !== seen.requestHash) {
       this.deps.metrics.checkoutConflicts.inc({ reason: 'idempotency_key_reused' });
       throw unprocessable(
@@ -142,15 +221,15 @@ export class CheckoutService {
         { orderId: order.id },
       );
     }
-    if (order.status === 'pending_payment') return { order: await this.collectPayment(order.id, body.payment.card, true), replayed: true };
+    if (order.status === 'pending_payment') return { order: await this.collectPayment(order, body, true), replayed: true };
     if (order.status === 'payment_declined') throw paymentDeclined(order.id, true);
     return { order: publicOrder(order), replayed: true };
   }
 
-  /** Step 2, outside the stock transaction. */
-  private async collectPayment(orderId: number, card: string, replayed: boolean): Promise<Order> {
-    const order = await withWriterRetry(() => findOrder(this.sql, orderId), { logger: this.logger });
-    if (!order) throw notFound('The order');
+  /** Step 2, outside the stock transaction, for an order as step 1 (or a replay) read it. */
+  private async collectPayment(order: StoredOrder, body: CheckoutBody, replayed: boolean): Promise<Order> {
+    const orderId = order.id;
+    const card = body.payment.card;
     let result;
     try {
       result = await this.deps.payments.provider.charge({
@@ -171,10 +250,14 @@ export class CheckoutService {
 
     if (result.status === 'approved') {
       const reference = result.reference;
-      const placed = await withWriterRetry(() => transitionOrder(this.sql, orderId, ['pending_payment'], 'placed', reference), { logger: this.logger });
-      if (placed) this.deps.metrics.ordersPlaced.inc();
+      const placedAt = await this.settler.submit({ orderId, paymentRef: reference });
+      if (placedAt) {
+        this.deps.metrics.ordersPlaced.inc();
+        return publicOrder({ ...order, status: 'placed', updatedAt: placedAt.toISOString() });
+      }
+      // It was not pending any more: a concurrent retry placed it, or staff cancelled it.
       const final = await withWriterRetry(() => findOrder(this.sql, orderId), { logger: this.logger });
-      if (!placed && final?.status === 'cancelled') {
+      if (final?.status === 'cancelled') {
         // Staff cancelled the stuck order (and released its stock) while this charge completed.
         await this.deps.payments.provider.refund(reference);
         this.deps.log.warn({ orderId, reference }, 'order was cancelled during its payment; charge refunded');
@@ -188,6 +271,8 @@ export class CheckoutService {
         this.sql.begin(async (tx) => {
           if (!(await transitionOrder(tx, orderId, ['pending_payment'], 'payment_declined'))) return;
           await returnStock(tx, orderId, `payment declined (order ${orderId})`, null);
+          // A cart checkout gives the customer their cart back; a buy now never touched it.
+          if (body.items) return;
           const cartId = await ensureUserCart(tx, order.userId);
           await restoreCartItems(tx, cartId, order.lines);
         }),
@@ -196,6 +281,30 @@ export class CheckoutService {
     this.deps.metrics.checkoutConflicts.inc({ reason: 'payment_declined' });
     throw paymentDeclined(orderId, replayed);
   }
+}
+
+/**
+ * Marks approved orders placed, one statement for the batch. An order that is not pending any
+ * more (a concurrent retry placed it, staff cancelled it) gets undefined, and so does a repeat
+ * of an order earlier in the batch.
+ */
+async function settleBatch(tx: Queryable, jobs: readonly Settlement[]): Promise<Outcome<Date | undefined>[]> {
+  const placed = await markOrdersPlaced(tx, jobs);
+  return jobs.map((job) => {
+    const at = placed.get(job.orderId);
+    placed.delete(job.orderId);
+    return { ok: true, value: at };
+  });
+}
+
+/** A buy now's lines in ascending product id (the lock order), or undefined for a cart checkout. */
+function buyNowItems(body: CheckoutBody): CartItem[] | undefined {
+  if (!body.items) return undefined;
+  const items = [...body.items].sort((a, b) => a.productId - b.productId);
+  if (items.some((item, i) => i > 0 && items[i - 1]!.productId === item.productId)) {
+    throw badRequest('DUPLICATE_LINE', 'Each product may appear once in items; put the total quantity on one line.');
+  }
+  return items;
 }
 
 function requireIdempotencyKey(key: string | undefined): string {

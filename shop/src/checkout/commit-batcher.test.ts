@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import postgres from 'postgres';
 import type { Sql } from '../db/pools.js';
+import type { Queryable } from '../cart/cart.repository.js';
 import { conflict } from '../errors.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { CommitBatcher } from './commit-batcher.js';
+import { CommitBatcher, type Outcome } from './commit-batcher.js';
 
 describe('CommitBatcher', () => {
   let db: TestDatabase;
@@ -11,7 +12,7 @@ describe('CommitBatcher', () => {
   beforeAll(async () => {
     db = await createTestDatabase(inject('pgAdminUrl'));
     sql = postgres(db.url, { max: 4, onnotice: () => undefined }) as unknown as Sql;
-    await sql`CREATE TABLE probe (job text PRIMARY KEY)`;
+    await sql`CREATE TABLE probe (job text PRIMARY KEY CHECK (length(job) <= 8))`;
   });
   afterAll(async () => {
     await sql.end();
@@ -20,66 +21,70 @@ describe('CommitBatcher', () => {
 
   const written = async () => (await sql<{ job: string }[]>`SELECT job FROM probe ORDER BY job`).map((r) => r.job);
 
-  it('commits the jobs that queued behind a running batch together, and a failing job alone rolls back', async () => {
+  /**
+   * A set-based processor like checkout's: jobs named "refuse…" are refused (nothing written for
+   * them), the rest are written in one statement. A name longer than 8 characters breaks that
+   * statement for the whole batch.
+   */
+  const writeAll =
+    (hold?: Promise<void>) =>
+    async (tx: Queryable, jobs: readonly string[]): Promise<Outcome<string>[]> => {
+      const accepted = jobs.filter((j) => !j.startsWith('refuse'));
+      if (accepted.length > 0) await tx`INSERT INTO probe SELECT unnest(${accepted}::text[])`;
+      if (hold && jobs.includes('first')) await hold;
+      return jobs.map((j) => (j.startsWith('refuse') ? { ok: false, error: conflict('OUT_OF_STOCK', j) } : { ok: true, value: j }));
+    };
+
+  it('commits the jobs that queued behind a running batch together, and a refused job writes nothing', async () => {
     await sql`TRUNCATE probe`;
     const sizes: number[] = [];
-    const batcher = new CommitBatcher(sql, 1, undefined, 32, (n) => sizes.push(n));
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
+    const batcher = new CommitBatcher({ sql, lanes: 1, process: writeAll(held), onCommit: (n) => sizes.push(n) });
 
-    const first = batcher.submit({
-      userId: 1,
-      run: async (tx) => {
-        await tx`INSERT INTO probe VALUES ('first')`;
-        await held;
-        return 'first';
-      },
-    });
-    const ok = (job: string) => batcher.submit({ userId: 1, run: async (tx) => (await tx`INSERT INTO probe VALUES (${job})`, job) });
-    const queued = [
-      ok('a'),
-      batcher.submit({
-        userId: 1,
-        run: async (tx) => {
-          await tx`INSERT INTO probe VALUES ('short')`;
-          throw conflict('OUT_OF_STOCK', 'short');
-        },
-      }),
-      batcher.submit({
-        userId: 1,
-        run: async (tx) => {
-          await tx`INSERT INTO probe VALUES ('division')`;
-          await tx`SELECT 1 / 0`;
-        },
-      }),
-      ok('b'),
-    ];
+    const first = batcher.submit('first');
+    const queued = ['a', 'refuse1', 'b', 'c'].map((j) => batcher.submit(j));
     release();
     const outcomes = await Promise.allSettled([first, ...queued]);
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'OUT_OF_STOCK' });
-    expect((outcomes[3] as PromiseRejectedResult).reason).toMatchObject({ code: '22012' });
     expect(sizes).toEqual([1, 4]);
+    expect(await written()).toEqual(['a', 'b', 'c', 'first']);
+  });
+
+  it('runs the jobs of a batch one by one when one of them breaks the batch, so only that job fails', async () => {
+    await sql`TRUNCATE probe`;
+    const sizes: number[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const batcher = new CommitBatcher({ sql, lanes: 1, process: writeAll(held), onCommit: (n) => sizes.push(n) });
+
+    const first = batcher.submit('first');
+    const queued = ['a', 'too-long-a-name', 'b'].map((j) => batcher.submit(j));
+    release();
+    const outcomes = await Promise.allSettled([first, ...queued]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ code: '23514' });
+    // The batch of three rolled back and its good jobs committed alone.
+    expect(sizes).toEqual([1, 1, 1]);
     expect(await written()).toEqual(['a', 'b', 'first']);
   });
 
   it('repeats the whole batch when the database asks for a retry, so every job commits once', async () => {
     await sql`TRUNCATE probe`;
-    const batcher = new CommitBatcher(sql, 1);
     let attempts = 0;
-    const results = await Promise.all([
-      batcher.submit({ userId: 1, run: async (tx) => (await tx`INSERT INTO probe VALUES ('x')`, 'x') }),
-      batcher.submit({
-        userId: 1,
-        run: async (tx) => {
-          await tx`INSERT INTO probe VALUES ('y')`;
-          if (++attempts === 1) throw Object.assign(new Error('could not serialize access'), { code: '40001' });
-          return 'y';
-        },
-      }),
-    ]);
+    const batcher = new CommitBatcher<string, string>({
+      sql,
+      lanes: 1,
+      process: async (tx, jobs) => {
+        const outcomes = await writeAll()(tx, jobs);
+        if (++attempts === 1) throw Object.assign(new Error('could not serialize access'), { code: '40001' });
+        return outcomes;
+      },
+    });
+    const results = await Promise.all([batcher.submit('x'), batcher.submit('y')]);
     expect(results).toEqual(['x', 'y']);
-    expect(attempts).toBe(2);
+    expect(attempts).toBe(3); // x alone (retried once), then y alone: the second job queued behind the first
     expect(await written()).toEqual(['x', 'y']);
   });
 });

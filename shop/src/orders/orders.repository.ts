@@ -71,16 +71,23 @@ export async function listOrders(
 }
 
 /**
- * Moves an order from one of `from` to `to` and returns whether it moved. The conditional
- * update is what makes a transition (and the stock it returns) happen exactly once.
+ * Moves an order from one of `from` to `to` and returns its new `updatedAt` if it moved,
+ * undefined if not. The conditional update is what makes a transition (and the stock it
+ * returns) happen exactly once.
  */
-export async function transitionOrder(sql: Queryable, orderId: number, from: readonly OrderStatus[], to: OrderStatus, paymentRef?: string): Promise<boolean> {
-  const rows = await sql`
+export async function transitionOrder(
+  sql: Queryable,
+  orderId: number,
+  from: readonly OrderStatus[],
+  to: OrderStatus,
+  paymentRef?: string,
+): Promise<Date | undefined> {
+  const [row] = await sql<{ updated_at: Date }[]>`
     UPDATE orders SET status = ${to}, updated_at = now(),
                       payment_ref = COALESCE(${paymentRef ?? null}::text, payment_ref)
     WHERE id = ${orderId} AND status = ANY(${from as OrderStatus[]}::text[])
-    RETURNING 1`;
-  return rows.length > 0;
+    RETURNING updated_at`;
+  return row?.updated_at;
 }
 
 export async function orderStatus(sql: Queryable, orderId: number): Promise<OrderStatus | undefined> {

@@ -2207,6 +2207,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Buy now: order exactly these lines (each product once) instead of the cart, which is left as it is. Omit it to order the cart. */
+                        items?: {
+                            productId: number;
+                            quantity: number;
+                        }[];
                         payment: {
                             /** @description Card number. The test provider approves every card except 4000000000000002, which it declines. */
                             card: string;

@@ -14,10 +14,20 @@ export interface CheckoutBenchResult {
 
 /**
  * Checkout throughput on one hot product through the front door: `clients` logged-in shoppers,
- * each in a closed loop of add-one-unit + checkout (a cart is emptied by its order, so every
- * order needs its add). Orders/s counts acknowledged orders over the measured seconds.
+ * each in a closed loop of
+ * - via 'cart': add one unit + check out the cart (a cart is emptied by its order, so every
+ *   order needs its add): two requests per order;
+ * - via 'buy-now': one buy-now checkout of one unit: one request per order.
+ * Orders/s counts acknowledged orders over the measured seconds.
  */
-export async function runCheckoutBench(o: { baseUrl: string; clients: number; seconds: number; hotProductId: number; requestTimeoutMs: number }): Promise<CheckoutBenchResult> {
+export async function runCheckoutBench(o: {
+  baseUrl: string;
+  clients: number;
+  seconds: number;
+  hotProductId: number;
+  requestTimeoutMs: number;
+  via: 'cart' | 'buy-now';
+}): Promise<CheckoutBenchResult> {
   const ledger = new Ledger();
   const http = new ShopHttp({ baseUrl: o.baseUrl, connections: o.clients * 2, requestTimeoutMs: o.requestTimeoutMs }, ledger);
   try {
@@ -30,7 +40,8 @@ export async function runCheckoutBench(o: { baseUrl: string; clients: number; se
     await Promise.all(
       shoppers.map(async (s) => {
         while (Date.now() < deadline) {
-          if (await s.addToCart(o.hotProductId, 1)) await s.checkout();
+          if (o.via === 'buy-now') await s.buyNow(o.hotProductId, 1);
+          else if (await s.addToCart(o.hotProductId, 1)) await s.checkout();
         }
       }),
     );

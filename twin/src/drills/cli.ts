@@ -25,7 +25,7 @@ Target (default: the running twin in .twin/, else a fresh twin started and stopp
   --db-url URL             the shop's writer DB, for reconciliation
   --entry front-door|load-balancer
                            where shoppers enter (default front-door). load-balancer skips the twin's
-                           front-door proxy, a single Node process that saturates first on 2 cores
+                           front-door hop (the same HAProxy, a second pass through it)
 
 Load and timing:
   --sessions N             steady shoppers (default ${defaultDrillOptions.sessions})
@@ -34,6 +34,8 @@ Load and timing:
   --recovery-timeout S     longest wait for recovery (default ${defaultDrillOptions.recoveryTimeoutSeconds})
   --shoppers N             flash-sale shoppers (default ${defaultDrillOptions.flashShoppers})
   --stock N                flash-sale units (default ${defaultDrillOptions.flashStock})
+  --via buy-now|cart       flash-sale: how shoppers buy (default ${defaultDrillOptions.flashVia}): one buy-now
+                           request, or a cart filled beforehand and checked out
   --cpu-target P           a twin this drill starts: the CPU target to track instead of topology's
                            (on 2 shared cores the load generator caps instance CPU below 50 %)
   --step-seconds S         scale-out: length of the ×${defaultDrillOptions.scaleStepFactor} load step (default ${defaultDrillOptions.scaleStepSeconds})
@@ -57,6 +59,12 @@ function positiveNumber(flag: string, value: string | undefined, fallback: numbe
   return n;
 }
 
+function flashVia(value: string | undefined): DrillOptions['flashVia'] {
+  if (value === undefined) return defaultDrillOptions.flashVia;
+  if (value !== 'buy-now' && value !== 'cart') fail(`--via must be buy-now or cart, got "${value}". See --help.`);
+  return value;
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -73,6 +81,7 @@ async function main(): Promise<number> {
       'recovery-timeout': { type: 'string' },
       shoppers: { type: 'string' },
       stock: { type: 'string' },
+      via: { type: 'string' },
       'step-seconds': { type: 'string' },
       'scale-in-timeout': { type: 'string' },
       'cpu-target': { type: 'string' },
@@ -97,6 +106,7 @@ async function main(): Promise<number> {
     recoveryTimeoutSeconds: positiveNumber('--recovery-timeout', values['recovery-timeout'], d.recoveryTimeoutSeconds),
     flashShoppers: positiveNumber('--shoppers', values.shoppers, d.flashShoppers),
     flashStock: positiveNumber('--stock', values.stock, d.flashStock),
+    flashVia: flashVia(values.via),
     scaleStepSeconds: positiveNumber('--step-seconds', values['step-seconds'], d.scaleStepSeconds),
     scaleInTimeoutSeconds: positiveNumber('--scale-in-timeout', values['scale-in-timeout'], d.scaleInTimeoutSeconds),
   };

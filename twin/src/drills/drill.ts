@@ -28,6 +28,8 @@ export interface DrillOptions {
   flashStartDelayMs: number;
   /** Concurrent registrations while preparing the flash-sale shoppers (each one hashes a password). */
   flashPrepareConcurrency: number;
+  /** How flash-sale shoppers buy: one buy-now request, or the cart put together beforehand. */
+  flashVia: 'buy-now' | 'cart';
   scaleStepFactor: number;
   scaleStepSeconds: number;
   scaleInTimeoutSeconds: number;
@@ -46,6 +48,7 @@ export const defaultDrillOptions: DrillOptions = {
   flashStock: 100,
   flashStartDelayMs: 1_000,
   flashPrepareConcurrency: 8,
+  flashVia: 'buy-now',
   scaleStepFactor: 4,
   scaleStepSeconds: 120,
   scaleInTimeoutSeconds: 300,

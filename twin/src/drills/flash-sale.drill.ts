@@ -36,6 +36,7 @@ export function flashSaleDrill(): Drill {
           checkoutRetry: defaultCheckoutRetry,
           prepareConcurrency: o.flashPrepareConcurrency,
           startDelayMs: o.flashStartDelayMs,
+          via: o.flashVia,
         },
         env.log,
       );
@@ -61,7 +62,7 @@ export function flashSaleDrill(): Drill {
           `outcomes: ${count('acknowledged')} acknowledged, ${count('out-of-stock')} out of stock, ${count('rejected')} rejected, ${count('gave-up')} gave up after retries`,
           `checkout answers took ${round((result.closedAt - result.openedAt) / 1000)} s from the opening instant`,
         ],
-        settings: { shoppers: o.flashShoppers, stock: o.flashStock, hotProductId, startDelayMs: o.flashStartDelayMs, checkoutRetry: defaultCheckoutRetry },
+        settings: { shoppers: o.flashShoppers, stock: o.flashStock, via: o.flashVia, hotProductId, startDelayMs: o.flashStartDelayMs, checkoutRetry: defaultCheckoutRetry },
         faultWindow: { from: result.openedAt, to: result.closedAt },
       };
     },

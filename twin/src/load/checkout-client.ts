@@ -60,11 +60,18 @@ export async function placeOrder(
   http: ShopHttp,
   jar: CookieJar,
   shopper: string,
-  options: { policy?: CheckoutRetryPolicy; card?: string; idempotencyKey?: string; expectedLines?: { productId: number; quantity: number }[] } = {},
+  options: {
+    policy?: CheckoutRetryPolicy;
+    card?: string;
+    idempotencyKey?: string;
+    expectedLines?: { productId: number; quantity: number }[];
+    /** Buy now: order these lines instead of the cart (the shop leaves the cart alone). */
+    items?: { productId: number; quantity: number }[];
+  } = {},
 ): Promise<CheckoutOutcome> {
   const policy = options.policy ?? defaultCheckoutRetry;
   const key = options.idempotencyKey ?? randomUUID();
-  const body = checkoutBody(shopper, options.card ?? APPROVED_TEST_CARD);
+  const body = { ...checkoutBody(shopper, options.card ?? APPROVED_TEST_CARD), ...(options.items ? { items: options.items } : {}) };
   http.ledger.keysSent.add(key);
   const started = Date.now();
   let lastStatus = 0;
@@ -84,7 +91,7 @@ export async function placeOrder(
       if (!Number.isSafeInteger(orderId)) return { kind: 'rejected', status: res.status, code: 'NO_ORDER_ID', attempts: attempt };
       res.entry.orderId = orderId;
       const fromBody = linesOf(order);
-      const lines = fromBody.length > 0 ? fromBody : (options.expectedLines ?? []);
+      const lines = fromBody.length > 0 ? fromBody : (options.expectedLines ?? options.items ?? []);
       http.ledger.acknowledge({ orderId, idempotencyKey: key, shopper, lines, at: Date.now() });
       return { kind: 'acknowledged', orderId, replayed: res.headers['idempotent-replayed'] === 'true', status: res.status, attempts: attempt, lines };
     }

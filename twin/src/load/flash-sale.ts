@@ -17,6 +17,11 @@ export interface FlashSaleSettings {
   prepareConcurrency: number;
   /** Pause between the last shopper being ready and the opening instant. */
   startDelayMs: number;
+  /**
+   * How shoppers buy: 'buy-now' (one request with the product, as a sale page's button does) or
+   * 'cart' (the unit is put in the cart beforehand and the cart is checked out).
+   */
+  via: 'buy-now' | 'cart';
 }
 
 export interface FlashSaleResult {
@@ -47,8 +52,8 @@ export function jainIndex(xs: number[]): number | null {
 }
 
 /**
- * Flash-sale mode: every shopper registers and puts one unit of the hot product in their cart
- * beforehand, then all of them check out at the same instant. Each checkout has its own key and
+ * Flash-sale mode: every shopper registers (and, via the cart, puts one unit of the hot product
+ * in it) beforehand, then all of them buy at the same instant. Each checkout has its own key and
  * retries like a careful client. The hot product's stock is arranged by the caller.
  */
 export async function runFlashSale(settings: FlashSaleSettings, log: (line: string) => void = () => undefined): Promise<FlashSaleResult> {
@@ -62,16 +67,18 @@ export async function runFlashSale(settings: FlashSaleSettings, log: (line: stri
     let done = 0;
     const ready: Shopper[] = [];
     await inBatches(shoppers, settings.prepareConcurrency, async (s) => {
-      if ((await s.register()) && (await s.addToCart(settings.hotProductId, 1))) ready.push(s);
+      if ((await s.register()) && (settings.via === 'buy-now' || (await s.addToCart(settings.hotProductId, 1)))) ready.push(s);
       if (++done % 250 === 0) log(`  prepared ${done}/${shoppers.length} shoppers`);
     });
-    log(`  ${ready.length} shoppers ready with the hot product in their cart; the sale opens in ${settings.startDelayMs} ms`);
+    const how = settings.via === 'buy-now' ? 'to buy now' : 'with the hot product in their cart';
+    log(`  ${ready.length} shoppers ready ${how}; the sale opens in ${settings.startDelayMs} ms`);
     const openedAt = Date.now() + settings.startDelayMs;
     const outcomes = await Promise.all(
       ready.map(
         (s) =>
           new Promise<CheckoutOutcome | undefined>((resolve) => {
-            setTimeout(() => resolve(s.checkout()), Math.max(0, openedAt - Date.now()));
+            const buy = () => (settings.via === 'buy-now' ? s.buyNow(settings.hotProductId, 1) : s.checkout());
+            setTimeout(() => resolve(buy()), Math.max(0, openedAt - Date.now()));
           }),
       ),
     );

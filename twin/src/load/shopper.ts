@@ -102,6 +102,12 @@ export class Shopper {
     await this.http.send('view-cart', 'GET', '/api/cart', { jar: this.jar });
   }
 
+  /** Buys `quantity` units of one product in one request (POST /api/checkout with items), leaving the cart alone. */
+  async buyNow(productId: number, quantity = 1, idempotencyKey: string = randomUUID()): Promise<CheckoutOutcome | undefined> {
+    if (!this.loggedIn && !(await this.register())) return undefined;
+    return placeOrder(this.http, this.jar, this.name, { policy: this.retry, idempotencyKey, items: [{ productId, quantity }] });
+  }
+
   /** Checks out what is in the cart, filling it first when it is empty, as the mix's checkout step does. */
   async checkout(idempotencyKey: string = randomUUID()): Promise<CheckoutOutcome | undefined> {
     if (!this.loggedIn && !(await this.register())) return undefined;
