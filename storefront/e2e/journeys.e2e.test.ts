@@ -267,6 +267,67 @@ describe('storefront in Chromium', () => {
     expect(statuses).toEqual(['payment_declined', 'placed']);
   });
 
+  it('buy now (바로 구매): the order holds only that product, and the cart keeps what was in it', async () => {
+    const page = await newPage();
+    const product = await sneaker();
+    const [other] = await stack.sql<{ id: number; name: string }[]>`
+      SELECT id::int, name FROM products WHERE active AND stock >= 5 AND id <> ${product.id} ORDER BY id LIMIT 1`;
+    const email = uniqueEmail('buynow');
+    await page.goto('/register');
+    await register(page, '바로구매', email);
+    await page.getByRole('button', { name: '로그아웃' }).waitFor();
+    const added = await page.request.post('/api/cart/items', { data: { productId: other!.id, quantity: 1 }, headers: { Origin: stack.baseUrl } });
+    expect(added.status()).toBe(200);
+
+    await page.goto(`/p/${product.slug}`);
+    await page.getByRole('heading', { level: 1, name: product.name }).waitFor();
+    await page.getByLabel('수량').fill('2');
+    await page.getByRole('button', { name: '바로 구매' }).click();
+    await page.waitForURL((url) => url.pathname === '/checkout' && url.searchParams.get('buy') === product.slug);
+
+    // The summary is the one product, not the cart, and a reload keeps it.
+    const summary = page.getByRole('region', { name: '주문 요약' });
+    await summary.getByText(won(product.price_won * 2)).first().waitFor();
+    await page.reload();
+    await summary.getByText(won(product.price_won * 2)).first().waitFor();
+    expect(await summary.getByRole('listitem').allTextContents()).toEqual([expect.stringContaining(product.name)]);
+    expect(await summary.textContent()).not.toContain(other!.name);
+
+    await fillCheckout(page);
+    await shot(page, 'checkout-buy-now');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: '주문하기' }).click();
+    await page.getByRole('heading', { name: '주문이 완료되었습니다' }).waitFor();
+
+    const lines = await stack.sql<{ product_id: number; quantity: number; status: string }[]>`
+      SELECT l.product_id::int, l.quantity, o.status
+      FROM orders o JOIN users u ON u.id = o.user_id JOIN order_lines l ON l.order_id = o.id
+      WHERE lower(u.email) = lower(${email})`;
+    // `sneaker()` reads the bigint id as postgres.js gives it: a string.
+    expect(lines).toEqual([{ product_id: Number(product.id), quantity: 2, status: 'placed' }]);
+    const cart = await stack.sql<{ product_id: number; quantity: number }[]>`
+      SELECT i.product_id::int, i.quantity
+      FROM cart_items i JOIN carts c ON c.id = i.cart_id JOIN users u ON u.id = c.user_id
+      WHERE lower(u.email) = lower(${email})`;
+    expect(cart).toEqual([{ product_id: other!.id, quantity: 1 }]);
+  });
+
+  it('a visitor who clicks 바로 구매 logs in first and comes back to the same buy now', async () => {
+    const page = await newPage();
+    const product = await sneaker();
+    await page.goto(`/p/${product.slug}`);
+    await page.getByLabel('수량').fill('3');
+    await page.getByRole('button', { name: '바로 구매' }).click();
+    await page.waitForURL((url) => url.pathname === '/login' && (url.searchParams.get('next') ?? '').startsWith('/checkout?buy='));
+    await page.getByText('주문하려면 로그인하세요.').waitFor();
+    await page.getByRole('main').getByRole('link', { name: '회원가입' }).click();
+    await register(page, '방문자', uniqueEmail('visitor-buynow'));
+    await page.waitForURL((url) => url.pathname === '/checkout' && url.searchParams.get('buy') === product.slug && url.searchParams.get('qty') === '3');
+    const summary = page.getByRole('region', { name: '주문 요약' });
+    await summary.getByText(product.name).waitFor();
+    await summary.getByText(won(product.price_won * 3)).first().waitFor();
+  });
+
   it('staff: login → create a product with an image → it is in the shop → stock 0 → the shop shows sold out', async () => {
     const admin = await newPage();
     await admin.goto('/login?next=/admin');
@@ -318,6 +379,7 @@ describe('storefront in Chromium', () => {
     await shopper.reload();
     await shopper.getByText('품절').first().waitFor();
     await expect(shopper.getByRole('button', { name: '품절' }).isDisabled()).resolves.toBe(true);
+    await expect(shopper.getByRole('button', { name: '바로 구매' }).isDisabled()).resolves.toBe(true);
 
     // A customer orders through the API; staff marks that order paid.
     const newest = await placeOrderThroughApi();

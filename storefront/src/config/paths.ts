@@ -6,6 +6,8 @@ export const paths = {
   product: (slug: string) => `/p/${encodeURIComponent(slug)}`,
   cart: () => '/cart',
   checkout: () => '/checkout',
+  /** Checkout of one product and quantity instead of the cart ("buy now"); in the URL so a reload or a detour through login keeps it. */
+  buyNow: (slug: string, quantity: number) => `/checkout?${new URLSearchParams({ buy: slug, qty: String(quantity) }).toString()}`,
   orders: () => '/orders',
   order: (id: number | string, placed = false) => `/orders/${id}${placed ? '?placed=1' : ''}`,
   login: (next?: string) => (next ? `/login?next=${encodeURIComponent(next)}` : '/login'),

@@ -5,15 +5,15 @@ import { MemoryRouter } from 'react-router';
 import { I18nProvider } from '@/lib/i18n';
 import { createQueryClient } from '@/lib/query-client';
 
-/** Renders a component with the app's providers, in Korean, on a memory router. */
-export function renderWithProviders(ui: ReactNode) {
+/** Renders a component with the app's providers, in Korean, on a memory router at `url`. */
+export function renderWithProviders(ui: ReactNode, { url = '/' }: { url?: string } = {}) {
   const queryClient = createQueryClient();
   return {
     queryClient,
     ...render(
       <QueryClientProvider client={queryClient}>
         <I18nProvider locale="ko">
-          <MemoryRouter>{ui}</MemoryRouter>
+          <MemoryRouter initialEntries={[url]}>{ui}</MemoryRouter>
         </I18nProvider>
       </QueryClientProvider>,
     ),

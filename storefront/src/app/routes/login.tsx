@@ -1,5 +1,6 @@
 import { Navigate, useSearchParams } from 'react-router';
 import { useDocumentTitle } from '@/components/document-title';
+import { paths } from '@/config/paths';
 import { LoginForm } from '@/features/auth/components/login-form';
 import { useMe } from '@/features/auth/api/me';
 import { safeNext } from '@/features/auth/components/login-form';
@@ -16,7 +17,7 @@ export function Component() {
   return (
     <div className="page narrow">
       <h1>{t('auth.loginTitle')}</h1>
-      {next === '/checkout' && <p>{t('auth.needLogin')}</p>}
+      {next?.split(/[?#]/)[0] === paths.checkout() && <p>{t('auth.needLogin')}</p>}
       <LoginForm next={next} />
     </div>
   );

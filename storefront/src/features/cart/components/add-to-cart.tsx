@@ -1,12 +1,16 @@
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { paths } from '@/config/paths';
 import { describeError } from '@/lib/errors';
 import { useI18n } from '@/lib/i18n';
 import { useAddCartItem } from '../api/add-item';
 
-/** Quantity and "add to cart" for one product; says sold out instead when there is none. */
-export function AddToCart({ productId, stock }: { productId: number; stock: number }) {
+/**
+ * Quantity and "add to cart" for one product; says sold out instead when there is none.
+ * `alongside` renders another action for the chosen quantity next to the button (the product
+ * page puts checkout's "buy now" there).
+ */
+export function AddToCart({ productId, stock, alongside }: { productId: number; stock: number; alongside?: (quantity: number) => ReactNode }) {
   const { t } = useI18n();
   const id = useId();
   const [quantity, setQuantity] = useState(1);
@@ -37,6 +41,7 @@ export function AddToCart({ productId, stock }: { productId: number; stock: numb
       <button type="submit" className="button" disabled={soldOut || add.isPending}>
         {soldOut ? t('product.soldOut') : add.isPending ? t('product.adding') : t('product.addToCart')}
       </button>
+      {alongside?.(quantity)}
       <div role="status" aria-live="polite" className="add-to-cart-status">
         {add.isSuccess && (
           <p className="notice notice-ok">

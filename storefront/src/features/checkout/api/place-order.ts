@@ -4,6 +4,7 @@ import type { Order, PlaceOrderBody } from '@/lib/api-types';
 
 export interface PlaceOrderInput {
   idempotencyKey: string;
+  /** With `items`, the order is exactly these lines ("buy now") and the shop leaves the cart as it is; without, it orders the cart. */
   body: PlaceOrderBody;
 }
 
@@ -31,8 +32,9 @@ export function usePlaceOrder() {
     mutationFn: placeOrder,
     retry: (count, error) => error instanceof ApiError && error.transient && count < CHECKOUT_RETRIES,
     retryDelay: (attempt) => Math.min(1000 * 2 ** attempt, 8000),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['cart'] });
+    onSuccess: async (_placed, { body }) => {
+      // A buy now leaves the cart as it was; only a cart checkout empties it.
+      if (!body.items) await queryClient.invalidateQueries({ queryKey: ['cart'] });
       await queryClient.invalidateQueries({ queryKey: ['orders'] });
     },
   });

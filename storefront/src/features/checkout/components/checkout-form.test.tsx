@@ -30,6 +30,9 @@ function fill() {
   set('카드 번호', '4242 4242 4242 4242');
 }
 
+const checkoutCalls = (fetchMock: ReturnType<typeof vi.fn>) => fetchMock.mock.calls.filter(([url]) => String(url).endsWith('/api/checkout'));
+const bodiesOf = (fetchMock: ReturnType<typeof vi.fn>) => checkoutCalls(fetchMock).map(([, init]) => JSON.parse(String((init as RequestInit).body)) as Record<string, unknown>);
+
 const keysOf = (fetchMock: ReturnType<typeof vi.fn>) =>
   fetchMock.mock.calls.filter(([url]) => String(url).endsWith('/api/checkout')).map(([, init]) => (init as RequestInit).headers as Record<string, string>).map((h) => h['Idempotency-Key']);
 
@@ -45,7 +48,7 @@ describe('placing an order', () => {
     const fetchMock = vi.fn(() => new Promise<Response>((resolve) => (answer = resolve)));
     vi.stubGlobal('fetch', fetchMock);
     const onPlaced = vi.fn();
-    renderWithProviders(<CheckoutForm cart={cart} onPlaced={onPlaced} />);
+    renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
     fill();
     const button = screen.getByRole('button', { name: '주문하기' });
     fireEvent.click(button);
@@ -64,7 +67,7 @@ describe('placing an order', () => {
       .mockResolvedValueOnce(json(201, { ...order, id: 42 }));
     vi.stubGlobal('fetch', fetchMock);
     const onPlaced = vi.fn();
-    renderWithProviders(<CheckoutForm cart={cart} onPlaced={onPlaced} />);
+    renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
     fill();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await waitFor(() => expect(onPlaced).toHaveBeenCalledTimes(1), { timeout: 5000 });
@@ -86,7 +89,7 @@ describe('placing an order', () => {
         }),
       ),
     );
-    renderWithProviders(<CheckoutForm cart={cart} onPlaced={vi.fn()} />);
+    renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={vi.fn()} />);
     fill();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     const alert = await screen.findByRole('alert');
@@ -96,10 +99,96 @@ describe('placing an order', () => {
   it('says which fields are missing before sending anything', async () => {
     const fetchMock = vi.fn();
     vi.stubGlobal('fetch', fetchMock);
-    renderWithProviders(<CheckoutForm cart={cart} onPlaced={vi.fn()} />);
+    renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={vi.fn()} />);
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await screen.findByText('받는 분을(를) 입력해 주세요.');
     expect(screen.getByLabelText('받는 분').getAttribute('aria-invalid')).toBe('true');
     expect(fetchMock).not.toHaveBeenCalled();
+  });
+});
+
+describe('buying now', () => {
+  const line = { productId: 7, name: '라온 운동화', unitPriceWon: 59000, quantity: 2, lineTotalWon: 118000 };
+  const buyNow = { productPath: '/p/sneaker' };
+
+  beforeEach(() => sessionStorage.clear());
+  afterEach(() => {
+    cleanup();
+    vi.unstubAllGlobals();
+  });
+
+  it('orders exactly the line as items and leaves the cart alone', async () => {
+    const fetchMock = vi.fn().mockResolvedValue(json(201, order));
+    vi.stubGlobal('fetch', fetchMock);
+    const onPlaced = vi.fn();
+    const { queryClient } = renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={onPlaced} />);
+    queryClient.setQueryData(['cart'], { ...cart, lines: [{ ...cart.lines[0]!, productId: 9, name: '머그컵' }] });
+    expect(screen.getByText('이 상품만 주문합니다. 장바구니는 그대로 남습니다.')).toBeDefined();
+    fill();
+    fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
+    await waitFor(() => expect(onPlaced).toHaveBeenCalledWith(order));
+
+    expect(bodiesOf(fetchMock)).toEqual([
+      {
+        items: [{ productId: 7, quantity: 2 }],
+        shipping: { name: '김민지', phone: '010-1234-5678', postalCode: '04524', address1: '서울 중구 세종대로 110' },
+        payment: { card: '4242424242424242' },
+      },
+    ]);
+    expect(fetchMock.mock.calls.filter(([url]) => String(url).includes('/api/cart'))).toEqual([]);
+    expect(queryClient.getQueryState(['cart'])?.isInvalidated).toBe(false);
+  });
+
+  it('the cart checkout sends no items and refreshes the emptied cart', async () => {
+    const fetchMock = vi.fn().mockResolvedValue(json(201, order));
+    vi.stubGlobal('fetch', fetchMock);
+    const onPlaced = vi.fn();
+    const { queryClient } = renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
+    queryClient.setQueryData(['cart'], cart);
+    fill();
+    fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
+    await waitFor(() => expect(onPlaced).toHaveBeenCalledTimes(1));
+    expect(bodiesOf(fetchMock)[0]).not.toHaveProperty('items');
+    expect(queryClient.getQueryState(['cart'])?.isInvalidated).toBe(true);
+  });
+
+  it('keeps the key across a lost answer, and after a decline another card gets a new key', async () => {
+    const fetchMock = vi
+      .fn()
+      .mockRejectedValueOnce(new TypeError('Failed to fetch'))
+      .mockResolvedValueOnce(json(402, { error: { code: 'PAYMENT_DECLINED', message: 'Declined' } }))
+      .mockResolvedValueOnce(json(201, order));
+    vi.stubGlobal('fetch', fetchMock);
+    const onPlaced = vi.fn();
+    renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={onPlaced} />);
+    fill();
+    fireEvent.change(screen.getByLabelText('카드 번호'), { target: { value: '4000 0000 0000 0002' } });
+    fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
+    const alert = await screen.findByRole('alert', {}, { timeout: 5000 });
+    expect(alert.textContent).toBe('카드 결제가 거절되었습니다. 다른 카드로 다시 시도해 주세요.');
+
+    fireEvent.change(screen.getByLabelText('카드 번호'), { target: { value: '4242 4242 4242 4242' } });
+    fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
+    await waitFor(() => expect(onPlaced).toHaveBeenCalledTimes(1));
+    const [lost, retry, next] = keysOf(fetchMock);
+    expect(retry).toBe(lost);
+    expect(next).not.toBe(lost);
+    expect(bodiesOf(fetchMock).map((b) => b.items)).toEqual(Array(3).fill([{ productId: 7, quantity: 2 }]));
+  });
+
+  it('names the short product and sends the shopper back to its page, not to the cart', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn().mockResolvedValue(
+        json(409, { error: { code: 'OUT_OF_STOCK', message: 'Not enough stock', details: [{ productId: 7, requested: 2, available: 1 }] } }),
+      ),
+    );
+    renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={vi.fn()} />);
+    fill();
+    fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('라온 운동화: 1개 남음 (요청 2개)');
+    expect(screen.getByRole('link', { name: '상품 페이지에서 수량을 바꿔 주세요.' }).getAttribute('href')).toBe('/p/sneaker');
+    expect(screen.queryByRole('link', { name: '장바구니에서 수량을 바꿔 주세요.' })).toBeNull();
   });
 });

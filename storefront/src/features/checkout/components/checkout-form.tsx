@@ -2,7 +2,7 @@ import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { TextField } from '@/components/text-field';
 import { paths } from '@/config/paths';
-import type { Cart, Order, ShippingAddress } from '@/lib/api-types';
+import type { Order, PlaceOrderBody, ShippingAddress } from '@/lib/api-types';
 import { describeError } from '@/lib/errors';
 import { useI18n } from '@/lib/i18n';
 import type { MessageKey } from '@/lib/messages';
@@ -22,12 +22,32 @@ const LABELS: Record<ShippingField, MessageKey> = {
   card: 'checkout.card',
 };
 
+/** One line of the order summary: a cart line, or the product bought now. */
+export interface CheckoutLine {
+  productId: number;
+  name: string;
+  unitPriceWon: number;
+  quantity: number;
+  lineTotalWon: number;
+}
+
+export interface CheckoutFormProps {
+  lines: readonly CheckoutLine[];
+  totalWon: number;
+  /**
+   * Set for "buy now": the lines are sent as `items`, so the shop orders exactly them and
+   * leaves the cart alone, and a short line is fixed on the product page instead of the cart.
+   */
+  buyNow?: { productPath: string };
+  onPlaced: (order: Order) => void;
+}
+
 /**
- * Shipping address, the test provider's card field and "Place order". The idempotency key
- * comes from the checkout attempt: the same for a retry, a double click or a reload; a new one
- * after success or when the cart, address or card changed.
+ * Shipping address, the test provider's card field and "Place order", for the cart or for a
+ * buy now. The idempotency key comes from the checkout attempt: the same for a retry, a double
+ * click or a reload; a new one after success or when the lines, address or card changed.
  */
-export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order: Order) => void }) {
+export function CheckoutForm({ lines, totalWon, buyNow, onPlaced }: CheckoutFormProps) {
   const { t, won } = useI18n();
   const attempt = useMemo(checkoutAttemptForTab, []);
   const place = usePlaceOrder();
@@ -55,13 +75,13 @@ export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order:
       document.querySelector<HTMLInputElement>(`[name="${first}"]`)?.focus();
       return;
     }
-    const body = {
+    const ordered = lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+    const body: PlaceOrderBody = {
+      ...(buyNow ? { items: ordered } : {}),
       shipping: { ...shipping, address2: shipping.address2?.trim() || undefined, city: shipping.city?.trim() || undefined },
       payment: { card: card.replace(/[\s-]/g, '') },
     };
-    const idempotencyKey = attempt.keyFor(
-      fingerprintOf({ lines: cart.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })), ...body }),
-    );
+    const idempotencyKey = attempt.keyFor(fingerprintOf({ ...body, lines: ordered }));
     inFlight.current = true;
     place.mutate(
       { idempotencyKey, body },
@@ -89,7 +109,7 @@ export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order:
   );
 
   const short = shortLinesOf(place.error);
-  const nameOf = (productId?: number, name?: string) => name ?? cart.lines.find((l) => l.productId === productId)?.name ?? `#${productId}`;
+  const nameOf = (productId?: number, name?: string) => name ?? lines.find((l) => l.productId === productId)?.name ?? `#${productId}`;
 
   return (
     <form className="form checkout-form" onSubmit={onSubmit} noValidate aria-describedby="checkout-status">
@@ -118,8 +138,9 @@ export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order:
       </fieldset>
       <section className="checkout-summary" aria-labelledby="checkout-summary-title">
         <h2 id="checkout-summary-title">{t('checkout.summary')}</h2>
+        {buyNow && <p className="muted">{t('checkout.buyNowNote')}</p>}
         <ul className="order-lines">
-          {cart.lines.map((l) => (
+          {lines.map((l) => (
             <li key={l.productId}>
               <span>{l.name}</span>
               <span className="muted">{t('cart.lineTotal', { qty: l.quantity, price: won(l.unitPriceWon) })}</span>
@@ -128,7 +149,7 @@ export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order:
           ))}
         </ul>
         <p className="checkout-total">
-          <span>{t('cart.total')}</span> <strong>{won(cart.totalWon)}</strong>
+          <span>{t('cart.total')}</span> <strong>{won(totalWon)}</strong>
         </p>
       </section>
       <div id="checkout-status" role="status" aria-live="polite">
@@ -147,7 +168,7 @@ export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order:
                 ))}
               </ul>
               <p>
-                <Link to={paths.cart()}>{t('checkout.fixCart')}</Link>
+                {buyNow ? <Link to={buyNow.productPath}>{t('checkout.fixBuyNow')}</Link> : <Link to={paths.cart()}>{t('checkout.fixCart')}</Link>}
               </p>
             </>
           ) : (
@@ -155,7 +176,7 @@ export function CheckoutForm({ cart, onPlaced }: { cart: Cart; onPlaced: (order:
           )}
         </div>
       )}
-      <button type="submit" className="button button-large" disabled={place.isPending || cart.lines.length === 0}>
+      <button type="submit" className="button button-large" disabled={place.isPending || lines.length === 0}>
         {place.isPending ? t('checkout.placing') : t('checkout.place')}
       </button>
     </form>
