@@ -6,6 +6,7 @@ import { frontDoorFailover } from '@evermall/topology';
 import pino, { type Logger } from 'pino';
 import { twinPaths, type TwinPaths } from './config/paths.js';
 import { readStateFile, type TwinStateFile } from './config/state-file.js';
+import { removeLeftoverQuotas } from './instances/cpu-quota.js';
 import { assertPortsFree, defaultPorts, freePort, resolvePorts, type TwinPortMap } from './config/ports.js';
 import { databaseSettings, frontDoorSettings } from './config/twin-settings.js';
 import { TwinCommands } from './commands.js';
@@ -75,6 +76,8 @@ export async function startTwin(options: StartTwinOptions = {}): Promise<Running
     killLeftovers(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
   }
+  // CPU quota groups of instances of a twin that was killed (they are empty once its processes are gone).
+  removeLeftoverQuotas();
   const previous = readStateFile(stateDir);
   if (previous?.supervisorPid && previous.supervisorPid !== process.pid && isAlive(previous.supervisorPid)) {
     throw new Error(`a twin is already running from ${stateDir} (pid ${previous.supervisorPid}): stop it with npm run twin -- down`);

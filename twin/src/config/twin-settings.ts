@@ -22,6 +22,19 @@ export const trafficSettings = {
   windowSeconds: 10,
 } as const;
 
+export const instanceSettings = {
+  /**
+   * The vCPUs of one instance, enforced with a kernel CPU quota (cgroup cpu.max, or
+   * cpu.cfs_quota_us on cgroup v1) when the twin runs as root. On AWS an instance has its
+   * instance type's vCPUs and CPUUtilization is a share of them; on one 2-core machine shared
+   * with the load generator, HAProxy and PostgreSQL, an unlimited instance peaked at about 37 %
+   * of a CPU whatever the load, so the 50 % target of topology/ could never be reached and a new
+   * instance added no capacity. Half a CPU each: two instances saturate at one CPU and leave
+   * the other to everything else, and scaling out really adds capacity.
+   */
+  vcpu: 0.5,
+} as const;
+
 export const controllerSettings = {
   /** How often the controller reconciles (reads health and CPU, launches, drains). */
   tickMs: 1000,

@@ -2,7 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Zone } from '@evermall/topology';
 import { isAlive, signalGroup, spawnPart, exited } from '../processes.js';
+import { instanceSettings } from '../config/twin-settings.js';
 import { cpuSeconds, RollingCpu } from './cpu-meter.js';
+import { CpuQuota } from './cpu-quota.js';
 
 export type InstanceState = 'pending' | 'in-service' | 'draining' | 'terminating';
 
@@ -16,7 +18,9 @@ export interface InstanceEnvironment {
 
 /**
  * An EC2 instance stand-in: one shop process with ZONE and INSTANCE_ID, plus whatever else runs
- * on that "host" (a CPU stress). Its CPU is the sum of them, as CloudWatch sees a whole VM.
+ * on that "host" (a CPU stress). Its CPU is the sum of them, as CloudWatch sees a whole VM,
+ * as a percent of the host's vCPUs: `instanceSettings.vcpu`, enforced by a kernel CPU quota
+ * (CpuQuota) where the machine allows one, else one whole CPU.
  */
 export class ShopInstance {
   readonly launchedAt = Date.now();
@@ -29,6 +33,7 @@ export class ShopInstance {
   private readonly stressSeconds = new Map<number, number>();
   readonly cpu: RollingCpu;
   readonly exit: Promise<void>;
+  private readonly quota: CpuQuota | undefined;
 
   private constructor(
     readonly id: string,
@@ -42,7 +47,23 @@ export class ShopInstance {
   ) {
     this.cpu = new RollingCpu(cpuWindowSeconds);
     this.exit = exited(process);
-    void this.exit.then(() => this.stopStress());
+    const quota = CpuQuota.create(`${globalThis.process.pid}-${id}`, instanceSettings.vcpu);
+    this.quota = quota?.add(process.pid) ? quota : (quota?.remove(), undefined);
+    void this.exit.then(() => {
+      this.stopStress();
+      this.quota?.remove();
+    });
+  }
+
+  /** The vCPUs this host has: its quota, or one whole CPU of the machine when no quota could be set. */
+  get vcpu(): number {
+    return this.quota?.vcpu ?? 1;
+  }
+
+  /** CPU over the rolling window as a percent of this host's vCPUs, like CPUUtilization. */
+  cpuPercent(): number | undefined {
+    const used = this.cpu.percent();
+    return used === undefined ? undefined : used / this.vcpu;
   }
 
   static launch(spec: { id: string; zone: Zone; port: number; generation: number; cpuWindowSeconds: number }, launch: InstanceEnvironment): ShopInstance {
@@ -84,7 +105,7 @@ export class ShopInstance {
     let total = shop;
     for (const seconds of this.stressSeconds.values()) total += seconds;
     this.cpu.sample(total);
-    return this.cpu.percent();
+    return this.cpuPercent();
   }
 
   /** Burns one CPU on this "host" for `seconds`, as `stress --cpu 1` on an EC2 instance would. */
@@ -93,7 +114,11 @@ export class ShopInstance {
       logFile: path.join(this.logsDir, `stress-${this.id}.log`),
     });
     this.stress.add(child);
-    child.once('exit', () => this.stress.delete(child));
+    this.quota?.add(child.pid);
+    child.once('exit', () => {
+      this.stress.delete(child);
+      if (!this.running && this.stress.size === 0) this.quota?.remove();
+    });
   }
 
   get stressed(): boolean {

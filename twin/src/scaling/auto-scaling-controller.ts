@@ -25,7 +25,10 @@ export interface InstanceView {
   pid: number | undefined;
   state: ShopInstance['state'];
   healthy: boolean;
+  /** Percent of the instance's vCPUs over the CPU window. */
   cpuPercent: number | null;
+  /** The vCPUs the instance has (its CPU quota; 1 = a whole CPU of the machine, no quota). */
+  vcpu: number;
   generation: number;
   /** HAProxy's view of the slot (UP, DOWN, DRAIN, ...). */
   loadBalancerStatus: string;
@@ -87,7 +90,8 @@ export class AutoScalingController {
       pid: i.pid,
       state: i.state,
       healthy: i.healthy,
-      cpuPercent: roundOrNull(i.cpu.percent()),
+      cpuPercent: roundOrNull(i.cpuPercent()),
+      vcpu: i.vcpu,
       generation: i.generation,
       loadBalancerStatus: (i.slot && this.slotStatus.get(i.slot)) ?? 'unregistered',
     }));
@@ -273,7 +277,7 @@ export class AutoScalingController {
     const active = this.active();
     const warmingUp = active.filter((i) => i.state === 'pending' || !warm(i));
     const eligible = active.filter((i) => i.state === 'in-service' && warm(i));
-    const readings = eligible.map((i) => i.cpu.percent()).filter((p): p is number => p !== undefined);
+    const readings = eligible.map((i) => i.cpuPercent()).filter((p): p is number => p !== undefined);
     if (readings.length === 0 || warmingUp.length > 0 || this.refreshing) return;
     const average = readings.reduce((a, b) => a + b, 0) / readings.length;
     const { cpuTargetPercent, minCapacity, maxCapacity, scaleInCooldownSeconds, cpuWindowSeconds } = this.timings;
