@@ -35,12 +35,18 @@ describe('CommitBatcher', () => {
       return jobs.map((j) => (j.startsWith('refuse') ? { ok: false, error: conflict('OUT_OF_STOCK', j) } : { ok: true, value: j }));
     };
 
-  it('commits the jobs that queued behind a running batch together, and a refused job writes nothing', async () => {
-    await sql`TRUNCATE probe`;
+  /** One lane whose first batch (the job "first") waits for release(), so the jobs after it queue. */
+  function heldBatcher() {
     const sizes: number[] = [];
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const batcher = new CommitBatcher({ sql, lanes: 1, process: writeAll(held), onCommit: (n) => sizes.push(n) });
+    return { sizes, release, batcher };
+  }
+
+  it('commits the jobs that queued behind a running batch together, and a refused job writes nothing', async () => {
+    await sql`TRUNCATE probe`;
+    const { sizes, release, batcher } = heldBatcher();
 
     const first = batcher.submit('first');
     const queued = ['a', 'refuse1', 'b', 'c'].map((j) => batcher.submit(j));
@@ -54,10 +60,7 @@ describe('CommitBatcher', () => {
 
   it('runs the jobs of a batch one by one when one of them breaks the batch, so only that job fails', async () => {
     await sql`TRUNCATE probe`;
-    const sizes: number[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const batcher = new CommitBatcher({ sql, lanes: 1, process: writeAll(held), onCommit: (n) => sizes.push(n) });
+    const { sizes, release, batcher } = heldBatcher();
 
     const first = batcher.submit('first');
     const queued = ['a', 'too-long-a-name', 'b'].map((j) => batcher.submit(j));

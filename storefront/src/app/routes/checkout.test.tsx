@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { Route, Routes } from 'react-router';
 import { paths } from '@/config/paths';
-import type { Order, Product } from '@/lib/api-types';
+import type { Product } from '@/lib/api-types';
+import { fillCheckoutForm, placedOrder } from '@/testing/checkout';
 import { json, renderWithProviders } from '@/testing/render';
 import { Component as Checkout } from './checkout';
 
@@ -23,15 +24,6 @@ const product: Product = {
   updatedAt: '2026-11-26T00:00:00.000Z',
 };
 
-const order: Order = {
-  id: 41,
-  status: 'placed',
-  lines: [{ productId: 7, sku: 'EM-7', name: '라온 운동화', unitPriceWon: 59000, quantity: 2, lineTotalWon: 118000 }],
-  totalWon: 118000,
-  shipping: { name: '김민지', phone: '010-1234-5678', postalCode: '04524', address1: '서울 중구 세종대로 110' },
-  createdAt: '2026-11-26T00:00:00.000Z',
-  updatedAt: '2026-11-26T00:00:00.000Z',
-};
 
 /** The shop as this page sees it: a logged-in customer, one product, and checkout. Anything else is a 500 the test can see. */
 function shop() {
@@ -39,7 +31,7 @@ function shop() {
     const method = init?.method ?? 'GET';
     if (url === '/api/auth/me') return Promise.resolve(json(200, { user: { id: 3, email: 'minji@evermall.test', name: '김민지', role: 'customer' } }));
     if (url === `/api/products/${product.slug}`) return Promise.resolve(json(200, product));
-    if (url === '/api/checkout' && method === 'POST') return Promise.resolve(json(201, order));
+    if (url === '/api/checkout' && method === 'POST') return Promise.resolve(json(201, placedOrder));
     return Promise.resolve(json(500, { error: { code: 'INTERNAL', message: `unexpected ${method} ${url}` } }));
   });
 }
@@ -71,11 +63,7 @@ describe('the checkout page in buy-now mode', () => {
     expect(summary.textContent).toContain('2개 × ₩59,000');
     expect(summary.textContent).toContain('₩118,000');
 
-    fireEvent.change(screen.getByLabelText('받는 분'), { target: { value: '김민지' } });
-    fireEvent.change(screen.getByLabelText('연락처'), { target: { value: '010-1234-5678' } });
-    fireEvent.change(screen.getByLabelText('우편번호'), { target: { value: '04524' } });
-    fireEvent.change(screen.getByLabelText('주소'), { target: { value: '서울 중구 세종대로 110' } });
-    fireEvent.change(screen.getByLabelText('카드 번호'), { target: { value: '4242 4242 4242 4242' } });
+    fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await screen.findByRole('heading', { name: 'order page' });
 

@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
-import type { Cart, Order } from '@/lib/api-types';
+import type { Cart } from '@/lib/api-types';
+import { fillCheckoutForm, placedOrder } from '@/testing/checkout';
 import { json, renderWithProviders } from '@/testing/render';
 import { CheckoutForm } from './checkout-form';
 
@@ -11,24 +12,7 @@ const cart: Cart = {
   totalWon: 118000,
 };
 
-const order: Order = {
-  id: 41,
-  status: 'placed',
-  lines: [{ productId: 7, sku: 'EM-7', name: '라온 운동화', unitPriceWon: 59000, quantity: 2, lineTotalWon: 118000 }],
-  totalWon: 118000,
-  shipping: { name: '김민지', phone: '010-1234-5678', postalCode: '04524', address1: '서울 중구 세종대로 110' },
-  createdAt: '2026-11-26T00:00:00.000Z',
-  updatedAt: '2026-11-26T00:00:00.000Z',
-};
 
-function fill() {
-  const set = (label: string, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
-  set('받는 분', '김민지');
-  set('연락처', '010-1234-5678');
-  set('우편번호', '04524');
-  set('주소', '서울 중구 세종대로 110');
-  set('카드 번호', '4242 4242 4242 4242');
-}
 
 const checkoutCalls = (fetchMock: ReturnType<typeof vi.fn>) => fetchMock.mock.calls.filter(([url]) => String(url).endsWith('/api/checkout'));
 const bodiesOf = (fetchMock: ReturnType<typeof vi.fn>) => checkoutCalls(fetchMock).map(([, init]) => JSON.parse(String((init as RequestInit).body)) as Record<string, unknown>);
@@ -49,12 +33,12 @@ describe('placing an order', () => {
     vi.stubGlobal('fetch', fetchMock);
     const onPlaced = vi.fn();
     renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
-    fill();
+    fillCheckoutForm();
     const button = screen.getByRole('button', { name: '주문하기' });
     fireEvent.click(button);
     fireEvent.click(button);
     await waitFor(() => expect(screen.getByRole('button', { name: '주문하는 중…' })).toBeDefined());
-    answer(json(201, order));
+    answer(json(201, placedOrder));
     await waitFor(() => expect(onPlaced).toHaveBeenCalledTimes(1));
     expect(keysOf(fetchMock)).toHaveLength(1);
   });
@@ -63,12 +47,12 @@ describe('placing an order', () => {
     const fetchMock = vi
       .fn()
       .mockRejectedValueOnce(new TypeError('Failed to fetch'))
-      .mockResolvedValueOnce(json(200, order, { 'idempotent-replayed': 'true' }))
-      .mockResolvedValueOnce(json(201, { ...order, id: 42 }));
+      .mockResolvedValueOnce(json(200, placedOrder, { 'idempotent-replayed': 'true' }))
+      .mockResolvedValueOnce(json(201, { ...placedOrder, id: 42 }));
     vi.stubGlobal('fetch', fetchMock);
     const onPlaced = vi.fn();
     renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
-    fill();
+    fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await waitFor(() => expect(onPlaced).toHaveBeenCalledTimes(1), { timeout: 5000 });
     const [first, retry] = keysOf(fetchMock);
@@ -90,7 +74,7 @@ describe('placing an order', () => {
       ),
     );
     renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={vi.fn()} />);
-    fill();
+    fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('라온 운동화: 1개 남음 (요청 2개)');
@@ -118,15 +102,15 @@ describe('buying now', () => {
   });
 
   it('orders exactly the line as items and leaves the cart alone', async () => {
-    const fetchMock = vi.fn().mockResolvedValue(json(201, order));
+    const fetchMock = vi.fn().mockResolvedValue(json(201, placedOrder));
     vi.stubGlobal('fetch', fetchMock);
     const onPlaced = vi.fn();
     const { queryClient } = renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={onPlaced} />);
     queryClient.setQueryData(['cart'], { ...cart, lines: [{ ...cart.lines[0]!, productId: 9, name: '머그컵' }] });
     expect(screen.getByText('이 상품만 주문합니다. 장바구니는 그대로 남습니다.')).toBeDefined();
-    fill();
+    fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
-    await waitFor(() => expect(onPlaced).toHaveBeenCalledWith(order));
+    await waitFor(() => expect(onPlaced).toHaveBeenCalledWith(placedOrder));
 
     expect(bodiesOf(fetchMock)).toEqual([
       {
@@ -140,12 +124,12 @@ describe('buying now', () => {
   });
 
   it('the cart checkout sends no items and refreshes the emptied cart', async () => {
-    const fetchMock = vi.fn().mockResolvedValue(json(201, order));
+    const fetchMock = vi.fn().mockResolvedValue(json(201, placedOrder));
     vi.stubGlobal('fetch', fetchMock);
     const onPlaced = vi.fn();
     const { queryClient } = renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
     queryClient.setQueryData(['cart'], cart);
-    fill();
+    fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await waitFor(() => expect(onPlaced).toHaveBeenCalledTimes(1));
     expect(bodiesOf(fetchMock)[0]).not.toHaveProperty('items');
@@ -157,11 +141,11 @@ describe('buying now', () => {
       .fn()
       .mockRejectedValueOnce(new TypeError('Failed to fetch'))
       .mockResolvedValueOnce(json(402, { error: { code: 'PAYMENT_DECLINED', message: 'Declined' } }))
-      .mockResolvedValueOnce(json(201, order));
+      .mockResolvedValueOnce(json(201, placedOrder));
     vi.stubGlobal('fetch', fetchMock);
     const onPlaced = vi.fn();
     renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={onPlaced} />);
-    fill();
+    fillCheckoutForm();
     fireEvent.change(screen.getByLabelText('카드 번호'), { target: { value: '4000 0000 0000 0002' } });
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     const alert = await screen.findByRole('alert', {}, { timeout: 5000 });
@@ -184,7 +168,7 @@ describe('buying now', () => {
       ),
     );
     renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={vi.fn()} />);
-    fill();
+    fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('라온 운동화: 1개 남음 (요청 2개)');
