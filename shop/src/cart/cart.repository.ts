@@ -87,6 +87,50 @@ export async function addCartItem(sql: Queryable, cartId: string, productId: num
   return row.quantity;
 }
 
+export interface UserCartAdd {
+  cartId: string;
+  /** The product as the statement saw it; undefined when there is no such product. */
+  product: CartProduct | undefined;
+  /** The line's quantity after the add; undefined when the add was refused (withdrawn, or over the stock). */
+  quantityAfter: number | undefined;
+}
+
+/**
+ * A logged-in shopper's add in one statement (one round trip instead of a transaction of four):
+ * creates or touches the user's cart, and adds to the line only if the product is sold and the
+ * new quantity fits the stock. Two adds to one line at once are counted one after the other:
+ * the upsert locks the line and re-checks against its latest quantity.
+ */
+export async function addToUserCart(sql: Queryable, userId: number, productId: number, quantity: number): Promise<UserCartAdd> {
+  const [row] = await sql<
+    { cart_id: string; id: number | bigint | null; name: string | null; stock: number | null; active: boolean | null; quantity_after: number | null }[]
+  >`
+    WITH p AS (SELECT id, name, stock, active FROM products WHERE id = ${productId}),
+    cart AS (
+      INSERT INTO carts (id, user_id) VALUES (gen_random_uuid(), ${userId})
+      ON CONFLICT (user_id) DO UPDATE SET updated_at = now()
+      RETURNING id
+    ),
+    item AS (
+      INSERT INTO cart_items (cart_id, product_id, quantity)
+      SELECT cart.id, p.id, ${quantity} FROM cart, p WHERE p.active AND ${quantity} <= p.stock
+      ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity
+        WHERE cart_items.quantity + excluded.quantity <= (SELECT stock FROM p)
+      RETURNING quantity
+    )
+    SELECT cart.id AS cart_id, p.id, p.name, p.stock, p.active, (SELECT quantity FROM item) AS quantity_after
+    FROM cart LEFT JOIN p ON true`;
+  if (!row) throw new Error('cart upsert returned no row');
+  const product = row.id === null ? undefined : { id: Number(row.id), name: row.name ?? '', stock: row.stock ?? 0, active: row.active ?? false };
+  return { cartId: row.cart_id, product, quantityAfter: row.quantity_after ?? undefined };
+}
+
+/** A line's quantity as last committed (0 when the product is not in the cart). */
+export async function cartLineQuantity(sql: Queryable, cartId: string, productId: number): Promise<number> {
+  const [row] = await sql<{ quantity: number }[]>`SELECT quantity FROM cart_items WHERE cart_id = ${cartId} AND product_id = ${productId}`;
+  return row?.quantity ?? 0;
+}
+
 /** Returns false when the product is not in the cart. */
 export async function setCartItemQuantity(sql: Queryable, cartId: string, productId: number, quantity: number): Promise<boolean> {
   const rows = await sql`

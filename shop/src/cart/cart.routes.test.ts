@@ -75,6 +75,18 @@ describe('cart', () => {
     }
   });
 
+  it('counts simultaneous adds to one line one after the other, never past the stock', async () => {
+    const shopper = await registerShopper(shop.app);
+    const product = await stockProduct(shop.sql, { stock: 5 });
+    const adds = await Promise.all(Array.from({ length: 20 }, () => call('POST', '/api/cart/items', shopper.cookie, { productId: product.id, quantity: 1 })));
+    expect(adds.filter((r) => r.statusCode === 200)).toHaveLength(5);
+    for (const r of adds.filter((r) => r.statusCode !== 200)) {
+      expect(r.statusCode).toBe(409);
+      expect(r.json().error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: [{ productId: product.id, requested: 6, available: 5 }] });
+    }
+    expect((await call('GET', '/api/cart', shopper.cookie)).json()).toMatchObject({ itemCount: 5, lines: [{ productId: product.id, quantity: 5 }] });
+  });
+
   it('sets and removes lines', async () => {
     const shopper = await registerShopper(shop.app);
     const product = await stockProduct(shop.sql, { stock: 4, priceWon: 1000 });

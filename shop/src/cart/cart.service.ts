@@ -3,7 +3,9 @@ import { conflict, notFound } from '../errors.js';
 import { mediaUrl } from '../media/media-keys.js';
 import {
   addCartItem,
+  addToUserCart,
   anonymousCartExists,
+  cartLineQuantity,
   createAnonymousCart,
   ensureUserCart,
   findProduct,
@@ -71,12 +73,12 @@ export class CartService {
   }
 
   async addItem(owner: CartOwner, productId: number, quantity: number): Promise<CartChange> {
+    if ('userId' in owner) return { cart: await this.addToUserCart(owner.userId, productId, quantity) };
     const product = await this.requireBuyableProduct(productId);
     let createdAnonymousCartId: string | undefined;
     const cartId = await this.sql.begin(async (tx) => {
       let id: string | undefined;
-      if ('userId' in owner) id = await ensureUserCart(tx, owner.userId);
-      else if (owner.anonymousCartId && (await anonymousCartExists(tx, owner.anonymousCartId))) id = owner.anonymousCartId;
+      if (owner.anonymousCartId && (await anonymousCartExists(tx, owner.anonymousCartId))) id = owner.anonymousCartId;
       else id = createdAnonymousCartId = await createAnonymousCart(tx);
       const newQuantity = await addCartItem(tx, id, productId, quantity);
       if (newQuantity > product.stock) throw insufficientStock(product, newQuantity);
@@ -84,6 +86,18 @@ export class CartService {
       return id;
     });
     return { cart: toCart(await listCartLines(this.sql, cartId)), createdAnonymousCartId };
+  }
+
+  /** The logged-in shopper's add: one statement, then the cart as it now is. */
+  private async addToUserCart(userId: number, productId: number, quantity: number): Promise<Cart> {
+    const added = await addToUserCart(this.sql, userId, productId, quantity);
+    // A withdrawn product is gone as far as shoppers can tell.
+    if (!added.product || !added.product.active) throw notFound('That product');
+    if (added.quantityAfter === undefined) {
+      // Read after the refusal, so the message counts adds that committed meanwhile.
+      throw insufficientStock(added.product, (await cartLineQuantity(this.sql, added.cartId, productId)) + quantity);
+    }
+    return toCart(await listCartLines(this.sql, added.cartId));
   }
 
   async updateItem(owner: CartOwner, productId: number, quantity: number): Promise<Cart> {
