@@ -18,11 +18,10 @@ const READ_CONNECTIONS = 20;
 /** pgbench's client counts in ANCHORS.md: 8 (the one-row peak) and 32 (where one row falls off). */
 const PGBENCH_CLIENTS = [8, 32];
 /**
- * Shoppers in the shop's checkout loops. The cart path (add + checkout) at pgbench's 32; buy now
- * at 32 and at 128, the crowd a flash sale brings (group commit needs a queue to batch).
+ * Shoppers in the shop's checkout loops, for both paths (cart: add + checkout; buy now): pgbench's
+ * 32, and 128, the crowd a flash sale brings (group commit needs a queue to batch).
  */
-const CART_SHOPPERS = 32;
-const BUY_NOW_SHOPPERS = [32, 128];
+const CHECKOUT_SHOPPERS = [32, 128];
 const DEFAULT_SECONDS = 10;
 /** Enough stock that no product runs out during the bench. */
 const BENCH_STOCK = 10_000_000;
@@ -144,7 +143,7 @@ async function main(): Promise<number> {
       pg.push({ clients, hot: pgHot, spread: pgSpread });
     }
     const checkout: { via: 'cart' | 'buy-now'; clients: number; shop: number; p99: number | null; failures: number }[] = [];
-    const shopRuns = [{ via: 'cart' as const, clients: CART_SHOPPERS }, ...BUY_NOW_SHOPPERS.map((clients) => ({ via: 'buy-now' as const, clients }))];
+    const shopRuns = (['cart', 'buy-now'] as const).flatMap((via) => CHECKOUT_SHOPPERS.map((clients) => ({ via, clients })));
     for (const { via, clients } of shopRuns) {
       log(`  checkout ${via === 'cart' ? 'via the cart' : 'by buy now'}, one hot product, ${clients} shoppers via the front door…`);
       const r = await runCheckoutBench({ baseUrl: target.baseUrl, clients, seconds, hotProductId: hot, requestTimeoutMs: 10_000, via });
