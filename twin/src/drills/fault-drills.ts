@@ -32,14 +32,18 @@ export function instanceCrashDrill(): Drill {
       let recoveredAt: number | undefined;
       let victim: string | undefined;
       const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
-        const before = healthyInstances(await twin.status());
+        const status = await twin.status();
+        const before = healthyInstances(status);
+        const known = new Set(status.instances.map((i) => i.id));
         victim = before[0]?.id;
         faultAt = mark('fault', `SIGKILL ${victim ?? 'an instance'}`);
         await twin.command('kill-instance', victim ? { id: victim } : {});
-        env.log(`  killed ${victim}; waiting for ${before.length} healthy instances again`);
+        env.log(`  killed ${victim}; waiting for its replacement to serve and ${before.length} healthy instances again`);
+        // Restored means: an instance launched after the fault serves, and the fleet is as big as before.
+        // An instance that was already launching at the fault does not count as the replacement.
         recoveredAt = await watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 1000, (s) => {
           const healthy = healthyInstances(s);
-          return healthy.length >= before.length && !healthy.some((i) => i.id === victim);
+          return healthy.length >= before.length && !healthy.some((i) => i.id === victim) && healthy.some((i) => !known.has(i.id));
         });
         if (recoveredAt) mark('recovery', 'capacity restored', recoveredAt);
       });
@@ -47,7 +51,7 @@ export function instanceCrashDrill(): Drill {
         ledger: load.ledger,
         marks,
         figures: { recoverySeconds: seconds(faultAt, recoveredAt) },
-        notes: [`killed instance ${victim}; recoverySeconds runs from SIGKILL until as many instances are healthy as before, without it`],
+        notes: [`killed instance ${victim}; recoverySeconds runs from SIGKILL until its replacement serves and as many instances are healthy as before`],
         settings: { victim, recoveryTimeoutSeconds: env.options.recoveryTimeoutSeconds },
         faultWindow: { from: faultAt, to: recoveredAt ?? Date.now() },
       };

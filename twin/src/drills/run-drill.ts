@@ -13,12 +13,15 @@ import { healthyInstances, type TwinStatus } from './twin-control.js';
 const DB_RETRY_BUDGET_MS = 60_000;
 
 /**
- * Steady state before a fault: the minimum fleet healthy, the front door on the primary site, and a
- * DB primary with a standby to fail over to. A drill that starts from a wounded system measures the
- * previous drill, not its own fault.
+ * Steady state before a fault: the minimum fleet healthy and settled (every instance in service,
+ * as many as desired: nothing launching or draining after an earlier drill's scale-out), the front
+ * door on the primary site, and a DB primary with a standby to fail over to. A drill that starts
+ * from a wounded or still-scaling system measures the previous drill, not its own fault.
  */
 export const isSteady = (s: TwinStatus): boolean =>
   healthyInstances(s).length >= autoScaling.minCapacity &&
+  s.instances.every((i) => i.state === 'in-service' && i.healthy) &&
+  (s.autoScaling === undefined || s.instances.length === s.autoScaling.desired) &&
   s.frontDoor.mode === 'primary' &&
   s.database.nodes.some((n) => n.role === 'primary') &&
   s.database.nodes.some((n) => n.role === 'standby');
