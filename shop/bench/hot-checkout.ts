@@ -13,13 +13,14 @@ import pino from 'pino';
 import postgres from 'postgres';
 import { migrate, type Sql } from '../src/index.js';
 import { CheckoutService } from '../src/checkout/checkout.service.js';
+import { CHECKOUT_LANES, MAX_CHECKOUTS_PER_COMMIT } from '../src/checkout/commit-batcher.js';
 import { TestPaymentProvider } from '../src/payments/test-payment-provider.js';
 import { PostgresServer } from '../src/testing/index.js';
 import { Registry, Counter } from 'prom-client';
 import type { ShopMetrics } from '../src/plugins/metrics.js';
 import type { FastifyBaseLogger } from 'fastify';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, clients: { type: 'string', default: '32' }, lanes: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, clients: { type: 'string', default: '32' }, lanes: { type: 'string', default: String(CHECKOUT_LANES) } } });
 const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
 const CUSTOMERS = 40_000;
@@ -104,7 +105,7 @@ try {
   say(`${customers.length} customers loaded; ${CLIENTS} clients, ${SECONDS} s per run, synchronous standby on`);
   const half = customers.length / 2;
   const naive = await run('naive (one transaction per checkout)', url, 1, customers.slice(0, half));
-  const group = await run('group commit', url, 32, customers.slice(half));
+  const group = await run('group commit', url, MAX_CHECKOUTS_PER_COMMIT, customers.slice(half));
   const [check] = await sql<{ stock: number; sold: bigint }[]>`
     SELECT (SELECT stock FROM products WHERE id = ${Number(product!.id)}) AS stock,
            (SELECT COALESCE(sum(quantity), 0) FROM order_lines) AS sold`;

@@ -62,6 +62,15 @@ async function register(page: Page, name: string, email: string, password = 'sho
   await page.getByRole('button', { name: '가입하기' }).click();
 }
 
+/** A new shopper, registered on the way to checkout, with `quantity` units of a product put in the cart (reload to show them). */
+async function shopperAtCheckout(page: Page, name: string, email: string, productId: number, quantity = 1) {
+  await page.goto('/register?next=/checkout');
+  await register(page, name, email);
+  await page.waitForURL((url) => url.pathname === '/checkout');
+  const added = await page.request.post('/api/cart/items', { data: { productId, quantity }, headers: { Origin: stack.baseUrl } });
+  expect(added.status()).toBe(200);
+}
+
 async function fillCheckout(page: Page, card = '4242 4242 4242 4242') {
   await page.getByLabel('받는 분').fill('김민지');
   await page.getByLabel('연락처').fill('010-1234-5678');
@@ -80,7 +89,7 @@ async function ordersOf(email: string) {
 /** A product the journeys can buy several of, found the way a shopper would: by searching 운동화. */
 async function sneaker(minStock = 10) {
   const rows = await stack.sql<{ id: number; slug: string; name: string; price_won: number }[]>`
-    SELECT id, slug, name, price_won FROM products
+    SELECT id::int AS id, slug, name, price_won FROM products
     WHERE active AND name LIKE '%운동화%' AND stock >= ${minStock} ORDER BY id LIMIT 1`;
   const row = rows[0];
   if (!row) throw new Error('the seed catalog has no 운동화 in stock');
@@ -174,14 +183,7 @@ describe('storefront in Chromium', () => {
     const page = await newPage();
     const product = await sneaker();
     const email = uniqueEmail('double');
-    await page.goto('/register?next=/checkout');
-    await register(page, '이중클릭', email);
-    await page.waitForURL((url) => url.pathname === '/checkout');
-    const added = await page.request.post('/api/cart/items', {
-      data: { productId: product.id, quantity: 1 },
-      headers: { Origin: stack.baseUrl },
-    });
-    expect(added.status()).toBe(200);
+    await shopperAtCheckout(page, '이중클릭', email, product.id);
     await page.reload();
 
     const keys: string[] = [];
@@ -201,10 +203,7 @@ describe('storefront in Chromium', () => {
     const page = await newPage();
     const product = await sneaker();
     const email = uniqueEmail('retry');
-    await page.goto('/register?next=/checkout');
-    await register(page, '재시도', email);
-    await page.waitForURL((url) => url.pathname === '/checkout');
-    await page.request.post('/api/cart/items', { data: { productId: product.id, quantity: 1 }, headers: { Origin: stack.baseUrl } });
+    await shopperAtCheckout(page, '재시도', email, product.id);
     await page.reload();
 
     // The first checkout reaches the shop, which places the order, but its answer never
@@ -230,10 +229,7 @@ describe('storefront in Chromium', () => {
   it('a checkout that hits a stock conflict names the short line', async () => {
     const page = await newPage();
     const product = await sneaker();
-    await page.goto('/register?next=/checkout');
-    await register(page, '재고부족', uniqueEmail('short'));
-    await page.waitForURL((url) => url.pathname === '/checkout');
-    await page.request.post('/api/cart/items', { data: { productId: product.id, quantity: 3 }, headers: { Origin: stack.baseUrl } });
+    await shopperAtCheckout(page, '재고부족', uniqueEmail('short'), product.id, 3);
     const stock = (await stack.sql<{ stock: number }[]>`SELECT stock FROM products WHERE id = ${product.id}`)[0]!.stock;
     await stack.sql`UPDATE products SET stock = 1 WHERE id = ${product.id}`;
     try {
@@ -251,10 +247,7 @@ describe('storefront in Chromium', () => {
     const page = await newPage();
     const product = await sneaker();
     const email = uniqueEmail('declined');
-    await page.goto('/register?next=/checkout');
-    await register(page, '거절', email);
-    await page.waitForURL((url) => url.pathname === '/checkout');
-    await page.request.post('/api/cart/items', { data: { productId: product.id, quantity: 1 }, headers: { Origin: stack.baseUrl } });
+    await shopperAtCheckout(page, '거절', email, product.id);
     await page.reload();
     await fillCheckout(page, '4000 0000 0000 0002');
     await page.getByRole('button', { name: '주문하기' }).click();
@@ -303,8 +296,7 @@ describe('storefront in Chromium', () => {
       SELECT l.product_id::int, l.quantity, o.status
       FROM orders o JOIN users u ON u.id = o.user_id JOIN order_lines l ON l.order_id = o.id
       WHERE lower(u.email) = lower(${email})`;
-    // `sneaker()` reads the bigint id as postgres.js gives it: a string.
-    expect(lines).toEqual([{ product_id: Number(product.id), quantity: 2, status: 'placed' }]);
+    expect(lines).toEqual([{ product_id: product.id, quantity: 2, status: 'placed' }]);
     const cart = await stack.sql<{ product_id: number; quantity: number }[]>`
       SELECT i.product_id::int, i.quantity
       FROM cart_items i JOIN carts c ON c.id = i.cart_id JOIN users u ON u.id = c.user_id

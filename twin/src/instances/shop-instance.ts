@@ -48,7 +48,8 @@ export class ShopInstance {
     this.cpu = new RollingCpu(cpuWindowSeconds);
     this.exit = exited(process);
     const quota = CpuQuota.create(`${globalThis.process.pid}-${id}`, instanceSettings.vcpu);
-    this.quota = quota?.add(process.pid) ? quota : (quota?.remove(), undefined);
+    if (quota?.add(process.pid)) this.quota = quota;
+    else quota?.remove();
     void this.exit.then(() => {
       this.stopStress();
       this.quota?.remove();
