@@ -1,1 +1,1 @@
-export {};
+export { systemPaths } from './system-paths.js';
