@@ -2,8 +2,9 @@
 // Finds or installs what Evermall needs from the operating system, with visible progress.
 // As root it installs missing Debian packages with apt; otherwise it prints one line saying
 // exactly what to install and exits non-zero.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { lockHolders } from './package-locks.mjs';
 
 const HELP = `Usage: node scripts/ensure-system.mjs [--for start|test] [--check]
 Checks for PostgreSQL 15, haproxy, pg_auto_failover and chromium, and installs what is missing
@@ -50,13 +51,46 @@ if (checkOnly || !isRoot) {
 }
 
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+/**
+ * A fresh machine's own apt jobs (unattended upgrades, cloud-init) often hold the apt and dpkg
+ * locks for minutes. Wait for them, saying who holds which, instead of failing; apt's own
+ * DPkg::Lock::Timeout covers the moment between our look and apt taking the lock.
+ */
+const LOCK_WAIT_SECONDS = 900;
+const aptLockOptions = ['-o', `DPkg::Lock::Timeout=${LOCK_WAIT_SECONDS}`];
+
+async function waitForPackageLocks() {
+  const deadline = Date.now() + LOCK_WAIT_SECONDS * 1000;
+  let lastSaid = '';
+  for (;;) {
+    const held = lockHolders();
+    if (held.length === 0) return;
+    const said = held.map((h) => `${h.file} (pid ${h.pid}: ${h.command})`).join(', ');
+    if (said !== lastSaid) process.stdout.write(`  … waiting for the package manager lock: ${said}\n`);
+    lastSaid = said;
+    if (Date.now() > deadline) throw new Error(`the package manager lock is still held after ${LOCK_WAIT_SECONDS} s: ${said}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function apt(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('apt-get', [...aptLockOptions, ...args], { stdio: 'inherit', env });
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => child.kill(signal));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`apt-get ${args[0]} ended with ${signal ?? `exit code ${code}`}`))));
+  });
+}
+
 try {
+  await waitForPackageLocks();
   process.stdout.write('→ apt-get update\n');
-  execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
+  await apt(['update']);
+  await waitForPackageLocks();
   process.stdout.write(`→ apt-get install ${pkgs.join(' ')}\n`);
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
-} catch {
-  process.stderr.write(`Could not install system packages. Run: apt-get update && apt-get install -y ${pkgs.join(' ')}\n`);
+  await apt(['install', '-y', '--no-install-recommends', ...pkgs]);
+} catch (err) {
+  process.stderr.write(`Could not install system packages (${err.message}). Run: apt-get update && apt-get install -y ${pkgs.join(' ')}\n`);
   process.exit(1);
 }
 // A service started by a package's postinst would hold ports our tests and twin pick.
