@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Bundles the shop for the EC2 instances: one ESM file per entry (server, cli) for Node 20,
-// plus the SQL migrations and the few packages that cannot be bundled. No Docker.
+// Bundles the shop into a release, the one artifact EC2 instances and the twin both run: one ESM
+// file per entry (server, cli) for Node 24, the Node 24 runtime itself, the SQL migrations and the
+// few packages that cannot be bundled. No Docker.
 //
 //   node build.mjs [--out DIR]      (default: shop/dist)
+//
+// The runtime is the `node` npm package the project installs (linux-x64, the fleet's platform), so
+// no instance installs Node from a package repository and the twin runs exactly what AWS runs.
+// It is hard-linked when the output is on the same file system (it is about 126 MB), else copied.
 //
 // What cannot be bundled, and why it ships as node_modules next to the bundle:
 // - @node-rs/argon2 loads a native .node binary chosen by platform. We ship the binary that
@@ -10,17 +15,19 @@
 //   2023). That is why the fleet runs x86_64 instances, and why an instance never runs
 //   `npm install` at boot: scale-out must not depend on the npm registry being up.
 // - @fastify/swagger-ui serves its static files from its own package folder.
-// The instance sets MIGRATIONS_DIR to the copied migrations folder (see infra/lib/constructs/user-data.ts).
+// The service sets MIGRATIONS_DIR to the copied migrations folder (see src/release/service.ts).
 import { build } from 'esbuild';
-import { cp, mkdir, readFile, rm, writeFile, access } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, copyFile, cp, link, mkdir, open, readFile, rm, writeFile, access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { releaseLayout, runtimeMajor } from './src/release/layout.ts';
 
 const shopDir = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write('Usage: node build.mjs [--out DIR]\nBundles server.js and cli.js for Node 20 (ESM) with migrations and native deps into DIR (default shop/dist).\n');
+  process.stdout.write(`Usage: node build.mjs [--out DIR]\nBundles server.js and cli.js for Node ${runtimeMajor} (ESM) with the Node runtime, migrations and native deps into DIR (default shop/dist).\n`);
   process.exit(0);
 }
 const outIndex = args.indexOf('--out');
@@ -57,7 +64,7 @@ await build({
   outdir: outDir,
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: `node${runtimeMajor}`,
   format: 'esm',
   sourcemap: true,
   legalComments: 'linked',
@@ -103,9 +110,52 @@ for (const name of external) {
   await copyPackage(name, shopDir);
 }
 
+await copyRuntime(path.join(outDir, releaseLayout.runtime));
+
+/**
+ * The Node runtime from the `node` npm package. It must be the major the bundle targets and an
+ * x86-64 Linux binary (the fleet's platform, see infra/lib/parameters.ts), or the release would
+ * not start on an instance.
+ */
+async function copyRuntime(to) {
+  let from;
+  try {
+    from = path.join(path.dirname(require.resolve('node/package.json')), 'bin', 'node');
+  } catch {
+    fail('the `node` npm package is not installed (a root devDependency): run npm install');
+  }
+  const header = Buffer.alloc(20);
+  const file = await open(from, 'r').catch(() => fail(`${from} is missing: run npm install`));
+  try {
+    await file.read(header, 0, header.length, 0);
+  } finally {
+    await file.close();
+  }
+  // ELF magic, 64-bit class, little endian, e_machine 0x3e = x86-64 (the System V ABI ELF header).
+  const linuxX64 = header.readUInt32BE(0) === 0x7f454c46 && header[4] === 2 && header[5] === 1 && header.readUInt16LE(18) === 0x3e;
+  if (!linuxX64) fail(`${from} is not a linux-x64 binary; the fleet runs x86_64 Linux: install the node package on linux-x64 (npm install --cpu=x64 --os=linux)`);
+  const version = execFileSync(from, ['--version'], { encoding: 'utf8' }).trim();
+  if (Number(/^v(\d+)\./.exec(version)?.[1]) !== runtimeMajor) {
+    fail(`${from} is Node ${version}; the release needs Node ${runtimeMajor}: pin the root devDependency "node" to ^${runtimeMajor}`);
+  }
+  await mkdir(path.dirname(to), { recursive: true });
+  try {
+    await link(from, to);
+  } catch (err) {
+    if (!['EXDEV', 'EPERM', 'EMLINK'].includes(err.code)) throw err;
+    await copyFile(from, to);
+    await chmod(to, 0o755);
+  }
+}
+
+function fail(message) {
+  process.stderr.write(`build: ${message}\n`);
+  process.exit(1);
+}
+
 const shopManifest = JSON.parse(await readFile(path.join(shopDir, 'package.json'), 'utf8'));
 await writeFile(
   path.join(outDir, 'package.json'),
   `${JSON.stringify({ name: 'evermall-shop-bundle', version: shopManifest.version, private: true, type: 'module' }, null, 2)}\n`,
 );
-process.stdout.write(`build: bundled ${Object.keys(entryPoints).join(', ')} with ${copied.size} external packages into ${outDir}\n`);
+process.stdout.write(`build: bundled ${Object.keys(entryPoints).join(', ')} with Node ${runtimeMajor} and ${copied.size} external packages into ${outDir}\n`);

@@ -23,7 +23,7 @@ export const configurations = {
 
 export type ConfigurationName = keyof typeof configurations;
 
-/** The feature flags and settings from cdk.json; a bare App() would lack them (see shared/DESIGN.md). */
+/** The feature flags and settings from cdk.json; a bare App() would lack them (see docs/design.md#cdk-apps-in-tests). */
 export function cdkJsonContext(): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(new URL('../cdk.json', import.meta.url), 'utf8')) as { context?: Record<string, unknown> };
   return cdkJson.context ?? {};

@@ -15,7 +15,8 @@ import {
 import { exampleDomain } from '../lib/configurations.js';
 import { originVerifyHeader } from '../lib/constructs/load-balancer.js';
 import { spaRoutingFunctionCode } from '../lib/constructs/spa.js';
-import { instancePaths, launchReadyHookName, launchReadyTimeoutSeconds, stopTimeoutSeconds } from '../lib/constructs/user-data.js';
+import { releaseFiles, serviceUser } from '@evermall/shop/release';
+import { instanceDirectories, instancePaths, launchReadyHookName, launchReadyTimeoutSeconds, stopTimeoutSeconds } from '../lib/constructs/user-data.js';
 import { cfnLint, cfnLintAvailable, type CfnJson, only, renderText, resourcesOf, synthesize, template, type Synthesized } from './support/synthesized.js';
 
 // The production profile with the example domain (the same as `npm run synth:example`),
@@ -210,8 +211,8 @@ describe('media (EFS)', () => {
   it('has an access point for the media folder owned by the shop user, and denies unencrypted transport', () => {
     const t = template(s, 'data');
     t.hasResourceProperties('AWS::EFS::AccessPoint', {
-      RootDirectory: { Path: '/media', CreationInfo: { OwnerUid: '1001', OwnerGid: '1001', Permissions: '750' } },
-      PosixUser: { Uid: '1001', Gid: '1001' },
+      RootDirectory: { Path: '/media', CreationInfo: { OwnerUid: String(serviceUser.uid), OwnerGid: String(serviceUser.gid), Permissions: '750' } },
+      PosixUser: { Uid: String(serviceUser.uid), Gid: String(serviceUser.gid) },
     });
     const fs = only(t, 'AWS::EFS::FileSystem');
     expect(JSON.stringify(fs.Properties.FileSystemPolicy)).toContain('"aws:SecureTransport":"false"');
@@ -366,9 +367,11 @@ describe('user data', () => {
     text = renderText(lt.Properties.LaunchTemplateData.UserData);
   });
 
-  it('installs Node 20 and the EFS utilities', () => {
+  it('installs the EFS utilities but no Node from a package repository: the release brings its own', () => {
     expect(text.startsWith('#!/bin/bash\n')).toBe(true);
-    expect(text).toMatch(/dnf install -y nodejs20 amazon-efs-utils/);
+    expect(text).toMatch(/dnf install -y amazon-efs-utils/);
+    expect(text).not.toMatch(/(dnf|yum) install[^\n]*\bnode/i);
+    expect(text).not.toMatch(/\/usr\/bin\/node/);
   });
 
   it('mounts EFS over TLS through the access point at the media path, and adds it to fstab', () => {
@@ -398,13 +401,29 @@ describe('user data', () => {
   });
 
   it('runs the shop under systemd with restart on failure and a stop timeout longer than the drain', () => {
-    expect(text).toContain('ExecStart=/usr/bin/node-20 /opt/evermall/current/server.js');
+    expect(text).toContain('ExecStart=/opt/evermall/current/runtime/node /opt/evermall/current/server.js');
+    expect(text).toContain(`WorkingDirectory=${instancePaths.app}`);
     expect(text).toContain('Restart=on-failure');
     const timeout = Number(/TimeoutStopSec=(\d+)/.exec(text)?.[1]);
     expect(timeout).toBe(stopTimeoutSeconds);
     expect(timeout).toBeGreaterThan(drainSeconds);
     expect(timeout).toBeGreaterThan(shutdownBoundSeconds);
     expect(text).toContain('systemctl enable --now evermall-shop.service');
+  });
+
+  it('runs the shop as the service user, writing only its state, media and log directories', () => {
+    expect(text).toContain(`useradd --system --uid ${serviceUser.uid} --gid ${serviceUser.gid}`);
+    expect(text).toContain(`User=${serviceUser.name}`);
+    expect(text).toContain('ProtectSystem=strict');
+    expect(text).toContain('NoNewPrivileges=yes');
+    expect(text).toContain(`ReadWritePaths=${instanceDirectories.state} ${instanceDirectories.media} ${instanceDirectories.logs}`);
+    // The backup site lives in the state directory: the exporter swaps a symlink beside it.
+    expect(instancePaths.backupSite.startsWith(`${instanceDirectories.state}/`)).toBe(true);
+  });
+
+  it('writes the environment with the release\'s own Node runtime', () => {
+    expect(text).toContain(`READER_HOST='`);
+    expect(text).toMatch(new RegExp(`READER_HOST='[^']*' ${releaseFiles(instancePaths.app).runtime} -e '`));
   });
 
   it('uploads the backup site that the lock-holding instance exported to the backup bucket', () => {

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { releaseFiles, runtimeMajor, serviceCommand } from '@evermall/shop/release';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceDir } from '../lib/constructs/workspace.js';
 
 // The bundle the instances run (shop/build.mjs), built into a temporary folder once.
@@ -12,6 +13,7 @@ beforeAll(() => {
   const build = spawnSync(process.execPath, [path.join(workspaceDir('@evermall/shop'), 'build.mjs'), '--out', out], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`shop/build.mjs failed: ${build.stderr}`);
 });
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('shop bundle', () => {
   it('holds the server, the CLI and the SQL migrations', () => {
@@ -26,8 +28,14 @@ describe('shop bundle', () => {
     expect(binaries).not.toEqual([]);
   });
 
-  it('starts from the bundle alone and fails fast naming a missing variable', () => {
-    const run = spawnSync(process.execPath, [path.join(out, 'server.js')], { cwd: out, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+  it(`ships its own Node ${runtimeMajor} runtime, so instances install no Node`, () => {
+    const version = spawnSync(releaseFiles(out).runtime, ['--version'], { encoding: 'utf8' });
+    expect(version.stdout.trim()).toMatch(new RegExp(`^v${runtimeMajor}\\.`));
+  });
+
+  it('starts from the release alone, on its own runtime, and fails fast naming a missing variable', () => {
+    const [runtime, ...args] = serviceCommand(out);
+    const run = spawnSync(runtime, args, { cwd: out, env: {}, encoding: 'utf8' });
     expect(run.status).toBe(78);
     expect(run.stderr).toContain('DATABASE_URL');
   });

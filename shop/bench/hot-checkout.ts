@@ -11,14 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import postgres from 'postgres';
-import { migrate, type Sql } from '../src/index.js';
+import { connect, migrate, type Sql } from '../src/index.js';
 import { CheckoutService } from '../src/checkout/checkout.service.js';
 import { CHECKOUT_LANES, MAX_CHECKOUTS_PER_COMMIT } from '../src/checkout/commit-batcher.js';
 import { TestPaymentProvider } from '../src/payments/test-payment-provider.js';
-import { PostgresServer } from '../src/testing/index.js';
+import { PostgresServer } from '@evermall/testkit';
 import { Registry, Counter } from 'prom-client';
-import type { ShopMetrics } from '../src/plugins/metrics.js';
-import type { FastifyBaseLogger } from 'fastify';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, clients: { type: 'string', default: '32' }, lanes: { type: 'string', default: String(CHECKOUT_LANES) } } });
 const SECONDS = Number(values.seconds);
@@ -44,13 +42,12 @@ async function loadCustomers(sql: Sql, productId: number): Promise<number[]> {
 }
 
 async function run(label: string, url: string, maxBatch: number, customers: number[]): Promise<number> {
-  const sql = postgres(url, { max: CLIENTS, onnotice: () => undefined, types: { bigint: postgres.BigInt } }) as unknown as Sql;
+  const sql = connect(url, { max: CLIENTS });
   const registry = new Registry();
   const metrics = {
-    registry,
     ordersPlaced: new Counter({ name: 'o', help: 'o', registers: [registry] }),
-    checkoutConflicts: new Counter({ name: 'c', help: 'c', labelNames: ['reason'], registers: [registry] }),
-  } as unknown as ShopMetrics;
+    checkoutConflicts: new Counter({ name: 'c', help: 'c', labelNames: ['reason'] as const, registers: [registry] }),
+  };
   const sizes: number[] = [];
   const service = new CheckoutService({
     sql,
@@ -58,7 +55,7 @@ async function run(label: string, url: string, maxBatch: number, customers: numb
     maxBatch,
     payments: { provider: new TestPaymentProvider() },
     metrics,
-    log: pino({ level: 'silent' }) as unknown as FastifyBaseLogger,
+    log: pino({ level: 'silent' }),
     onBatchCommitted: (n) => sizes.push(n),
   });
   let orders = 0;
@@ -95,7 +92,7 @@ try {
   await admin.unsafe('CREATE DATABASE bench');
   await admin.end();
   const url = primary.url('bench');
-  const sql = postgres(url, { max: 2, onnotice: () => undefined }) as unknown as Sql;
+  const sql = connect(url, { max: 2 });
   await migrate(sql);
   const [cat] = await sql<{ id: bigint }[]>`INSERT INTO categories (slug, name, name_en) VALUES ('hot', 'Hot', 'Hot') RETURNING id`;
   const [product] = await sql<{ id: bigint }[]>`

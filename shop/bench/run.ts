@@ -1,21 +1,21 @@
 /**
  * The shop benchmark (not a test): seeds a catalog into a throwaway PostgreSQL (fsync on),
  * starts one shop instance, and measures with autocannon the product list, product detail and
- * checkout of one hot product; then runs pgbench with the same conditional-update transaction
- * against the same database as the ceiling. Prints a table and `shop orders/s ÷ pgbench tps`.
+ * checkout of one hot product; then runs the test kit's pgbench naive checkout (the shop's checkout
+ * transaction, one order per transaction) against the same database as the ceiling. Prints a table and `shop orders/s ÷ pgbench tps`.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
+import { CookieJar, freePort, PostgresServer, runPgbench } from '@evermall/testkit';
 import postgres from 'postgres';
-import { migrate, type Sql } from '../src/index.js';
+import { connect, migrate, type Sql } from '../src/index.js';
 import { seedCatalog } from '../src/seed/seed.js';
-import { freePort, PostgresServer } from '../src/testing/index.js';
 
 const USAGE = `Usage: npm run bench -w shop [-- options]
 
@@ -28,7 +28,6 @@ Options:
 
 Progress goes to stderr, the results table to stdout.`;
 
-const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const SERVER = fileURLToPath(new URL('../src/server.ts', import.meta.url));
 /** Enough stock that the hot product never sells out during a run. */
 const HOT_STOCK = 100_000_000;
@@ -92,7 +91,7 @@ async function main(): Promise<void> {
     await admin.unsafe('CREATE DATABASE evermall');
     await admin.end();
     const databaseUrl = pg.url('evermall');
-    sql = postgres(databaseUrl, { max: 4, onnotice: () => undefined }) as unknown as Sql;
+    sql = connect(databaseUrl, { max: 4 });
     await migrate(sql);
 
     const mediaDir = path.join(work, 'media');
@@ -232,7 +231,7 @@ async function main(): Promise<void> {
 
     progress(`pgbench: the same transaction, ${pgbenchClients} clients, ${duration} s`);
     const [user] = await sql<{ id: number }[]>`SELECT min(id)::int AS id FROM users`;
-    const tps = await runPgbench(pg, work, { hotId, userId: user!.id, clients: pgbenchClients, duration });
+    const tps = await runPgbench({ url: databaseUrl, clients: pgbenchClients, seconds: duration, userId: user!.id, products: { hot: hotId } });
     rows.push({ scenario: `pgbench, same transaction (${pgbenchClients} clients)`, rate: `${tps.toFixed(1)} tps`, p50: '', p99: '', note: 'the ceiling: no HTTP, no app' });
 
     printTable(rows, { products, duration, connections });
@@ -263,36 +262,11 @@ async function registerCustomer(base: string, i: number): Promise<string> {
     body: JSON.stringify({ email: `bench-${i}-${randomUUID().slice(0, 8)}@example.test`, password: 'bench password 1234', name: `Bench ${i}` }),
   });
   if (!res.ok) throw new Error(`registering a customer failed: ${res.status} ${await res.text()}`);
-  const cookies = res.headers.getSetCookie().map((c) => c.split(';', 1)[0]!);
-  if (cookies.length === 0) throw new Error('registering a customer set no session cookie');
-  return cookies.join('; ');
-}
-
-/** Checkout's core as pgbench sees it: one conditional stock update, then the order and its line. */
-async function runPgbench(pg: PostgresServer, work: string, o: { hotId: number; userId: number; clients: number; duration: number }): Promise<number> {
-  const script = path.join(work, 'checkout.sql');
-  writeFileSync(
-    script,
-    `BEGIN;
-UPDATE products SET stock = stock - 1 WHERE id = :hot AND stock >= 1;
-WITH o AS (
-  INSERT INTO orders (user_id, status, total_won, shipping, idempotency_key, request_hash)
-  VALUES (:uid, 'placed', 99000, '{}', gen_random_uuid()::text, 'pgbench') RETURNING id
-)
-INSERT INTO order_lines (order_id, product_id, sku, name, unit_price_won, quantity)
-SELECT o.id, :hot, 'BENCH-HOT', '한정판 운동화', 99000, 1 FROM o;
-COMMIT;
-`,
-  );
-  const { stdout } = await promisify(execFile)(
-    path.join(PG_BIN, 'pgbench'),
-    ['-n', '-h', '127.0.0.1', '-p', String(pg.port), '-U', 'postgres', '-f', script, '-c', String(o.clients), '-j', String(Math.min(o.clients, os.cpus().length)),
-      '-T', String(o.duration), '-D', `hot=${o.hotId}`, '-D', `uid=${o.userId}`, 'evermall'],
-    { maxBuffer: 1 << 20 },
-  );
-  const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
-  if (!match) throw new Error(`could not read tps from pgbench:\n${stdout}`);
-  return Number(match[1]);
+  const jar = new CookieJar();
+  jar.store(res.headers.getSetCookie());
+  const cookie = jar.header();
+  if (cookie === undefined) throw new Error('registering a customer set no session cookie');
+  return cookie;
 }
 
 function printTable(rows: Row[], run: { products: number; duration: number; connections: number }): void {

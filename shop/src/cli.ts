@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { frontDoorFailover } from '@evermall/topology';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
-import type { Sql } from './db/pools.js';
-import { writerUrl } from './db/pools.js';
+import { connect, writerUrl, type Sql } from './db/pools.js';
 import { createAdmin } from './admin/staff-accounts.js';
 import { DEFAULT_PRODUCT_COUNT, seedCatalog } from './seed/seed.js';
 import { SEED_CATEGORIES } from './seed/catalog-data.js';
@@ -19,11 +17,11 @@ Commands:
                                             create a staff account (or reset its password)
   export-static --out DIR                   write the static backup site (read-only, "ordering is paused")
 
-Environment: DATABASE_URL (required), MEDIA_DIR (seed images, default ./.media).
+Environment: DATABASE_URL (required), MEDIA_DIR (seed images, default ./.media), MIGRATIONS_DIR (default shop/migrations).
 Run "shop <command> --help" for a command's options.`;
 
 const HELP: Record<string, string> = {
-  migrate: 'Usage: shop migrate\n\nApplies pending SQL migrations from shop/migrations in order, under an advisory lock.',
+  migrate: 'Usage: shop migrate\n\nApplies pending SQL migrations from MIGRATIONS_DIR (default shop/migrations) in order, under an advisory lock.',
   seed: `Usage: shop seed [--products N]\n\nLoads a deterministic catalog: ${SEED_CATEGORIES.length} categories and N products (default ${DEFAULT_PRODUCT_COUNT}, up to 1,000,000)\nwith Korean and English names and generated placeholder images in MEDIA_DIR. Seeding again adds only\nproducts that are missing, so it is safe to repeat or to grow the catalog.`,
   'create-admin': 'Usage: shop create-admin --email E --password P [--name N]\n\nCreates a staff account. If the email exists, it becomes staff and gets the new password.',
   'export-static': `Usage: shop export-static --out DIR\n\nRenders the active catalog to static HTML in DIR (a symlink swapped atomically onto a new version\nfolder), with a banner saying ordering is paused and no forms. Running instances do this every\nBACKUP_EXPORT_INTERVAL_SECONDS (${frontDoorFailover.backupExportIntervalSeconds} s in the topology) when BACKUP_SITE_DIR is set.`,
@@ -37,7 +35,7 @@ function cliConfig(): Config {
 }
 
 async function withDatabase<T>(config: Config, work: (sql: Sql) => Promise<T>): Promise<T> {
-  const sql = postgres(writerUrl(config.DATABASE_URL), { max: 4, onnotice: () => undefined }) as unknown as Sql;
+  const sql = connect(writerUrl(config.DATABASE_URL), { max: 4, applicationName: 'evermall-cli' });
   try {
     return await work(sql);
   } finally {
@@ -73,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
 
   switch (command) {
     case 'migrate': {
-      const { applied } = await withDatabase(config, (sql) => migrate(sql));
+      const { applied } = await withDatabase(config, (sql) => migrate(sql, config.MIGRATIONS_DIR));
       process.stdout.write(applied.length ? `Applied ${applied.join(', ')}\n` : 'Nothing to apply; the schema is up to date.\n');
       return;
     }
@@ -84,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
       }
       const started = Date.now();
       const result = await withDatabase(config, async (sql) => {
-        await migrate(sql);
+        await migrate(sql, config.MIGRATIONS_DIR);
         return seedCatalog({
           sql,
           mediaDir: config.MEDIA_DIR,
@@ -104,7 +102,7 @@ async function main(argv: string[]): Promise<void> {
       if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new UsageError('--email must be an email address.');
       if (!password || password.length < 8) throw new UsageError('--password must be at least 8 characters.');
       const result = await withDatabase(config, async (sql) => {
-        await migrate(sql);
+        await migrate(sql, config.MIGRATIONS_DIR);
         return createAdmin(sql, { email, password, name });
       });
       process.stdout.write(`${result.created ? 'Created' : 'Updated'} staff account ${email} (id ${result.id}).\n`);

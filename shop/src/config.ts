@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import { drainSeconds, frontDoorFailover, shutdownBoundSeconds } from '@evermall/topology';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { MIGRATIONS_DIR } from './db/migrate.js';
 
 /**
  * Every setting of the shop comes from the environment and is checked here at start.
@@ -32,6 +34,10 @@ const ConfigSchema = Type.Object({
   BACKUP_SITE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   BACKUP_EXPORT_INTERVAL_SECONDS: Type.Integer({ minimum: 10, default: frontDoorFailover.backupExportIntervalSeconds }),
   READYZ_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10000, default: 1000 }),
+  /** Whether the server applies pending migrations before it listens (under an advisory lock). */
+  MIGRATE_ON_START: Type.Boolean({ default: true }),
+  /** The SQL migrations; a bundled release sets its own copy (see src/release/service.ts). */
+  MIGRATIONS_DIR: Type.String({ minLength: 1, default: MIGRATIONS_DIR }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { DATABASE_READ_URL: string };
@@ -73,5 +79,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(variable, missing ? 'is required' : firstError.message);
   }
   const config = withDefaults as Static<typeof ConfigSchema>;
+  // Only a folder set by hand is checked: commands that never migrate do not need the default to exist.
+  if (env.MIGRATIONS_DIR && !isDirectory(config.MIGRATIONS_DIR)) {
+    throw new ConfigError('MIGRATIONS_DIR', `must be a folder of .sql migrations, got "${config.MIGRATIONS_DIR}"`);
+  }
   return { ...config, DATABASE_READ_URL: config.DATABASE_READ_URL ?? config.DATABASE_URL };
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -21,10 +21,10 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  if (process.env.MIGRATE_ON_START !== 'false') {
+  if (config.MIGRATE_ON_START) {
     const pools = createPools({ writerUrl: config.DATABASE_URL, readerUrl: config.DATABASE_URL, max: 1 });
     try {
-      await migrate(pools.writer);
+      await migrate(pools.writer, config.MIGRATIONS_DIR);
     } finally {
       await pools.close();
     }
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
         outDir: config.BACKUP_SITE_DIR,
         intervalSeconds: config.BACKUP_EXPORT_INTERVAL_SECONDS,
         instanceId: config.INSTANCE_ID,
-        logger: app.log as never,
+        logger: app.log,
       })
     : undefined;
 

@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase, freePort, type TestDatabase } from '../src/testing/index.js';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { freePort } from '@evermall/testkit';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.js';
 
 const SHOP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -73,28 +74,33 @@ describe('graceful shutdown on SIGTERM', () => {
     try {
       // An in-flight request: headers sent, body still arriving when SIGTERM lands.
       const body = JSON.stringify({ email: 'nobody@example.com', password: 'not-a-real-password' });
-      const inFlight = new Promise<number>((resolve, reject) => {
-        const req = http.request(
-          { host: '127.0.0.1', port: shop.port, path: '/api/auth/login', method: 'POST', agent: false,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          },
-        );
-        req.on('error', reject);
-        req.write(body.slice(0, 10));
-        setTimeout(() => {
-          shop.child.kill('SIGTERM');
-          setTimeout(async () => {
-            // While draining, the shallow check tells the load balancer to stop sending.
-            const health = await get(shop.port, '/healthz').catch(() => ({ status: -1, body: '' }));
-            expect(health.status).toBe(503);
-            expect(health.body).toContain('draining');
-            req.end(body.slice(10));
-          }, 300);
-        }, 100);
+      const req = http.request({
+        host: '127.0.0.1',
+        port: shop.port,
+        path: '/api/auth/login',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
       });
+      const inFlight = new Promise<number>((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+      });
+      // Awaited below; until then, a reset must not count as an unhandled rejection of its own.
+      inFlight.catch(() => undefined);
+      await new Promise<void>((resolve, reject) => req.write(body.slice(0, 10), (err) => (err ? reject(err) : resolve())));
+
+      shop.child.kill('SIGTERM');
+      // While draining, the shallow check tells the load balancer to stop sending.
+      await vi.waitFor(async () => {
+        const health = await get(shop.port, '/healthz');
+        expect(health.status).toBe(503);
+        expect(health.body).toContain('draining');
+      });
+      req.end(body.slice(10));
 
       const status = await inFlight;
       expect(status).toBeGreaterThanOrEqual(200);

@@ -1,1 +1,7 @@
 export { systemPaths } from './system-paths.js';
+export { freePort } from './free-port.js';
+export { postgresOwner, systemUser, ownedDir, type Owner } from './system-user.js';
+export { PostgresServer, type PostgresServerOptions } from './postgres-server.js';
+export { launchChromium } from './chromium.js';
+export { CookieJar } from './cookie-jar.js';
+export { runPgbench, PGBENCH_ORDER_KEY_PREFIX, type PgbenchOptions } from './pgbench.js';

@@ -6,14 +6,6 @@
 export const zones = ['a', 'b'] as const;
 export type Zone = (typeof zones)[number];
 
-/** Where each tier runs. The DB monitor plays RDS's control plane and belongs to no zone. */
-export const tiers = {
-  loadBalancer: { zones: [...zones], public: true },
-  app: { zones: [...zones], subnet: 'private-with-egress' },
-  database: { zones: [...zones], subnet: 'isolated' },
-  media: { zones: [...zones], subnet: 'private-with-egress' },
-} as const;
-
 /** The port the shop listens on inside an instance (AWS) and the first instance port (twin). */
 export const appPort = 8000;
 
@@ -65,7 +57,7 @@ export const autoScaling = {
 
 /**
  * pg_auto_failover timings. Its defaults give a write outage of about 50 s; these measured
- * 3–5 s on this machine with no acknowledged row lost (see shared/DESIGN.md, "Known pitfalls").
+ * 3–5 s on this machine with no acknowledged row lost (see docs/design.md#database-failover-timing).
  * Keep primaryDemoteTimeoutMs ≥ networkPartitionTimeoutSeconds so a partitioned primary
  * cannot take writes after its standby was promoted.
  */
@@ -82,7 +74,6 @@ export const databaseFailover = {
 /** RDS Multi-AZ: a synchronous standby in the other zone, plus an async read replica. */
 export const database = {
   multiAz: true,
-  synchronousStandby: true,
   readReplicas: 1,
   engineMajorVersion: 15,
   backupRetentionDays: 7,
@@ -97,7 +88,6 @@ export const frontDoorFailover = {
   deepCheckPath: '/readyz',
   intervalSeconds: 10,
   failureThreshold: 2,
-  recordTtlSeconds: 60,
   /** How often running instances re-export the static backup site. */
   backupExportIntervalSeconds: 300,
 } as const;

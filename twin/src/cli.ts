@@ -1,12 +1,20 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { TwinClient, TwinCommandError, findRunningTwin } from './client.js';
+import { twinEnvironment } from './config/environment.js';
 import { portFlags, type TwinPortMap } from './config/ports.js';
+import { killLeftovers } from './config/state-dir.js';
 import { readStateFile } from './config/state-file.js';
 import { isAlive, sleep } from './processes.js';
 import { renderStatusText } from './status/status-text.js';
 import type { CommandResult } from './status/status-types.js';
-import { killLeftovers, startTwin } from './twin.js';
+import { StopRequests } from './stop-requests.js';
+import { startTwin, TwinStartInterrupted, type RunningTwin } from './twin.js';
+
+// First of all: a stop request at any moment from here on is heard (issue 19).
+const stopRequests = new StopRequests(() => process.stdout.write('Stopping is in progress (another signal does not skip it; the parts are being stopped in order).\n'));
+// A closed terminal fails writes; the twin must still stop, not crash on them.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 const COMMANDS: Record<string, { usage: string; help: string }> = {
   start: { usage: 'start [--fresh] [--instances N] [--state-dir DIR] [--no-build] [port flags]', help: 'Bring up the whole topology and stay in the foreground; Ctrl-C stops it.' },
@@ -58,16 +66,19 @@ async function main(): Promise<void> {
     },
   });
   const [command, ...rest] = positionals;
-  // npm runs workspace scripts inside twin/; a relative --state-dir means the caller's directory (INIT_CWD).
-  const stateDir = path.resolve(process.env.INIT_CWD ?? process.cwd(), values['state-dir'] ?? '.twin');
+  // npm runs workspace scripts inside twin/; a relative --state-dir means the caller's directory.
+  const stateDir = path.resolve(twinEnvironment().callerDir, values['state-dir'] ?? '.twin');
   if (!command || values.help) {
     const info = command ? COMMANDS[command] : undefined;
     process.stdout.write(`${info ? `Usage: npm run twin -- ${info.usage}\n${info.help}\n` : usage()}\n`);
     return;
   }
-  if (!COMMANDS[command] && command !== 'up') fail(`Unknown command "${command}": run npm run twin -- --help`);
+  if (!COMMANDS[command]) fail(`Unknown command "${command}": run npm run twin -- --help`);
 
-  if (command === 'start' || command === 'up') return start(values, stateDir);
+  if (command === 'start') return start(values, stateDir);
+  // Every other command holds nothing that needs stopping: a stop request ends it at once.
+  stopRequests.signal.addEventListener('abort', () => process.exit(stopRequests.exitCode), { once: true });
+  if (stopRequests.signal.aborted) process.exit(stopRequests.exitCode);
   if (command === 'down') return down(stateDir);
 
   const client = await findRunningTwin(stateDir);
@@ -133,10 +144,16 @@ async function start(values: Record<string, string | boolean | undefined>, state
   if (instances !== undefined && (!Number.isInteger(instances) || instances < 1)) fail('--instances must be a whole number ≥ 1');
   process.stdout.write(`Starting the Evermall twin (state in ${stateDir}${values.fresh ? ', fresh' : ''})\n`);
   const began = Date.now();
-  let twin;
+  const interrupted = () => process.stdout.write(`\nStopping the twin (${String(stopRequests.signal.reason)})…\n`);
+  stopRequests.signal.addEventListener('abort', interrupted, { once: true });
+  let twin: RunningTwin;
   try {
-    twin = await startTwin({ stateDir, fresh: !!values.fresh, ports, instances, build: !values['no-build'] });
+    twin = await startTwin({ stateDir, fresh: !!values.fresh, ports, instances, build: !values['no-build'], signal: stopRequests.signal });
   } catch (err) {
+    if (err instanceof TwinStartInterrupted) {
+      process.stderr.write(`✗ Start-up interrupted by ${String(stopRequests.signal.reason)}; every part started so far is stopped. npm start starts it again.\n`);
+      process.exit(stopRequests.exitCode);
+    }
     fail(`✗ ${(err as Error).message}`);
   }
   const u = twin.urls;
@@ -148,18 +165,9 @@ Ready in ${((Date.now() - began) / 1000).toFixed(1)}s.
 Try: npm run twin -- status | kill-instance | fail-db-primary | fail-site | restore | down
 Logs: ${twin.paths.logs}. Ctrl-C stops everything.
 `);
-  let signals = 0;
-  const onSignal = () => {
-    signals += 1;
-    if (signals > 1) {
-      process.stdout.write('Stopping is in progress (a second Ctrl-C does not skip it; the parts are being stopped in order).\n');
-      return;
-    }
-    process.stdout.write('\nStopping the twin…\n');
-    void twin.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopTwin = () => void twin.stop();
+  stopRequests.signal.addEventListener('abort', stopTwin, { once: true });
+  if (stopRequests.signal.aborted) stopTwin();
   // A bug in the supervisor must not leave Postgres, HAProxy and instances running.
   process.on('uncaughtException', (err) => {
     process.stderr.write(`✗ twin supervisor failed: ${err.message}; stopping everything\n`);

@@ -4,6 +4,10 @@ import type { CommandName, CommandResult, TwinStatus } from './status/status-typ
 
 /** How long a status probe may take before a twin counts as not answering. */
 const PROBE_TIMEOUT_MS = 2000;
+/** A status read on a busy 2-core machine (during a drill's load) answers well within this. */
+const STATUS_TIMEOUT_MS = 5000;
+/** The slowest command (deploy, fail-zone) answers once it has acted, well within this. */
+const COMMAND_TIMEOUT_MS = 120_000;
 
 export class TwinCommandError extends Error {
   constructor(readonly command: string, message: string) {
@@ -12,19 +16,19 @@ export class TwinCommandError extends Error {
   }
 }
 
-/** HTTP client for a running twin's control API (twin/README.md, "Control API"). */
+/** The one client of a running twin's control API (twin/README.md, "Control API"): the CLI, drills, bench and tests use it. */
 export class TwinClient {
   constructor(readonly baseUrl: string) {}
 
   async status(): Promise<TwinStatus> {
-    const res = await fetch(new URL('/api/status', this.baseUrl));
+    const res = await fetch(new URL('/api/status', this.baseUrl), { signal: AbortSignal.timeout(STATUS_TIMEOUT_MS) });
     if (!res.ok) throw new Error(`twin status answered HTTP ${res.status}`);
     return (await res.json()) as TwinStatus;
   }
 
   /** Runs a command; throws TwinCommandError with the twin's message when it refuses. */
   async command(name: CommandName, args: Record<string, unknown> = {}): Promise<CommandResult> {
-    const res = await fetch(new URL(`/api/commands/${name}`, this.baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args) });
+    const res = await fetch(new URL(`/api/commands/${name}`, this.baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args), signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS) });
     const body = (await res.json()) as CommandResult;
     if (!body.ok) throw new TwinCommandError(name, body.message);
     return body;

@@ -1,36 +1,18 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
+import type { Owner } from '@evermall/testkit';
 
-/** The uid/gid Postgres runs as: the `postgres` user when we are root (Postgres refuses root). */
-export interface Owner {
-  uid: number;
-  gid: number;
-}
-
-export function postgresOwner(): Owner | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    return { uid, gid };
-  } catch {
-    throw new Error('Running as root needs a "postgres" user to run PostgreSQL: apt-get install -y postgresql-15');
-  }
-}
-
-/** mkdir -p, then hand the folder to `owner` (so Postgres, running unprivileged, can write it). */
-export function ownedDir(dir: string, owner: Owner | undefined): string {
-  mkdirSync(dir, { recursive: true });
-  if (owner) chownSync(dir, owner.uid, owner.gid);
-  return dir;
-}
+/** The user a part runs as (spawnPart's `owner`); the test kit's `postgresOwner()` gives Postgres's. */
+export type { Owner };
 
 export interface SpawnOptions {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   owner?: Owner | undefined;
+  /** Aborting it SIGKILLs the child's group; an aborted signal refuses to start the child at all. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -39,6 +21,7 @@ export interface SpawnOptions {
  * fault can SIGKILL a part with everything it forked (pg_autoctl → postgres).
  */
 export function spawnPart(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  options.signal?.throwIfAborted();
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const fd = openSync(options.logFile, 'a');
   if (options.owner) chownSync(options.logFile, options.owner.uid, options.owner.gid);
@@ -50,6 +33,12 @@ export function spawnPart(command: string, args: string[], options: SpawnOptions
       detached: true,
       ...(options.owner ? { uid: options.owner.uid, gid: options.owner.gid } : {}),
     });
+    const signal = options.signal;
+    if (signal) {
+      const kill = () => signalGroup(child.pid, 'SIGKILL');
+      signal.addEventListener('abort', kill, { once: true });
+      child.once('exit', () => signal.removeEventListener('abort', kill));
+    }
     return child;
   } finally {
     closeSync(fd);
@@ -95,10 +84,11 @@ export async function stopGroup(child: ChildProcess, boundMs: number, signal: No
   clearTimeout(timer);
 }
 
-/** Waits until `check` returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 200): Promise<T> {
+/** Waits until `check` returns a value (not undefined) or the deadline passes; gives up at once when `signal` aborts. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 200, signal?: AbortSignal): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal?.throwIfAborted();
     let last: unknown;
     try {
       const value = await check();

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exited, spawnPart } from './processes.js';
+import { releaseFiles } from '@evermall/shop/release';
+import { exited, spawnPart, type Owner } from './processes.js';
 
 /** The shop workspace, found through its package name (workspaces never reach across folders). */
 export function shopDir(): string {
@@ -12,13 +13,21 @@ export function shopCliAvailable(): boolean {
   return existsSync(path.join(shopDir(), 'src', 'cli.ts'));
 }
 
+/** The release whose CLI runs, as whom and with what environment (LaunchTemplate.cli()). */
+export interface ShopCliLaunch {
+  release: string;
+  owner: Owner | undefined;
+  env: Record<string, string>;
+}
+
 /**
- * Runs `shop <args>` (migrate, seed, export-static) the way `npm run <cmd> -w shop` does,
- * with the twin's environment. Resolves with the exit code; output goes to `logFile`.
+ * Runs `shop <args>` (migrate, seed, export-static) from the release, on its own runtime, as the
+ * instances run: same user and service environment. Resolves with the exit code; output goes to
+ * `logFile`. Aborting `signal` kills the run (a twin stopping during its start).
  */
-export async function runShopCli(args: string[], env: Record<string, string>, logFile: string): Promise<number> {
-  const dir = shopDir();
-  const child = spawnPart(process.execPath, ['--import', 'tsx', path.join(dir, 'src', 'cli.ts'), ...args], { cwd: dir, env: { ...process.env, ...env }, logFile });
+export async function runShopCli(args: string[], launch: ShopCliLaunch, logFile: string, signal?: AbortSignal): Promise<number> {
+  const { runtime, cli } = releaseFiles(launch.release);
+  const child = spawnPart(runtime, [cli, ...args], { cwd: launch.release, env: launch.env, owner: launch.owner, logFile, signal });
   await exited(child);
   return child.exitCode ?? 1;
 }

@@ -1,26 +1,28 @@
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { freePort } from '@evermall/testkit';
 import { frontDoorFailover } from '@evermall/topology';
 import pino, { type Logger } from 'pino';
-import { twinPaths, type TwinPaths } from './config/paths.js';
-import { readStateFile, type TwinStateFile } from './config/state-file.js';
-import { removeLeftoverQuotas } from './instances/cpu-quota.js';
-import { assertPortsFree, defaultPorts, freePort, resolvePorts, type TwinPortMap } from './config/ports.js';
-import { databaseSettings, frontDoorSettings } from './config/twin-settings.js';
+import { twinEnvironment } from './config/environment.js';
+import type { TwinPaths } from './config/paths.js';
+import type { TwinPortMap } from './config/ports.js';
+import { prepareStateDir, type PreparedStateDir } from './config/state-dir.js';
+import { frontDoorSettings } from './config/twin-settings.js';
 import { TwinCommands } from './commands.js';
-import { DatabaseCluster, type DbNodeStatus } from './database/database-cluster.js';
+import { DatabaseCluster } from './database/database-cluster.js';
+import { DatabaseWatcher } from './database/database-watcher.js';
 import { EventLog } from './events.js';
 import { FrontDoor } from './front-door/front-door.js';
+import { LaunchTemplate } from './instances/launch-template.js';
 import { LoadBalancer } from './load-balancer/load-balancer.js';
 import { TrafficMeter } from './load-balancer/traffic-meter.js';
-import { isAlive, postgresOwner, signalGroup } from './processes.js';
+import { exited, signalGroup, spawnPart } from './processes.js';
 import { AutoScalingController } from './scaling/auto-scaling-controller.js';
 import { controllerTimings, type ControllerTimings } from './scaling/controller-timings.js';
-import { runShopCli, shopCliAvailable, shopDir } from './shop-cli.js';
+import { runShopCli, shopCliAvailable, shopDir, type ShopCliLaunch } from './shop-cli.js';
 import { StatusServer } from './status/status-server.js';
-import type { TwinStatus, TwinUrls } from './status/status-types.js';
+import type { TwinUrls } from './status/status-types.js';
+import { readTwinStatus, twinUrls, type StatusSources } from './status/twin-status.js';
 import { TwinClient } from './client.js';
 
 export interface StartTwinOptions {
@@ -40,6 +42,11 @@ export interface StartTwinOptions {
   build?: boolean;
   /** Progress callback (defaults to stdout lines unless quiet). */
   progress?: (component: string, message: string) => void;
+  /**
+   * Aborting it (a stop signal during start-up) stops every part started so far, in order;
+   * startTwin then rejects with TwinStartInterrupted. After start-up, use stop().
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunningTwin {
@@ -53,72 +60,65 @@ export interface RunningTwin {
   parts: { database: DatabaseCluster; loadBalancer: LoadBalancer; controller: AutoScalingController; frontDoor: FrontDoor };
 }
 
-/** Kills process groups a crashed twin left behind. Returns how many were alive. */
-export function killLeftovers(stateDir: string): number {
-  const state = readStateFile(stateDir);
-  const alive = (state?.processGroups ?? []).filter((pid) => isAlive(pid));
-  for (const pid of alive) signalGroup(pid, 'SIGKILL');
-  if (state?.supervisorPid && state.supervisorPid !== process.pid && isAlive(state.supervisorPid)) signalGroup(state.supervisorPid, 'SIGKILL');
-  return alive.length;
+/** startTwin was stopped (its `signal` aborted) before the twin was ready; every part it started is stopped. */
+export class TwinStartInterrupted extends Error {
+  constructor() {
+    super('the twin was stopped while it was starting; every part it had started is stopped');
+    this.name = 'TwinStartInterrupted';
+  }
 }
 
 /** How often the process list in twin.json is refreshed (for `down` after a crash). */
 const PROCESS_LIST_REFRESH_MS = 2000;
 
+type Progress = (component: string, message: string) => void;
+
 export async function startTwin(options: StartTwinOptions = {}): Promise<RunningTwin> {
-  const stateDir = path.resolve(options.stateDir ?? '.twin');
-  const paths = twinPaths(stateDir);
-  const say = options.progress ?? ((component: string, message: string) => {
+  if (options.signal?.aborted) throw new TwinStartInterrupted();
+  const say: Progress = options.progress ?? ((component, message) => {
     if (!options.quiet) process.stdout.write(`  ${component.padEnd(14)} ${message}\n`);
   });
-
-  if (options.fresh) {
-    killLeftovers(stateDir);
-    rmSync(stateDir, { recursive: true, force: true });
+  const dir = await prepareStateDir(path.resolve(options.stateDir ?? '.twin'), options, say);
+  const logger: Logger = pino({ level: twinEnvironment().twinLogLevel, base: { part: 'twin' } }, pino.destination({ dest: path.join(dir.paths.logs, 'twin.log'), sync: false }));
+  const supervisor = new TwinSupervisor(dir, await assembleParts(dir, options, logger), say);
+  const onAbort = () => void supervisor.stop();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    options.signal?.throwIfAborted();
+    await supervisor.bringUp(options.build ?? false);
+    return supervisor.running();
+  } catch (err) {
+    await supervisor.stop();
+    throw options.signal?.aborted ? new TwinStartInterrupted() : err;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
-  // CPU quota groups of instances of a twin that was killed (they are empty once its processes are gone).
-  removeLeftoverQuotas();
-  const previous = readStateFile(stateDir);
-  if (previous?.supervisorPid && previous.supervisorPid !== process.pid && isAlive(previous.supervisorPid)) {
-    throw new Error(`a twin is already running from ${stateDir} (pid ${previous.supervisorPid}): stop it with npm run twin -- down`);
-  }
-  if (killLeftovers(stateDir) > 0) say('state', 'stopped processes left by a previous run');
+}
 
-  for (const dir of [paths.root, paths.logs, paths.efs, paths.s3Spa, paths.s3Backup, paths.haproxy.root]) mkdirSync(dir, { recursive: true });
-  // Postgres runs as `postgres` when we are root: it must be able to walk into the state dir.
-  if (postgresOwner()) chmodSync(paths.root, 0o755);
+/** The parts of one twin and what they share; built, not started. */
+interface TwinParts extends StatusSources {
+  logger: Logger;
+  timings: ControllerTimings;
+  launchTemplate: LaunchTemplate;
+}
 
-  // Database ports are baked into pg_autoctl's config: a restart keeps them.
-  const base = { ...defaultPorts(), ...(previous?.ports ?? {}), ...options.ports };
-  if (previous?.ports && !options.fresh) {
-    for (const k of ['dbMonitor', 'dbNodeA', 'dbNodeB', 'dbReplica'] as const) base[k] = previous.ports[k];
-  }
-  const ports = await resolvePorts(base);
-  await assertPortsFree(ports, ['frontDoor', 'loadBalancer', 'statusPage', 'haproxyStats', 'dbMonitor', 'dbNodeA', 'dbNodeB', 'dbReplica']);
-
-  const state: TwinStateFile = { ports, sessionSecret: previous?.sessionSecret ?? randomBytes(32).toString('hex'), seeded: previous?.seeded ?? false, supervisorPid: process.pid };
-  const saveState = () => writeFileSync(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
-  saveState();
-
-  const logger: Logger = pino({ level: process.env.TWIN_LOG_LEVEL ?? 'info', base: { part: 'twin' } }, pino.destination({ dest: path.join(paths.logs, 'twin.log'), sync: false }));
+async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, logger: Logger): Promise<TwinParts> {
+  const { paths, ports, state } = dir;
   const events = new EventLog(logger, paths.events);
-
   const timings = controllerTimings({ ...(options.instances ? { desiredCapacity: options.instances, minCapacity: Math.min(options.instances, controllerTimings().minCapacity) } : {}), ...options.controller });
   const database = new DatabaseCluster({ paths, ports: { monitor: ports.dbMonitor, a: ports.dbNodeA, b: ports.dbNodeB, replica: ports.dbReplica }, events, logger });
   const bucketsPort = await freePort();
   const loadBalancer = new LoadBalancer({ paths, ports: { listen: ports.loadBalancer, stats: ports.haproxyStats, trafficLog: ports.trafficLog }, frontDoor: { port: ports.frontDoor, bucketsPort } });
   const traffic = new TrafficMeter(ports.trafficLog);
-  const shopEnv: Record<string, string> = {
-    DATABASE_URL: database.writerUrl,
-    DATABASE_READ_URL: database.readerUrl,
-    MEDIA_DIR: paths.efs,
-    SESSION_SECRET: state.sessionSecret,
-    DRAIN_SECONDS: String(timings.instanceDrainSeconds),
-    BACKUP_SITE_DIR: paths.s3Backup,
-    BACKUP_EXPORT_INTERVAL_SECONDS: String(frontDoorFailover.backupExportIntervalSeconds),
-    LOG_LEVEL: process.env.SHOP_LOG_LEVEL ?? 'info',
-  };
-  const controller = new AutoScalingController({ timings, loadBalancer, events, logger, launch: { shopDir: shopDir(), logsDir: paths.logs, env: shopEnv }, firstPort: options.ports?.firstInstance ?? ports.firstInstance });
+  const launchTemplate = new LaunchTemplate({
+    paths,
+    shopDir: shopDir(),
+    database: { writerUrl: database.writerUrl, readerUrl: database.readerUrl },
+    sessionSecret: state.sessionSecret,
+    drainSeconds: timings.instanceDrainSeconds,
+    logLevel: twinEnvironment().shopLogLevel,
+  });
+  const controller = new AutoScalingController({ timings, loadBalancer, events, logger, launch: launchTemplate, firstPort: options.ports?.firstInstance ?? ports.firstInstance });
   const frontDoor = new FrontDoor({
     port: ports.frontDoor,
     bucketsPort,
@@ -133,154 +133,187 @@ export async function startTwin(options: StartTwinOptions = {}): Promise<Running
     events,
     logger,
   });
+  return { database, loadBalancer, traffic, controller, frontDoor, events, logger, timings, launchTemplate };
+}
 
-  let stopPromise: Promise<void> | undefined;
-  let resolveStopped: () => void = () => undefined;
-  const stopped = new Promise<void>((r) => (resolveStopped = r));
-  let statusServer: StatusServer | undefined;
-  let refreshTimer: NodeJS.Timeout | undefined;
-  let dbWatchTimer: NodeJS.Timeout | undefined;
-
-  const urls = (): TwinUrls => ({ frontDoor: frontDoor.url, loadBalancer: loadBalancer.url, status: `http://127.0.0.1:${ports.statusPage}`, haproxyStats: loadBalancer.statsUrl });
-  const processGroups = () => [...database.pids(), ...(loadBalancer.pid ? [loadBalancer.pid] : []), ...controller.pids()];
+/**
+ * Starts a twin's parts in order and stops them in order. A stop may come at any moment: it
+ * aborts the start-up step in flight (each waits on `stopping`), and stops whatever has started.
+ */
+class TwinSupervisor {
+  private readonly stopping = new AbortController();
+  private stopPromise: Promise<void> | undefined;
+  private statusServer: StatusServer | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly watcher: DatabaseWatcher;
+  private resolveStopped: () => void = () => undefined;
+  /** Resolves when the twin has stopped (Ctrl-C, `down`, or stop()). */
+  readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
   // Last resort when the owning process exits without stop() (a crashed test worker): the
   // parts run in their own process groups and would outlive it.
-  const killOnExit = () => {
-    for (const pid of processGroups()) signalGroup(pid, 'SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  const stop = (): Promise<void> => {
-    stopPromise ??= (async () => {
-      events.emit('twin-stopping', 'stopping: front door, instances (drained), HAProxy, database, status page');
-      if (refreshTimer) clearInterval(refreshTimer);
-      if (dbWatchTimer) clearTimeout(dbWatchTimer);
-      say('front door', 'stopping');
-      await frontDoor.stop().catch(() => undefined);
-      say('instances', 'draining and stopping');
-      await controller.stop();
-      say('haproxy', 'stopping');
-      await loadBalancer.stop();
-      await traffic.stop();
-      say('database', 'stopping replica, standby, primary, monitor');
-      await database.stop();
-      await statusServer?.stop();
-      state.controlUrl = undefined;
-      state.supervisorPid = undefined;
-      state.processGroups = [];
-      if (existsSync(paths.root)) saveState();
-      process.removeListener('exit', killOnExit);
-      say('twin', 'stopped; no process left');
-      logger.flush();
-      resolveStopped();
-    })();
-    return stopPromise;
+  private readonly killOnExit = () => {
+    for (const pid of this.processGroups()) signalGroup(pid, 'SIGKILL');
   };
 
-  try {
-    say('storefront', syncStorefront(paths, options.build ?? false));
+  constructor(
+    private readonly dir: PreparedStateDir,
+    private readonly parts: TwinParts,
+    private readonly say: Progress,
+  ) {
+    this.watcher = new DatabaseWatcher(parts.database, parts.events);
+    process.once('exit', this.killOnExit);
+  }
 
+  /** Starts every part; rejects with the stop's reason as soon as stop() is called. */
+  async bringUp(build: boolean): Promise<void> {
+    const { database, loadBalancer, traffic, controller, frontDoor, events, timings, launchTemplate } = this.parts;
+    const { paths } = this.dir;
+    const signal = this.stopping.signal;
+    const step = <T>(work: () => Promise<T>) => unlessStopping(signal, work);
+    this.recordProcesses();
+    this.refreshTimer = setInterval(() => this.recordProcesses(), PROCESS_LIST_REFRESH_MS);
+    this.refreshTimer.unref();
+
+    this.say('storefront', await step(() => syncStorefront(paths, build, signal)));
+    this.say('release', `shop built into ${await step(() => launchTemplate.newRelease())}; instances run as ${launchTemplate.runsAs}`);
     const started = Date.now();
-    await database.start((m) => say('database', m));
-
-    const cliEnv = { ...shopEnv, LOG_LEVEL: 'warn' };
-    const seed = async () => {
-      if (!shopCliAvailable()) {
-        say('shop', 'shop CLI not found: instances migrate at start, no seed data');
-        return;
-      }
-      if (state.seeded) return;
-      say('shop', 'migrating and seeding (first start)');
-      const migrated = await runShopCli(['migrate'], cliEnv, path.join(paths.logs, 'shop-migrate.log'));
-      if (migrated !== 0) throw new Error(`shop migrate failed: see ${path.join(paths.logs, 'shop-migrate.log')}`);
-      const seeded = await runShopCli(['seed'], cliEnv, path.join(paths.logs, 'shop-seed.log'));
-      if (seeded !== 0) throw new Error(`shop seed failed: see ${path.join(paths.logs, 'shop-seed.log')}`);
-      state.seeded = true;
-      saveState();
-      say('shop', 'catalog seeded');
-    };
+    await step(() => database.start((m) => this.say('database', m)));
     // The standbys copy the primary while the shop migrates and seeds it.
-    await Promise.all([database.startStandbys((m) => say('database', m)), seed()]);
+    await step(() => Promise.all([database.startStandbys((m) => this.say('database', m)), this.seed()]));
 
-    await traffic.start();
-    await loadBalancer.start();
-    say('haproxy', `load balancer ${loadBalancer.url}, stats ${loadBalancer.statsUrl}`);
+    await step(() => traffic.start());
+    await step(() => loadBalancer.start());
+    this.say('haproxy', `load balancer ${loadBalancer.url}, stats ${loadBalancer.statsUrl}`);
 
-    controller.start();
-    say('instances', `launching ${timings.desiredCapacity} over zones, waiting for target health checks`);
-    const exportDone = exportBackupSite(paths, cliEnv).then((m) => say('backup site', m));
-    await controller.inService(timings.desiredCapacity);
-    await exportDone;
-    say('instances', `${timings.desiredCapacity} in service (${((Date.now() - started) / 1000).toFixed(1)}s after the database started)`);
+    await step(async () => controller.start());
+    this.say('instances', `launching ${timings.desiredCapacity} over zones, waiting for target health checks`);
+    await step(() => Promise.all([controller.inService(timings.desiredCapacity), exportBackupSite(paths, this.cliEnv(), signal).then((m) => this.say('backup site', m))]));
+    this.say('instances', `${timings.desiredCapacity} in service (${((Date.now() - started) / 1000).toFixed(1)}s after the database started)`);
 
-    const status = async (): Promise<TwinStatus> => ({
-      instances: controller.list(),
-      database: { writerUrl: database.writerUrl, readerUrl: database.readerUrl, nodes: await database.nodes() },
-      frontDoor: { url: frontDoor.url, mode: frontDoor.mode, lastCheck: frontDoor.lastCheck },
-      loadBalancer: { url: loadBalancer.url, statsUrl: loadBalancer.statsUrl },
-      traffic: traffic.figures(),
-      autoScaling: { desired: controller.desiredCapacity, min: timings.minCapacity, max: timings.maxCapacity, cpuTargetPercent: timings.cpuTargetPercent, blockedZones: controller.blocked },
-      events: events.recent(),
-      urls: urls(),
-    });
-
-    await frontDoor.start();
-    statusServer = new StatusServer({
-      port: ports.statusPage,
-      status: () => status(),
-      commands: new TwinCommands({ controller, database, events, frontDoorMode: () => frontDoor.mode, down: () => void stop() }),
-    });
-    await statusServer.start();
-
-    state.controlUrl = statusServer.url;
-    state.processGroups = processGroups();
-    saveState();
-    refreshTimer = setInterval(() => {
-      state.processGroups = processGroups();
-      if (!stopPromise && existsSync(paths.root)) saveState();
-    }, PROCESS_LIST_REFRESH_MS);
-    refreshTimer.unref();
-
-    let lastPrimary: string | undefined;
-    let replicaStuckSince: number | undefined;
-    const rejoining = new Set<string>();
-    const watchDatabase = async () => {
-      const nodes = await database.nodes().catch((): DbNodeStatus[] => []);
-      const primary = nodes.find((n) => n.role === 'primary' && n.running && !n.state.includes('→'));
-      if (primary && lastPrimary && primary.name !== lastPrimary) events.emit('db-primary-changed', `node ${primary.name} (zone ${primary.zone}) is the primary now (was ${lastPrimary})`, { node: primary.name });
-      if (primary) lastPrimary = primary.name;
-      const replica = nodes.find((n) => n.role === 'replica');
-      const stuck = replica && replica.state.includes('→') && primary;
-      if (!stuck) replicaStuckSince = undefined;
-      else if (replicaStuckSince === undefined) replicaStuckSince = Date.now();
-      else if (Date.now() - replicaStuckSince > databaseSettings.replicaStuckSeconds * 1000) {
-        replicaStuckSince = undefined;
-        void database.rebuildReplica(`the read replica was stuck in "${replica.state}" for ${databaseSettings.replicaStuckSeconds}s`).catch((err: unknown) => events.emit('db-replica-rebuild-failed', (err as Error).message));
-      }
-      for (const n of nodes) {
-        if (!n.running) rejoining.add(n.name);
-        else if (rejoining.has(n.name) && n.state === 'secondary') {
-          rejoining.delete(n.name);
-          events.emit('db-node-rejoined', `node ${n.name} caught up and is a ${n.role} again`, { node: n.name });
-        }
-      }
-      if (!stopPromise) dbWatchTimer = setTimeout(() => void watchDatabase(), 500);
-    };
-    await watchDatabase();
-
+    await step(() => frontDoor.start());
+    await step(() => this.serveControl());
+    await step(() => this.watcher.start());
     events.emit('twin-ready', `twin ready: front door ${frontDoor.url}`);
-    return { urls: urls(), client: new TwinClient(statusServer.url), paths, stopped, stop, parts: { database, loadBalancer, controller, frontDoor } };
-  } catch (err) {
-    await stop().catch(() => undefined);
-    throw err;
+  }
+
+  running(): RunningTwin {
+    const { database, loadBalancer, controller, frontDoor } = this.parts;
+    const statusUrl = this.statusServer?.url ?? twinUrls(this.parts, this.dir.ports.statusPage).status;
+    return { urls: twinUrls(this.parts, this.dir.ports.statusPage), client: new TwinClient(statusUrl), paths: this.dir.paths, stopped: this.stopped, stop: () => this.stop(), parts: { database, loadBalancer, controller, frontDoor } };
+  }
+
+  stop(): Promise<void> {
+    this.stopPromise ??= this.stopParts();
+    return this.stopPromise;
+  }
+
+  /** Front door, instances (drained), HAProxy, database, status page: whichever have started. */
+  private async stopParts(): Promise<void> {
+    const { frontDoor, controller, loadBalancer, traffic, database, events, logger } = this.parts;
+    this.stopping.abort(new Error('the twin is stopping'));
+    events.emit('twin-stopping', 'stopping: front door, instances (drained), HAProxy, database, status page');
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.watcher.stop();
+    // One part failing to stop must not leave the others running.
+    const stopPart = async (component: string, message: string, work: () => Promise<unknown>) => {
+      this.say(component, message);
+      await work().catch((err: unknown) => {
+        logger.error({ err, component }, 'a part failed to stop');
+        this.say(component, `failed to stop: ${(err as Error).message}`);
+      });
+    };
+    await stopPart('front door', 'stopping', () => frontDoor.stop());
+    await stopPart('instances', 'draining and stopping', () => controller.stop());
+    await stopPart('haproxy', 'stopping', () => Promise.all([loadBalancer.stop(), traffic.stop()]));
+    await stopPart('database', 'stopping replica, standby, primary, monitor', () => database.stop());
+    await stopPart('status page', 'stopping', async () => this.statusServer?.stop());
+    const { state, paths, saveState } = this.dir;
+    state.controlUrl = undefined;
+    state.supervisorPid = undefined;
+    state.processGroups = [];
+    if (existsSync(paths.root)) saveState();
+    process.removeListener('exit', this.killOnExit);
+    this.say('twin', 'stopped; no process left');
+    logger.flush();
+    this.resolveStopped();
+  }
+
+  private processGroups(): number[] {
+    const { database, loadBalancer, controller } = this.parts;
+    return [...database.pids(), ...(loadBalancer.pid ? [loadBalancer.pid] : []), ...controller.pids()];
+  }
+
+  /** Writes the running process groups to twin.json, so `down` can clean up after a crashed supervisor. */
+  private recordProcesses(): void {
+    if (this.stopPromise || !existsSync(this.dir.paths.root)) return;
+    this.dir.state.processGroups = this.processGroups();
+    this.dir.saveState();
+  }
+
+  /** The shop's CLI (migrate, seed, export-static) logs only warnings. */
+  private cliEnv(): ShopCliLaunch {
+    return this.parts.launchTemplate.cli({ logLevel: 'warn' });
+  }
+
+  /** Migrates and seeds the shop's database on the first start. */
+  private async seed(): Promise<void> {
+    const { state, paths, saveState } = this.dir;
+    if (!shopCliAvailable()) {
+      this.say('shop', 'shop CLI not found: instances migrate at start, no seed data');
+      return;
+    }
+    if (state.seeded) return;
+    this.say('shop', 'migrating and seeding (first start)');
+    for (const command of ['migrate', 'seed']) {
+      const logFile = path.join(paths.logs, `shop-${command}.log`);
+      const code = await runShopCli([command], this.cliEnv(), logFile, this.stopping.signal);
+      if (code !== 0) throw new Error(`shop ${command} failed: see ${logFile}`);
+    }
+    state.seeded = true;
+    saveState();
+    this.say('shop', 'catalog seeded');
+  }
+
+  /** The status page and the control API; its URL goes to twin.json (controlUrl). */
+  private async serveControl(): Promise<void> {
+    const { controller, database, events, frontDoor } = this.parts;
+    const port = this.dir.ports.statusPage;
+    this.statusServer = new StatusServer({
+      port,
+      status: () => readTwinStatus(this.parts, port),
+      commands: new TwinCommands({ controller, database, events, frontDoorMode: () => frontDoor.mode, down: () => void this.stop() }),
+    });
+    await this.statusServer.start();
+    this.dir.state.controlUrl = this.statusServer.url;
+    this.recordProcesses();
   }
 }
 
+/** Runs one start-up step unless the twin is stopping, and gives up waiting on it as soon as it is. */
+function unlessStopping<T>(stopping: AbortSignal, work: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (stopping.aborted) {
+      reject(stopping.reason as Error);
+      return;
+    }
+    const onStop = () => reject(stopping.reason as Error);
+    stopping.addEventListener('abort', onStop, { once: true });
+    const settle = () => stopping.removeEventListener('abort', onStop);
+    try {
+      work().then(resolve, reject).finally(settle);
+    } catch (err) {
+      settle();
+      reject(err as Error);
+    }
+  });
+}
+
 /** Copies storefront/dist into the SPA bucket, or writes a plain page until the storefront exists. */
-function syncStorefront(paths: TwinPaths, build: boolean): string {
+async function syncStorefront(paths: TwinPaths, build: boolean, signal: AbortSignal): Promise<string> {
   const storefront = path.resolve(shopDir(), '..', 'storefront');
   if (build && existsSync(path.join(storefront, 'package.json'))) {
     // The storefront's own build; a failure leaves the previous files in place.
-    const failure = spawnSyncNpm(['run', 'build', '-w', 'storefront', '--if-present'], path.resolve(storefront, '..'), path.join(paths.logs, 'storefront-build.log'));
+    const failure = await runNpm(['run', 'build', '-w', 'storefront', '--if-present'], path.resolve(storefront, '..'), path.join(paths.logs, 'storefront-build.log'), signal);
     if (failure) return `storefront build failed (${failure}); serving the previous SPA files`;
   }
   const dist = path.join(storefront, 'dist');
@@ -295,16 +328,17 @@ function syncStorefront(paths: TwinPaths, build: boolean): string {
   return 'no storefront build yet: serving a plain page';
 }
 
-/** Runs npm quietly; its output goes to `logFile`. Returns a reason on failure. */
-function spawnSyncNpm(args: string[], cwd: string, logFile: string): string | undefined {
-  const result = spawnSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  writeFileSync(logFile, `${result.stdout ?? ''}${result.stderr ?? ''}`);
-  return result.status === 0 ? undefined : `see ${logFile}`;
+/** Runs npm quietly in its own process group (a stop kills it); its output goes to `logFile`. Returns a reason on failure. */
+async function runNpm(args: string[], cwd: string, logFile: string, signal: AbortSignal): Promise<string | undefined> {
+  rmSync(logFile, { force: true });
+  const child = spawnPart('npm', args, { cwd, logFile, signal });
+  await exited(child);
+  return child.exitCode === 0 ? undefined : `see ${logFile}`;
 }
 
-async function exportBackupSite(paths: TwinPaths, env: Record<string, string>): Promise<string> {
+async function exportBackupSite(paths: TwinPaths, launch: ShopCliLaunch, signal: AbortSignal): Promise<string> {
   if (shopCliAvailable()) {
-    const code = await runShopCli(['export-static', '--out', paths.s3Backup], env, path.join(paths.logs, 'shop-export-static.log'));
+    const code = await runShopCli(['export-static', '--out', paths.s3Backup], launch, path.join(paths.logs, 'shop-export-static.log'), signal);
     if (code === 0) return `exported to ${paths.s3Backup}; instances refresh it every ${frontDoorFailover.backupExportIntervalSeconds}s`;
   }
   if (!existsSync(path.join(paths.s3Backup, 'index.html'))) writeFileSync(path.join(paths.s3Backup, 'index.html'), placeholderBackup());

@@ -3,7 +3,6 @@ import { longestCheckoutGapSeconds } from '../src/drills/figures.js';
 import { jainIndex } from '../src/load/flash-sale.js';
 import { Ledger, routeOf } from '../src/load/ledger.js';
 import { pickAction, shopperMix } from '../src/load/mix.js';
-import { CookieJar } from '../src/load/shop-http.js';
 
 describe('drill arithmetic', () => {
   it('the mix picks actions with the Online Boutique weights', () => {
@@ -28,14 +27,6 @@ describe('drill arithmetic', () => {
     expect(jainIndex([0.2, 0.2, 0.2])).toBe(1);
     expect(jainIndex([1, 0, 0, 0])).toBe(0.25);
     expect(jainIndex([])).toBeNull();
-  });
-
-  it('a shopper keeps its own cookies and drops cleared ones', () => {
-    const jar = new CookieJar();
-    jar.store(['evermall_session=abc; Path=/; HttpOnly', 'evermall_cart=xyz; Path=/']);
-    expect(jar.header()).toBe('evermall_session=abc; evermall_cart=xyz');
-    jar.store('evermall_cart=; Max-Age=0; Path=/');
-    expect(jar.header()).toBe('evermall_session=abc');
   });
 
   it('the ledger names routes, not URLs', () => {

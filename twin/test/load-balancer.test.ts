@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@evermall/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { twinPaths } from '../src/config/paths.js';
-import { freePort } from '../src/config/ports.js';
 import { LoadBalancer } from '../src/load-balancer/load-balancer.js';
 
 /**

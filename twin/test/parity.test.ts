@@ -1,6 +1,6 @@
-import { databaseFailover, targetHealthCheck } from '@evermall/topology';
+import { targetHealthCheck } from '@evermall/topology';
 import { describe, expect, it } from 'vitest';
-import { monitorSettings, nodeSettings, renderHaproxyConfig } from '../src/index.js';
+import { renderHaproxyConfig } from '../src/index.js';
 import { controllerTimings } from '../src/scaling/controller-timings.js';
 import { autoScaling, deregistrationDelaySeconds, parityValues } from '@evermall/topology';
 
@@ -27,17 +27,8 @@ describe('parity with topology/', () => {
     expect(withFrontDoor).toContain('server alb 127.0.0.1:1');
   });
 
-  it('pg_auto_failover gets the tuned timings', () => {
-    expect(monitorSettings()).toEqual({
-      'pgautofailover.health_check_period': `${databaseFailover.healthCheckPeriodMs}ms`,
-      'pgautofailover.health_check_timeout': `${databaseFailover.healthCheckTimeoutMs}ms`,
-      'pgautofailover.health_check_max_retries': String(databaseFailover.healthCheckMaxRetries),
-      'pgautofailover.health_check_retry_delay': `${databaseFailover.healthCheckRetryDelayMs}ms`,
-      'pgautofailover.node_considered_unhealthy_timeout': `${databaseFailover.nodeConsideredUnhealthyTimeoutMs}ms`,
-      'pgautofailover.primary_demote_timeout': `${databaseFailover.primaryDemoteTimeoutMs}ms`,
-    });
-    expect(nodeSettings()).toEqual({ 'timeout.network_partition_timeout': String(databaseFailover.networkPartitionTimeoutSeconds) });
-  });
+  // pg_auto_failover's settings are held to topology on a live monitor and nodes (twin.test.ts,
+  // "carries topology's pg_auto_failover settings"), not restated here.
 
   it('the controller defaults are the Auto Scaling group of topology', () => {
     const t = controllerTimings();

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { CookieJar } from '@evermall/testkit';
 
 /** A shopper talking to the shop through the front door, with a cookie jar, as a browser would. */
 export class Shopper {
-  private cookies = new Map<string, string>();
+  private readonly jar = new CookieJar();
 
   constructor(private readonly baseUrl: string) {}
 
@@ -12,18 +13,12 @@ export class Shopper {
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         origin: this.baseUrl,
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+        cookie: this.jar.header() ?? '',
         ...headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';', 1);
-      const eq = pair.indexOf('=');
-      const value = pair.slice(eq + 1);
-      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(pair.slice(0, eq));
-      else this.cookies.set(pair.slice(0, eq), value);
-    }
+    this.jar.store(res.headers.getSetCookie());
     return res;
   }
 

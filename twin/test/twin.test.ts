@@ -1,13 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { launchChromium } from '@evermall/testkit';
+import { releaseFiles, runtimeMajor, serviceCommand, serviceUser } from '@evermall/shop/release';
 import { databaseFailover } from '@evermall/topology';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorSettings, startTwin, type RunningTwin, type TwinEvent } from '../src/index.js';
-import { launchChromium } from '../src/reports/chromium.js';
 import { Shopper } from './shopper.js';
 
 /**
@@ -56,6 +57,38 @@ describe('the twin', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
   };
+
+  /** The release an instance runs, read from its command line (`<release>/runtime/node <release>/server.js`). */
+  const releaseOf = (pid: number | undefined): string => {
+    const [runtime, server] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const release = path.dirname(server ?? '');
+    expect([runtime, server]).toEqual(serviceCommand(release));
+    return release;
+  };
+  const uidOf = (pid: number | undefined): number => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  const asRoot = process.getuid?.() === 0;
+
+  it(`runs every instance from a release: its own Node ${runtimeMajor} on the server bundle, as the service user`, async () => {
+    const { instances } = await twin.client.status();
+    expect(instances.length).toBeGreaterThan(0);
+    for (const instance of instances) {
+      const release = releaseOf(instance.pid);
+      expect(path.dirname(release)).toBe(path.join(stateDir, 'releases'));
+      const version = execFileSync(releaseFiles(release).runtime, ['--version'], { encoding: 'utf8' }).trim();
+      expect(version).toMatch(new RegExp(`^v${runtimeMajor}\\.`));
+      if (asRoot) expect(uidOf(instance.pid)).toBe(serviceUser.uid);
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)('lets the service user write its directories but not the release, as the systemd sandbox does', () => {
+    const release = releaseOf((twin.parts.controller.list()[0])?.pid);
+    const write = (file: string) =>
+      spawnSync(releaseFiles(release).runtime, ['-e', `require('node:fs').writeFileSync(${JSON.stringify(file)}, 'x')`], { uid: serviceUser.uid, gid: serviceUser.gid }).status;
+    expect(write(path.join(release, 'server.js'))).not.toBe(0);
+    expect(write(path.join(release, 'planted.js'))).not.toBe(0);
+    expect(write(path.join(stateDir, 'efs', '.write-check'))).toBe(0);
+    rmSync(path.join(stateDir, 'efs', '.write-check'));
+  });
 
   it('serves the API from the instances, the SPA with index.html fallback, and /media through the front door', async () => {
     const servedBy = new Set<string>();
@@ -220,6 +253,32 @@ describe('the twin', () => {
       expect(draining).toBeGreaterThanOrEqual(0);
       expect(sigterm).toBeGreaterThan(draining);
     }
+  });
+
+  it('deploy: builds a new release and replaces every instance with one running it, new ones first', async () => {
+    const before = await twin.client.status();
+    const oldReleases = new Set(before.instances.map((i) => releaseOf(i.pid)));
+    const since = await lastEventAt();
+    expect((await twin.client.deploy()).ok).toBe(true);
+    const events = await until('the instance refresh to finish', async () => {
+      const seen = await eventsAfter(since);
+      const failed = seen.find((e) => e.kind === 'deploy-failed');
+      if (failed) throw new Error(failed.reason);
+      return seen.some((e) => e.kind === 'deploy-finished') ? seen : undefined;
+    }, 180_000);
+    const newRelease = events.find((e) => e.kind === 'deploy-started')?.release as string;
+    expect(oldReleases.has(newRelease)).toBe(false);
+    const after = (await twin.client.status()).instances.filter((i) => i.state === 'in-service');
+    expect(after).toHaveLength(2);
+    for (const instance of after) {
+      expect(releaseOf(instance.pid)).toBe(newRelease);
+      if (asRoot) expect(uidOf(instance.pid)).toBe(serviceUser.uid);
+    }
+    // Every old instance was drained only after a replacement was launched.
+    const firstLaunch = events.findIndex((e) => e.kind === 'instance-launch');
+    const firstDrain = events.findIndex((e) => e.kind === 'instance-draining');
+    expect(firstLaunch).toBeGreaterThanOrEqual(0);
+    expect(firstDrain).toBeGreaterThan(firstLaunch);
   });
 
   it('down: no process of the twin remains', async () => {

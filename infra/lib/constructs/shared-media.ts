@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { serviceUser } from '@evermall/shop/release';
 
 export interface SharedMediaProps {
   readonly vpc: ec2.IVpc;
@@ -13,8 +14,8 @@ export interface SharedMediaProps {
 /** NFS, the only port EFS mount targets listen on (EFS User Guide, "Using VPC security groups"). */
 const nfsPort = 2049;
 
-/** The POSIX user the shop runs as on every instance; the access point forces it. */
-export const mediaOwner = { uid: '1001', gid: '1001' } as const;
+/** The POSIX user the shop runs as on every instance (its service user); the access point forces it. */
+export const mediaOwner = { uid: String(serviceUser.uid), gid: String(serviceUser.gid) } as const;
 
 /**
  * EFS for uploaded product images: every instance mounts it at MEDIA_DIR, so any instance

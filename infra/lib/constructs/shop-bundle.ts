@@ -3,12 +3,13 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
+import { releaseFiles } from '@evermall/shop/release';
 import { workspaceDir } from './workspace.js';
 
 /**
- * The shop as an S3 asset: the esbuild bundle in shop/dist (server.js, cli.js, migrations and
- * the native argon2 binary). If it has not been built, synthesis builds it; esbuild takes about
- * a second and needs no Docker. A changed bundle changes the asset key, hence the user data,
+ * The shop as an S3 asset: the release in shop/dist (server.js, cli.js, migrations, the native
+ * argon2 binary and the Node runtime). If it has not been built, synthesis builds it; esbuild
+ * takes about a second and needs no Docker. A changed bundle changes the asset key, hence the user data,
  * hence the launch template version, which rolls the fleet.
  */
 export class ShopBundle extends Construct {
@@ -18,10 +19,13 @@ export class ShopBundle extends Construct {
     super(scope, id);
     const shopDir = workspaceDir('@evermall/shop');
     const distDir = path.join(shopDir, 'dist');
-    if (!existsSync(path.join(distDir, 'server.js'))) {
+    const release = releaseFiles(distDir);
+    if (!existsSync(release.server) || !existsSync(release.runtime)) {
       // Build beside it and rename, so two synths running at once never see half a bundle.
       const staging = `${distDir}.build-${process.pid}`;
       execFileSync(process.execPath, [path.join(shopDir, 'build.mjs'), '--out', staging], { stdio: ['ignore', 'ignore', 'inherit'] });
+      // A bundle built before releases carried their runtime would otherwise stay in the way.
+      if (existsSync(release.server) && !existsSync(release.runtime)) rmSync(distDir, { recursive: true, force: true });
       try {
         renameSync(staging, distDir);
       } catch {

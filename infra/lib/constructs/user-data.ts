@@ -1,5 +1,14 @@
-import { appPort, drainSeconds, frontDoorFailover, shutdownBoundSeconds } from '@evermall/topology';
-import { mediaOwner } from './shared-media.js';
+import { appPort, drainSeconds, shutdownBoundSeconds } from '@evermall/topology';
+import {
+  backupSiteDir,
+  releaseFiles,
+  serviceCommand,
+  serviceEnvironment,
+  serviceSandbox,
+  serviceUser,
+  writableDirectories,
+  type ServiceDirectories,
+} from '@evermall/shop/release';
 
 /** Values the bootstrap script needs; in the template they are CloudFormation references. */
 export interface ShopUserDataInputs {
@@ -29,13 +38,21 @@ export const launchReadyHookName = 'evermall-shop-ready';
 /** How long a launching instance may take to become healthy before Auto Scaling abandons it. */
 export const launchReadyTimeoutSeconds = 900;
 
+/** The service's directories on an instance (shop/src/release/service.ts says what each is for). */
+export const instanceDirectories: ServiceDirectories = {
+  release: '/opt/evermall/current',
+  state: '/var/lib/evermall',
+  media: '/var/lib/evermall/media',
+  logs: '/var/log/evermall',
+};
+
 /** Where things live on an instance. */
 export const instancePaths = {
-  app: '/opt/evermall/current',
-  media: '/var/lib/evermall/media',
-  backupSite: '/var/lib/evermall/backup-site',
+  app: instanceDirectories.release,
+  media: instanceDirectories.media,
+  backupSite: backupSiteDir(instanceDirectories),
   env: '/run/evermall/shop.env',
-  log: '/var/log/evermall/shop.log',
+  log: `${instanceDirectories.logs}/shop.log`,
 } as const;
 
 /**
@@ -46,12 +63,25 @@ export const instancePaths = {
 export const stopTimeoutSeconds = shutdownBoundSeconds + 15;
 
 /**
- * The bootstrap script of a shop instance on Amazon Linux 2023: packages, EFS over TLS,
- * the bundle from its S3 asset, the environment from Secrets Manager and instance metadata,
- * the shop under systemd, the backup-site upload, then cfn-signal once /healthz answers.
+ * The bootstrap script of a shop instance on Amazon Linux 2023: OS packages, EFS over TLS,
+ * the release (bundle and its own Node runtime) from its S3 asset, the environment from Secrets
+ * Manager and instance metadata, the shop under systemd, the backup-site upload, then cfn-signal
+ * once /healthz answers.
  */
 export function renderShopUserData(i: ShopUserDataInputs): string {
   const sync = `/usr/bin/aws s3 sync ${instancePaths.backupSite} s3://${i.backupBucket} --delete --only-show-errors`;
+  const { runtime } = releaseFiles(instanceDirectories.release);
+  // ZONE and INSTANCE_ID are shell variables, expanded when the unit file is written.
+  const environment = serviceEnvironment({
+    zone: '$AVAILABILITY_ZONE',
+    instanceId: '$INSTANCE_ID',
+    host: '0.0.0.0',
+    port: appPort,
+    directories: instanceDirectories,
+    cookieSecure: true,
+    allowedOrigins: i.allowedOrigins,
+  });
+  const { name: user, uid, gid } = serviceUser;
   // ec2.UserData.forLinux() adds the #!/bin/bash line.
   return `# Evermall shop instance bootstrap (Amazon Linux 2023). Output: /var/log/evermall-bootstrap.log
 set -euo pipefail
@@ -63,8 +93,8 @@ signal() {
 }
 trap 'signal 1' ERR
 
-# Node 20 (namespaced as node-20 on AL2023), the EFS mount helper, the CloudWatch agent, cfn-signal.
-dnf install -y nodejs20 amazon-efs-utils amazon-cloudwatch-agent aws-cfn-bootstrap unzip
+# The EFS mount helper, the CloudWatch agent, cfn-signal. No Node: the release ships its own (shop/build.mjs).
+dnf install -y amazon-efs-utils amazon-cloudwatch-agent aws-cfn-bootstrap unzip
 
 # Identity from instance metadata; the launch template requires IMDSv2 tokens.
 IMDS_TOKEN=$(curl -sfX PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
@@ -72,8 +102,8 @@ imds() { curl -sf -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "http://169.254.169
 AVAILABILITY_ZONE=$(imds placement/availability-zone)
 INSTANCE_ID=$(imds instance-id)
 
-getent group evermall >/dev/null || groupadd --system --gid ${mediaOwner.gid} evermall
-id evermall >/dev/null 2>&1 || useradd --system --uid ${mediaOwner.uid} --gid ${mediaOwner.gid} --home-dir /opt/evermall --shell /sbin/nologin evermall
+getent group ${user} >/dev/null || groupadd --system --gid ${gid} ${user}
+id ${user} >/dev/null 2>&1 || useradd --system --uid ${uid} --gid ${gid} --home-dir /opt/evermall --shell /sbin/nologin ${user}
 
 # Product images on EFS, mounted over TLS with IAM through the media access point.
 # The fstab line mounts it again after a reboot (EFS User Guide, "Mounting EFS file systems automatically").
@@ -81,13 +111,14 @@ mkdir -p ${instancePaths.media}
 grep -q '${i.fileSystemId}:/ ' /etc/fstab || echo '${i.fileSystemId}:/ ${instancePaths.media} efs _netdev,noresvport,tls,iam,accesspoint=${i.accessPointId} 0 0' >> /etc/fstab
 mountpoint -q ${instancePaths.media} || mount -t efs -o tls,iam,accesspoint=${i.accessPointId} ${i.fileSystemId}:/ ${instancePaths.media}
 
-# The shop bundle: an S3 asset built by esbuild from shop/ (see shop/build.mjs).
+# The release: an S3 asset built by shop/build.mjs (esbuild bundle plus its Node runtime), root's and read-only to the shop.
 aws s3 cp 's3://${i.bundleBucket}/${i.bundleKey}' /tmp/shop-bundle.zip --region '${i.region}'
 rm -rf ${instancePaths.app} && mkdir -p ${instancePaths.app}
 unzip -q /tmp/shop-bundle.zip -d ${instancePaths.app}
 rm -f /tmp/shop-bundle.zip
-mkdir -p ${instancePaths.backupSite} /var/log/evermall
-chown evermall:evermall ${instancePaths.backupSite} /var/log/evermall
+chmod 0755 ${runtime}
+mkdir -p ${instanceDirectories.state} ${instanceDirectories.logs}
+chown ${user}:${user} ${instanceDirectories.state} ${instanceDirectories.logs}
 
 # The environment is written at every start, so a restart picks up a rotated DB password.
 cat > /usr/local/bin/evermall-write-env <<'ENVSCRIPT'
@@ -97,7 +128,7 @@ umask 077
 mkdir -p /run/evermall
 db=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.databaseSecretArn}' --query SecretString --output text)
 session=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.sessionSecretArn}' --query SecretString --output text)
-DB_SECRET="$db" SESSION_SECRET_VALUE="$session" READER_HOST='${i.readerHost ?? ''}' /usr/bin/node-20 -e '
+DB_SECRET="$db" SESSION_SECRET_VALUE="$session" READER_HOST='${i.readerHost ?? ''}' ${runtime} -e '
   const s = JSON.parse(process.env.DB_SECRET);
   const auth = encodeURIComponent(s.username) + ":" + encodeURIComponent(s.password);
   const url = (host) => "postgres://" + auth + "@" + host + ":" + s.port + "/" + s.dbname + "?sslmode=require";
@@ -123,35 +154,21 @@ RequiresMountsFor=${instancePaths.media}
 
 [Service]
 Type=simple
-User=evermall
-Group=evermall
+User=${user}
+Group=${user}
 ExecStartPre=+/usr/local/bin/evermall-write-env
 EnvironmentFile=${instancePaths.env}
-Environment=NODE_ENV=production
-Environment=HOST=0.0.0.0
-Environment=PORT=${appPort}
-Environment=ZONE=$AVAILABILITY_ZONE
-Environment=INSTANCE_ID=$INSTANCE_ID
-Environment=MEDIA_DIR=${instancePaths.media}
-Environment=MIGRATIONS_DIR=${instancePaths.app}/migrations
-Environment=DRAIN_SECONDS=${drainSeconds}
-Environment=SHUTDOWN_TIMEOUT_SECONDS=${shutdownBoundSeconds}
-Environment=COOKIE_SECURE=true
-Environment=ALLOWED_ORIGINS=${i.allowedOrigins}
-Environment=BACKUP_SITE_DIR=${instancePaths.backupSite}
-Environment=BACKUP_EXPORT_INTERVAL_SECONDS=${frontDoorFailover.backupExportIntervalSeconds}
-ExecStart=/usr/bin/node-20 ${instancePaths.app}/server.js
+${Object.entries(environment).map(([name, value]) => `Environment=${name}=${value}`).join('\n')}
+WorkingDirectory=${instanceDirectories.release}
+ExecStart=${serviceCommand(instanceDirectories.release).join(' ')}
 StandardOutput=append:${instancePaths.log}
 StandardError=append:${instancePaths.log}
 Restart=on-failure
 RestartSec=2
 KillSignal=SIGTERM
 TimeoutStopSec=${stopTimeoutSeconds}
-NoNewPrivileges=yes
-ProtectSystem=strict
-ProtectHome=yes
-PrivateTmp=yes
-ReadWritePaths=${instancePaths.media} ${instancePaths.backupSite} /var/log/evermall
+${Object.entries(serviceSandbox).map(([directive, value]) => `${directive}=${value}`).join('\n')}
+ReadWritePaths=${writableDirectories(instanceDirectories).join(' ')}
 
 [Install]
 WantedBy=multi-user.target
@@ -163,7 +180,7 @@ UNIT
 cat > /usr/local/bin/evermall-upload-backup-site <<'UPLOAD'
 #!/bin/bash
 set -euo pipefail
-stamp=/var/lib/evermall/backup-site.uploaded
+stamp=${instanceDirectories.state}/backup-site.uploaded
 index=${instancePaths.backupSite}/index.html
 [ -f "$index" ] || exit 0
 if [ ! -f "$stamp" ] || [ "$index" -nt "$stamp" ]; then

@@ -54,7 +54,7 @@ export class AppStack extends Stack {
     });
     const bundle = new ShopBundle(this, 'ShopBundle');
     const sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
-      description: 'Signs and encrypts Evermall session cookies; the same on every instance',
+      description: 'Signs Evermall session and cart cookies (HMAC, not encrypted); the same on every instance',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     const databaseSecret = props.database.instance.secret;

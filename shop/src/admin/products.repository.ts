@@ -33,7 +33,7 @@ export async function updateProduct(sql: Sql, id: number, changes: ProductUpdate
   }
   const [row] = await sql<ProductRow[]>`
     WITH p AS (
-      UPDATE products SET ${sql(values as never)}, updated_at = now() WHERE id = ${id} RETURNING *
+      UPDATE products SET ${sql(values)}, updated_at = now() WHERE id = ${id} RETURNING *
     )
     SELECT ${productColumns(sql)} FROM p JOIN categories c ON c.id = p.category_id`;
   return row;
@@ -61,9 +61,9 @@ export async function setStock(sql: Sql, id: number, stock: number, userId: numb
         VALUES (${id}, ${stock - old.stock}, 'stock count', ${userId})`;
     }
     const [row] = await tx<ProductRow[]>`
-      SELECT ${productColumns(tx as unknown as Sql)} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = ${id}`;
+      SELECT ${productColumns(tx)} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = ${id}`;
     return row;
-  }) as Promise<ProductRow | undefined>;
+  });
 }
 
 export interface AdjustedRow extends ProductRow {

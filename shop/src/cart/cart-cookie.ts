@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CART_COOKIE } from '../plugins/sessions.js';
 
-/** An anonymous cart is kept this long after its last change, like the session itself. */
+/**
+ * How long the browser keeps an anonymous cart's cookie, counted from the add that created the
+ * cart: later changes do not renew it. Longer than a session (SESSION_TTL_DAYS), so a visitor who
+ * comes back logged out still finds the cart. The cart row itself has no expiry.
+ */
 export const CART_COOKIE_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

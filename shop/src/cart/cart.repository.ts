@@ -1,7 +1,4 @@
-import type postgres from 'postgres';
-
-/** The pool or a transaction: repositories run inside whichever the service chose. */
-export type Queryable = postgres.ISql<Record<string, never>>;
+import type { Queryable } from '../db/pools.js';
 
 export interface CartItem {
   productId: number;
@@ -145,10 +142,6 @@ export async function removeCartItem(sql: Queryable, cartId: string, productId: 
 
 export async function touchCart(sql: Queryable, cartId: string): Promise<void> {
   await sql`UPDATE carts SET updated_at = now() WHERE id = ${cartId}`;
-}
-
-export async function emptyCart(sql: Queryable, cartId: string): Promise<void> {
-  await sql`DELETE FROM cart_items WHERE cart_id = ${cartId}`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Sql } from '../db/pools.js';
+import type { Queryable, Sql } from '../db/pools.js';
 import type { Product, Sort } from './catalog.schemas.js';
 import { mediaUrl } from '../media/media-keys.js';
 
@@ -24,7 +24,7 @@ export interface ProductRow {
   category_name_en: string;
 }
 
-export const productColumns = (sql: Sql) => sql`
+export const productColumns = (sql: Queryable) => sql`
   p.id, p.sku, p.slug, p.name, p.name_en, p.description, p.price_won, p.stock, p.active, p.images,
   p.created_at, p.updated_at, p.created_at::text AS created_key,
   c.id AS category_id, c.slug AS category_slug, c.name AS category_name, c.name_en AS category_name_en`;

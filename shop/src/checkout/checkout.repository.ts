@@ -1,4 +1,4 @@
-import type { Queryable } from '../cart/cart.repository.js';
+import type { Queryable } from '../db/pools.js';
 import type { Shipping } from '../orders/orders.schemas.js';
 import { keyOf, type BatchCart, type BatchJob, type LockedProduct } from './allocation.js';
 

@@ -1,8 +1,7 @@
-import type { FastifyBaseLogger } from 'fastify';
-import type { Logger } from 'pino';
-import { withWriterRetry, type Sql } from '../db/pools.js';
+import { withWriterRetry, type Queryable, type Sql } from '../db/pools.js';
 import { badRequest, conflict, ShopError, unprocessable } from '../errors.js';
-import { ensureUserCart, findUserCartId, listCartItems, restoreCartItems, type CartItem, type Queryable } from '../cart/cart.repository.js';
+import type { Logger } from '../lib/logger.js';
+import { ensureUserCart, findUserCartId, listCartItems, restoreCartItems, type CartItem } from '../cart/cart.repository.js';
 import { findOrder, publicOrder, returnStock, transitionOrder, type StoredOrder } from '../orders/orders.repository.js';
 import type { Order } from '../orders/orders.schemas.js';
 import type { PaymentProvider } from '../payments/payment-provider.js';
@@ -39,8 +38,9 @@ export interface CheckoutDependencies {
   maxBatch?: number;
   onBatchCommitted?: (size: number) => void;
   payments: { provider: PaymentProvider };
-  metrics: ShopMetrics;
-  log: FastifyBaseLogger;
+  /** The counters checkout moves. */
+  metrics: Pick<ShopMetrics, 'ordersPlaced' | 'checkoutConflicts'>;
+  log: Logger;
 }
 
 type Reservation = { kind: 'created'; order: StoredOrder } | { kind: 'seen' };
@@ -67,14 +67,14 @@ const paymentDeclined = (orderId: number, replayed: boolean) =>
   });
 
 /**
- * Checkout, the heart of the shop (shared/DESIGN.md):
+ * Checkout, the heart of the shop (docs/design.md#checkout):
  *
- * 1. One transaction records the idempotency key (the order row, pending payment), takes the
- *    stock with a conditional UPDATE in ascending product id order (a fixed lock order, so
- *    checkouts cannot deadlock), writes the lines at this moment's prices and removes the
- *    ordered lines from the cart. It is all or nothing and keyed, so `withWriterRetry` may
- *    repeat it when the primary moves (25006) or a connection drops: a failover costs latency,
- *    not errors.
+ * 1. One transaction locks the products in ascending id order (a fixed lock order, so
+ *    checkouts cannot deadlock), records the idempotency key (the order row, pending payment),
+ *    takes the stock with one conditional UPDATE that holds even if the decision were wrong,
+ *    writes the lines at this moment's prices and removes the ordered lines from the cart. It
+ *    is all or nothing and keyed, so `withWriterRetry` may repeat it when the primary moves
+ *    (25006) or a connection drops: a failover costs latency, not errors.
  *    Checkouts that arrive together share that transaction (group commit, CommitBatcher): it
  *    locks the products the carts hold, decides every checkout in arrival order against that
  *    locked stock (allocation.ts), and writes the lot with one set-based statement per table.
@@ -102,7 +102,7 @@ export class CheckoutService {
       sql: deps.sql,
       process: (tx, jobs) => this.reserveBatch(tx, jobs),
       lanes: deps.lanes,
-      logger: this.logger,
+      logger: this.deps.log,
       ...(deps.maxBatch === undefined ? {} : { maxBatch: deps.maxBatch }),
       ...(deps.onBatchCommitted ? { onCommit: deps.onBatchCommitted } : {}),
     });
@@ -110,17 +110,13 @@ export class CheckoutService {
       sql: deps.sql,
       process: (tx, jobs) => settleBatch(tx, jobs),
       lanes: deps.lanes,
-      logger: this.logger,
+      logger: this.deps.log,
       ...(deps.maxBatch === undefined ? {} : { maxBatch: deps.maxBatch }),
     });
   }
 
   private get sql(): Sql {
     return this.deps.sql;
-  }
-
-  private get logger(): Logger {
-    return this.deps.log as unknown as Logger;
   }
 
   async placeOrder(user: SessionUser, idempotencyKey: string | undefined, body: CheckoutBody): Promise<CheckoutResult> {
@@ -256,7 +252,7 @@ export class CheckoutService {
         return publicOrder({ ...order, status: 'placed', updatedAt: placedAt.toISOString() });
       }
       // It was not pending any more: a concurrent retry placed it, or staff cancelled it.
-      const final = await withWriterRetry(() => findOrder(this.sql, orderId), { logger: this.logger });
+      const final = await withWriterRetry(() => findOrder(this.sql, orderId), { logger: this.deps.log });
       if (final?.status === 'cancelled') {
         // Staff cancelled the stuck order (and released its stock) while this charge completed.
         await this.deps.payments.provider.refund(reference);
@@ -276,7 +272,7 @@ export class CheckoutService {
           const cartId = await ensureUserCart(tx, order.userId);
           await restoreCartItems(tx, cartId, order.lines);
         }),
-      { logger: this.logger },
+      { logger: this.deps.log },
     );
     this.deps.metrics.checkoutConflicts.inc({ reason: 'payment_declined' });
     throw paymentDeclined(orderId, replayed);

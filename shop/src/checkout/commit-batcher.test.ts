@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import postgres from 'postgres';
-import type { Sql } from '../db/pools.js';
-import type { Queryable } from '../cart/cart.repository.js';
+import { connect, type Queryable, type Sql } from '../db/pools.js';
 import { conflict } from '../errors.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { CommitBatcher, type Outcome } from './commit-batcher.js';
@@ -11,7 +9,7 @@ describe('CommitBatcher', () => {
   let sql: Sql;
   beforeAll(async () => {
     db = await createTestDatabase(inject('pgAdminUrl'));
-    sql = postgres(db.url, { max: 4, onnotice: () => undefined }) as unknown as Sql;
+    sql = connect(db.url, { max: 4 });
     await sql`CREATE TABLE probe (job text PRIMARY KEY CHECK (length(job) <= 8))`;
   });
   afterAll(async () => {

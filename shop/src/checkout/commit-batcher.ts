@@ -1,6 +1,5 @@
-import type { Logger } from 'pino';
-import { isRetryableDbError, withWriterRetry, type Sql } from '../db/pools.js';
-import type { Queryable } from '../cart/cart.repository.js';
+import { isRetryableDbError, withWriterRetry, type Queryable, type Sql } from '../db/pools.js';
+import type { Logger } from '../lib/logger.js';
 
 /**
  * Checkouts per transaction at most. The batch runs a fixed handful of set-based statements

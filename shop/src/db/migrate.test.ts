@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import postgres from 'postgres';
 import { migrate } from './migrate.js';
-import type { Sql } from './pools.js';
+import { connect } from './pools.js';
 
 describe('migrations', () => {
   it('are safe when three instances start at once', async () => {
@@ -11,7 +11,7 @@ describe('migrations', () => {
     await admin.unsafe(`CREATE DATABASE ${name}`);
     const url = new URL(adminUrl);
     url.pathname = `/${name}`;
-    const instances = [1, 2, 3].map(() => postgres(url.toString(), { max: 1, onnotice: () => undefined }) as unknown as Sql);
+    const instances = [1, 2, 3].map(() => connect(url.toString(), { max: 1 }));
     try {
       const results = await Promise.all(instances.map((sql) => migrate(sql)));
       const appliedCounts = results.map((r) => r.applied.length).sort();

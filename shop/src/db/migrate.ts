@@ -13,10 +13,13 @@ export interface MigrationResult {
 }
 
 /**
- * Applies pending plain-SQL migrations in file-name order, each in its own transaction,
- * under a session advisory lock so several instances starting at once is safe.
+ * Applies pending plain-SQL migrations in file-name order, all in one transaction: a failing
+ * migration rolls back every one applied in this call, so the schema is never half-migrated.
+ * The transaction holds an advisory lock, so several instances starting at once take turns and
+ * the later ones find nothing to do.
+ * `dir` is the source tree's migrations unless the config names others (`MIGRATIONS_DIR`).
  */
-export async function migrate(sql: Sql, dir: string = process.env.MIGRATIONS_DIR ?? MIGRATIONS_DIR): Promise<MigrationResult> {
+export async function migrate(sql: Sql, dir: string = MIGRATIONS_DIR): Promise<MigrationResult> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
   const applied: string[] = [];
   await sql.begin(async (tx) => {

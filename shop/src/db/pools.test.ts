@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
-import { PostgresServer } from '../testing/postgres-server.js';
+import { PostgresServer } from '@evermall/testkit';
 import { createPools, isRetryableDbError, withWriterRetry, writerUrl } from './pools.js';
 
 /**

@@ -1,8 +1,17 @@
 import postgres from 'postgres';
-import type { Logger } from 'pino';
+import type { Logger } from '../lib/logger.js';
 
-export type Sql = postgres.Sql<Record<string, never>>;
-export type TransactionSql = postgres.TransactionSql<Record<string, never>>;
+/**
+ * How the shop parses column types unlike postgres.js's defaults: bigint ids come back as JS
+ * BigInt (exact, where the default string is not a number); callers convert ids with Number()
+ * at the edge.
+ */
+const types = { bigint: postgres.BigInt };
+
+/** A pool, as `connect()` opens it. */
+export type Sql = postgres.Sql<{ bigint: bigint }>;
+/** The pool or a transaction: repositories run inside whichever the service chose. */
+export type Queryable = postgres.ISql<{ bigint: bigint }>;
 
 export interface Pools {
   /** The primary. A user's own cart, orders and account are read here, so they see their writes. */
@@ -12,19 +21,38 @@ export interface Pools {
   close(timeoutSeconds?: number): Promise<void>;
 }
 
-export interface PoolOptions {
-  writerUrl: string;
-  readerUrl: string;
+export interface ConnectOptions {
   max: number;
-  logger?: Logger;
   /** postgres.js `connection.application_name`, so pg_stat_activity shows which instance is which. */
   applicationName?: string;
 }
 
 /**
+ * Opens a pool. Every pool of the shop comes from here (the server, the CLI, benchmarks, tests),
+ * so all parse columns alike and are an `Sql` without a cast. Pass the URL through `writerUrl()`
+ * when the pool must reach the primary.
+ */
+export function connect(url: string, options: ConnectOptions): Sql {
+  return postgres(url, {
+    max: options.max,
+    idle_timeout: 30,
+    connect_timeout: 5,
+    types,
+    transform: { undefined: null },
+    connection: { application_name: options.applicationName ?? 'evermall-shop' },
+    onnotice: () => undefined,
+  });
+}
+
+export interface PoolOptions extends ConnectOptions {
+  writerUrl: string;
+  readerUrl: string;
+}
+
+/**
  * Multi-host writer URLs must land on the primary in any host order. postgres.js's
  * `read-write` only checks `default_transaction_read_only`, which a PG 15 hot standby reports
- * as off, so it would pick a standby (shared/DESIGN.md, "Known pitfalls"). `primary` asks
+ * as off, so it would pick a standby (docs/design.md#finding-the-primary). `primary` asks
  * `pg_is_in_recovery()` instead.
  */
 export function writerUrl(url: string): string {
@@ -42,21 +70,8 @@ export function writerUrl(url: string): string {
 }
 
 export function createPools(options: PoolOptions): Pools {
-  const common = {
-    max: options.max,
-    idle_timeout: 30,
-    connect_timeout: 5,
-    // bigint ids come back as JS BigInt (exact); callers convert ids with Number() at the edge.
-    types: { bigint: postgres.BigInt },
-    transform: { undefined: null },
-    connection: { application_name: options.applicationName ?? 'evermall-shop' },
-    onnotice: () => undefined,
-  } as const;
-  const writer = postgres(writerUrl(options.writerUrl), common) as unknown as Sql;
-  const reader =
-    options.readerUrl === options.writerUrl
-      ? writer
-      : (postgres(options.readerUrl, { ...common, target_session_attrs: undefined }) as unknown as Sql);
+  const writer = connect(writerUrl(options.writerUrl), options);
+  const reader = options.readerUrl === options.writerUrl ? writer : connect(options.readerUrl, options);
   return {
     writer,
     reader,

@@ -22,18 +22,19 @@ export function mediaPath(mediaDir: string, key: string): string | undefined {
   return isMediaKey(key) ? path.join(mediaDir, key) : undefined;
 }
 
-/**
- * Stores an uploaded image under a new random key and returns the key. The type comes from the
- * content (magic bytes), never from the name or the client's Content-Type. The file is written
- * to a temp name in the same directory and renamed, so other instances (EFS) never see half a
- * file. A too-large or non-image upload leaves nothing behind.
- */
+/** An uploaded file as the route hands it on. */
 export interface Upload {
   content: Readable;
   /** True when the multipart parser cut the file off at the size limit. */
   truncated(): boolean;
 }
 
+/**
+ * Stores an uploaded image under a new random key and returns the key. The type comes from the
+ * content (magic bytes), never from the name or the client's Content-Type. The file is written
+ * to a temp name in the same directory and renamed, so other instances (EFS) never see half a
+ * file. A too-large or non-image upload leaves nothing behind.
+ */
 export async function storeImage(mediaDir: string, { content, truncated }: Upload): Promise<string> {
   await mkdir(mediaDir, { recursive: true });
   const temp = path.join(mediaDir, `.upload-${randomBytes(8).toString('hex')}.tmp`);

@@ -1,4 +1,4 @@
-import type { Queryable } from '../cart/cart.repository.js';
+import type { Queryable } from '../db/pools.js';
 import type { AdminOrder, Order, OrderStatus, Shipping } from './orders.schemas.js';
 
 interface OrderRow {

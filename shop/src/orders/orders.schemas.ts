@@ -39,7 +39,6 @@ export const OrderLine = Type.Object({
   quantity: Type.Integer(),
   lineTotalWon: Type.Integer(),
 });
-export type OrderLine = Static<typeof OrderLine>;
 
 export const Order = Type.Object({
   id: Type.Integer(),

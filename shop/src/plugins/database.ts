@@ -18,7 +18,7 @@ export interface DatabasePluginOptions {
 /** The writer and reader pools, closed when the app closes. */
 export default fp(
   async function database(app: FastifyInstance, opts: DatabasePluginOptions) {
-    const pools = createPools({ ...opts, logger: app.log as never });
+    const pools = createPools(opts);
     app.decorate('pools', pools);
     app.addHook('onClose', async () => {
       await pools.close();

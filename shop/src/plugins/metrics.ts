@@ -17,8 +17,8 @@ declare module 'fastify' {
 
 /**
  * Prometheus metrics at /metrics: HTTP latency by route, orders placed, checkout conflicts,
- * DB pool state and the process defaults (CPU, RSS, event loop lag). One registry per app,
- * so tests can build many apps in one process.
+ * each DB pool's connection limit and the process defaults (CPU, RSS, event loop lag). One
+ * registry per app, so tests can build many apps in one process.
  */
 export default fp(
   async function metrics(app: FastifyInstance, opts: { zone: string; instanceId: string }) {
@@ -40,15 +40,15 @@ export default fp(
       labelNames: ['reason'] as const,
       registers: [registry],
     });
+    // postgres.js does not report how many of a pool's connections are open or busy, only its limit.
     new Gauge({
-      name: 'shop_db_pool_connections',
-      help: 'Open DB connections by pool and state',
-      labelNames: ['pool', 'state'] as const,
+      name: 'shop_db_pool_max_connections',
+      help: 'Connections each DB pool may open at most (DATABASE_POOL_MAX)',
+      labelNames: ['pool'] as const,
       registers: [registry],
       collect() {
         for (const [name, sql] of [['writer', app.pools.writer], ['reader', app.pools.reader]] as const) {
-          const opts = sql.options as unknown as { max: number };
-          this.set({ pool: name, state: 'max' }, opts.max);
+          this.set({ pool: name }, sql.options.max);
         }
       },
     });

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, ShopError, unauthorized } from '../errors.js';
+import { deleteSession, findSessionUser, insertSession } from './sessions.repository.js';
 
 export const SESSION_COOKIE = 'evermall_session';
 export const CART_COOKIE = 'evermall_cart';
@@ -84,13 +85,7 @@ export default fp(
       if (!raw) return;
       const unsigned = request.unsignCookie(raw);
       if (!unsigned.valid || !unsigned.value) return;
-      const rows = await app.pools.writer<SessionUser[]>`
-        SELECT u.id, u.email, u.name, u.role
-        FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.token_hash = ${hashToken(unsigned.value)} AND s.expires_at > now()`;
-      const row = rows[0];
-      // The pools parse bigint as BigInt; ids are compared and serialized as numbers everywhere.
-      request.user = row ? { ...row, id: Number(row.id) } : null;
+      request.user = (await findSessionUser(app.pools.writer, hashToken(unsigned.value))) ?? null;
     });
 
     app.decorate('requireUser', (request: FastifyRequest) => {
@@ -106,16 +101,14 @@ export default fp(
     app.decorate('sessions', {
       async start(reply: FastifyReply, userId: number) {
         const token = randomBytes(32).toString('base64url');
-        await app.pools.writer`
-          INSERT INTO sessions (token_hash, user_id, expires_at)
-          VALUES (${hashToken(token)}, ${userId}, now() + make_interval(days => ${SESSION_TTL_DAYS}))`;
+        await insertSession(app.pools.writer, hashToken(token), userId, SESSION_TTL_DAYS);
         reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: SESSION_TTL_DAYS * 86400 });
       },
       async end(request: FastifyRequest, reply: FastifyReply) {
         const raw = request.cookies[SESSION_COOKIE];
         const unsigned = raw ? request.unsignCookie(raw) : undefined;
         if (unsigned?.valid && unsigned.value) {
-          await app.pools.writer`DELETE FROM sessions WHERE token_hash = ${hashToken(unsigned.value)}`;
+          await deleteSession(app.pools.writer, hashToken(unsigned.value));
         }
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
       },

@@ -53,7 +53,7 @@ export async function seedCatalog({ sql, mediaDir, products = DEFAULT_PRODUCT_CO
     const rows: ProductSeed[] = [];
     for (let n = start; n <= end; n++) rows.push(makeProduct(n, categoryIds, images));
     const result = await sql`
-      INSERT INTO products ${sql(rows as never, 'sku', 'slug', 'name', 'name_en', 'description', 'price_won', 'category_id', 'stock', 'images', 'created_at')}
+      INSERT INTO products ${sql(rows, 'sku', 'slug', 'name', 'name_en', 'description', 'price_won', 'category_id', 'stock', 'images', 'created_at')}
       ON CONFLICT (sku) DO NOTHING`;
     inserted += result.count;
     onProgress?.(end, products);

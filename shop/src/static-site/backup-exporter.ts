@@ -1,9 +1,8 @@
-import type { Logger } from 'pino';
 import type { Sql } from '../db/pools.js';
+import type { Logger } from '../lib/logger.js';
 import { exportStaticSite, type ExportResult } from './export-static-site.js';
+import { backupExportIsDue, recordBackupExport, tryBackupExportLock } from './static-site.repository.js';
 
-/** Any constant works; every instance uses the same one, so one exports at a time. */
-const BACKUP_EXPORT_LOCK_ID = 4_242_010;
 /**
  * An export is due once this share of the interval has passed since the last one, so timers
  * on different instances drifting by a few seconds do not skip a whole interval.
@@ -44,23 +43,17 @@ export function startBackupExporter(options: BackupExporterOptions): BackupExpor
 
   const runOnce = async (): Promise<ExportResult | undefined> => {
     const result = await writer.begin(async (tx) => {
-      const [lock] = await tx<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${BACKUP_EXPORT_LOCK_ID}) AS locked`;
-      if (!lock?.locked) return undefined;
-      const [last] = await tx<{ due: boolean }[]>`
-        SELECT exported_at < now() - make_interval(secs => ${intervalSeconds * DUE_AFTER_SHARE_OF_INTERVAL}) AS due
-        FROM backup_site_exports WHERE id = 1`;
-      if (last && !last.due) return undefined;
+      if (!(await tryBackupExportLock(tx))) return undefined;
+      if (!(await backupExportIsDue(tx, intervalSeconds * DUE_AFTER_SHARE_OF_INTERVAL))) return undefined;
       const exported = await exportStaticSite({ sql: reader, mediaDir, outDir });
-      await tx`
-        INSERT INTO backup_site_exports (id, exported_at, instance, version) VALUES (1, now(), ${instanceId}, ${exported.version})
-        ON CONFLICT (id) DO UPDATE SET exported_at = EXCLUDED.exported_at, instance = EXCLUDED.instance, version = EXCLUDED.version`;
+      await recordBackupExport(tx, instanceId, exported.version);
       return exported;
     });
     if (result) {
       logger.info({ outDir: result.outDir, version: result.version, products: result.products, pages: result.pages }, 'exported the static backup site');
       await options.onExported?.(result);
     }
-    return result as ExportResult | undefined;
+    return result;
   };
 
   const round = () => {

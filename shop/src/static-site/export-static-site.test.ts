@@ -1,8 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { seedCatalog } from '../seed/seed.js';
 import { createTestShop, type TestShop } from '../testing/index.js';
 import { startBackupExporter } from './backup-exporter.js';
@@ -82,17 +81,35 @@ describe('static backup site', () => {
 
   it('lets one instance at a time export, once per interval', async () => {
     const out = path.join(work, 'fleet');
-    const logger = pino({ level: 'silent' });
+    const exports: { instanceId: string; version: string }[] = [];
+    // A failed round is only logged, so two exporters colliding could look like one export.
+    const failedRounds: unknown[] = [];
+    const logger = { info: () => undefined, warn: (obj: unknown) => void failedRounds.push(obj), error: (obj: unknown) => void failedRounds.push(obj) };
     const fleet = ['i-1', 'i-2', 'i-3'].map((instanceId) =>
-      startBackupExporter({ writer: shop.sql, reader: shop.sql, mediaDir: shop.mediaDir, outDir: out, intervalSeconds: 3600, instanceId, logger }),
+      startBackupExporter({
+        writer: shop.sql,
+        reader: shop.sql,
+        mediaDir: shop.mediaDir,
+        outDir: out,
+        intervalSeconds: 3600,
+        instanceId,
+        logger,
+        onExported: (result) => {
+          exports.push({ instanceId, version: result.version });
+        },
+      }),
     );
-    // Each exporter runs a first round at start; then all three try again at the same moment.
-    await new Promise((r) => setTimeout(r, 50));
-    const again = await Promise.all(fleet.map((e) => e.runOnce()));
+    // All three run their first round at start, at once, with no export recorded yet: only the
+    // one holding the lock may export. stop() waits for a round in flight.
+    await vi.waitFor(() => expect(exports.length).toBeGreaterThan(0));
     await Promise.all(fleet.map((e) => e.stop()));
-    expect(again.filter(Boolean)).toHaveLength(0);
-    const rows = await shop.sql`SELECT instance FROM backup_site_exports`;
-    expect(rows).toHaveLength(1);
+    expect(failedRounds).toEqual([]);
+    expect(exports).toHaveLength(1);
+    // Within the interval nobody exports again, whoever holds the lock.
+    for (const exporter of fleet) expect(await exporter.runOnce()).toBeUndefined();
+    expect(exports).toHaveLength(1);
+    const [record] = await shop.sql<{ instance: string; version: string }[]>`SELECT instance, version FROM backup_site_exports`;
+    expect(record).toEqual({ instance: exports[0]!.instanceId, version: exports[0]!.version });
     expect(existsSync(path.join(out, 'index.html'))).toBe(true);
   });
 });

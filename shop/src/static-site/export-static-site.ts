@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Sql } from '../db/pools.js';
 import { isMediaKey } from '../media/media-keys.js';
 import { categoryPage, homePage, productPage, type SiteCategory, type SiteProduct } from './pages.js';
+import { listActiveProducts, listCategories } from './static-site.repository.js';
 
 export interface ExportOptions {
   /** A reader is enough: the backup site only shows the catalog. */
@@ -43,7 +44,7 @@ export async function exportStaticSite({ sql, mediaDir, outDir, pageSize = 48, f
   await mkdir(path.join(staging, 'media'), { recursive: true });
   try {
     const { tree, byId } = await loadCategories(sql);
-    const products = await loadProducts(sql);
+    const products = await listActiveProducts(sql);
     const generatedAt = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
     const files: [string, string][] = [];
 
@@ -95,38 +96,13 @@ export async function exportStaticSite({ sql, mediaDir, outDir, pageSize = 48, f
 }
 
 async function loadCategories(sql: Sql): Promise<{ tree: SiteCategory[]; byId: Map<number, SiteCategory> }> {
-  const rows = await sql<{ id: number | bigint; slug: string; name: string; name_en: string; parent_id: number | bigint | null }[]>`
-    SELECT id, slug, name, name_en, parent_id FROM categories ORDER BY position, id`;
-  const byId = new Map<number, SiteCategory>();
-  for (const r of rows) {
-    byId.set(Number(r.id), { id: Number(r.id), slug: r.slug, name: r.name, nameEn: r.name_en, parentId: r.parent_id === null ? null : Number(r.parent_id), children: [] });
-  }
+  const byId = new Map((await listCategories(sql)).map((c) => [c.id, c]));
   const tree: SiteCategory[] = [];
   for (const c of byId.values()) {
     const parent = c.parentId === null ? undefined : byId.get(c.parentId);
     (parent ? parent.children : tree).push(c);
   }
   return { tree, byId };
-}
-
-type LoadedProduct = SiteProduct & { id: number; createdAt: number };
-
-async function loadProducts(sql: Sql): Promise<LoadedProduct[]> {
-  const rows = await sql<
-    { id: number | bigint; slug: string; name: string; name_en: string; description: string; price_won: number; stock: number; category_id: number | bigint; images: string[]; created_at: Date }[]
-  >`SELECT id, slug, name, name_en, description, price_won, stock, category_id, images, created_at FROM products WHERE active`;
-  return rows.map((r) => ({
-    id: Number(r.id),
-    slug: r.slug,
-    name: r.name,
-    nameEn: r.name_en,
-    description: r.description,
-    priceWon: r.price_won,
-    stock: r.stock,
-    categoryId: Number(r.category_id),
-    images: r.images,
-    createdAt: r.created_at.getTime(),
-  }));
 }
 
 async function inBatches<T>(items: T[], work: (item: T) => Promise<unknown>): Promise<void> {

@@ -1,7 +1,7 @@
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
-import { PostgresServer } from './postgres-server.js';
+import { PostgresServer } from '@evermall/testkit';
 import { migrate } from '../db/migrate.js';
 import type { Sql } from '../db/pools.js';
 

@@ -1,4 +1,4 @@
-export { PostgresServer, freePort } from './postgres-server.js';
 export { createTestDatabase, type TestDatabase } from './test-database.js';
 export { createTestShop, type TestShop } from './test-app.js';
+export { startListeningShop, type ListeningShop, type ListeningShopOptions } from './listening-shop.js';
 export { loginAs, type TestLogin } from './sessions.js';

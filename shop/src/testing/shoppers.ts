@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { CookieJar } from '@evermall/testkit';
 import { SESSION_COOKIE } from '../plugins/sessions.js';
 
 export interface Shopper {
@@ -12,21 +13,9 @@ export interface Shopper {
 
 /** The `name=value` pairs a response set, ready to send back as a `cookie` header (cleared ones dropped). */
 export function cookiesFrom(res: LightMyRequestResponse, previous = ''): string {
-  const jar = new Map<string, string>();
-  for (const pair of previous.split(';').map((p) => p.trim()).filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-  const setCookie = res.headers['set-cookie'];
-  for (const line of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-    const pair = line.split(';', 1)[0] ?? '';
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    if (value === '' || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) jar.delete(name);
-    else jar.set(name, value);
-  }
-  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const jar = new CookieJar(previous);
+  jar.store(res.headers['set-cookie']);
+  return jar.header() ?? '';
 }
 
 /**

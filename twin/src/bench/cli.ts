@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PGBENCH_ORDER_KEY_PREFIX, runPgbench } from '@evermall/testkit';
 import { sampleCatalog } from '../load/catalog.js';
 import { Ledger } from '../load/ledger.js';
 import { connectWriter } from '../load/reconcile.js';
@@ -8,14 +9,14 @@ import { ShopHttp } from '../load/shop-http.js';
 import { repoRoot, resolveTarget } from '../drills/drill-target.js';
 import { machineInfo } from '../reports/drill-report.js';
 import { fileTimestamp } from '../reports/write-report.js';
+import { StopRequests } from '../stop-requests.js';
 import { runCheckoutBench } from './checkout-bench.js';
 import { runHttpBench, type HttpBenchResult } from './http-bench.js';
-import { runPgbench } from './pgbench.js';
 import { processTreeRssMiB } from './rss.js';
 
-/** ANCHORS.md's HAProxy ceiling was measured with 20 connections; the reads use the same. */
+/** The HAProxy ceiling in docs/anchors.md#ceilings-on-this-machine was measured with 20 connections; the reads use the same. */
 const READ_CONNECTIONS = 20;
-/** pgbench's client counts in ANCHORS.md: 8 (the one-row peak) and 32 (where one row falls off). */
+/** pgbench's client counts in docs/anchors.md#ceilings-on-this-machine: 8 (the one-row peak) and 32 (where one row falls off). */
 const PGBENCH_CLIENTS = [8, 32];
 /**
  * Shoppers in the shop's checkout loops, for both paths (cart: add + checkout; buy now): pgbench's
@@ -55,6 +56,9 @@ interface Row {
   ratio: number | null;
 }
 
+// First of all: a stop request at any moment stops what the bench started (issue 19).
+const stopRequests = new StopRequests(() => process.stdout.write('Stopping is in progress: what the bench started is being stopped in order.\n'));
+
 const fmt = (x: number | null | undefined, digits = 1) => (x === null || x === undefined ? '—' : x.toFixed(digits));
 const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b);
 
@@ -78,11 +82,14 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const target = await resolveTarget({ standalone: Boolean(values.standalone), stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')), log });
-  process.once('SIGINT', () => {
-    log('Interrupted: stopping what the bench started…');
-    void target.stop().finally(() => process.exit(130));
-  });
+  const resolving = resolveTarget({ standalone: Boolean(values.standalone), stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')), log, signal: stopRequests.signal });
+  const stop = () => {
+    log(`Interrupted (${String(stopRequests.signal.reason)}): stopping what the bench started…`);
+    void resolving.then((t) => t.stop(), () => undefined).finally(() => process.exit(stopRequests.exitCode));
+  };
+  if (stopRequests.signal.aborted) stop();
+  else stopRequests.signal.addEventListener('abort', stop, { once: true });
+  const target = await resolving;
   log(`Target: ${target.description} (front door ${target.baseUrl}); ${seconds} s per measurement`);
   let sql: ReturnType<typeof connectWriter> | undefined;
   const rssPeak = new Map<string, number>();
@@ -111,7 +118,7 @@ async function main(): Promise<number> {
       rssTimer = setInterval(() => {
         void twin.status().then(
           (s) => {
-            for (const i of s.instances) rssPeak.set(i.id, Math.max(rssPeak.get(i.id) ?? 0, processTreeRssMiB(i.pid)));
+            for (const i of s.instances) if (i.pid) rssPeak.set(i.id, Math.max(rssPeak.get(i.id) ?? 0, processTreeRssMiB(i.pid)));
           },
           () => undefined,
         );
@@ -213,7 +220,7 @@ async function main(): Promise<number> {
       await sql`
         UPDATE products p SET stock = s.stock
         FROM unnest(${ids}::bigint[], ${stocks}::int[]) AS s(id, stock) WHERE p.id = s.id`.catch(() => undefined);
-      await sql`DELETE FROM orders WHERE idempotency_key LIKE 'pgbench-%'`.catch(() => undefined);
+      await sql`DELETE FROM orders WHERE idempotency_key LIKE ${`${PGBENCH_ORDER_KEY_PREFIX}%`}`.catch(() => undefined);
     }
     await sql?.end({ timeout: 5 });
     await target.stop();
@@ -221,8 +228,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => process.exit(stopRequests.signal.aborted ? stopRequests.exitCode : code),
   (err: unknown) => {
+    if (stopRequests.signal.aborted) process.exit(stopRequests.exitCode);
     process.stderr.write(`bench: ${(err as Error).message}; is the twin up (npm start)? See npm run bench -- --help.\n`);
     process.exit(1);
   },

@@ -21,7 +21,7 @@ export interface HttpBenchOptions {
 }
 
 /**
- * Closed-loop HTTP load with autocannon (the load tool ANCHORS.md's HAProxy ceiling was measured
+ * Closed-loop HTTP load with autocannon (the tool the HAProxy ceiling in docs/anchors.md#ceilings-on-this-machine was measured
  * with), so the shop's figures and the ceilings come from the same client.
  */
 export async function runHttpBench(o: HttpBenchOptions): Promise<HttpBenchResult> {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { backupSiteDir } from '@evermall/shop/release';
 
 /** Where the twin keeps its state: one folder, git-ignored, surviving restarts. */
 export interface TwinPaths {
@@ -18,9 +19,18 @@ export interface TwinPaths {
   readonly haproxy: { readonly root: string; readonly config: string; readonly socket: string };
   /** EFS stand-in: the media folder every instance shares. */
   readonly efs: string;
-  /** S3 stand-ins: the SPA bucket and the static backup site bucket. */
+  /** S3 stand-in: the SPA bucket. */
   readonly s3Spa: string;
+  /**
+   * The static backup site the front door falls back to. The instances export it into their state
+   * directory and the front door serves it from there: the twin has no upload step, so this folder
+   * is what the S3 bucket holds on AWS after an instance's upload.
+   */
   readonly s3Backup: string;
+  /** The shop releases instances run, one numbered folder each (shop/build.mjs --out). */
+  readonly releases: string;
+  /** The instances' writable directories besides media (shop/src/release/service.ts): state and logs. */
+  readonly shop: { readonly state: string; readonly logs: string };
 }
 
 export function twinPaths(stateDir: string): TwinPaths {
@@ -42,6 +52,8 @@ export function twinPaths(stateDir: string): TwinPaths {
     haproxy: { root: path.join(root, 'haproxy'), config: path.join(root, 'haproxy', 'haproxy.cfg'), socket: path.join(root, 'haproxy', 'admin.sock') },
     efs: path.join(root, 'efs'),
     s3Spa: path.join(root, 's3', 'spa'),
-    s3Backup: path.join(root, 's3', 'backup'),
+    s3Backup: backupSiteDir({ state: path.join(root, 'shop', 'state') }),
+    releases: path.join(root, 'releases'),
+    shop: { state: path.join(root, 'shop', 'state'), logs: path.join(root, 'logs', 'shop') },
   };
 }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { freePort } from '@evermall/testkit';
 import { twinPorts } from '@evermall/topology';
 
 /** Every port the twin listens on (127.0.0.1). 0 means "any free port" (tests). */
@@ -58,18 +59,6 @@ export async function isPortFree(port: number): Promise<boolean> {
     srv.unref();
     srv.once('error', () => resolve(false));
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-  });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
   });
 }
 

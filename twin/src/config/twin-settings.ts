@@ -64,4 +64,11 @@ export const databaseSettings = {
    * as RDS re-creates a read replica that broke.
    */
   replicaStuckSeconds: 30,
+  /** How often the twin reads the monitor's view of the nodes (primary changes, rejoins, a stuck replica). */
+  watchIntervalMs: 500,
+} as const;
+
+export const supervisorSettings = {
+  /** How often a twin started through npm checks that the npm process that launched it is still there. */
+  launcherCheckMs: 1000,
 } as const;

@@ -1,12 +1,14 @@
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ownedDir, postgresOwner, type Owner } from '@evermall/testkit';
 import type { Zone } from '@evermall/topology';
 import type { Logger } from 'pino';
 import postgres from 'postgres';
 import type { TwinPaths } from '../config/paths.js';
 import type { EventLog } from '../events.js';
-import { exited, ownedDir, postgresOwner, signalGroup, spawnPart, stopGroup, waitFor, type Owner } from '../processes.js';
+import { twinEnvironment } from '../config/environment.js';
+import { exited, isAlive, signalGroup, spawnPart, stopGroup, waitFor } from '../processes.js';
 import { monitorSettings, nodeSettings } from './failover-settings.js';
 
 export type DbNodeName = 'a' | 'b' | 'replica';
@@ -66,12 +68,15 @@ export class DatabaseCluster {
   private readonly pgBin: string;
   private readonly autoctl: string;
   private monitorSql: postgres.Sql | undefined;
-  private stopping = false;
+  /** Aborted by stop(): waits give up, one-shot pg_autoctl commands die, nothing new starts. */
+  private readonly stopping = new AbortController();
+  /** pg_autoctl commands that run to their end (create, drop), so stop() can end them. */
+  private readonly oneShots = new Set<ChildProcess>();
   private rebuilding = false;
 
   constructor(private readonly options: DatabaseClusterOptions) {
-    this.pgBin = options.pgBin ?? process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
-    this.autoctl = options.autoctl ?? '/usr/bin/pg_autoctl';
+    this.pgBin = options.pgBin ?? twinEnvironment().pgBin;
+    this.autoctl = options.autoctl ?? twinEnvironment().pgAutoctl;
   }
 
   get specs(): DbNodeSpec[] {
@@ -101,7 +106,7 @@ export class DatabaseCluster {
   }
 
   pids(): number[] {
-    return [this.monitor, ...this.nodeProcesses.values()].flatMap((c) => (c?.pid && c.exitCode === null ? [c.pid] : []));
+    return [this.monitor, ...this.nodeProcesses.values(), ...this.oneShots].flatMap((c) => (c?.pid && c.exitCode === null ? [c.pid] : []));
   }
 
   /** Starts the monitor and the first data node: enough to take writes (migrate, seed). */
@@ -110,8 +115,11 @@ export class DatabaseCluster {
     for (const dir of [paths.db.root, paths.db.sockets, paths.db.xdgConfig, paths.db.xdgData, paths.db.xdgRuntime]) ownedDir(dir, this.owner);
     ownedDir(path.dirname(paths.db.xdgConfig), this.owner);
 
+    await this.stopStrayPostmasters();
     const monitorData = paths.db.pgdata('monitor');
     if (!this.created('monitor')) {
+      // A create that was interrupted left a half-made monitor; no node exists without one.
+      for (const name of ['monitor', ...this.specs.map((s) => s.name)]) this.removeNodeFiles(name);
       progress('creating the pg_auto_failover monitor');
       await this.runToEnd('create-monitor', ['create', 'monitor', '--pgdata', monitorData, '--pgport', String(this.options.ports.monitor), '--hostname', '127.0.0.1', '--auth', 'trust', '--no-ssl', '--pgctl', path.join(this.pgBin, 'pg_ctl')]);
       this.markCreated('monitor');
@@ -119,7 +127,7 @@ export class DatabaseCluster {
     // `create monitor` has no --listen and defaults to every interface; the twin stays on loopback.
     spawnSyncAutoctl(this.autoctl, ['config', 'set', '--pgdata', monitorData, 'postgresql.listen_addresses', '127.0.0.1'], this.env(), this.owner);
     this.monitor = this.runService('monitor', monitorData);
-    await waitFor('the monitor to accept connections', () => this.queryMonitor((sql) => sql`SELECT 1 AS ok`).then(() => true), STEP_TIMEOUT_MS);
+    await waitFor('the monitor to accept connections', () => this.queryMonitor((sql) => sql`SELECT 1 AS ok`).then(() => true), STEP_TIMEOUT_MS, 200, this.stopping.signal);
     await this.tuneMonitor();
     progress('monitor up, failover timings applied');
 
@@ -135,7 +143,7 @@ export class DatabaseCluster {
       }
       this.startNode(primarySpec);
     }
-    await waitFor('the primary to take writes', () => this.writerAnswers(), STEP_TIMEOUT_MS, 250);
+    await waitFor('the primary to take writes', () => this.writerAnswers(), STEP_TIMEOUT_MS, 250, this.stopping.signal);
     progress('monitor and writer up');
   }
 
@@ -180,6 +188,7 @@ export class DatabaseCluster {
       },
       timeoutMs,
       250,
+      this.stopping.signal,
     );
   }
 
@@ -262,9 +271,10 @@ export class DatabaseCluster {
     }
   }
 
-  /** Stops the replica, then the standby, then the primary, then the monitor. */
+  /** Stops the replica, then the standby, then the primary, then the monitor; whatever of them has started. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.stopping.abort(new Error('the database is stopping'));
+    await Promise.all([...this.oneShots].map((child) => exited(child)));
     const primary = (await this.primary().catch(() => undefined))?.name;
     const order = this.specs.map((s) => s.name).sort((x, y) => Number(x === primary) - Number(y === primary));
     for (const name of order) {
@@ -274,6 +284,32 @@ export class DatabaseCluster {
     await this.monitorSql?.end({ timeout: 1 }).catch(() => undefined);
     this.monitorSql = undefined;
     if (this.monitor) await stopGroup(this.monitor, STOP_BOUND_MS);
+    await this.stopStrayPostmasters();
+  }
+
+  /**
+   * Stops a postmaster still running on one of the cluster's data dirs. `pg_autoctl create`
+   * starts Postgres through pg_ctl, which puts it in a session of its own (pg_ctl.c,
+   * start_postmaster: setsid), so ending an interrupted create's process group leaves it running.
+   */
+  private async stopStrayPostmasters(): Promise<void> {
+    for (const name of ['monitor', ...this.specs.map((s) => s.name)]) {
+      const pgdata = this.options.paths.db.pgdata(name);
+      const pid = postmasterPid(pgdata);
+      if (!pid) continue;
+      // SIGQUIT = immediate shutdown (PostgreSQL docs, "Shutting Down the Server").
+      signalGroup(pid, 'SIGQUIT');
+      await waitFor(`the postmaster of ${name} to exit`, () => (postmasterPid(pgdata) === pid ? undefined : true), STOP_BOUND_MS, 100).catch(() => signalGroup(pid, 'SIGKILL'));
+    }
+  }
+
+  /** Deletes a node's data dir, its pg_autoctl config and state, and its created mark. */
+  private removeNodeFiles(name: string): void {
+    const { db } = this.options.paths;
+    const pgdata = db.pgdata(name);
+    // pg_autoctl keeps its config and state under XDG_CONFIG_HOME / XDG_DATA_HOME, by data dir path.
+    for (const dir of [pgdata, path.join(db.xdgConfig, 'pg_autoctl', pgdata), path.join(db.xdgData, 'pg_autoctl', pgdata)]) rmSync(dir, { recursive: true, force: true });
+    rmSync(path.join(db.root, `${name}.created`), { force: true });
   }
 
   private async createNode(spec: DbNodeSpec): Promise<void> {
@@ -292,7 +328,15 @@ export class DatabaseCluster {
       '--candidate-priority', String(spec.candidatePriority),
       '--replication-quorum', String(spec.replicationQuorum),
     ];
-    await this.runToEnd(`create-${spec.name}`, args);
+    try {
+      await this.runToEnd(`create-${spec.name}`, args);
+    } catch (err) {
+      // pg_autoctl resumes an interrupted create; when it cannot, the node starts over.
+      if (this.stopping.signal.aborted || !existsSync(this.options.paths.db.pgdata(spec.name))) throw err;
+      await this.queryMonitor((sql) => sql`SELECT pgautofailover.remove_node(nodeid, true) FROM pgautofailover.node WHERE nodename = ${spec.name}`).catch(() => undefined);
+      this.removeNodeFiles(spec.name);
+      await this.runToEnd(`create-${spec.name}`, args);
+    }
     this.markCreated(spec.name);
   }
 
@@ -305,7 +349,7 @@ export class DatabaseCluster {
     const child = this.runService(spec.name, pgdata);
     this.nodeProcesses.set(spec.name, child);
     child.once('exit', (code, signal) => {
-      if (this.stopping || this.failed.has(spec.name)) return;
+      if (this.stopping.signal.aborted || this.failed.has(spec.name)) return;
       this.options.events.emit('db-node-exited', `pg_autoctl for node ${spec.name} exited (${signal ?? code}); run restore to start it again`, { node: spec.name });
       this.failed.add(spec.name);
     });
@@ -342,7 +386,7 @@ export class DatabaseCluster {
   private env(): NodeJS.ProcessEnv {
     const { db } = this.options.paths;
     return {
-      PATH: `${this.pgBin}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+      PATH: `${this.pgBin}:${twinEnvironment().path}`,
       HOME: db.root,
       LANG: 'C.UTF-8',
       XDG_CONFIG_HOME: db.xdgConfig,
@@ -355,15 +399,19 @@ export class DatabaseCluster {
   }
 
   private runService(name: string, pgdata: string): ChildProcess {
+    this.stopping.signal.throwIfAborted();
     return spawnPart(this.autoctl, ['run', '--pgdata', pgdata], { logFile: path.join(this.options.paths.logs, `db-${name}.log`), env: this.env(), owner: this.owner, cwd: this.options.paths.db.root });
   }
 
   private async runToEnd(name: string, args: string[]): Promise<void> {
     const logFile = path.join(this.options.paths.logs, `db-${name}.log`);
-    const child = spawnPart(this.autoctl, args, { logFile, env: this.env(), owner: this.owner, cwd: this.options.paths.db.root });
+    const child = spawnPart(this.autoctl, args, { logFile, env: this.env(), owner: this.owner, cwd: this.options.paths.db.root, signal: this.stopping.signal });
+    this.oneShots.add(child);
     const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), STEP_TIMEOUT_MS);
     await exited(child);
     clearTimeout(timer);
+    this.oneShots.delete(child);
+    this.stopping.signal.throwIfAborted();
     if (child.exitCode !== 0) {
       const tail = readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n');
       throw new Error(`pg_autoctl ${args.slice(0, 2).join(' ')} failed (see ${logFile}; --fresh starts over):\n${tail}`);
@@ -376,6 +424,18 @@ export class DatabaseCluster {
 
   private markCreated(name: string): void {
     writeFileSync(path.join(this.options.paths.db.root, `${name}.created`), new Date().toISOString());
+  }
+}
+
+/** The pid in a data dir's postmaster.pid when that process is alive and is a postgres of that dir. */
+function postmasterPid(pgdata: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (!isAlive(pid)) return undefined;
+    // A stale file can name a pid the system has since given to another process.
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(pgdata) ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -2,8 +2,8 @@ import { databaseFailover } from '@evermall/topology';
 
 /**
  * pg_auto_failover's timings rendered from topology. Its defaults (check every 5 s, unhealthy
- * after 20 s, demote timeout 30 s) cost about 50 s of writes; see shared/DESIGN.md, "Known
- * pitfalls", and the pg_auto_failover docs, "Configuring pg_auto_failover" (monitor GUCs
+ * after 20 s, demote timeout 30 s) cost about 50 s of writes; see docs/design.md#database-failover-timing
+ * and the pg_auto_failover docs, "Configuring pg_auto_failover" (monitor GUCs
  * pgautofailover.*) and "pg_autoctl config set" (node timeout.* settings).
  */
 export function monitorSettings(): Record<string, string> {

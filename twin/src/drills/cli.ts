@@ -5,6 +5,7 @@ import { connectWriter } from '../load/reconcile.js';
 import type { DrillReport } from '../reports/drill-report.js';
 import { summaryTable } from '../reports/summary-table.js';
 import { fileTimestamp } from '../reports/write-report.js';
+import { StopRequests } from '../stop-requests.js';
 import { defaultDrillOptions, drillNames, type DrillName, type DrillOptions } from './drill.js';
 import { repoRoot, resolveTarget } from './drill-target.js';
 import { allDrillsInOrder, drills } from './registry.js';
@@ -46,6 +47,9 @@ Output:
   --no-png                 skip rendering the PNG with Chromium
   -h, --help               this help
 `;
+
+// First of all: a stop request at any moment stops what the drill started (issue 19).
+const stopRequests = new StopRequests(() => process.stdout.write('Stopping is in progress: what the drill started is being stopped in order.\n'));
 
 function fail(line: string): never {
   process.stderr.write(`drill: ${line}\n`);
@@ -116,19 +120,17 @@ async function main(): Promise<number> {
   if (bareShop && names.some((n) => drills[n]().needsTwin)) fail('--standalone and --base-url run only flash-sale: the other drills need a twin.');
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const reportsDir = path.resolve(values.reports ?? path.join(repoRoot, 'reports'));
-  const target = await resolveTarget({
+  const resolving = resolveTarget({
     baseUrl: values['base-url'],
     dbUrl: values['db-url'],
     standalone: Boolean(values.standalone),
     stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')),
     ...(values['cpu-target'] === undefined ? {} : { cpuTargetPercent: positiveNumber('--cpu-target', values['cpu-target'], 50) }),
     log,
+    signal: stopRequests.signal,
   });
-  // Ctrl-C must not leave a twin this drill started behind.
-  process.once('SIGINT', () => {
-    log('Interrupted: stopping what the drill started…');
-    void target.stop().finally(() => process.exit(130));
-  });
+  stopOnRequest(resolving, log);
+  const target = await resolving;
   const reports: DrillReport[] = [];
   let crashed = false;
   try {
@@ -175,10 +177,20 @@ async function main(): Promise<number> {
   return 0;
 }
 
+/** A stop request must not leave what the drill started behind: a twin still starting stops itself; one that runs is stopped here. */
+function stopOnRequest(target: Promise<{ stop(): Promise<void> }>, log: (line: string) => void): void {
+  const stop = () => {
+    log(`Interrupted (${String(stopRequests.signal.reason)}): stopping what the drill started…`);
+    void target.then((t) => t.stop(), () => undefined).finally(() => process.exit(stopRequests.exitCode));
+  };
+  if (stopRequests.signal.aborted) stop();
+  else stopRequests.signal.addEventListener('abort', stop, { once: true });
+}
+
 main().then(
-  (code) => process.exit(code),
+  (code) => process.exit(stopRequests.signal.aborted ? stopRequests.exitCode : code),
   (err: unknown) => {
     process.stderr.write(`drill: ${(err as Error).message}\n`);
-    process.exit(1);
+    process.exit(stopRequests.signal.aborted ? stopRequests.exitCode : 1);
   },
 );

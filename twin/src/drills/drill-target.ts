@@ -1,9 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTwin, type TwinPortMap } from '../index.js';
-import { TwinHttpControl, type TwinControl } from './twin-control.js';
+import { findRunningTwin, startTwin, type TwinClient, type TwinPortMap } from '../index.js';
 import { startStandaloneShop } from './standalone-shop.js';
 
 /** The repository root: drills resolve `.twin/` and `reports/` there whatever npm's working directory. */
@@ -13,28 +12,13 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export interface DrillTarget {
   baseUrl: string;
   writerUrl: string;
-  twin: TwinControl | undefined;
+  twin: TwinClient | undefined;
   /** What this process started and must stop. */
   stop(): Promise<void>;
   description: string;
 }
 
-/** A twin answers at the control URL written in `<stateDir>/twin.json` (twin/README.md). */
-export async function findRunningTwinControl(stateDir: string): Promise<TwinHttpControl | undefined> {
-  const stateFile = path.join(stateDir, 'twin.json');
-  if (!existsSync(stateFile)) return undefined;
-  const { controlUrl } = JSON.parse(readFileSync(stateFile, 'utf8')) as { controlUrl?: string };
-  if (!controlUrl) return undefined;
-  const control = new TwinHttpControl(controlUrl);
-  try {
-    await control.status();
-    return control;
-  } catch {
-    return undefined;
-  }
-}
-
-async function fromTwin(control: TwinControl, description: string, stop: () => Promise<void>): Promise<DrillTarget> {
+async function fromTwin(control: TwinClient, description: string, stop: () => Promise<void>): Promise<DrillTarget> {
   const status = await control.status();
   return { baseUrl: status.frontDoor.url, writerUrl: status.database.writerUrl, twin: control, stop, description };
 }
@@ -51,6 +35,8 @@ export async function resolveTarget(options: {
   /** Own twin only: the CPU target tracking aims at, instead of topology's. */
   cpuTargetPercent?: number;
   log: (line: string) => void;
+  /** A stop request: an own twin still starting stops what it started and the promise rejects. */
+  signal?: AbortSignal;
 }): Promise<DrillTarget> {
   if (options.baseUrl) {
     if (!options.dbUrl) throw new Error('--base-url needs --db-url (the writer DB) so the drill can reconcile orders.');
@@ -61,7 +47,7 @@ export async function resolveTarget(options: {
     const shop = await startStandaloneShop({ products: 40, stockPerProduct: 100_000 });
     return { baseUrl: shop.baseUrl, writerUrl: shop.writerUrl, twin: undefined, stop: () => shop.stop(), description: `standalone shop at ${shop.baseUrl}` };
   }
-  const running = await findRunningTwinControl(options.stateDir);
+  const running = await findRunningTwin(options.stateDir);
   if (running) return fromTwin(running, `running twin (${options.stateDir})`, async () => undefined);
   options.log('No twin is running: starting one with fresh state in a temp dir…');
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'evermall-drill-twin-'));
@@ -79,13 +65,16 @@ export async function resolveTarget(options: {
     trafficLog: 0,
   };
   const controller = options.cpuTargetPercent === undefined ? {} : { cpuTargetPercent: options.cpuTargetPercent };
-  const twin = await startTwin({ stateDir, fresh: true, quiet: true, ports, controller, progress: (component, message) => options.log(`  [twin] ${component}: ${message}`) });
+  const twin = await startTwin({ stateDir, fresh: true, quiet: true, ports, controller, progress: (component, message) => options.log(`  [twin] ${component}: ${message}`), ...(options.signal ? { signal: options.signal } : {}) }).catch((err: unknown) => {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw err;
+  });
   const stop = async () => {
     await twin.stop();
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
-    return await fromTwin(new TwinHttpControl(twin.urls.status), `fresh twin in ${stateDir}`, stop);
+    return await fromTwin(twin.client, `fresh twin in ${stateDir}`, stop);
   } catch (err) {
     await stop();
     throw err;

@@ -1,7 +1,7 @@
 import type { Ledger } from '../load/ledger.js';
 import type { Sql } from '../load/reconcile.js';
 import type { Figures, Mark } from '../reports/drill-report.js';
-import type { TwinControl } from './twin-control.js';
+import type { TwinClient } from '../client.js';
 import type { TwinWatcher } from './twin-watcher.js';
 
 export const drillNames = ['instance-crash', 'zone-outage', 'db-failover', 'site-down', 'flash-sale', 'scale-out', 'rolling-deploy'] as const;
@@ -60,7 +60,7 @@ export interface DrillEnv {
   baseUrl: string;
   /** The writer DB, for arranging data and reconciling. */
   sql: Sql;
-  twin: TwinControl | undefined;
+  twin: TwinClient | undefined;
   watcher: TwinWatcher | undefined;
   options: DrillOptions;
   /** Progress for people; the CLI prints it. */
@@ -90,7 +90,7 @@ export interface Drill {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function requireTwin(env: DrillEnv): { twin: TwinControl; watcher: TwinWatcher } {
+export function requireTwin(env: DrillEnv): { twin: TwinClient; watcher: TwinWatcher } {
   if (!env.twin || !env.watcher) throw new Error('This drill needs a twin: run `npm start` or let the drill start one (omit --base-url).');
   return { twin: env.twin, watcher: env.watcher };
 }

@@ -2,7 +2,8 @@ import { autoScaling } from '@evermall/topology';
 import { requireTwin, sleep, type Drill, type DrillEnv, type DrillRun } from './drill.js';
 import { longestCheckoutGapSeconds, round } from './figures.js';
 import { withSteadyLoad } from './steady-load.js';
-import { healthyInstances, type TwinStatus } from './twin-control.js';
+import type { TwinStatus } from '../status/status-types.js';
+import { healthyInstances } from './twin-watcher.js';
 
 const seconds = (from: number, to: number | undefined): number | null => (to === undefined ? null : round((to - from) / 1000));
 const inService = (s: TwinStatus) => s.instances.filter((i) => i.state === 'in-service' || i.state === 'pending');

@@ -7,7 +7,8 @@ import { emptyFigures, machineInfo, type DrillReport } from '../reports/drill-re
 import { writeReport, type WrittenReport } from '../reports/write-report.js';
 import type { Drill, DrillEnv } from './drill.js';
 import { loadFigures, round } from './figures.js';
-import { healthyInstances, type TwinStatus } from './twin-control.js';
+import type { TwinStatus } from '../status/status-types.js';
+import { healthyInstances } from './twin-watcher.js';
 
 /** How long the drill's own DB work keeps retrying a node that is starting up or moving. */
 const DB_RETRY_BUDGET_MS = 60_000;

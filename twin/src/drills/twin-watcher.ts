@@ -1,4 +1,8 @@
-import type { TwinControl, TwinStatus } from './twin-control.js';
+import type { TwinClient } from '../client.js';
+import type { TwinStatus } from '../status/status-types.js';
+
+/** Healthy, serving instances: what the load balancer can send traffic to. */
+export const healthyInstances = (s: TwinStatus) => s.instances.filter((i) => i.healthy);
 
 export interface StatusSample {
   at: number;
@@ -14,7 +18,7 @@ export class TwinWatcher {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
 
-  constructor(private readonly twin: TwinControl, private readonly intervalMs: number) {}
+  constructor(private readonly twin: TwinClient, private readonly intervalMs: number) {}
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.intervalMs);

@@ -1,19 +1,29 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { serviceCommand } from '@evermall/shop/release';
 import type { Zone } from '@evermall/topology';
-import { isAlive, signalGroup, spawnPart, exited } from '../processes.js';
+import { isAlive, signalGroup, spawnPart, exited, type Owner } from '../processes.js';
 import { instanceSettings } from '../config/twin-settings.js';
 import { cpuSeconds, RollingCpu } from './cpu-meter.js';
 import { CpuQuota } from './cpu-quota.js';
 
 export type InstanceState = 'pending' | 'in-service' | 'draining' | 'terminating';
 
+/** Who an instance is, as its environment names it (ZONE, INSTANCE_ID, PORT). */
+export interface InstanceIdentity {
+  id: string;
+  zone: string;
+  port: number;
+}
+
+/** How instances are launched (LaunchTemplate): as whom, with what environment, logging where. */
 export interface InstanceEnvironment {
-  /** Absolute path of the shop workspace (its src/server.ts is run with tsx). */
-  shopDir: string;
+  /** Where each instance's stdout and stderr go (the service's logs directory). */
   logsDir: string;
-  /** DATABASE_URL, DATABASE_READ_URL, MEDIA_DIR, SESSION_SECRET, DRAIN_SECONDS, ... */
-  env: Record<string, string>;
+  /** The shop's service user when the twin is root; undefined runs instances as ourselves. */
+  owner: Owner | undefined;
+  /** The service environment of one instance running `release`; nothing of the twin's own environment leaks in. */
+  environment(instance: InstanceIdentity & { release: string }): Record<string, string>;
 }
 
 /**
@@ -41,6 +51,8 @@ export class ShopInstance {
     readonly port: number,
     /** The launch template version: a deploy replaces every instance of an older one. */
     readonly generation: number,
+    /** The release folder it runs (`<release>/runtime/node <release>/server.js`). */
+    readonly release: string,
     readonly process: ChildProcess,
     private readonly logsDir: string,
     cpuWindowSeconds: number,
@@ -67,20 +79,16 @@ export class ShopInstance {
     return used === undefined ? undefined : used / this.vcpu;
   }
 
-  static launch(spec: { id: string; zone: Zone; port: number; generation: number; cpuWindowSeconds: number }, launch: InstanceEnvironment): ShopInstance {
-    const child = spawnPart(process.execPath, ['--import', 'tsx', path.join(launch.shopDir, 'src', 'server.ts')], {
-      cwd: launch.shopDir,
+  /** Starts the release's own Node on its server bundle, as the systemd unit does on an EC2 instance. */
+  static launch(spec: { id: string; zone: Zone; port: number; generation: number; release: string; cpuWindowSeconds: number }, launch: InstanceEnvironment): ShopInstance {
+    const [command, ...args] = serviceCommand(spec.release);
+    const child = spawnPart(command, args, {
+      cwd: spec.release,
       logFile: path.join(launch.logsDir, `instance-${spec.id}.log`),
-      env: {
-        ...process.env,
-        ...launch.env,
-        PORT: String(spec.port),
-        HOST: '127.0.0.1',
-        ZONE: spec.zone,
-        INSTANCE_ID: spec.id,
-      },
+      env: launch.environment({ id: spec.id, zone: spec.zone, port: spec.port, release: spec.release }),
+      owner: launch.owner,
     });
-    return new ShopInstance(spec.id, spec.zone, spec.port, spec.generation, child, launch.logsDir, spec.cpuWindowSeconds);
+    return new ShopInstance(spec.id, spec.zone, spec.port, spec.generation, spec.release, child, launch.logsDir, spec.cpuWindowSeconds);
   }
 
   get pid(): number | undefined {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CookieJar, ShopHttp } from './shop-http.js';
+import type { CookieJar } from '@evermall/testkit';
+import type { ShopHttp } from './shop-http.js';
 import { isFailure } from './ledger.js';
 
 /** How a careful client retries a checkout: same key, exponential backoff, bounded in count and time. */

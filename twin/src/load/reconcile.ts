@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { writerUrl } from '@evermall/shop';
 import type { Ledger } from './ledger.js';
 
 export type Sql = postgres.Sql;
@@ -6,12 +7,9 @@ export type Sql = postgres.Sql;
 /** Orders in these states gave their stock back (issue 2: a declined payment or a cancellation returns stock). */
 const STOCK_RETURNED = ['cancelled', 'payment_declined'];
 
-/** Opens a small connection to the writer. Multi-host URLs must land on the primary (shared/DESIGN.md). */
+/** Opens a small connection to the writer. Multi-host URLs must land on the primary (docs/design.md#finding-the-primary). */
 export function connectWriter(url: string): Sql {
-  // WHATWG URL cannot parse a multi-host authority (host1:port,host2:port), so this stays a string.
-  const multiHost = /^[a-z]+:\/\/[^/]*,/.test(url);
-  const withAttrs = multiHost && !url.includes('target_session_attrs') ? `${url}${url.includes('?') ? '&' : '?'}target_session_attrs=primary` : url;
-  return postgres(withAttrs, { max: 2, onnotice: () => undefined, connect_timeout: 10, idle_timeout: 5 });
+  return postgres(writerUrl(url), { max: 2, onnotice: () => undefined, connect_timeout: 10, idle_timeout: 5 });
 }
 
 /** Per product: stock on the shelf and units held by live orders. Their sum must not change during a run. */

@@ -1,4 +1,5 @@
-import { Agent, getSetCookies, Headers, type Dispatcher } from 'undici';
+import type { CookieJar } from '@evermall/testkit';
+import { Agent, type Dispatcher } from 'undici';
 import { routeOf, type Action, type Ledger, type LedgerEntry } from './ledger.js';
 
 export interface ShopHttpOptions {
@@ -19,31 +20,6 @@ export interface ShopResponse {
   error?: string;
   /** The ledger line written for this exchange; checkout adds the order id to it. */
   entry: LedgerEntry;
-}
-
-/** One shopper's cookies for one origin. undici parses Set-Cookie; the jar only keeps the live ones. */
-export class CookieJar {
-  private readonly cookies = new Map<string, string>();
-
-  store(setCookie: string | string[] | undefined): void {
-    if (setCookie === undefined) return;
-    const headers = new Headers();
-    for (const line of Array.isArray(setCookie) ? setCookie : [setCookie]) headers.append('set-cookie', line);
-    for (const c of getSetCookies(headers)) {
-      const expired = c.maxAge !== undefined ? c.maxAge <= 0 : c.expires !== undefined && new Date(c.expires).getTime() <= Date.now();
-      if (expired || c.value === '') this.cookies.delete(c.name);
-      else this.cookies.set(c.name, c.value);
-    }
-  }
-
-  header(): string | undefined {
-    if (this.cookies.size === 0) return undefined;
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  get size(): number {
-    return this.cookies.size;
-  }
 }
 
 /**

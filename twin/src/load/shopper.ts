@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { CookieJar } from '@evermall/testkit';
 import type { CatalogSample } from './catalog.js';
 import { placeOrder, type CheckoutOutcome, type CheckoutRetryPolicy } from './checkout-client.js';
 import { pickAction, type MixAction } from './mix.js';
-import { CookieJar, type ShopHttp } from './shop-http.js';
+import type { ShopHttp } from './shop-http.js';
 
 /** Every drill shopper's password: long enough for the shop's rule, never a real account. */
 const SHOPPER_PASSWORD = 'drill-shopper-password-1';

@@ -1,5 +1,5 @@
 /**
- * Published figures each drill is read against (shared/ANCHORS.md). A figure marked "derived" is
+ * Published figures each drill is read against (docs/anchors.md#published-figures). A figure marked "derived" is
  * arithmetic on documented settings, shown with the documents it comes from.
  */
 export interface Anchor {
@@ -31,7 +31,7 @@ const PG_AUTO_FAILOVER_DEFAULTS: Anchor = {
   figure: 'writeOutageSeconds',
   event: 'pg_auto_failover with default timings',
   published: 'about 52 s measured on this machine (check 5 s, unhealthy after 20 s, demote 30 s)',
-  source: 'hapostgres/pg_auto_failover src/monitor/pg_auto_failover.c; shared/ANCHORS.md',
+  source: 'hapostgres/pg_auto_failover src/monitor/pg_auto_failover.c; docs/anchors.md#published-figures',
   url: 'https://github.com/hapostgres/pg_auto_failover/blob/main/src/monitor/pg_auto_failover.c',
 };
 
@@ -87,7 +87,7 @@ const OVERSELL_PEERS: Anchor = {
   figure: 'oversold',
   event: 'Peer shops under a flash sale',
   published: 'Medusa and Vendure both had oversell bugs under concurrency; Medusa 2.15.3 here: 300 checkouts on stock 50 sold 10 with 286 HTTP 500s',
-  source: 'medusajs/medusa issues #16569, #16502; vendure PR #4930; shared/ANCHORS.md',
+  source: 'medusajs/medusa issues #16569, #16502; vendure PR #4930; docs/anchors.md#a-peer-shop-on-this-machine',
   url: 'https://github.com/medusajs/medusa/issues/16569',
 };
 

@@ -1,4 +1,4 @@
-import { launchChromium } from './chromium.js';
+import { launchChromium } from '@evermall/testkit';
 
 const RENDER_TIMEOUT_MS = 30_000;
 

@@ -1,6 +1,7 @@
+import { freePort } from '@evermall/testkit';
 import type { Zone } from '@evermall/topology';
 import type { Logger } from 'pino';
-import { freePort, isPortFree } from '../config/ports.js';
+import { isPortFree } from '../config/ports.js';
 import type { EventLog } from '../events.js';
 import { ShopInstance, type InstanceEnvironment } from '../instances/shop-instance.js';
 import type { LoadBalancer, SlotHealth } from '../load-balancer/load-balancer.js';
@@ -13,7 +14,8 @@ export interface AutoScalingControllerOptions {
   loadBalancer: LoadBalancer;
   events: EventLog;
   logger: Logger;
-  launch: InstanceEnvironment;
+  /** The launch template: the release new instances run, and a new release for each deploy. */
+  launch: InstanceEnvironment & { readonly release: string; newRelease(inUse: Iterable<string>): Promise<string> };
   /** First instance port; 0 = any free port. */
   firstPort: number;
 }
@@ -163,16 +165,19 @@ export class AutoScalingController {
   }
 
   /**
-   * Instance refresh: replaces every instance of an older generation, launching the
+   * Instance refresh: builds a new release (a new launch template version, as a new S3 asset
+   * is on AWS), then replaces every instance of an older generation, launching the
    * replacements first (same zone) and draining the old ones once the new ones are healthy,
    * one zone-balanced batch at a time, so healthy capacity never drops below desired.
    */
   async deploy(): Promise<void> {
     if (this.refreshing) throw new Error('an instance refresh is already running');
     this.refreshing = true;
-    const generation = ++this.generation;
-    this.options.events.emit('deploy-started', `instance refresh to launch template version ${generation} (min healthy ${this.timings.minHealthyPercentage}%)`, { generation });
+    let generation = this.generation + 1;
     try {
+      const release = await this.options.launch.newRelease([...this.instances.values()].map((i) => i.release));
+      generation = ++this.generation;
+      this.options.events.emit('deploy-started', `instance refresh to launch template version ${generation} running ${release} (min healthy ${this.timings.minHealthyPercentage}%)`, { generation, release });
       for (;;) {
         if (this.stopped) return;
         const active = this.active();
@@ -333,7 +338,7 @@ export class AutoScalingController {
   private async launch(zone: Zone, reason: string): Promise<ShopInstance> {
     const id = `i-${++this.sequence}${zone}`;
     const port = await this.nextPort();
-    const inst = ShopInstance.launch({ id, zone, port, generation: this.generation, cpuWindowSeconds: this.timings.cpuWindowSeconds }, this.options.launch);
+    const inst = ShopInstance.launch({ id, zone, port, generation: this.generation, release: this.options.launch.release, cpuWindowSeconds: this.timings.cpuWindowSeconds }, this.options.launch);
     this.instances.set(id, inst);
     this.options.events.emit('instance-launch', `launch ${id} in zone ${zone} on port ${port}: ${reason}`, { instance: id, zone, port });
     try {

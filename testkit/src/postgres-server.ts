@@ -1,12 +1,14 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, chownSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, chownSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port.js';
+import { systemPaths } from './system-paths.js';
+import { ownedDir, postgresOwner, type Owner } from './system-user.js';
 
 /**
  * A throwaway PostgreSQL 15 server for tests and benchmarks: a temp dir, a free port,
- * the machine's /usr/lib/postgresql/15/bin, and an unprivileged user when we are root.
+ * the machine's PG_BIN, and the `postgres` user when we are root.
  * It is stopped by `stop()`, and killed if the owning process exits first.
  */
 export interface PostgresServerOptions {
@@ -18,34 +20,15 @@ export interface PostgresServerOptions {
   fast?: boolean;
 }
 
-const DEFAULT_PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** How long a new server may take to answer pg_isready before start() gives up. */
+const READY_TIMEOUT_MS = 30_000;
+/** How long a fast shutdown may take before stop() kills the server. */
+const STOP_TIMEOUT_MS = 10_000;
+
 const running = new Set<PostgresServer>();
 process.once('exit', () => {
   for (const s of running) s.process?.kill('SIGKILL');
 });
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** The uid/gid to run Postgres as: ourselves, or the `postgres` user when we are root. */
-function runAs(): { uid: number; gid: number } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-  if (!Number.isInteger(uid) || !Number.isInteger(gid)) {
-    throw new Error('Running as root needs a "postgres" user to run PostgreSQL: apt-get install -y postgresql-15');
-  }
-  return { uid, gid };
-}
 
 export class PostgresServer {
   process: ChildProcess | undefined;
@@ -55,7 +38,7 @@ export class PostgresServer {
     readonly dir: string,
     readonly port: number,
     private readonly pgBin: string,
-    private readonly owner: { uid: number; gid: number } | undefined,
+    private readonly owner: Owner | undefined,
     private readonly settings: Record<string, string | number>,
   ) {}
 
@@ -74,11 +57,11 @@ export class PostgresServer {
 
   /** Creates and starts a new primary. */
   static async start(options: PostgresServerOptions = {}): Promise<PostgresServer> {
-    const pgBin = options.pgBin ?? DEFAULT_PG_BIN;
+    const pgBin = options.pgBin ?? systemPaths.pgBin;
     if (!existsSync(path.join(pgBin, 'postgres'))) {
       throw new Error(`PostgreSQL 15 not found in ${pgBin}: apt-get install -y postgresql-15`);
     }
-    const owner = runAs();
+    const owner = postgresOwner();
     const dir = PostgresServer.makeDir(owner);
     const server = new PostgresServer(dir, options.port ?? (await freePort()), pgBin, owner, PostgresServer.settingsFor(options));
     server.exec('initdb', ['-D', server.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
@@ -88,7 +71,7 @@ export class PostgresServer {
 
   /** Creates a streaming hot standby of `primary` with pg_basebackup and starts it. */
   static async startStandby(primary: PostgresServer, options: PostgresServerOptions = {}): Promise<PostgresServer> {
-    const owner = runAs();
+    const owner = postgresOwner();
     const dir = PostgresServer.makeDir(owner);
     const server = new PostgresServer(dir, options.port ?? (await freePort()), primary.pgBin, owner, PostgresServer.settingsFor(options));
     server.exec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', server.dataDir, '-R', '-X', 'stream', '--no-sync']);
@@ -96,13 +79,9 @@ export class PostgresServer {
     return server;
   }
 
-  private static makeDir(owner: { uid: number; gid: number } | undefined): string {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'evermall-pg-'));
-    mkdirSync(path.join(dir, 'sock'));
-    if (owner) {
-      chownSync(dir, owner.uid, owner.gid);
-      chownSync(path.join(dir, 'sock'), owner.uid, owner.gid);
-    }
+  private static makeDir(owner: Owner | undefined): string {
+    const dir = ownedDir(mkdtempSync(path.join(os.tmpdir(), 'evermall-pg-')), owner);
+    ownedDir(path.join(dir, 'sock'), owner);
     return dir;
   }
 
@@ -133,7 +112,7 @@ export class PostgresServer {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`postgres exited during start: ${stderr}`);
       try {
@@ -155,7 +134,7 @@ export class PostgresServer {
   async stop({ keep = false }: { keep?: boolean } = {}): Promise<void> {
     if (this.process && this.process.exitCode === null) {
       this.process.kill('SIGINT');
-      const timer = setTimeout(() => this.process?.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => this.process?.kill('SIGKILL'), STOP_TIMEOUT_MS);
       await this.exited;
       clearTimeout(timer);
     }

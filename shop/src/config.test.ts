@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+import { MIGRATIONS_DIR } from './db/migrate.js';
+
+const required = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/evermall', SESSION_SECRET: 'config-test-secret-0123456789abcdef' };
+
+/** The ConfigError loadConfig throws for this environment, or undefined if it accepts it. */
+function refusal(env: Record<string, string>): ConfigError | undefined {
+  try {
+    loadConfig({ ...required, ...env });
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+}
+
+describe('loadConfig', () => {
+  const elsewhere = mkdtempSync(path.join(os.tmpdir(), 'evermall-migrations-'));
+  afterAll(() => rmSync(elsewhere, { recursive: true, force: true }));
+
+  it('migrates at start from the source tree unless told otherwise', () => {
+    expect(loadConfig(required)).toMatchObject({ MIGRATE_ON_START: true, MIGRATIONS_DIR });
+    expect(loadConfig({ ...required, MIGRATE_ON_START: 'false', MIGRATIONS_DIR: elsewhere })).toMatchObject({
+      MIGRATE_ON_START: false,
+      MIGRATIONS_DIR: elsewhere,
+    });
+  });
+
+  it('refuses a bad value at start, naming the variable', () => {
+    expect(refusal({ MIGRATE_ON_START: 'sometimes' })).toMatchObject({ variable: 'MIGRATE_ON_START' });
+    expect(refusal({ MIGRATIONS_DIR: path.join(elsewhere, 'missing') })).toMatchObject({ variable: 'MIGRATIONS_DIR' });
+    expect(refusal({ DATABASE_POOL_MAX: 'many' })).toMatchObject({ variable: 'DATABASE_POOL_MAX' });
+    expect(refusal({ SESSION_SECRET: 'short' })?.message).toContain('SESSION_SECRET');
+  });
+});

@@ -1,0 +1,38 @@
+import type { DatabaseCluster } from '../database/database-cluster.js';
+import type { EventLog } from '../events.js';
+import type { FrontDoor } from '../front-door/front-door.js';
+import type { LoadBalancer } from '../load-balancer/load-balancer.js';
+import type { TrafficMeter } from '../load-balancer/traffic-meter.js';
+import type { AutoScalingController } from '../scaling/auto-scaling-controller.js';
+import type { TwinStatus, TwinUrls } from './status-types.js';
+
+/** The parts of a twin the status reads. */
+export interface StatusSources {
+  controller: AutoScalingController;
+  database: DatabaseCluster;
+  frontDoor: FrontDoor;
+  loadBalancer: LoadBalancer;
+  traffic: TrafficMeter;
+  events: EventLog;
+}
+
+/** The twin's URLs for people: the front door, the load balancer, the status page, HAProxy's stats. */
+export function twinUrls(parts: Pick<StatusSources, 'frontDoor' | 'loadBalancer'>, statusPort: number): TwinUrls {
+  return { frontDoor: parts.frontDoor.url, loadBalancer: parts.loadBalancer.url, status: `http://127.0.0.1:${statusPort}`, haproxyStats: parts.loadBalancer.statsUrl };
+}
+
+/** What GET /api/status answers, read from the parts as they are now. */
+export async function readTwinStatus(parts: StatusSources, statusPort: number): Promise<TwinStatus> {
+  const { controller, database, frontDoor, loadBalancer, traffic, events } = parts;
+  const { minCapacity, maxCapacity, cpuTargetPercent } = controller.timings;
+  return {
+    instances: controller.list(),
+    database: { writerUrl: database.writerUrl, readerUrl: database.readerUrl, nodes: await database.nodes() },
+    frontDoor: { url: frontDoor.url, mode: frontDoor.mode, lastCheck: frontDoor.lastCheck },
+    loadBalancer: { url: loadBalancer.url, statsUrl: loadBalancer.statsUrl },
+    traffic: traffic.figures(),
+    autoScaling: { desired: controller.desiredCapacity, min: minCapacity, max: maxCapacity, cpuTargetPercent, blockedZones: controller.blocked },
+    events: events.recent(),
+    urls: twinUrls(parts, statusPort),
+  };
+}
