@@ -53,7 +53,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@evermall/twin', '@evermall/twin/*', '@evermall/infra', '@evermall/infra/*'], message: 'Nothing imports twin/ or infra/ (docs/design.md#layout).' }] },
+        {
+          patterns: [
+            { group: ['@evermall/twin', '@evermall/twin/*', '@evermall/infra', '@evermall/infra/*'], message: 'Nothing imports twin/ or infra/ (docs/design.md#layout).' },
+          ],
+        },
       ],
     },
   },
