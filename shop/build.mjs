@@ -89,20 +89,31 @@ await cp(path.join(shopDir, 'migrations'), path.join(outDir, 'migrations'), { re
 // npm installed them, i.e. the native binary for this platform).
 const require = createRequire(path.join(shopDir, 'package.json'));
 const copied = new Set();
-async function copyPackage(name, fromDir) {
+async function copyPackage(name, fromDir, { optional = false } = {}) {
   if (copied.has(name)) return;
-  let manifestPath;
-  try {
-    manifestPath = createRequire(path.join(fromDir, 'noop.js')).resolve(`${name}/package.json`);
-  } catch {
-    return; // an optional dependency for another platform
+  const pkgDir = await installedPackageDir(name, fromDir);
+  if (!pkgDir) {
+    if (optional) return; // an optional dependency for another platform
+    fail(`${name}, a dependency of ${path.relative(shopDir, fromDir) || 'the shop'}, is not installed: run npm install`);
   }
   copied.add(name);
-  const pkgDir = path.dirname(manifestPath);
   await cp(pkgDir, path.join(outDir, 'node_modules', name), { recursive: true, dereference: true });
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
-  for (const dep of [...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.optionalDependencies ?? {})]) {
-    await copyPackage(dep, pkgDir);
+  const manifest = JSON.parse(await readFile(path.join(pkgDir, 'package.json'), 'utf8'));
+  for (const dep of Object.keys(manifest.dependencies ?? {})) await copyPackage(dep, pkgDir);
+  for (const dep of Object.keys(manifest.optionalDependencies ?? {})) await copyPackage(dep, pkgDir, { optional: true });
+}
+
+/**
+ * The folder npm installed `name` in, looked up as Node looks up a package: node_modules/<name>
+ * in `fromDir` and each folder above it. Not require.resolve('<name>/package.json'): a package
+ * whose "exports" leaves out ./package.json (rfdc, a dependency of @fastify/swagger-ui) would
+ * look missing, and the release would fail at start on an instance.
+ */
+async function installedPackageDir(name, fromDir) {
+  for (let dir = fromDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (await exists(path.join(candidate, 'package.json'))) return candidate;
+    if (path.dirname(dir) === dir) return undefined;
   }
 }
 for (const name of external) {

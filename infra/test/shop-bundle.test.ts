@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,5 +38,29 @@ describe('shop bundle', () => {
     const run = spawnSync(runtime, args, { cwd: out, env: {}, encoding: 'utf8' });
     expect(run.status).toBe(78);
     expect(run.stderr).toContain('DATABASE_URL');
+  });
+
+  it('serves /healthz and the API docs from the release alone: every package it loads at run time is in it', async () => {
+    const [runtime, ...args] = serviceCommand(out);
+    // No database is reached: migrations are skipped and the pools connect on first query.
+    const env = { DATABASE_URL: 'postgres://127.0.0.1:1/none', SESSION_SECRET: 'a-session-secret-of-at-least-32-characters', MIGRATE_ON_START: 'false', PORT: '0' };
+    const server = spawn(runtime, args, { cwd: out, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        const read = (chunk: Buffer) => {
+          output += chunk.toString();
+          const listening = /Server listening at (http:\/\/[^"\s]+)/.exec(output);
+          if (listening) resolve(listening[1]!);
+        };
+        server.stdout.on('data', read);
+        server.stderr.on('data', read);
+        server.once('exit', (code) => reject(new Error(`the release exited with ${code}: ${output}`)));
+      });
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${url}/docs/`)).status).toBe(200);
+    } finally {
+      server.kill('SIGKILL');
+    }
   });
 });

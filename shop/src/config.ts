@@ -30,7 +30,7 @@ const ConfigSchema = Type.Object({
   ),
   LOGIN_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
   MEDIA_MAX_BYTES: Type.Integer({ minimum: 1024, default: 5 * 1024 * 1024 }),
-  /** Where the instance re-exports the static backup site, if anywhere (twin: .twin/s3/backup). */
+  /** Where the instance re-exports the static backup site, if anywhere; its parent must be writable (see src/release/service.ts). */
   BACKUP_SITE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   BACKUP_EXPORT_INTERVAL_SECONDS: Type.Integer({ minimum: 10, default: frontDoorFailover.backupExportIntervalSeconds }),
   READYZ_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10000, default: 1000 }),

@@ -3,14 +3,14 @@ import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
 import { PostgresServer } from '@evermall/testkit';
 import { migrate } from '../db/migrate.js';
-import type { Sql } from '../db/pools.js';
+import { connect } from '../db/pools.js';
 
 /** Starts one throwaway PostgreSQL for the whole run and a migrated template database. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await PostgresServer.start();
   const admin = postgres(server.url(), { max: 1, onnotice: () => undefined });
   await admin.unsafe('CREATE DATABASE evermall_template');
-  const template = postgres(server.url('evermall_template'), { max: 1, onnotice: () => undefined }) as unknown as Sql;
+  const template = connect(server.url('evermall_template'), { max: 1, applicationName: 'evermall-test' });
   await migrate(template);
   await template.end();
   await admin.end();

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import postgres from 'postgres';
 import { buildApp } from '../app.js';
 import type { Config } from '../config.js';
-import type { Sql } from '../db/pools.js';
+import { connect, type Sql } from '../db/pools.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { testShopConfig } from './test-config.js';
 
@@ -26,7 +25,7 @@ export async function createTestShop(adminUrl: string, env: Record<string, strin
   const config = testShopConfig(db.url, mediaDir, env);
   const app = await buildApp({ config, logger: false });
   await app.ready();
-  const sql = postgres(db.url, { max: 4, onnotice: () => undefined, types: { bigint: postgres.BigInt } }) as unknown as Sql;
+  const sql = connect(db.url, { max: 4, applicationName: 'evermall-test' });
   return {
     app,
     config,
