@@ -177,6 +177,9 @@ Logs: ${twin.paths.logs}. Ctrl-C stops everything.
   process.exit(0);
 }
 
+/** Longer than a stop takes (instances drain, four Postgres stop); past it `down` kills what is left. */
+const STARTING_STOP_BOUND_MS = 120_000;
+
 async function down(stateDir: string): Promise<void> {
   const client = await findRunningTwin(stateDir);
   if (client) {
@@ -190,6 +193,17 @@ async function down(stateDir: string): Promise<void> {
     }
     process.stdout.write('✓ The twin has stopped.\n');
     return;
+  }
+  // A twin still starting has no control API yet: SIGTERM stops what it has started, in order.
+  const starting = readStateFile(stateDir)?.supervisorPid;
+  if (starting && isAlive(starting)) {
+    process.kill(starting, 'SIGTERM');
+    const deadline = Date.now() + STARTING_STOP_BOUND_MS;
+    while (isAlive(starting) && Date.now() < deadline) await sleep(250);
+    if (!isAlive(starting)) {
+      process.stdout.write('✓ The twin was still starting; it has stopped.\n');
+      return;
+    }
   }
   const killed = killLeftovers(stateDir);
   process.stdout.write(killed > 0 ? `✓ No twin answered; killed ${killed} process group(s) it left behind.\n` : `No twin is running from ${stateDir}.\n`);

@@ -14,7 +14,6 @@ const KEPT_EVENTS = 200;
 
 export class EventLog {
   private readonly kept: TwinEvent[] = [];
-  private readonly listeners = new Set<(event: TwinEvent) => void>();
 
   constructor(
     private readonly logger: Logger,
@@ -31,17 +30,10 @@ export class EventLog {
     } catch {
       // The state dir may be gone during `down --fresh`; the in-memory log still has it.
     }
-    for (const l of this.listeners) l(event);
     return event;
   }
 
   recent(): TwinEvent[] {
     return [...this.kept];
-  }
-
-  /** Calls `listener` for every event from now on; returns an unsubscribe function. */
-  subscribe(listener: (event: TwinEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 }

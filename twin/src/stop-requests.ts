@@ -68,7 +68,9 @@ function launchersAlive(chain: [number, number][]): boolean {
 
 function startedByNpm(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((v) => v.startsWith('npm_lifecycle_event='));
+    return readFileSync(`/proc/${pid}/environ`, 'latin1')
+      .split('\0')
+      .some((v) => v.startsWith('npm_lifecycle_event='));
   } catch {
     return false;
   }

@@ -75,11 +75,12 @@ type Progress = (component: string, message: string) => void;
 
 export async function startTwin(options: StartTwinOptions = {}): Promise<RunningTwin> {
   if (options.signal?.aborted) throw new TwinStartInterrupted();
+  const { twinLogLevel } = twinEnvironment(); // a bad setting fails here, before anything is touched
   const say: Progress = options.progress ?? ((component, message) => {
     if (!options.quiet) process.stdout.write(`  ${component.padEnd(14)} ${message}\n`);
   });
   const dir = await prepareStateDir(path.resolve(options.stateDir ?? '.twin'), options, say);
-  const logger: Logger = pino({ level: twinEnvironment().twinLogLevel, base: { part: 'twin' } }, pino.destination({ dest: path.join(dir.paths.logs, 'twin.log'), sync: false }));
+  const logger: Logger = pino({ level: twinLogLevel, base: { part: 'twin' } }, pino.destination({ dest: path.join(dir.paths.logs, 'twin.log'), sync: false }));
   const supervisor = new TwinSupervisor(dir, await assembleParts(dir, options, logger), say);
   const onAbort = () => void supervisor.stop();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -175,7 +176,7 @@ class TwinSupervisor {
     this.refreshTimer.unref();
 
     this.say('storefront', await step(() => syncStorefront(paths, build, signal)));
-    this.say('release', `shop built into ${await step(() => launchTemplate.newRelease())}; instances run as ${launchTemplate.runsAs}`);
+    this.say('release', `shop built into ${await step(() => launchTemplate.newRelease([], signal))}; instances run as ${launchTemplate.runsAs}`);
     const started = Date.now();
     await step(() => database.start((m) => this.say('database', m)));
     // The standbys copy the primary while the shop migrates and seeds it.

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -14,8 +14,10 @@ import { isAlive } from '../src/processes.js';
  * next `npm start` (without --fresh) works. One state dir for the whole sequence: each start
  * after the first resumes what the interrupted one left, and each is signalled at a stage read
  * from its own progress lines, to the npm process or to the twin's CLI, with every stop signal.
+ * Then the same for a drill and the bench that start a twin of their own.
  */
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT_SCRIPTS = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 /** Every port free-picked; the database ports are then kept by the state dir, as for a person. */
 const PORT_ARGS = Object.values(portFlags).flatMap(({ flag }) => [flag, '0']);
 const STAGE_TIMEOUT_MS = 240_000;
@@ -27,8 +29,15 @@ interface Run {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function npmStart(stateDir: string, fresh: boolean): Run {
-  const npm = spawn('npm', ['start', '--', '--state-dir', stateDir, '--no-build', ...(fresh ? ['--fresh'] : []), ...PORT_ARGS], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * A root npm script run by npm as `npm run <script>` runs it (npm → bootstrap → the command), with
+ * bootstrap's installs skipped: a test must never run `npm ci`, which bootstrap does when
+ * node_modules carries no stamp of package-lock.json.
+ */
+function npmRun(script: 'start' | 'drill' | 'bench', args: string[]): Run {
+  const command = ROOT_SCRIPTS[script]?.replace('bootstrap.mjs', 'bootstrap.mjs --skip-install');
+  expect(command).toContain('--skip-install');
+  const npm = spawn('npm', ['exec', '--call', `${command} ${args.join(' ')}`], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   for (const stream of [npm.stdout, npm.stderr]) if (stream) createInterface({ input: stream }).on('line', (line) => output.push(line));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.once('exit', (code, signal) => resolve({ code, signal })));
@@ -46,6 +55,8 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs: num
 }
 
 const stage = (run: Run, line: RegExp) => until(`a line like ${line}`, () => (run.output.some((l) => line.test(l)) ? true : undefined), STAGE_TIMEOUT_MS);
+
+const npmStart = (stateDir: string, fresh: boolean) => npmRun('start', ['--state-dir', stateDir, '--no-build', ...(fresh ? ['--fresh'] : []), ...PORT_ARGS]);
 
 /** The twin's CLI: the supervisor twin.json names. */
 const cliPid = (stateDir: string) => until('the supervisor pid in twin.json', () => readStateFile(stateDir)?.supervisorPid, STAGE_TIMEOUT_MS);
@@ -76,6 +87,16 @@ describe('stop signals (issue 19)', () => {
     expect((await run.exited).code).not.toBe(0);
     expect(run.output.join('\n')).toContain('Start-up interrupted by SIGTERM');
     await expectNothingLeft(run, stateDir, [cli, ...groups]);
+  }, 600_000);
+
+  it('`npm run twin -- down` while the twin starts (no control API yet): it stops in order', async () => {
+    const run = npmStart(stateDir, false);
+    await stage(run, /^\s+release\s+shop built/);
+    const cli = await cliPid(stateDir);
+    const down = execFileSync('npm', ['run', '--silent', 'twin', '--', 'down', '--state-dir', stateDir], { cwd: REPO, encoding: 'utf8' });
+    expect(down).toContain('it has stopped');
+    expect((await run.exited).code).not.toBe(0);
+    await expectNothingLeft(run, stateDir, [cli, ...(readStateFile(stateDir)?.processGroups ?? [])]);
   }, 600_000);
 
   it('SIGINT to the CLI while instances launch: the next start resumed without --fresh, and everything stops', async () => {
@@ -122,3 +143,58 @@ describe('stop signals (issue 19)', () => {
     await expectNothingLeft(run, stateDir, [cli, ...groups]);
   }, 600_000);
 });
+
+describe('stop signals to a drill or the bench that starts its own twin', () => {
+  // An empty state dir: no twin answers there, so each starts a fresh one in a temp dir of its own.
+  const noTwin = mkdtempSync(path.join(os.tmpdir(), 'evermall-no-twin-'));
+  afterAll(() => rmSync(noTwin, { recursive: true, force: true }));
+
+  /** The state dir of the twin that `run` started: the one whose supervisor descends from its npm process. */
+  const ownTwinDir = (run: Run) =>
+    until(
+      'the state dir of the twin it started',
+      () =>
+        readdirSync(os.tmpdir())
+          .filter((name) => name.startsWith('evermall-drill-twin-'))
+          .map((name) => path.join(os.tmpdir(), name))
+          .find((dir) => descendsFrom(readStateFile(dir)?.supervisorPid, run.npm.pid)),
+      STAGE_TIMEOUT_MS,
+    );
+
+  it('SIGINT to npm while a drill starts its twin: the drill stops it and exits non-zero', async () => {
+    const run = npmRun('drill', ['flash-sale', '--state-dir', noTwin, '--no-png']);
+    await stage(run, /\[twin\] database: monitor and writer up/);
+    const dir = await ownTwinDir(run);
+    const pids = [readStateFile(dir)?.supervisorPid ?? 0, ...(readStateFile(dir)?.processGroups ?? [])];
+    run.npm.kill('SIGINT');
+    expect((await run.exited).code).not.toBe(0);
+    expect(run.output.join('\n')).toContain('Interrupted (SIGINT)');
+    await expectNothingLeft(run, dir, pids);
+  }, 600_000);
+
+  it('SIGTERM to the bench while its twin launches instances: the bench stops it and exits non-zero', async () => {
+    const run = npmRun('bench', ['--state-dir', noTwin]);
+    await stage(run, /\[twin\] instances: launching/);
+    const dir = await ownTwinDir(run);
+    const bench = readStateFile(dir)?.supervisorPid ?? 0;
+    const pids = [bench, ...(readStateFile(dir)?.processGroups ?? [])];
+    process.kill(bench, 'SIGTERM');
+    expect((await run.exited).code).not.toBe(0);
+    expect(run.output.join('\n')).toContain('Interrupted (SIGTERM)');
+    await expectNothingLeft(run, dir, pids);
+  }, 600_000);
+});
+
+/** True when `pid` is `ancestor` or one of its descendants (read from /proc). */
+function descendsFrom(pid: number | undefined, ancestor: number | undefined): boolean {
+  for (let p = pid; p && p > 1;) {
+    if (p === ancestor) return true;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'latin1');
+      p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}

@@ -30,7 +30,11 @@ export function killLeftovers(stateDir: string): number {
  * ports kept from the last run: pg_autoctl's config holds them) and checked free, and twin.json
  * written with this process as the supervisor.
  */
-export async function prepareStateDir(stateDir: string, options: { fresh?: boolean | undefined; ports?: Partial<TwinPortMap> | undefined }, say: (component: string, message: string) => void): Promise<PreparedStateDir> {
+export async function prepareStateDir(
+  stateDir: string,
+  options: { fresh?: boolean | undefined; ports?: Partial<TwinPortMap> | undefined },
+  say: (component: string, message: string) => void,
+): Promise<PreparedStateDir> {
   const paths = twinPaths(stateDir);
   if (options.fresh) {
     killLeftovers(stateDir);

@@ -52,8 +52,8 @@ export class LaunchTemplate implements InstanceEnvironment {
   }
 
   /** Builds a new release for the instances launched from now on; removes old ones no instance runs. */
-  async newRelease(inUse: Iterable<string> = []): Promise<string> {
-    const dir = await this.releases.build();
+  async newRelease(inUse: Iterable<string> = [], signal?: AbortSignal): Promise<string> {
+    const dir = await this.releases.build(signal);
     this.current = dir;
     this.releases.prune([dir, ...inUse]);
     return dir;

@@ -18,11 +18,11 @@ export class Releases {
     private readonly logFile: string,
   ) {}
 
-  /** Builds the shop into the next numbered folder and returns it. */
-  async build(): Promise<string> {
+  /** Builds the shop into the next numbered folder and returns it; aborting `signal` kills the build. */
+  async build(signal?: AbortSignal): Promise<string> {
     mkdirSync(this.root, { recursive: true });
     const dir = path.join(this.root, String(Math.max(0, ...this.numbers()) + 1));
-    const child = spawnPart(process.execPath, [path.join(this.shopDir, 'build.mjs'), '--out', dir], { cwd: this.shopDir, logFile: this.logFile });
+    const child = spawnPart(process.execPath, [path.join(this.shopDir, 'build.mjs'), '--out', dir], { cwd: this.shopDir, logFile: this.logFile, signal });
     await exited(child);
     if (child.exitCode !== 0) {
       rmSync(dir, { recursive: true, force: true });

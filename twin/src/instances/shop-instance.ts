@@ -130,10 +130,6 @@ export class ShopInstance {
     });
   }
 
-  get stressed(): boolean {
-    return this.stress.size > 0;
-  }
-
   stopStress(): void {
     for (const s of this.stress) signalGroup(s.pid, 'SIGKILL');
   }
