@@ -31,7 +31,13 @@ function parseArgs(argv) {
     const i = own.indexOf(flag);
     return i >= 0 ? own[i + 1] : undefined;
   };
-  return { help: own.includes('--help') || own.includes('-h'), skipInstall: own.includes('--skip-install'), purpose: value('--for') ?? 'start', cwd: path.resolve(root, value('--cwd') ?? '.'), command };
+  return {
+    help: own.includes('--help') || own.includes('-h'),
+    skipInstall: own.includes('--skip-install'),
+    purpose: value('--for') ?? 'start',
+    cwd: path.resolve(root, value('--cwd') ?? '.'),
+    command,
+  };
 }
 
 const say = (line) => process.stdout.write(`${line}\n`);
@@ -75,7 +81,9 @@ function run(cmd, args, options = {}) {
 }
 
 function lockDigest() {
-  return createHash('sha256').update(readFileSync(path.join(root, 'package-lock.json'))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(path.join(root, 'package-lock.json')))
+    .digest('hex');
 }
 
 const stampFile = path.join(root, 'node_modules', '.evermall-installed');

@@ -27,7 +27,9 @@ import { releaseLayout, runtimeMajor } from './src/release/layout.ts';
 const shopDir = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  process.stdout.write(`Usage: node build.mjs [--out DIR]\nBundles server.js and cli.js for Node ${runtimeMajor} (ESM) with the Node runtime, migrations and native deps into DIR (default shop/dist).\n`);
+  process.stdout.write(
+    `Usage: node build.mjs [--out DIR]\nBundles server.js and cli.js for Node ${runtimeMajor} (ESM) with the Node runtime, migrations and native deps into DIR (default shop/dist).\n`,
+  );
   process.exit(0);
 }
 const outIndex = args.indexOf('--out');
@@ -165,8 +167,5 @@ function fail(message) {
 }
 
 const shopManifest = JSON.parse(await readFile(path.join(shopDir, 'package.json'), 'utf8'));
-await writeFile(
-  path.join(outDir, 'package.json'),
-  `${JSON.stringify({ name: 'evermall-shop-bundle', version: shopManifest.version, private: true, type: 'module' }, null, 2)}\n`,
-);
+await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ name: 'evermall-shop-bundle', version: shopManifest.version, private: true, type: 'module' }, null, 2)}\n`);
 process.stdout.write(`build: bundled ${Object.keys(entryPoints).join(', ')} with Node ${runtimeMajor} and ${copied.size} external packages into ${outDir}\n`);

@@ -100,10 +100,13 @@ export function createEvermall(app: App): EvermallStacks {
     Tags.of(stack).add('profile', parameters.profile, { excludeResourceTypes });
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  acknowledgeNagFindings({ network, data, app: appStack, edge, observability, ...(failover ? { failover } : {}) }, {
-    region,
-    withDomain: domain !== undefined,
-    readReplica: settings.readReplica,
-  });
+  acknowledgeNagFindings(
+    { network, data, app: appStack, edge, observability, ...(failover ? { failover } : {}) },
+    {
+      region,
+      withDomain: domain !== undefined,
+      readReplica: settings.readReplica,
+    },
+  );
   return { parameters, network, data, app: appStack, edge, observability, ...(failover ? { failover } : {}) };
 }

@@ -16,8 +16,7 @@ export interface NagAcknowledgement {
 }
 
 const bucketDeployment = 'Custom::CDKBucketDeployment*';
-const bucketDeploymentReason =
-  'CDK BucketDeployment custom resource (copies storefront/dist into the SPA bucket at deploy time); its role and runtime are managed by aws-cdk-lib';
+const bucketDeploymentReason = 'CDK BucketDeployment custom resource (copies storefront/dist into the SPA bucket at deploy time); its role and runtime are managed by aws-cdk-lib';
 
 /** Acknowledgements for every configuration. The cdk-nag test lists the same ids, so a new one shows in review. */
 const commonAcknowledgements = (region: string): NagAcknowledgement[] => [
@@ -81,9 +80,12 @@ const commonAcknowledgements = (region: string): NagAcknowledgement[] => [
     id: 'AwsSolutions-CFR2',
     reason: 'A CloudFront WAF web ACL must live in us-east-1; it is a documented add-on (infra/README.md), not part of the base cost',
   },
-  ...['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'AwsSolutions-L1'].map(
-    (id) => ({ stack: 'edge' as const, path: bucketDeployment, id, reason: bucketDeploymentReason }),
-  ),
+  ...['AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'AwsSolutions-L1'].map((id) => ({
+    stack: 'edge' as const,
+    path: bucketDeployment,
+    id,
+    reason: bucketDeploymentReason,
+  })),
   ...[
     'Action::s3:GetBucket*',
     'Action::s3:GetObject*',
@@ -170,7 +172,8 @@ const domainAcknowledgements: readonly NagAcknowledgement[] = [
     stack: 'app',
     path: 'BackupSite/Bucket',
     id: 'AwsSolutions-S5',
-    reason: 'Route 53 failover aliases the S3 website endpoint, which cannot use OAC; CloudFront is not in that path on purpose (it must survive a CloudFront or origin misconfiguration)',
+    reason:
+      'Route 53 failover aliases the S3 website endpoint, which cannot use OAC; CloudFront is not in that path on purpose (it must survive a CloudFront or origin misconfiguration)',
   },
 ];
 
@@ -201,10 +204,7 @@ export function nagAcknowledgementsFor(config: AcknowledgementConfig): NagAcknow
 }
 
 /** Applies the acknowledgements that belong to this configuration, and returns them. */
-export function acknowledgeNagFindings(
-  stacks: Partial<Record<StackRole, Stack>>,
-  config: AcknowledgementConfig,
-): NagAcknowledgement[] {
+export function acknowledgeNagFindings(stacks: Partial<Record<StackRole, Stack>>, config: AcknowledgementConfig): NagAcknowledgement[] {
   const applied = nagAcknowledgementsFor(config);
   for (const ack of applied) {
     const stack = stacks[ack.stack];
@@ -217,9 +217,7 @@ export function acknowledgeNagFindings(
 function resolvePath(stack: Stack, path: string): IConstruct {
   let scope: IConstruct = stack;
   for (const segment of path.split('/')) {
-    const child: IConstruct | undefined = segment.endsWith('*')
-      ? scope.node.children.find((c) => c.node.id.startsWith(segment.slice(0, -1)))
-      : scope.node.tryFindChild(segment);
+    const child: IConstruct | undefined = segment.endsWith('*') ? scope.node.children.find((c) => c.node.id.startsWith(segment.slice(0, -1))) : scope.node.tryFindChild(segment);
     if (!child) throw new Error(`cdk-nag acknowledgement: no construct ${segment} under ${scope.node.path}`);
     scope = child;
   }

@@ -89,9 +89,7 @@ describe('network', () => {
 
 describe('security groups', () => {
   it('opens 0.0.0.0/0 only on the ALB, only on 443 and 80', () => {
-    const world = (['network', 'data', 'app'] as const).flatMap((role) =>
-      ingressRules(role).filter((r) => r.CidrIp === '0.0.0.0/0' || r.CidrIpv6 === '::/0'),
-    );
+    const world = (['network', 'data', 'app'] as const).flatMap((role) => ingressRules(role).filter((r) => r.CidrIp === '0.0.0.0/0' || r.CidrIpv6 === '::/0'));
     expect(world.map((r) => r.FromPort).sort()).toEqual([443, 80]);
     const alb = resourcesOf(template(s, 'network'), 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties.GroupDescription).startsWith('ALB'));
     for (const rule of world) expect(rule.GroupId).toEqual({ Ref: alb?.id });
@@ -104,9 +102,7 @@ describe('security groups', () => {
     const alb = groups.find((g) => String(g.Properties.GroupDescription).startsWith('ALB'));
     expect(app && alb).toBeTruthy();
     const toApp = ingressRules('network').filter((r) => JSON.stringify(r.GroupId).includes(app!.id));
-    expect(toApp).toEqual([
-      expect.objectContaining({ IpProtocol: 'tcp', FromPort: appPort, ToPort: appPort, SourceSecurityGroupId: { 'Fn::GetAtt': [alb!.id, 'GroupId'] } }),
-    ]);
+    expect(toApp).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: appPort, ToPort: appPort, SourceSecurityGroupId: { 'Fn::GetAtt': [alb!.id, 'GroupId'] } })]);
     // The ALB may only talk to the app group on the app port.
     expect(alb!.Properties.SecurityGroupEgress).toBeUndefined();
     t.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
@@ -349,7 +345,9 @@ describe('instance role: least privilege', () => {
     expect(actions.filter((a) => a.endsWith('*'))).toEqual([]);
     const bundle = all.find((x) => x.Action === 's3:GetObject' && JSON.stringify(x.Resource).includes('.zip'));
     expect(bundle).toBeDefined();
-    expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue', 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 's3:PutObject', 's3:DeleteObject']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['secretsmanager:GetSecretValue', 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 's3:PutObject', 's3:DeleteObject']),
+    );
   });
 
   it('uses Session Manager and the CloudWatch agent policies instead of SSH', () => {
@@ -421,7 +419,7 @@ describe('user data', () => {
     expect(instancePaths.backupSite.startsWith(`${instanceDirectories.state}/`)).toBe(true);
   });
 
-  it('writes the environment with the release\'s own Node runtime', () => {
+  it("writes the environment with the release's own Node runtime", () => {
     expect(text).toContain(`READER_HOST='`);
     expect(text).toMatch(new RegExp(`READER_HOST='[^']*' ${releaseFiles(instancePaths.app).runtime} -e '`));
   });
@@ -462,7 +460,9 @@ describe('edge: SPA on CloudFront', () => {
 
   it('serves the SPA from a private bucket through OAC', () => {
     const t = template(s, 'edge');
-    t.hasResourceProperties('AWS::CloudFront::OriginAccessControl', { OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always' }) });
+    t.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: Match.objectLike({ OriginAccessControlOriginType: 's3', SigningBehavior: 'always' }),
+    });
     const spaBucket = resourcesOf(t, 'AWS::S3::Bucket').find((b) => b.id.startsWith('SpaBucket'));
     expect(spaBucket?.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(spaBucket?.Properties.WebsiteConfiguration).toBeUndefined();

@@ -29,12 +29,20 @@ describe('lockHolders', () => {
     // util-linux flock holds the lock while its command runs, as dpkg does during an install.
     const holder = spawn('flock', ['--close', lock, 'sleep', '30'], { stdio: 'ignore', detached: true });
     try {
-      const held = await until(() => lockHolders([lock, free]), (h) => h.length > 0);
+      const held = await until(
+        () => lockHolders([lock, free]),
+        (h) => h.length > 0,
+      );
       expect(held).toEqual([{ file: lock, pid: holder.pid, command: `flock --close ${lock} sleep 30` }]);
     } finally {
       if (holder.pid) process.kill(-holder.pid, 'SIGKILL');
     }
-    expect(await until(() => lockHolders([lock, free]), (h) => h.length === 0)).toEqual([]);
+    expect(
+      await until(
+        () => lockHolders([lock, free]),
+        (h) => h.length === 0,
+      ),
+    ).toEqual([]);
   });
 
   it('finds nothing for files that do not exist', () => {

@@ -18,7 +18,9 @@ import { TestPaymentProvider } from '../src/payments/test-payment-provider.js';
 import { PostgresServer } from '@evermall/testkit';
 import { Registry, Counter } from 'prom-client';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, clients: { type: 'string', default: '32' }, lanes: { type: 'string', default: String(CHECKOUT_LANES) } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, clients: { type: 'string', default: '32' }, lanes: { type: 'string', default: String(CHECKOUT_LANES) } },
+});
 const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
 const CUSTOMERS = 40_000;
@@ -108,7 +110,9 @@ try {
            (SELECT COALESCE(sum(quantity), 0) FROM order_lines) AS sold`;
   const oversold = stockBefore - check!.stock - Number(check!.sold);
   await sql.end();
-  process.stdout.write(`naive ${naive.toFixed(0)} orders/s | group commit ${group.toFixed(0)} orders/s | ratio ${(group / naive).toFixed(2)} | stock + sold - start = ${-oversold}\n`);
+  process.stdout.write(
+    `naive ${naive.toFixed(0)} orders/s | group commit ${group.toFixed(0)} orders/s | ratio ${(group / naive).toFixed(2)} | stock + sold - start = ${-oversold}\n`,
+  );
 } finally {
   await standby.stop();
   await primary.stop();

@@ -57,9 +57,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     frameworkErrors: (err, _request, reply: FastifyReply) => {
       const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
       void reply.status(tooLong ? 414 : 400).send({
-        error: tooLong
-          ? { code: 'URI_TOO_LONG', message: 'A part of the URL is too long.' }
-          : { code: 'BAD_URL', message: 'The URL is not valid.' },
+        error: tooLong ? { code: 'URI_TOO_LONG', message: 'A part of the URL is too long.' } : { code: 'BAD_URL', message: 'The URL is not valid.' },
       });
     },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
@@ -68,7 +66,6 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-
 
   await app.register(errorHandler);
   await app.register(lifecycle);
@@ -85,7 +82,9 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   await app.register(sessions, {
     secret: config.SESSION_SECRET,
     secureCookies: config.COOKIE_SECURE,
-    allowedOrigins: config.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    allowedOrigins: config.ALLOWED_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
   });
 
   await app.register(payments);

@@ -43,7 +43,10 @@ const ConfigSchema = Type.Object({
 export type Config = Static<typeof ConfigSchema> & { DATABASE_READ_URL: string };
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`Invalid configuration: ${variable} ${detail}`);
     this.name = 'ConfigError';
   }

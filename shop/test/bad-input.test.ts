@@ -15,14 +15,31 @@ const RUNS = 1200;
 
 /** The HTTP interface from issue 2; the storefront, twin, CDK and drills depend on it. */
 const INTERFACE = [
-  'GET /api/categories', 'GET /api/products', 'GET /api/products/{slug}',
-  'POST /api/auth/register', 'POST /api/auth/login', 'POST /api/auth/logout', 'GET /api/auth/me',
-  'GET /api/cart', 'POST /api/cart/items', 'PATCH /api/cart/items/{productId}', 'DELETE /api/cart/items/{productId}',
-  'POST /api/checkout', 'GET /api/orders', 'GET /api/orders/{id}',
-  'POST /api/admin/products', 'PATCH /api/admin/products/{id}', 'DELETE /api/admin/products/{id}',
-  'PUT /api/admin/products/{id}/stock', 'POST /api/admin/products/{id}/stock-adjustments', 'POST /api/admin/products/{id}/images',
-  'GET /api/admin/orders', 'PUT /api/admin/orders/{id}/status',
-  'GET /media/{key}', 'GET /healthz', 'GET /readyz',
+  'GET /api/categories',
+  'GET /api/products',
+  'GET /api/products/{slug}',
+  'POST /api/auth/register',
+  'POST /api/auth/login',
+  'POST /api/auth/logout',
+  'GET /api/auth/me',
+  'GET /api/cart',
+  'POST /api/cart/items',
+  'PATCH /api/cart/items/{productId}',
+  'DELETE /api/cart/items/{productId}',
+  'POST /api/checkout',
+  'GET /api/orders',
+  'GET /api/orders/{id}',
+  'POST /api/admin/products',
+  'PATCH /api/admin/products/{id}',
+  'DELETE /api/admin/products/{id}',
+  'PUT /api/admin/products/{id}/stock',
+  'POST /api/admin/products/{id}/stock-adjustments',
+  'POST /api/admin/products/{id}/images',
+  'GET /api/admin/orders',
+  'PUT /api/admin/orders/{id}/status',
+  'GET /media/{key}',
+  'GET /healthz',
+  'GET /readyz',
 ];
 
 interface Route {
@@ -58,7 +75,10 @@ async function createUserCookie(shop: TestShop, role: 'customer' | 'admin'): Pro
 
 function routesOf(shop: TestShop): Route[] {
   const doc = shop.app.swagger() as {
-    paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>>;
+    paths: Record<
+      string,
+      Record<string, { parameters?: { in: string; name: string }[]; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } }>
+    >;
   };
   const routes: Route[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
@@ -76,15 +96,43 @@ function routesOf(shop: TestShop): Route[] {
 /** Strings that have broken web apps before, plus arbitrary ones. */
 const nastyString = fc.oneof(
   fc.string({ maxLength: 40 }),
-  fc.constantFrom('', ' ', '0', '-1', '1e309', '9007199254740993', '99999999999999999999', 'NaN', 'null', 'true', '[]', '{}',
-    '../../etc/passwd', '..%2F..%2Fetc', '%00', '\u0000', "'; DROP TABLE products; --", '<script>alert(1)</script>',
-    '운동화', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'a'.repeat(5000), '1.5', '0x10', ' 1', '１２３'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '0',
+    '-1',
+    '1e309',
+    '9007199254740993',
+    '99999999999999999999',
+    'NaN',
+    'null',
+    'true',
+    '[]',
+    '{}',
+    '../../etc/passwd',
+    '..%2F..%2Fetc',
+    '%00',
+    '\u0000',
+    "'; DROP TABLE products; --",
+    '<script>alert(1)</script>',
+    '운동화',
+    '𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+    'a'.repeat(5000),
+    '1.5',
+    '0x10',
+    ' 1',
+    '１２３',
+  ),
   fc.integer().map(String),
   fc.double().map(String),
 );
 
 const jsonValue = fc.oneof(
-  fc.constant(null), fc.boolean(), fc.integer(), fc.double(), nastyString,
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  nastyString,
   fc.array(fc.oneof(fc.integer(), nastyString), { maxLength: 4 }),
   fc.dictionary(nastyString, fc.oneof(fc.integer(), nastyString, fc.constant(null)), { maxKeys: 4 }),
 );
@@ -121,7 +169,31 @@ describe('bad input never breaks the shop', () => {
       params: fc.array(fc.oneof(nastyString, fc.constantFrom(...existingIds)), { minLength: 4, maxLength: 4 }),
       query: fc.array(fc.tuple(fc.oneof(fc.constantFrom('q', 'sort', 'limit', 'cursor', 'page', 'category'), nastyString), nastyString), { maxLength: 4 }),
       body: fc.oneof(
-        { weight: 3, arbitrary: fc.dictionary(fc.constantFrom('email', 'password', 'name', 'productId', 'quantity', 'stock', 'delta', 'reason', 'status', 'shipping', 'payment', 'sku', 'slug', 'priceWon', 'categoryId'), jsonValue).map((o) => JSON.stringify(o)) },
+        {
+          weight: 3,
+          arbitrary: fc
+            .dictionary(
+              fc.constantFrom(
+                'email',
+                'password',
+                'name',
+                'productId',
+                'quantity',
+                'stock',
+                'delta',
+                'reason',
+                'status',
+                'shipping',
+                'payment',
+                'sku',
+                'slug',
+                'priceWon',
+                'categoryId',
+              ),
+              jsonValue,
+            )
+            .map((o) => JSON.stringify(o)),
+        },
         { weight: 1, arbitrary: jsonValue.map((v) => JSON.stringify(v)) },
         { weight: 1, arbitrary: fc.string({ maxLength: 80 }) },
         { weight: 1, arbitrary: fc.constant(undefined) },

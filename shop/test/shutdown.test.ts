@@ -30,7 +30,10 @@ async function startShop(env: Record<string, string>): Promise<Started> {
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`shop exited: ${output}`);
-    const ok = await get(port, '/healthz').then((r) => r.status === 200, () => false);
+    const ok = await get(port, '/healthz').then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) return { child, port, exit, output: () => output };
     await new Promise((r) => setTimeout(r, 100));
   }

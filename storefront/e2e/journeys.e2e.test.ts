@@ -136,7 +136,10 @@ describe('storefront in Chromium', () => {
 
     await page.getByRole('heading', { level: 1, name: product.name }).waitFor();
     await expect(page.getByText(won(product.price_won)).first().isVisible()).resolves.toBe(true);
-    await page.locator('.product-image').first().evaluate((img: HTMLImageElement) => img.decode?.().catch(() => undefined));
+    await page
+      .locator('.product-image')
+      .first()
+      .evaluate((img: HTMLImageElement) => img.decode?.().catch(() => undefined));
     await shot(page, 'product');
     expect(await axeViolations(page)).toEqual([]);
 
@@ -144,14 +147,23 @@ describe('storefront in Chromium', () => {
     await page.getByRole('button', { name: '장바구니에 담기' }).click();
     await page.getByText('장바구니에 담았습니다.').waitFor();
 
-    await page.getByRole('link', { name: /장바구니/ }).first().click();
+    await page
+      .getByRole('link', { name: /장바구니/ })
+      .first()
+      .click();
     await page.getByRole('heading', { level: 1, name: '장바구니' }).waitFor();
     await expect(page.getByLabel(`${product.name} 수량`).inputValue()).resolves.toBe('2');
     await expect(page.getByTestId('cart-total').textContent()).resolves.toBe(won(product.price_won * 2));
     await page.getByLabel(`${product.name} 수량`).selectOption('3');
-    await page.getByTestId('cart-total').getByText(won(product.price_won * 3)).waitFor();
+    await page
+      .getByTestId('cart-total')
+      .getByText(won(product.price_won * 3))
+      .waitFor();
     await page.getByLabel(`${product.name} 수량`).selectOption('2');
-    await page.getByTestId('cart-total').getByText(won(product.price_won * 2)).waitFor();
+    await page
+      .getByTestId('cart-total')
+      .getByText(won(product.price_won * 2))
+      .waitFor();
     await shot(page, 'cart');
     expect(await axeViolations(page)).toEqual([]);
 
@@ -280,9 +292,15 @@ describe('storefront in Chromium', () => {
 
     // The summary is the one product, not the cart, and a reload keeps it.
     const summary = page.getByRole('region', { name: '주문 요약' });
-    await summary.getByText(won(product.price_won * 2)).first().waitFor();
+    await summary
+      .getByText(won(product.price_won * 2))
+      .first()
+      .waitFor();
     await page.reload();
-    await summary.getByText(won(product.price_won * 2)).first().waitFor();
+    await summary
+      .getByText(won(product.price_won * 2))
+      .first()
+      .waitFor();
     expect(await summary.getByRole('listitem').allTextContents()).toEqual([expect.stringContaining(product.name)]);
     expect(await summary.textContent()).not.toContain(other!.name);
 
@@ -317,7 +335,10 @@ describe('storefront in Chromium', () => {
     await page.waitForURL((url) => url.pathname === '/checkout' && url.searchParams.get('buy') === product.slug && url.searchParams.get('qty') === '3');
     const summary = page.getByRole('region', { name: '주문 요약' });
     await summary.getByText(product.name).waitFor();
-    await summary.getByText(won(product.price_won * 3)).first().waitFor();
+    await summary
+      .getByText(won(product.price_won * 3))
+      .first()
+      .waitFor();
   });
 
   it('staff: login → create a product with an image → it is in the shop → stock 0 → the shop shows sold out', async () => {
@@ -416,10 +437,15 @@ describe('storefront in Chromium', () => {
     await page.waitForURL(/sort=price_asc/);
     // The URL changes before the re-sorted page arrives: wait for the grid itself to be sorted.
     const gridPrices = async () => (await grid.locator('.product-card-price').allTextContents()).map((p) => Number(p.replace(/[^0-9]/g, '')));
-    await expect.poll(async () => {
-      const prices = await gridPrices();
-      return prices.length > 1 && prices.every((p, i) => i === 0 || prices[i - 1]! <= p);
-    }, { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const prices = await gridPrices();
+          return prices.length > 1 && prices.every((p, i) => i === 0 || prices[i - 1]! <= p);
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
     await shot(page, 'category-phone');
     expect(await axeViolations(page)).toEqual([]);
 
@@ -431,7 +457,7 @@ describe('storefront in Chromium', () => {
     }
   });
 
-  it('a visitor\'s cart is merged into the account at login', async () => {
+  it("a visitor's cart is merged into the account at login", async () => {
     const page = await newPage();
     const product = await sneaker();
     const email = uniqueEmail('merge');
@@ -457,7 +483,10 @@ describe('storefront in Chromium', () => {
     await page.goto('/');
     await page.getByRole('heading', { level: 1 }).waitFor();
     await page.route(/\/assets\/cart-[^/]*\.js$/, (route) => route.abort('connectionrefused'));
-    await page.getByRole('navigation', { name: '주요 메뉴' }).getByRole('link', { name: /장바구니/ }).click();
+    await page
+      .getByRole('navigation', { name: '주요 메뉴' })
+      .getByRole('link', { name: /장바구니/ })
+      .click();
     await page.getByRole('heading', { level: 1, name: '문제가 생겼습니다' }).waitFor();
     await page.getByText('페이지를 불러오지 못했습니다.', { exact: false }).waitFor();
     await page.getByRole('button', { name: '다시 시도' }).waitFor();

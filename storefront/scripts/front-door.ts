@@ -32,13 +32,10 @@ export function createFrontDoor({ distDir, shopUrl }: FrontDoorOptions): http.Se
   return http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (PROXIED.test(url)) {
-      const upstream = http.request(
-        { hostname: shop.hostname, port: shop.port, path: url, method: req.method, headers: { ...req.headers, 'x-forwarded-proto': 'http' } },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
+      const upstream = http.request({ hostname: shop.hostname, port: shop.port, path: url, method: req.method, headers: { ...req.headers, 'x-forwarded-proto': 'http' } }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
       upstream.on('error', () => {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { code: 'TEMPORARILY_UNAVAILABLE', message: 'The shop did not answer.' } }));

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  architectureDiagram,
-  autoScaling,
-  databaseFailover,
-  drainSeconds,
-  parityValues,
-  shutdownBoundSeconds,
-  targetHealthCheck,
-} from './index.js';
+import { architectureDiagram, autoScaling, databaseFailover, drainSeconds, parityValues, shutdownBoundSeconds, targetHealthCheck } from './index.js';
 
 describe('topology', () => {
   it('keeps the ALB health check inside what AWS accepts', () => {
@@ -23,9 +15,7 @@ describe('topology', () => {
   });
 
   it('never lets a partitioned primary outlive its demotion', () => {
-    expect(databaseFailover.primaryDemoteTimeoutMs).toBeGreaterThanOrEqual(
-      databaseFailover.networkPartitionTimeoutSeconds * 1000,
-    );
+    expect(databaseFailover.primaryDemoteTimeoutMs).toBeGreaterThanOrEqual(databaseFailover.networkPartitionTimeoutSeconds * 1000);
   });
 
   it('drains long enough for the load balancer to notice, within the shutdown bound', () => {

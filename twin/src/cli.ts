@@ -41,7 +41,9 @@ function usage(): string {
     '',
     'Options for every command: --state-dir DIR (default .twin), --help.',
     'Fault commands follow the event log for --follow SECONDS (default 45) to show what the system did.',
-    `Port flags for start: ${Object.values(portFlags).map((p) => `${p.flag} N`).join(', ')}.`,
+    `Port flags for start: ${Object.values(portFlags)
+      .map((p) => `${p.flag} N`)
+      .join(', ')}.`,
   ].join('\n');
 }
 
@@ -94,15 +96,32 @@ async function main(): Promise<void> {
   let result: CommandResult;
   try {
     switch (command) {
-      case 'kill-instance': result = await client.killInstance(rest[0]); break;
-      case 'fail-zone': result = await client.failZone((rest[0] ?? fail('fail-zone needs a zone: npm run twin -- fail-zone a')) as 'a'); break;
-      case 'fail-db-primary': result = await client.failDbPrimary(); break;
-      case 'fail-site': result = await client.failSite(); break;
-      case 'stress-cpu': result = await client.stressCpu(rest[0], values.seconds ? Number(values.seconds) : undefined); break;
-      case 'scale': result = await client.scale(Number(rest[0] ?? fail('scale needs a number: npm run twin -- scale 4'))); break;
-      case 'restore': result = await client.restore(); break;
-      case 'deploy': result = await client.deploy(); break;
-      default: fail(`Unknown command "${command}": run npm run twin -- --help`);
+      case 'kill-instance':
+        result = await client.killInstance(rest[0]);
+        break;
+      case 'fail-zone':
+        result = await client.failZone((rest[0] ?? fail('fail-zone needs a zone: npm run twin -- fail-zone a')) as 'a');
+        break;
+      case 'fail-db-primary':
+        result = await client.failDbPrimary();
+        break;
+      case 'fail-site':
+        result = await client.failSite();
+        break;
+      case 'stress-cpu':
+        result = await client.stressCpu(rest[0], values.seconds ? Number(values.seconds) : undefined);
+        break;
+      case 'scale':
+        result = await client.scale(Number(rest[0] ?? fail('scale needs a number: npm run twin -- scale 4')));
+        break;
+      case 'restore':
+        result = await client.restore();
+        break;
+      case 'deploy':
+        result = await client.deploy();
+        break;
+      default:
+        fail(`Unknown command "${command}": run npm run twin -- --help`);
     }
   } catch (err) {
     if (err instanceof TwinCommandError) fail(`${command}: ${err.message}`);

@@ -10,7 +10,10 @@ const STATUS_TIMEOUT_MS = 5000;
 const COMMAND_TIMEOUT_MS = 120_000;
 
 export class TwinCommandError extends Error {
-  constructor(readonly command: string, message: string) {
+  constructor(
+    readonly command: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'TwinCommandError';
   }
@@ -28,7 +31,12 @@ export class TwinClient {
 
   /** Runs a command; throws TwinCommandError with the twin's message when it refuses. */
   async command(name: CommandName, args: Record<string, unknown> = {}): Promise<CommandResult> {
-    const res = await fetch(new URL(`/api/commands/${name}`, this.baseUrl), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args), signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS) });
+    const res = await fetch(new URL(`/api/commands/${name}`, this.baseUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(args),
+      signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
+    });
     const body = (await res.json()) as CommandResult;
     if (!body.ok) throw new TwinCommandError(name, body.message);
     return body;

@@ -70,7 +70,10 @@ export class TwinCommands {
     const z = zone as Zone;
     const { controller, database } = this.parts;
     controller.blockZone(z, `fail-zone ${z}`);
-    const instances = controller.list().filter((i) => i.zone === z && (i.state === 'in-service' || i.state === 'pending')).map((i) => i.id);
+    const instances = controller
+      .list()
+      .filter((i) => i.zone === z && (i.state === 'in-service' || i.state === 'pending'))
+      .map((i) => i.id);
     controller.kill(instances, `fail-zone ${z}`);
     const nodes = database.specs.filter((s) => s.zone === z).map((s) => s.name);
     for (const n of nodes) await database.kill(n, `fail-zone ${z}`);
@@ -99,7 +102,10 @@ export class TwinCommands {
   private failSite(): CommandResult {
     const { controller } = this.parts;
     for (const z of zones) controller.blockZone(z, 'fail-site');
-    const instances = controller.list().filter((i) => i.state === 'in-service' || i.state === 'pending').map((i) => i.id);
+    const instances = controller
+      .list()
+      .filter((i) => i.state === 'in-service' || i.state === 'pending')
+      .map((i) => i.id);
     controller.kill(instances, 'fail-site');
     return {
       ok: true,
@@ -115,7 +121,10 @@ export class TwinCommands {
     const inService = controller.list().filter((i) => i.state === 'in-service');
     const targets = id ? inService.filter((i) => i.id === id) : inService;
     if (targets.length === 0) throw new CommandError(id ? `no in-service instance "${id}"` : 'no in-service instance to stress');
-    controller.stress(targets.map((t) => t.id), seconds);
+    controller.stress(
+      targets.map((t) => t.id),
+      seconds,
+    );
     const t = controller.timings;
     return {
       ok: true,
@@ -132,7 +141,12 @@ export class TwinCommands {
     } catch (err) {
       throw new CommandError((err as Error).message);
     }
-    return { ok: true, message: `Desired capacity is now ${desired}; the controller launches or drains instances to match, spread over zones.`, desired, expect: ['instance-in-service', 'instance-terminated'] };
+    return {
+      ok: true,
+      message: `Desired capacity is now ${desired}; the controller launches or drains instances to match, spread over zones.`,
+      desired,
+      expect: ['instance-in-service', 'instance-terminated'],
+    };
   }
 
   private async restore(): Promise<CommandResult> {

@@ -76,9 +76,11 @@ type Progress = (component: string, message: string) => void;
 export async function startTwin(options: StartTwinOptions = {}): Promise<RunningTwin> {
   if (options.signal?.aborted) throw new TwinStartInterrupted();
   const { twinLogLevel } = twinEnvironment(); // a bad setting fails here, before anything is touched
-  const say: Progress = options.progress ?? ((component, message) => {
-    if (!options.quiet) process.stdout.write(`  ${component.padEnd(14)} ${message}\n`);
-  });
+  const say: Progress =
+    options.progress ??
+    ((component, message) => {
+      if (!options.quiet) process.stdout.write(`  ${component.padEnd(14)} ${message}\n`);
+    });
   const dir = await prepareStateDir(path.resolve(options.stateDir ?? '.twin'), options, say);
   const logger: Logger = pino({ level: twinLogLevel, base: { part: 'twin' } }, pino.destination({ dest: path.join(dir.paths.logs, 'twin.log'), sync: false }));
   const supervisor = new TwinSupervisor(dir, await assembleParts(dir, options, logger), say);
@@ -106,10 +108,17 @@ interface TwinParts extends StatusSources {
 async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, logger: Logger): Promise<TwinParts> {
   const { paths, ports, state } = dir;
   const events = new EventLog(logger, paths.events);
-  const timings = controllerTimings({ ...(options.instances ? { desiredCapacity: options.instances, minCapacity: Math.min(options.instances, controllerTimings().minCapacity) } : {}), ...options.controller });
+  const timings = controllerTimings({
+    ...(options.instances ? { desiredCapacity: options.instances, minCapacity: Math.min(options.instances, controllerTimings().minCapacity) } : {}),
+    ...options.controller,
+  });
   const database = new DatabaseCluster({ paths, ports: { monitor: ports.dbMonitor, a: ports.dbNodeA, b: ports.dbNodeB, replica: ports.dbReplica }, events, logger });
   const bucketsPort = await freePort();
-  const loadBalancer = new LoadBalancer({ paths, ports: { listen: ports.loadBalancer, stats: ports.haproxyStats, trafficLog: ports.trafficLog }, frontDoor: { port: ports.frontDoor, bucketsPort } });
+  const loadBalancer = new LoadBalancer({
+    paths,
+    ports: { listen: ports.loadBalancer, stats: ports.haproxyStats, trafficLog: ports.trafficLog },
+    frontDoor: { port: ports.frontDoor, bucketsPort },
+  });
   const traffic = new TrafficMeter(ports.trafficLog);
   const launchTemplate = new LaunchTemplate({
     paths,
@@ -200,7 +209,14 @@ class TwinSupervisor {
   running(): RunningTwin {
     const { database, loadBalancer, controller, frontDoor } = this.parts;
     const statusUrl = this.statusServer?.url ?? twinUrls(this.parts, this.dir.ports.statusPage).status;
-    return { urls: twinUrls(this.parts, this.dir.ports.statusPage), client: new TwinClient(statusUrl), paths: this.dir.paths, stopped: this.stopped, stop: () => this.stop(), parts: { database, loadBalancer, controller, frontDoor } };
+    return {
+      urls: twinUrls(this.parts, this.dir.ports.statusPage),
+      client: new TwinClient(statusUrl),
+      paths: this.dir.paths,
+      stopped: this.stopped,
+      stop: () => this.stop(),
+      parts: { database, loadBalancer, controller, frontDoor },
+    };
   }
 
   stop(): Promise<void> {

@@ -7,7 +7,7 @@ import { CpuQuota } from '../src/instances/cpu-quota.js';
 const supported = CpuQuota.create(`probe-${process.pid}`, 1);
 supported?.remove();
 
-describe('CpuQuota (an instance\'s vCPUs, enforced by the kernel)', () => {
+describe("CpuQuota (an instance's vCPUs, enforced by the kernel)", () => {
   it.skipIf(!supported)('holds a busy process to its quota, and the group goes away with the process', async () => {
     const quota = CpuQuota.create(`test-${process.pid}`, 0.2)!;
     const busy = spawn(process.execPath, ['-e', 'const end = Date.now() + 20000; while (Date.now() < end) {}'], { stdio: 'ignore' });

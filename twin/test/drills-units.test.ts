@@ -41,6 +41,9 @@ describe('drill arithmetic', () => {
     ledger.record({ at: 900, action: 'browse-product', status: 502, latencyMs: 7 });
     ledger.record({ at: 1_500, action: 'checkout', status: 0, latencyMs: 10_000 });
     const t = ledger.timeline(2_000);
-    expect(t.map((p) => [p.requests, p.errors])).toEqual([[2, 1], [1, 1]]);
+    expect(t.map((p) => [p.requests, p.errors])).toEqual([
+      [2, 1],
+      [1, 1],
+    ]);
   });
 });

@@ -63,7 +63,10 @@ describe('drills against a standalone shop', () => {
     expect(figures.writeOutageSeconds).toBeNull();
     expect(readFileSync(files.html, 'utf8')).toContain('uPlot');
     // The ledger: every response the shoppers got, with the order id of each acknowledged checkout.
-    const ledger = readFileSync(files.ledger!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { route: string; orderId?: number });
+    const ledger = readFileSync(files.ledger!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { route: string; orderId?: number });
     expect(ledger.filter((e) => e.route === 'POST /api/checkout' && e.orderId !== undefined)).toHaveLength(stock);
   });
 

@@ -23,7 +23,11 @@ export class Shopper {
   }
 
   async register(): Promise<void> {
-    const res = await this.request('POST', '/api/auth/register', { email: `twin-${randomBytes(5).toString('hex')}@example.test`, password: 'correct horse battery staple', name: 'Twin Shopper' });
+    const res = await this.request('POST', '/api/auth/register', {
+      email: `twin-${randomBytes(5).toString('hex')}@example.test`,
+      password: 'correct horse battery staple',
+      name: 'Twin Shopper',
+    });
     if (res.status >= 300) throw new Error(`register answered ${res.status}: ${await res.text()}`);
   }
 

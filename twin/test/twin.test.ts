@@ -35,7 +35,14 @@ describe('the twin', () => {
       fresh: true,
       quiet: true,
       ports: ALL_FREE,
-      controller: { instanceWarmupSeconds: 15, cpuWindowSeconds: 5, scaleInCooldownSeconds: 5, healthCheckGracePeriodSeconds: 45, deregistrationDelaySeconds: 1, instanceDrainSeconds: 1 },
+      controller: {
+        instanceWarmupSeconds: 15,
+        cpuWindowSeconds: 5,
+        scaleInCooldownSeconds: 5,
+        healthCheckGracePeriodSeconds: 45,
+        deregistrationDelaySeconds: 1,
+        instanceDrainSeconds: 1,
+      },
       frontDoor: { intervalSeconds: 1, failureThreshold: 2 },
     });
     front = twin.urls.frontDoor;
@@ -81,7 +88,7 @@ describe('the twin', () => {
   });
 
   it.runIf(process.getuid?.() === 0)('lets the service user write its directories but not the release, as the systemd sandbox does', () => {
-    const release = releaseOf((twin.parts.controller.list()[0])?.pid);
+    const release = releaseOf(twin.parts.controller.list()[0]?.pid);
     const write = (file: string) =>
       spawnSync(releaseFiles(release).runtime, ['-e', `require('node:fs').writeFileSync(${JSON.stringify(file)}, 'x')`], { uid: serviceUser.uid, gid: serviceUser.gid }).status;
     expect(write(path.join(release, 'server.js'))).not.toBe(0);
@@ -144,7 +151,7 @@ describe('the twin', () => {
     expect(await shopper.orderIds()).toContain(order.id);
   });
 
-  it('carries topology\'s pg_auto_failover settings on the live monitor and nodes', async () => {
+  it("carries topology's pg_auto_failover settings on the live monitor and nodes", async () => {
     const live = await twin.parts.database.monitorSettingsInEffect();
     const toMs = (v: string) => (v.endsWith('ms') ? Number(v.slice(0, -2)) : v.endsWith('s') ? Number(v.slice(0, -1)) * 1000 : Number(v));
     for (const [key, value] of Object.entries(monitorSettings())) expect(toMs(live[key] ?? '')).toBe(toMs(value));
@@ -211,7 +218,11 @@ describe('the twin', () => {
     expect(orders).toContain(placed.id);
 
     await twin.client.restore();
-    await until('the old primary to rejoin', async () => ((await eventsAfter(since)).some((e) => e.kind === 'db-node-rejoined' && e.node === before?.name) ? true : undefined), 120_000);
+    await until(
+      'the old primary to rejoin',
+      async () => ((await eventsAfter(since)).some((e) => e.kind === 'db-node-rejoined' && e.node === before?.name) ? true : undefined),
+      120_000,
+    );
   });
 
   it('fail-site: the front door serves the backup site, and the shop again after restore', async () => {
@@ -224,10 +235,14 @@ describe('the twin', () => {
     expect((await twin.client.status()).frontDoor.mode).toBe('backup');
 
     await twin.client.restore();
-    await until('primary mode', async () => {
-      const res = await fetch(`${front}/api/products?limit=1`);
-      return res.status === 200 && res.headers.get('x-front-door') === 'primary' ? true : undefined;
-    }, 120_000);
+    await until(
+      'primary mode',
+      async () => {
+        const res = await fetch(`${front}/api/products?limit=1`);
+        return res.status === 200 && res.headers.get('x-front-door') === 'primary' ? true : undefined;
+      },
+      120_000,
+    );
     await twin.parts.controller.inService(2);
   });
 
@@ -240,12 +255,17 @@ describe('the twin', () => {
     // Long enough to outlast the warmup of instances launched by the previous scenario.
     await twin.client.stressCpu(target!.id, 40);
     await until('a scale-out', async () => ((await eventsAfter(since)).some((e) => e.kind === 'desired-capacity' && e.reason.startsWith('scale out')) ? true : undefined));
-    const scaledIn = await until('a scale-in back to 2 with the extra instances terminated', async () => {
-      const events = await eventsAfter(since);
-      const s = await twin.client.status();
-      const done = events.some((e) => e.kind === 'desired-capacity' && e.reason.startsWith('scale in')) && s.instances.length === 2 && events.some((e) => e.kind === 'instance-terminated');
-      return done ? events : undefined;
-    }, 150_000);
+    const scaledIn = await until(
+      'a scale-in back to 2 with the extra instances terminated',
+      async () => {
+        const events = await eventsAfter(since);
+        const s = await twin.client.status();
+        const done =
+          events.some((e) => e.kind === 'desired-capacity' && e.reason.startsWith('scale in')) && s.instances.length === 2 && events.some((e) => e.kind === 'instance-terminated');
+        return done ? events : undefined;
+      },
+      150_000,
+    );
     for (const terminated of scaledIn.filter((e) => e.kind === 'instance-terminated')) {
       const id = terminated.instance;
       const draining = scaledIn.findIndex((e) => e.kind === 'instance-draining' && e.instance === id);
@@ -260,12 +280,16 @@ describe('the twin', () => {
     const oldReleases = new Set(before.instances.map((i) => releaseOf(i.pid)));
     const since = await lastEventAt();
     expect((await twin.client.deploy()).ok).toBe(true);
-    const events = await until('the instance refresh to finish', async () => {
-      const seen = await eventsAfter(since);
-      const failed = seen.find((e) => e.kind === 'deploy-failed');
-      if (failed) throw new Error(failed.reason);
-      return seen.some((e) => e.kind === 'deploy-finished') ? seen : undefined;
-    }, 180_000);
+    const events = await until(
+      'the instance refresh to finish',
+      async () => {
+        const seen = await eventsAfter(since);
+        const failed = seen.find((e) => e.kind === 'deploy-failed');
+        if (failed) throw new Error(failed.reason);
+        return seen.some((e) => e.kind === 'deploy-finished') ? seen : undefined;
+      },
+      180_000,
+    );
     const newRelease = events.find((e) => e.kind === 'deploy-started')?.release as string;
     expect(oldReleases.has(newRelease)).toBe(false);
     const after = (await twin.client.status()).instances.filter((i) => i.state === 'in-service');

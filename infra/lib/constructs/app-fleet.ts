@@ -47,17 +47,12 @@ export class AppFleet extends Construct {
     this.role = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'Evermall shop instances: DB secret, bundle, media, backup site, logs, Session Manager',
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
-        iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'),
-      ],
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'), iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy')],
     });
     props.databaseSecret.grantRead(this.role);
     props.sessionSecret.grantRead(this.role);
     // Exactly the bundle object, not the whole asset bucket.
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bundle.bucket.arnForObjects(props.bundle.s3ObjectKey)] }),
-    );
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bundle.bucket.arnForObjects(props.bundle.s3ObjectKey)] }));
     props.fileSystem.grantReadWrite(this.role);
     // `aws s3 sync --delete` of the backup site: list the bucket, read, write and delete its objects.
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.backupBucket.bucketArn] }));

@@ -19,10 +19,7 @@ export class Backups extends Construct {
     super(scope, id);
     this.plan = backup.BackupPlan.daily35DayRetention(this, 'Plan');
     this.plan.addSelection('DatabaseAndMedia', {
-      resources: [
-        backup.BackupResource.fromRdsDatabaseInstance(props.database),
-        backup.BackupResource.fromEfsFileSystem(props.fileSystem),
-      ],
+      resources: [backup.BackupResource.fromRdsDatabaseInstance(props.database), backup.BackupResource.fromEfsFileSystem(props.fileSystem)],
     });
   }
 }

@@ -105,9 +105,7 @@ export class Spa extends Construct {
       // ALLOWED_ORIGINS (CSRF). Over HTTPS the Host must stay api.<domain>, which the ALB's
       // certificate covers, and the instances allow https://www.<domain>. Over HTTP (no domain)
       // the viewer's Host, the CloudFront domain, is passed through so it matches the Origin.
-      originRequestPolicy: props.apiOrigin.https
-        ? cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER
-        : cloudfront.OriginRequestPolicy.ALL_VIEWER,
+      originRequestPolicy: props.apiOrigin.https ? cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER : cloudfront.OriginRequestPolicy.ALL_VIEWER,
       responseHeadersPolicy: securityHeaders,
     };
 

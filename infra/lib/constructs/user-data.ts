@@ -1,14 +1,5 @@
 import { appPort, drainSeconds, shutdownBoundSeconds } from '@evermall/topology';
-import {
-  backupSiteDir,
-  releaseFiles,
-  serviceCommand,
-  serviceEnvironment,
-  serviceSandbox,
-  serviceUser,
-  writableDirectories,
-  type ServiceDirectories,
-} from '@evermall/shop/release';
+import { backupSiteDir, releaseFiles, serviceCommand, serviceEnvironment, serviceSandbox, serviceUser, writableDirectories, type ServiceDirectories } from '@evermall/shop/release';
 
 /** Values the bootstrap script needs; in the template they are CloudFormation references. */
 export interface ShopUserDataInputs {
@@ -158,7 +149,9 @@ User=${user}
 Group=${user}
 ExecStartPre=+/usr/local/bin/evermall-write-env
 EnvironmentFile=${instancePaths.env}
-${Object.entries(environment).map(([name, value]) => `Environment=${name}=${value}`).join('\n')}
+${Object.entries(environment)
+  .map(([name, value]) => `Environment=${name}=${value}`)
+  .join('\n')}
 WorkingDirectory=${instanceDirectories.release}
 ExecStart=${serviceCommand(instanceDirectories.release).join(' ')}
 StandardOutput=append:${instancePaths.log}
@@ -167,7 +160,9 @@ Restart=on-failure
 RestartSec=2
 KillSignal=SIGTERM
 TimeoutStopSec=${stopTimeoutSeconds}
-${Object.entries(serviceSandbox).map(([directive, value]) => `${directive}=${value}`).join('\n')}
+${Object.entries(serviceSandbox)
+  .map(([directive, value]) => `${directive}=${value}`)
+  .join('\n')}
 ReadWritePaths=${writableDirectories(instanceDirectories).join(' ')}
 
 [Install]

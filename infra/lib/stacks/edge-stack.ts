@@ -24,9 +24,7 @@ export class EdgeStack extends Stack {
     const logs = new AccessLogs(this, 'AccessLogs', { forCloudFront: true });
     const { domain } = props;
     this.spa = new Spa(this, 'Spa', {
-      apiOrigin: domain
-        ? { domainName: domain.apiDomainName, https: true }
-        : { domainName: props.loadBalancer.loadBalancerDnsName, https: false },
+      apiOrigin: domain ? { domainName: domain.apiDomainName, https: true } : { domainName: props.loadBalancer.loadBalancerDnsName, https: false },
       originVerifySecret: props.originVerifySecret,
       backupBucket: props.backupSite.bucket,
       backupIsWebsite: props.backupSite.isWebsite,

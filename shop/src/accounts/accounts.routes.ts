@@ -58,20 +58,12 @@ const accountsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
     },
   );
 
-  app.post(
-    '/logout',
-    { schema: { tags, summary: 'End the session on every instance', response: { 204: Type.Null(), ...errorResponses(403, 415) } } },
-    async (request, reply) => {
-      await app.sessions.end(request, reply);
-      return reply.status(204).send(null);
-    },
-  );
+  app.post('/logout', { schema: { tags, summary: 'End the session on every instance', response: { 204: Type.Null(), ...errorResponses(403, 415) } } }, async (request, reply) => {
+    await app.sessions.end(request, reply);
+    return reply.status(204).send(null);
+  });
 
-  app.get(
-    '/me',
-    { schema: { tags, summary: 'The logged-in user', response: { 200: UserBody, ...errorResponses(401) } } },
-    async (request) => ({ user: app.requireUser(request) }),
-  );
+  app.get('/me', { schema: { tags, summary: 'The logged-in user', response: { 200: UserBody, ...errorResponses(401) } } }, async (request) => ({ user: app.requireUser(request) }));
 };
 
 export default accountsRoutes;

@@ -137,14 +137,16 @@ describe('admin products', () => {
 
     const log = await shop.sql<{ delta: number; reason: string }[]>`
       SELECT delta, reason FROM stock_adjustments WHERE product_id = ${product.id} ORDER BY id`;
-    expect(log.map((r) => [r.delta, r.reason])).toEqual([[7, 'stock count'], [3, 'delivery'], [-15, 'damaged']]);
+    expect(log.map((r) => [r.delta, r.reason])).toEqual([
+      [7, 'stock count'],
+      [3, 'delivery'],
+      [-15, 'damaged'],
+    ]);
   });
 
   it('never oversells when adjustments race', async () => {
     const product = await create('RACE-1', { stock: 10 });
-    const results = await Promise.all(
-      Array.from({ length: 25 }, () => send('POST', `/api/admin/products/${product.id}/stock-adjustments`, { delta: -1, reason: 'race' })),
-    );
+    const results = await Promise.all(Array.from({ length: 25 }, () => send('POST', `/api/admin/products/${product.id}/stock-adjustments`, { delta: -1, reason: 'race' })));
     expect(results.filter((r) => r.statusCode === 201)).toHaveLength(10);
     expect(results.filter((r) => r.statusCode === 409)).toHaveLength(15);
     const [row] = await shop.sql`SELECT stock FROM products WHERE id = ${product.id}`;

@@ -5,15 +5,7 @@ import type { Config } from '../config.js';
 import { badRequest, ShopError } from '../errors.js';
 import { errorResponses } from '../lib/error-body.js';
 import { Product, ProductList } from '../catalog/catalog.schemas.js';
-import {
-  AdminProductListQuery,
-  ProductCreate,
-  ProductIdParams,
-  ProductUpdate,
-  StockAdjusted,
-  StockAdjustmentCreate,
-  StockSet,
-} from './products.schemas.js';
+import { AdminProductListQuery, ProductCreate, ProductIdParams, ProductUpdate, StockAdjusted, StockAdjustmentCreate, StockSet } from './products.schemas.js';
 import * as products from './products.service.js';
 
 const security = [{ session: [] }];
@@ -36,7 +28,8 @@ function uploadedContent(file: Readable): Readable {
  * (no boundary, a truncated part). Those are the client's fault: answer 400, not 500. Errors
  * that already carry a status (too large, too many parts, ours) pass through.
  */
-const BUSBOY_ERRORS = /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|\w+ terminated early due to unexpected end of multipart data|Malformed part header)$/;
+const BUSBOY_ERRORS =
+  /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|\w+ terminated early due to unexpected end of multipart data|Malformed part header)$/;
 
 function asMultipartError(err: unknown): never {
   if (err instanceof ShopError || (err as { statusCode?: number }).statusCode !== undefined) throw err;
@@ -61,7 +54,15 @@ const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
   // '' rather than '/': the documented path is /api/admin/products, without a trailing slash.
   app.get(
     '',
-    { schema: { tags: ['admin'], security, summary: 'All products, inactive included', querystring: AdminProductListQuery, response: { 200: ProductList, ...errorResponses(...staffErrors) } } },
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'All products, inactive included',
+        querystring: AdminProductListQuery,
+        response: { 200: ProductList, ...errorResponses(...staffErrors) },
+      },
+    },
     async (request) => products.listAllProducts(writer, request.query),
   );
 
@@ -79,19 +80,45 @@ const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
 
   app.patch(
     '/:id',
-    { schema: { tags: ['admin'], security, summary: 'Change a product', params: ProductIdParams, body: ProductUpdate, response: { 200: Product, ...errorResponses(...staffErrors, 409, 422) } } },
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Change a product',
+        params: ProductIdParams,
+        body: ProductUpdate,
+        response: { 200: Product, ...errorResponses(...staffErrors, 409, 422) },
+      },
+    },
     async (request) => products.updateProduct(writer, request.params.id, request.body),
   );
 
   app.delete(
     '/:id',
-    { schema: { tags: ['admin'], security, summary: 'Deactivate a product (it stays in past orders)', params: ProductIdParams, response: { 200: Product, ...errorResponses(...staffErrors) } } },
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Deactivate a product (it stays in past orders)',
+        params: ProductIdParams,
+        response: { 200: Product, ...errorResponses(...staffErrors) },
+      },
+    },
     async (request) => products.deactivateProduct(writer, request.params.id),
   );
 
   app.put(
     '/:id/stock',
-    { schema: { tags: ['admin'], security, summary: 'Set the stock to a counted figure', params: ProductIdParams, body: StockSet, response: { 200: Product, ...errorResponses(...staffErrors) } } },
+    {
+      schema: {
+        tags: ['admin'],
+        security,
+        summary: 'Set the stock to a counted figure',
+        params: ProductIdParams,
+        body: StockSet,
+        response: { 200: Product, ...errorResponses(...staffErrors) },
+      },
+    },
     async (request) => products.setStock(writer, request.params.id, request.body.stock, app.requireAdmin(request).id),
   );
 
@@ -107,8 +134,7 @@ const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
         response: { 201: StockAdjusted, ...errorResponses(...staffErrors, 409) },
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await products.adjustStock(writer, request.params.id, request.body, app.requireAdmin(request).id)),
+    async (request, reply) => reply.status(201).send(await products.adjustStock(writer, request.params.id, request.body, app.requireAdmin(request).id)),
   );
 
   app.post(

@@ -99,9 +99,7 @@ export interface UserCartAdd {
  * the upsert locks the line and re-checks against its latest quantity.
  */
 export async function addToUserCart(sql: Queryable, userId: number, productId: number, quantity: number): Promise<UserCartAdd> {
-  const [row] = await sql<
-    { cart_id: string; id: number | bigint | null; name: string | null; stock: number | null; active: boolean | null; quantity_after: number | null }[]
-  >`
+  const [row] = await sql<{ cart_id: string; id: number | bigint | null; name: string | null; stock: number | null; active: boolean | null; quantity_after: number | null }[]>`
     WITH p AS (SELECT id, name, stock, active FROM products WHERE id = ${productId}),
     cart AS (
       INSERT INTO carts (id, user_id) VALUES (gen_random_uuid(), ${userId})

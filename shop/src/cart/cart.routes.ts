@@ -10,13 +10,10 @@ const tags = ['cart'];
 /** The cart of whoever asks: a logged-in customer, or an anonymous visitor by the cart cookie. */
 const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const carts = new CartService(app.pools.writer);
-  const ownerOf = (request: FastifyRequest): CartOwner =>
-    request.user ? { userId: request.user.id } : { anonymousCartId: readCartCookie(request) };
+  const ownerOf = (request: FastifyRequest): CartOwner => (request.user ? { userId: request.user.id } : { anonymousCartId: readCartCookie(request) });
 
-  app.get(
-    '',
-    { schema: { tags, summary: 'The current cart with prices and totals', response: { 200: Cart, ...errorResponses(400) } } },
-    async (request) => carts.getCart(ownerOf(request)),
+  app.get('', { schema: { tags, summary: 'The current cart with prices and totals', response: { 200: Cart, ...errorResponses(400) } } }, async (request) =>
+    carts.getCart(ownerOf(request)),
   );
 
   app.post(

@@ -8,10 +8,7 @@ export const MAX_LINE_QUANTITY = 999;
 
 const ProductId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
-export const AddItemBody = Type.Object(
-  { productId: ProductId, quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) },
-  { additionalProperties: false },
-);
+export const AddItemBody = Type.Object({ productId: ProductId, quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) }, { additionalProperties: false });
 export type AddItemBody = Static<typeof AddItemBody>;
 
 export const UpdateItemBody = Type.Object(

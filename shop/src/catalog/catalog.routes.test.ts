@@ -174,7 +174,15 @@ describe('catalog', () => {
 
   it('documents the catalog, admin product and media routes in OpenAPI', async () => {
     const paths = Object.keys((await get('/docs/json')).json().paths as object);
-    for (const p of ['/api/categories', '/api/products', '/api/products/{slug}', '/api/admin/products', '/api/admin/products/{id}/stock-adjustments', '/api/admin/products/{id}/images', '/media/{key}']) {
+    for (const p of [
+      '/api/categories',
+      '/api/products',
+      '/api/products/{slug}',
+      '/api/admin/products',
+      '/api/admin/products/{id}/stock-adjustments',
+      '/api/admin/products/{id}/images',
+      '/media/{key}',
+    ]) {
       expect(paths).toContain(p);
     }
   });

@@ -53,7 +53,12 @@ export const ProductListQuery = Type.Object(
   {
     category: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,80}$', description: 'Category slug; includes its sub-categories' })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Words or part of a word, Korean or English' })),
-    sort: Type.Optional(Type.Union(SORTS.map((s) => Type.Literal(s)), { default: 'newest' })),
+    sort: Type.Optional(
+      Type.Union(
+        SORTS.map((s) => Type.Literal(s)),
+        { default: 'newest' },
+      ),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 24 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'nextCursor of the previous page (keyset pagination)' })),
     page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Page number (offset pagination); the answer then carries total' })),

@@ -2,15 +2,7 @@ import type { Sql } from '../db/pools.js';
 import { badRequest, notFound } from '../errors.js';
 import type { CategoryNode, Product, ProductList, ProductListQuery, Sort } from './catalog.schemas.js';
 import { findAllCategories, findCategoryIdsWithDescendants, type CategoryRow } from './categories.repository.js';
-import {
-  countProducts,
-  findActiveProductBySlug,
-  findProductPage,
-  toProduct,
-  type KeysetPosition,
-  type ProductFilter,
-  type ProductRow,
-} from './products.repository.js';
+import { countProducts, findActiveProductBySlug, findProductPage, toProduct, type KeysetPosition, type ProductFilter, type ProductRow } from './products.repository.js';
 
 export const DEFAULT_SORT: Sort = 'newest';
 export const DEFAULT_LIMIT = 24;

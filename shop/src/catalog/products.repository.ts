@@ -101,9 +101,7 @@ export async function findProductPage(sql: Sql, request: ProductPageRequest): Pr
   if (request.after) {
     // postgres.js would parse the text through a JS Date (milliseconds); cast in SQL to keep microseconds.
     const key = order.column === 'created_at' ? sql`${request.after.key}::text::timestamptz` : sql`${request.after.key}`;
-    keyset = order.desc
-      ? sql`AND (${column}, p.id) < (${key}, ${request.after.id})`
-      : sql`AND (${column}, p.id) > (${key}, ${request.after.id})`;
+    keyset = order.desc ? sql`AND (${column}, p.id) < (${key}, ${request.after.id})` : sql`AND (${column}, p.id) > (${key}, ${request.after.id})`;
   }
   return sql<ProductRow[]>`
     SELECT ${productColumns(sql)}

@@ -30,14 +30,30 @@ describe('allocate (one batch of checkouts against locked stock)', () => {
   });
 
   it('takes a cart whole or not at all: a short line leaves the other lines for later jobs', () => {
-    const carts = new Map([cart(1, [[1, 1], [2, 3]]), cart(2, [[1, 1]])]);
+    const carts = new Map([
+      cart(1, [
+        [1, 1],
+        [2, 3],
+      ]),
+      cart(2, [[1, 1]]),
+    ]);
     const result = allocate([job(1), job(2)], carts, productsOf(product(1, 1), product(2, 2)), new Set());
     expect(kinds(result)).toEqual(['OUT_OF_STOCK', 'allocated']);
     expect(result[0]!.kind === 'refused' && result[0]!.error.details).toEqual([{ productId: 2, name: 'Product 2', requested: 3, available: 2 }]);
   });
 
   it('prices the lines at the locked rows and totals them', () => {
-    const result = allocate([job(1)], new Map([cart(1, [[1, 2], [3, 1]])]), productsOf(product(1, 9), product(3, 9)), new Set());
+    const result = allocate(
+      [job(1)],
+      new Map([
+        cart(1, [
+          [1, 2],
+          [3, 1],
+        ]),
+      ]),
+      productsOf(product(1, 9), product(3, 9)),
+      new Set(),
+    );
     const d = result[0]!;
     expect(d.kind).toBe('allocated');
     if (d.kind !== 'allocated') return;

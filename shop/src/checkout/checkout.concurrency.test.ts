@@ -26,9 +26,7 @@ describe('checkout under concurrency', () => {
     spare = await stockProduct(shop.sql, { stock: 10_000 });
     for (let i = 0; i < SHOPPERS; i++) shoppers.push({ ...(await loginAs(shop.app, shop.sql, 'customer')), key: randomUUID() });
     const added = await Promise.all(
-      shoppers.map((s) =>
-        shop.app.inject({ method: 'POST', url: '/api/cart/items', headers: { cookie: s.cookie }, payload: { productId: hot.id, quantity: 1 } }),
-      ),
+      shoppers.map((s) => shop.app.inject({ method: 'POST', url: '/api/cart/items', headers: { cookie: s.cookie }, payload: { productId: hot.id, quantity: 1 } })),
     );
     expect(added.every((r) => r.statusCode === 200)).toBe(true);
   });

@@ -40,12 +40,14 @@ describe('checkout when the database connection dies mid-transaction', () => {
     const shopper = await registerShopper(shop.app);
     const first = await stockProduct(shop.sql, { stock: 10, priceWon: 1_000 });
     const second = await stockProduct(shop.sql, { stock: 10, priceWon: 2_000 });
-    for (const [productId, quantity] of [[first.id, 2], [second.id, 3]] as const) {
+    for (const [productId, quantity] of [
+      [first.id, 2],
+      [second.id, 3],
+    ] as const) {
       await shop.app.inject({ method: 'POST', url: '/api/cart/items', headers: { cookie: shopper.cookie }, payload: { productId, quantity } });
     }
     const key = randomUUID();
-    const send = () =>
-      shop.app.inject({ method: 'POST', url: '/api/checkout', headers: { cookie: shopper.cookie, 'idempotency-key': key }, payload: body });
+    const send = () => shop.app.inject({ method: 'POST', url: '/api/checkout', headers: { cookie: shopper.cookie, 'idempotency-key': key }, payload: body });
 
     // Hold the cart's rows: the checkout records its key, takes both products' stock and writes
     // the order lines, then blocks where it empties the cart. That is the middle of the
@@ -99,8 +101,7 @@ describe('checkout when the database connection dies mid-transaction', () => {
     const product = await stockProduct(shop.sql, { stock: 5 });
     await shop.app.inject({ method: 'POST', url: '/api/cart/items', headers: { cookie: shopper.cookie }, payload: { productId: product.id, quantity: 1 } });
     const key = randomUUID();
-    const send = () =>
-      shop.app.inject({ method: 'POST', url: '/api/checkout', headers: { cookie: shopper.cookie, 'idempotency-key': key }, payload: body });
+    const send = () => shop.app.inject({ method: 'POST', url: '/api/checkout', headers: { cookie: shopper.cookie, 'idempotency-key': key }, payload: body });
 
     // Kill every attempt the shop makes while the row is held, until it gives up with a 503.
     const gate = await shop.sql.reserve();

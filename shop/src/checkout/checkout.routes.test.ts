@@ -254,7 +254,10 @@ describe('checkout', () => {
     const short = await buy(randomUUID(), [{ productId: hot.id, quantity: 2 }]);
     expect(short.statusCode).toBe(409);
     expect(short.json().error).toMatchObject({ code: 'OUT_OF_STOCK', details: [{ productId: hot.id, requested: 2, available: 1 }] });
-    const twice = await buy(randomUUID(), [{ productId: other.id, quantity: 1 }, { productId: other.id, quantity: 1 }]);
+    const twice = await buy(randomUUID(), [
+      { productId: other.id, quantity: 1 },
+      { productId: other.id, quantity: 1 },
+    ]);
     expect(twice.statusCode).toBe(400);
     expect(twice.json().error.code).toBe('DUPLICATE_LINE');
     const unknown = await buy(randomUUID(), [{ productId: 999_999_999, quantity: 1 }]);

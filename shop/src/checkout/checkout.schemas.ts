@@ -28,9 +28,7 @@ export const CheckoutBody = Type.Object(
       Type.Array(AddItemBody, {
         minItems: 1,
         maxItems: MAX_BUY_NOW_LINES,
-        description:
-          'Buy now: order exactly these lines (each product once) instead of the cart, which is left as it is. ' +
-          'Omit it to order the cart.',
+        description: 'Buy now: order exactly these lines (each product once) instead of the cart, which is left as it is. ' + 'Omit it to order the cart.',
       }),
     ),
     shipping: Shipping,

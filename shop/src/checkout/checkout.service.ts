@@ -57,8 +57,7 @@ interface Settlement {
 export type { Shortfall } from './allocation.js';
 
 /** Thrown inside a batch when a key was committed by another transaction meanwhile: retried, and the retry sees it. */
-const keyCommittedMeanwhile = () =>
-  Object.assign(new Error('an idempotency key of this batch was committed by another transaction meanwhile'), { code: '40001' });
+const keyCommittedMeanwhile = () => Object.assign(new Error('an idempotency key of this batch was committed by another transaction meanwhile'), { code: '40001' });
 
 const paymentDeclined = (orderId: number, replayed: boolean) =>
   new ShopError(402, 'PAYMENT_DECLINED', 'The card was declined. Your cart is as it was; try another card with a new Idempotency-Key.', {
@@ -140,9 +139,7 @@ export class CheckoutService {
   private async reserveBatch(tx: Queryable, jobs: readonly CheckoutJob[]): Promise<Outcome<Reservation>[]> {
     const cartUsers = [...new Set(jobs.filter((j) => !j.items).map((j) => j.userId))];
     const [carts, usedKeys] = await Promise.all([cartUsers.length > 0 ? readCarts(tx, cartUsers) : new Map<number, BatchCart>(), findUsedKeys(tx, jobs)]);
-    const productIds = [
-      ...new Set([...[...carts.values()].flatMap((c) => c.items), ...jobs.flatMap((j) => j.items ?? [])].map((i) => i.productId)),
-    ].sort((a, b) => a - b);
+    const productIds = [...new Set([...[...carts.values()].flatMap((c) => c.items), ...jobs.flatMap((j) => j.items ?? [])].map((i) => i.productId))].sort((a, b) => a - b);
     const products = productIds.length > 0 ? await lockProducts(tx, productIds) : new Map();
     const decisions = allocate(jobs, carts, products, usedKeys);
 
@@ -168,7 +165,10 @@ export class CheckoutService {
       const fromCarts = allocated.flatMap(({ d }) => (d.cartId === null ? [] : d.items.map((i) => ({ cartId: d.cartId!, productId: i.productId }))));
       const [updated] = await Promise.all([
         takeStock(tx, takes),
-        insertLinesOfOrders(tx, allocated.flatMap(({ job, d }) => d.lines.map((l) => ({ ...l, orderId: orderIdOf(job) })))),
+        insertLinesOfOrders(
+          tx,
+          allocated.flatMap(({ job, d }) => d.lines.map((l) => ({ ...l, orderId: orderIdOf(job) }))),
+        ),
         fromCarts.length > 0 ? removeOrderedCartItems(tx, fromCarts) : undefined,
       ]);
       // Never expected: the locked rows had the stock. The guard keeps a mistake from overselling.
@@ -211,11 +211,9 @@ export class CheckoutService {
     }
     if (requestHash(basis, body) !== seen.requestHash) {
       this.deps.metrics.checkoutConflicts.inc({ reason: 'idempotency_key_reused' });
-      throw unprocessable(
-        'IDEMPOTENCY_KEY_REUSED',
-        'This Idempotency-Key was used for a different cart or checkout details. Use a new key for a new checkout.',
-        { orderId: order.id },
-      );
+      throw unprocessable('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different cart or checkout details. Use a new key for a new checkout.', {
+        orderId: order.id,
+      });
     }
     if (order.status === 'pending_payment') return { order: await this.collectPayment(order, body, true), replayed: true };
     if (order.status === 'payment_declined') throw paymentDeclined(order.id, true);
@@ -236,12 +234,7 @@ export class CheckoutService {
       });
     } catch (err) {
       this.deps.log.error({ err, orderId, provider: this.deps.payments.provider.name }, 'payment provider failed; order stays pending');
-      throw new ShopError(
-        503,
-        'PAYMENT_UNAVAILABLE',
-        'Payment could not be completed right now. Your items are reserved: retry with the same Idempotency-Key.',
-        { orderId },
-      );
+      throw new ShopError(503, 'PAYMENT_UNAVAILABLE', 'Payment could not be completed right now. Your items are reserved: retry with the same Idempotency-Key.', { orderId });
     }
 
     if (result.status === 'approved') {

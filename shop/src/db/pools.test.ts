@@ -25,8 +25,7 @@ describe('writer pool on a multi-host URL', () => {
     await primary?.stop();
   });
 
-  const url = (first: PostgresServer, second: PostgresServer) =>
-    `postgres://postgres@127.0.0.1:${first.port},127.0.0.1:${second.port}/postgres`;
+  const url = (first: PostgresServer, second: PostgresServer) => `postgres://postgres@127.0.0.1:${first.port},127.0.0.1:${second.port}/postgres`;
 
   it.each([
     ['standby listed first', () => url(standby, primary)],

@@ -87,7 +87,11 @@ const RETRYABLE_SQLSTATES = new Set([
   '57P01', // admin_shutdown: the backend was terminated
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now: the server is starting up or shutting down
-  '08000', '08003', '08006', '08001', '08004', // connection exceptions
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004', // connection exceptions
   '40001', // serialization_failure
   '40P01', // deadlock_detected (should not happen with ordered locking, but is safe to retry)
 ]);

@@ -53,10 +53,7 @@ export async function findOrder(sql: Queryable, orderId: number): Promise<Stored
 }
 
 /** Newest first, keyset-paginated by id (ids grow with time). */
-export async function listOrders(
-  sql: Queryable,
-  filter: { orderId?: number; userId?: number; status?: OrderStatus; beforeId?: number; limit: number },
-): Promise<AdminOrder[]> {
+export async function listOrders(sql: Queryable, filter: { orderId?: number; userId?: number; status?: OrderStatus; beforeId?: number; limit: number }): Promise<AdminOrder[]> {
   const rows = await sql<OrderRow[]>`
     SELECT ${sql.unsafe(ORDER_COLUMNS)}, u.email AS customer_email, u.name AS customer_name
     FROM orders o JOIN users u ON u.id = o.user_id
@@ -75,13 +72,7 @@ export async function listOrders(
  * undefined if not. The conditional update is what makes a transition (and the stock it
  * returns) happen exactly once.
  */
-export async function transitionOrder(
-  sql: Queryable,
-  orderId: number,
-  from: readonly OrderStatus[],
-  to: OrderStatus,
-  paymentRef?: string,
-): Promise<Date | undefined> {
+export async function transitionOrder(sql: Queryable, orderId: number, from: readonly OrderStatus[], to: OrderStatus, paymentRef?: string): Promise<Date | undefined> {
   const [row] = await sql<{ updated_at: Date }[]>`
     UPDATE orders SET status = ${to}, updated_at = now(),
                       payment_ref = COALESCE(${paymentRef ?? null}::text, payment_ref)

@@ -9,16 +9,12 @@ const tags = ['orders'];
 const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const orders = new OrdersService(app.pools.writer);
 
-  app.get(
-    '',
-    { schema: { tags, summary: 'My orders, newest first', querystring: OrderListQuery, response: { 200: OrderList, ...errorResponses(400, 401) } } },
-    async (request) => orders.listMine(app.requireUser(request).id, request.query),
+  app.get('', { schema: { tags, summary: 'My orders, newest first', querystring: OrderListQuery, response: { 200: OrderList, ...errorResponses(400, 401) } } }, async (request) =>
+    orders.listMine(app.requireUser(request).id, request.query),
   );
 
-  app.get(
-    '/:id',
-    { schema: { tags, summary: 'One of my orders', params: OrderParams, response: { 200: Order, ...errorResponses(400, 401, 404) } } },
-    async (request) => orders.getMine(app.requireUser(request).id, request.params.id),
+  app.get('/:id', { schema: { tags, summary: 'One of my orders', params: OrderParams, response: { 200: Order, ...errorResponses(400, 401, 404) } } }, async (request) =>
+    orders.getMine(app.requireUser(request).id, request.params.id),
   );
 };
 

@@ -3,14 +3,7 @@ import { Type, type Static } from 'typebox';
 export const ORDER_STATUSES = ['pending_payment', 'placed', 'paid', 'shipped', 'cancelled', 'payment_declined'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const OrderStatus = Type.Union(
-  [
-    Type.Literal('pending_payment'),
-    Type.Literal('placed'),
-    Type.Literal('paid'),
-    Type.Literal('shipped'),
-    Type.Literal('cancelled'),
-    Type.Literal('payment_declined'),
-  ],
+  [Type.Literal('pending_payment'), Type.Literal('placed'), Type.Literal('paid'), Type.Literal('shipped'), Type.Literal('cancelled'), Type.Literal('payment_declined')],
   {
     description:
       'pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; ' +
@@ -66,10 +59,7 @@ const pageProperties = {
 };
 
 export const OrderListQuery = Type.Object(pageProperties, { additionalProperties: false });
-export const AdminOrderListQuery = Type.Object(
-  { ...pageProperties, status: Type.Optional(OrderStatus) },
-  { additionalProperties: false },
-);
+export const AdminOrderListQuery = Type.Object({ ...pageProperties, status: Type.Optional(OrderStatus) }, { additionalProperties: false });
 export type AdminOrderListQuery = Static<typeof AdminOrderListQuery>;
 
 const nextCursor = Type.Union([Type.Integer(), Type.Null()], { description: 'Pass as cursor for the next page; null on the last' });
@@ -81,7 +71,4 @@ export const OrderParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum:
 /** Statuses staff may set; the others are reached only through checkout. */
 export const STAFF_STATUSES = ['paid', 'shipped', 'cancelled'] as const;
 export type StaffStatus = (typeof STAFF_STATUSES)[number];
-export const StatusBody = Type.Object(
-  { status: Type.Union([Type.Literal('paid'), Type.Literal('shipped'), Type.Literal('cancelled')]) },
-  { additionalProperties: false },
-);
+export const StatusBody = Type.Object({ status: Type.Union([Type.Literal('paid'), Type.Literal('shipped'), Type.Literal('cancelled')]) }, { additionalProperties: false });

@@ -33,7 +33,10 @@ export class OrdersService {
   async listMine(userId: number, query: { limit?: number; cursor?: number }): Promise<Page<Order>> {
     const limit = query.limit ?? ORDER_PAGE_DEFAULT;
     const rows = await listOrders(this.sql, { userId, beforeId: query.cursor, limit });
-    return page(rows.map(({ customer: _customer, ...order }) => order), limit);
+    return page(
+      rows.map(({ customer: _customer, ...order }) => order),
+      limit,
+    );
   }
 
   /** Another customer's order is "not found", so order ids reveal nothing. */

@@ -9,10 +9,7 @@ export default fp(
     await app.register(swagger, {
       openapi: {
         info: { title: 'Evermall shop API', version: '1.0.0', description: 'Catalog, cart, checkout, orders, accounts and staff admin.' },
-        tags: [
-          { name: 'catalog' }, { name: 'auth' }, { name: 'cart' }, { name: 'checkout' },
-          { name: 'orders' }, { name: 'admin' }, { name: 'operations' },
-        ],
+        tags: [{ name: 'catalog' }, { name: 'auth' }, { name: 'cart' }, { name: 'checkout' }, { name: 'orders' }, { name: 'admin' }, { name: 'operations' }],
         components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'evermall_session' } } },
       },
     });

@@ -47,7 +47,10 @@ export default fp(
       labelNames: ['pool'] as const,
       registers: [registry],
       collect() {
-        for (const [name, sql] of [['writer', app.pools.writer], ['reader', app.pools.reader]] as const) {
+        for (const [name, sql] of [
+          ['writer', app.pools.writer],
+          ['reader', app.pools.reader],
+        ] as const) {
           this.set({ pool: name }, sql.options.max);
         }
       },

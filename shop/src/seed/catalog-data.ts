@@ -36,16 +36,66 @@ export const SEED_CATEGORIES: readonly SeedCategory[] = [
   { slug: 'beauty', name: '뷰티', nameEn: 'Beauty' },
 ];
 
-const comfort = [['가볍고 편안한 착화감', 'light and comfortable fit'], ['통기성 좋은 메쉬 갑피', 'breathable mesh upper'], ['미끄럼 방지 고무 밑창', 'non-slip rubber sole'], ['충격을 흡수하는 쿠션', 'shock-absorbing cushioning']] as const;
-const fabric = [['부드러운 면 100%', 'soft 100% cotton'], ['구김이 적은 원단', 'wrinkle-resistant fabric'], ['사계절 입기 좋은 두께', 'a weight for every season'], ['세탁기 사용 가능', 'machine washable']] as const;
-const carry = [['넉넉한 수납 공간', 'roomy storage'], ['생활 방수 원단', 'water-resistant fabric'], ['노트북 수납 칸', 'a laptop sleeve'], ['가벼운 나일론 소재', 'lightweight nylon']] as const;
-const sound = [['선명한 고음과 풍부한 저음', 'crisp highs and deep bass'], ['노이즈 캔슬링', 'noise cancelling'], ['최대 30시간 재생', 'up to 30 hours of playback'], ['블루투스 5.3 지원', 'Bluetooth 5.3']] as const;
-const phone = [['고속 충전 지원', 'fast charging'], ['낙하 충격 보호', 'drop protection'], ['슬림한 디자인', 'a slim design'], ['대부분의 스마트폰과 호환', 'works with most smartphones']] as const;
-const kitchen = [['스테인리스 스틸', 'stainless steel'], ['식기세척기 사용 가능', 'dishwasher safe'], ['인덕션 겸용', 'induction ready'], ['코팅이 오래가는', 'a long-lasting coating']] as const;
-const bedding = [['알레르기 방지 충전재', 'hypoallergenic filling'], ['사계절용', 'for all seasons'], ['부드러운 극세사', 'soft microfibre'], ['세탁이 쉬운', 'easy to wash']] as const;
-const snack = [['국내산 재료', 'made with Korean ingredients'], ['바삭한 식감', 'a crunchy bite'], ['대용량 묶음', 'a family-size pack'], ['달지 않은 맛', 'not too sweet']] as const;
-const drink = [['갓 볶은 원두', 'freshly roasted beans'], ['산미가 적은 고소한 맛', 'low acidity, nutty taste'], ['제주산 찻잎', 'leaves from Jeju'], ['개별 포장 티백', 'individually wrapped bags']] as const;
-const skin = [['민감한 피부용', 'for sensitive skin'], ['무향료', 'fragrance free'], ['촉촉한 보습', 'deep moisture'], ['피부과 테스트 완료', 'dermatologist tested']] as const;
+const comfort = [
+  ['가볍고 편안한 착화감', 'light and comfortable fit'],
+  ['통기성 좋은 메쉬 갑피', 'breathable mesh upper'],
+  ['미끄럼 방지 고무 밑창', 'non-slip rubber sole'],
+  ['충격을 흡수하는 쿠션', 'shock-absorbing cushioning'],
+] as const;
+const fabric = [
+  ['부드러운 면 100%', 'soft 100% cotton'],
+  ['구김이 적은 원단', 'wrinkle-resistant fabric'],
+  ['사계절 입기 좋은 두께', 'a weight for every season'],
+  ['세탁기 사용 가능', 'machine washable'],
+] as const;
+const carry = [
+  ['넉넉한 수납 공간', 'roomy storage'],
+  ['생활 방수 원단', 'water-resistant fabric'],
+  ['노트북 수납 칸', 'a laptop sleeve'],
+  ['가벼운 나일론 소재', 'lightweight nylon'],
+] as const;
+const sound = [
+  ['선명한 고음과 풍부한 저음', 'crisp highs and deep bass'],
+  ['노이즈 캔슬링', 'noise cancelling'],
+  ['최대 30시간 재생', 'up to 30 hours of playback'],
+  ['블루투스 5.3 지원', 'Bluetooth 5.3'],
+] as const;
+const phone = [
+  ['고속 충전 지원', 'fast charging'],
+  ['낙하 충격 보호', 'drop protection'],
+  ['슬림한 디자인', 'a slim design'],
+  ['대부분의 스마트폰과 호환', 'works with most smartphones'],
+] as const;
+const kitchen = [
+  ['스테인리스 스틸', 'stainless steel'],
+  ['식기세척기 사용 가능', 'dishwasher safe'],
+  ['인덕션 겸용', 'induction ready'],
+  ['코팅이 오래가는', 'a long-lasting coating'],
+] as const;
+const bedding = [
+  ['알레르기 방지 충전재', 'hypoallergenic filling'],
+  ['사계절용', 'for all seasons'],
+  ['부드러운 극세사', 'soft microfibre'],
+  ['세탁이 쉬운', 'easy to wash'],
+] as const;
+const snack = [
+  ['국내산 재료', 'made with Korean ingredients'],
+  ['바삭한 식감', 'a crunchy bite'],
+  ['대용량 묶음', 'a family-size pack'],
+  ['달지 않은 맛', 'not too sweet'],
+] as const;
+const drink = [
+  ['갓 볶은 원두', 'freshly roasted beans'],
+  ['산미가 적은 고소한 맛', 'low acidity, nutty taste'],
+  ['제주산 찻잎', 'leaves from Jeju'],
+  ['개별 포장 티백', 'individually wrapped bags'],
+] as const;
+const skin = [
+  ['민감한 피부용', 'for sensitive skin'],
+  ['무향료', 'fragrance free'],
+  ['촉촉한 보습', 'deep moisture'],
+  ['피부과 테스트 완료', 'dermatologist tested'],
+] as const;
 
 export const PRODUCT_KINDS: Readonly<Record<string, readonly ProductKind[]>> = {
   shoes: [
@@ -104,16 +154,38 @@ export const PRODUCT_KINDS: Readonly<Record<string, readonly ProductKind[]>> = {
 
 /** Made-up brands, so nothing looks like a real company's product. */
 export const BRANDS: readonly (readonly [string, string])[] = [
-  ['하늘', 'Haneul'], ['바람', 'Baram'], ['소나무', 'Sonamu'], ['별빛', 'Byeolbit'], ['한결', 'Hangyeol'],
-  ['다온', 'Daon'], ['누리', 'Nuri'], ['가온', 'Gaon'], ['라온', 'Raon'], ['미르', 'Mir'],
+  ['하늘', 'Haneul'],
+  ['바람', 'Baram'],
+  ['소나무', 'Sonamu'],
+  ['별빛', 'Byeolbit'],
+  ['한결', 'Hangyeol'],
+  ['다온', 'Daon'],
+  ['누리', 'Nuri'],
+  ['가온', 'Gaon'],
+  ['라온', 'Raon'],
+  ['미르', 'Mir'],
 ];
 
 export const STYLES: readonly (readonly [string, string])[] = [
-  ['클래식', 'Classic'], ['데일리', 'Daily'], ['프리미엄', 'Premium'], ['에센셜', 'Essential'], ['라이트', 'Light'],
-  ['오리지널', 'Original'], ['어반', 'Urban'], ['모던', 'Modern'], ['베이직', 'Basic'], ['스포츠', 'Sport'],
+  ['클래식', 'Classic'],
+  ['데일리', 'Daily'],
+  ['프리미엄', 'Premium'],
+  ['에센셜', 'Essential'],
+  ['라이트', 'Light'],
+  ['오리지널', 'Original'],
+  ['어반', 'Urban'],
+  ['모던', 'Modern'],
+  ['베이직', 'Basic'],
+  ['스포츠', 'Sport'],
 ];
 
 export const COLOURS: readonly (readonly [string, string, string])[] = [
-  ['블랙', 'black', '#2b2b2b'], ['화이트', 'white', '#d9d4c7'], ['네이비', 'navy', '#23395d'], ['베이지', 'beige', '#c8ad7f'],
-  ['레드', 'red', '#b23a48'], ['그린', 'green', '#3f7d58'], ['그레이', 'grey', '#7a7d80'], ['스카이블루', 'sky blue', '#5fa8d3'],
+  ['블랙', 'black', '#2b2b2b'],
+  ['화이트', 'white', '#d9d4c7'],
+  ['네이비', 'navy', '#23395d'],
+  ['베이지', 'beige', '#c8ad7f'],
+  ['레드', 'red', '#b23a48'],
+  ['그린', 'green', '#3f7d58'],
+  ['그레이', 'grey', '#7a7d80'],
+  ['스카이블루', 'sky blue', '#5fa8d3'],
 ];

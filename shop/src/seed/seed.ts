@@ -90,7 +90,11 @@ async function writePlaceholders(mediaDir: string): Promise<Map<string, string>>
   return keys;
 }
 
-const slugify = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const slugify = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 
 /** Prices end in 00 won; above 10,000 won they look like 59,000 or 58,900. */
 function priceIn(random: Random, kind: ProductKind): number {

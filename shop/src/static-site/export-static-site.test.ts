@@ -51,7 +51,11 @@ describe('static backup site', () => {
       expect(html, file).toContain(PAUSED_NOTICE_EN);
       expect(html, file).not.toMatch(/<form|method=["']?post|<script|<button|<input/i);
     }
-    const escaped = readFileSync(path.join(out, 'index.html'), 'utf8') + readdirSync(path.join(out, 'p')).map((f) => readFileSync(path.join(out, 'p', f), 'utf8')).join('');
+    const escaped =
+      readFileSync(path.join(out, 'index.html'), 'utf8') +
+      readdirSync(path.join(out, 'p'))
+        .map((f) => readFileSync(path.join(out, 'p', f), 'utf8'))
+        .join('');
     expect(escaped).toContain('&lt;script&gt;alert(1)&lt;/script&gt; 운동화');
   });
 

@@ -24,8 +24,7 @@ export interface SiteProduct {
   images: string[];
 }
 
-export const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const won = (amount: number) => `${amount.toLocaleString('ko-KR')}원`;
 
@@ -102,17 +101,15 @@ export function pageLinks(page: number, pageCount: number, around = 4): number[]
   return [...pages].sort((a, b) => a - b);
 }
 
-export function categoryPage(
-  category: SiteCategory,
-  trail: SiteCategory[],
-  products: SiteProduct[],
-  page: number,
-  pageCount: number,
-  generatedAt: string,
-): string {
+export function categoryPage(category: SiteCategory, trail: SiteCategory[], products: SiteProduct[], page: number, pageCount: number, generatedAt: string): string {
   const root = '../../';
   const crumbs = trail.map((c) => `<a href="${categoryHref(root, c)}">${escapeHtml(c.name)}</a>`).join(' › ');
-  const pages = pageCount > 1 ? `<p class="pages">${pageLinks(page, pageCount).map((n) => (n === page ? `<strong>${n}</strong>` : `<a href="${categoryHref(root, category, n)}">${n}</a>`)).join(' ')}</p>` : '';
+  const pages =
+    pageCount > 1
+      ? `<p class="pages">${pageLinks(page, pageCount)
+          .map((n) => (n === page ? `<strong>${n}</strong>` : `<a href="${categoryHref(root, category, n)}">${n}</a>`))
+          .join(' ')}</p>`
+      : '';
   const body = `<p>${crumbs}</p>
 <h1>${escapeHtml(category.name)} <small lang="en">${escapeHtml(category.nameEn)}</small></h1>
 <nav>${categoryList(root, category.children)}</nav>

@@ -23,7 +23,18 @@ export type ListedProduct = SiteProduct & { id: number; createdAt: number };
 /** The products on sale: the backup site shows nothing else. */
 export async function listActiveProducts(sql: Queryable): Promise<ListedProduct[]> {
   const rows = await sql<
-    { id: number | bigint; slug: string; name: string; name_en: string; description: string; price_won: number; stock: number; category_id: number | bigint; images: string[]; created_at: Date }[]
+    {
+      id: number | bigint;
+      slug: string;
+      name: string;
+      name_en: string;
+      description: string;
+      price_won: number;
+      stock: number;
+      category_id: number | bigint;
+      images: string[];
+      created_at: Date;
+    }[]
   >`SELECT id, slug, name, name_en, description, price_won, stock, category_id, images, created_at FROM products WHERE active`;
   return rows.map((r) => ({
     id: Number(r.id),

@@ -16,12 +16,7 @@ export interface TestLogin {
  * the login route (and its rate limit). The password hash is not a valid argon2 hash, so this
  * user can never log in with a password.
  */
-export async function loginAs(
-  app: FastifyInstance,
-  sql: Sql,
-  role: 'customer' | 'admin',
-  email = `${role}-${randomBytes(4).toString('hex')}@example.test`,
-): Promise<TestLogin> {
+export async function loginAs(app: FastifyInstance, sql: Sql, role: 'customer' | 'admin', email = `${role}-${randomBytes(4).toString('hex')}@example.test`): Promise<TestLogin> {
   const [user] = await sql<{ id: number }[]>`
     INSERT INTO users (email, name, password_hash, role)
     VALUES (${email}, ${role === 'admin' ? 'Test Staff' : 'Test Customer'}, 'not-a-password-hash', ${role})

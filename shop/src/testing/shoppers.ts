@@ -22,10 +22,7 @@ export function cookiesFrom(res: LightMyRequestResponse, previous = ''): string 
  * Registers a customer through the API (as a browser would) and returns its session cookie.
  * Pass `cookie` to carry an anonymous cart cookie into the registration.
  */
-export async function registerShopper(
-  app: FastifyInstance,
-  options: { email?: string; password?: string; name?: string; cookie?: string } = {},
-): Promise<Shopper> {
+export async function registerShopper(app: FastifyInstance, options: { email?: string; password?: string; name?: string; cookie?: string } = {}): Promise<Shopper> {
   const email = options.email ?? `shopper-${randomBytes(5).toString('hex')}@example.test`;
   const password = options.password ?? `pw-${randomBytes(8).toString('hex')}`;
   const res = await app.inject({

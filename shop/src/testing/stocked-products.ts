@@ -12,10 +12,7 @@ export interface StockedProduct {
  * Inserts a product (and a category for it) straight into the DB, for tests of the cart,
  * checkout and orders that need something to buy without going through the admin API.
  */
-export async function stockProduct(
-  sql: Sql,
-  options: { stock: number; priceWon?: number; active?: boolean; name?: string; images?: string[] },
-): Promise<StockedProduct> {
+export async function stockProduct(sql: Sql, options: { stock: number; priceWon?: number; active?: boolean; name?: string; images?: string[] }): Promise<StockedProduct> {
   const tag = randomBytes(5).toString('hex');
   const [category] = await sql<{ id: bigint }[]>`
     INSERT INTO categories (slug, name, name_en) VALUES (${`test-${tag}`}, '테스트', 'Test') RETURNING id`;

@@ -16,10 +16,7 @@ function Header() {
   const onSearchPage = location.pathname === '/search';
   const q = onSearchPage ? (params.get('q') ?? '') : '';
   // Results follow the typing: each (debounced) change opens or updates the search page.
-  const onSearch = useCallback(
-    (next: string) => void navigate(paths.search(next), { replace: onSearchPage }),
-    [navigate, onSearchPage],
-  );
+  const onSearch = useCallback((next: string) => void navigate(paths.search(next), { replace: onSearchPage }), [navigate, onSearchPage]);
   return (
     <header className="site-header">
       <a href="#main" className="skip-link">

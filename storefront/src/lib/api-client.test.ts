@@ -3,8 +3,7 @@ import { ApiError, apiRequest, setUnauthorizedHandler } from './api-client';
 import { isApiReachable } from './api-status';
 import { shouldRetry } from './query-client';
 
-const respond = (status: number, body?: unknown) =>
-  vi.fn().mockResolvedValue(new Response(body === undefined ? null : JSON.stringify(body), { status }));
+const respond = (status: number, body?: unknown) => vi.fn().mockResolvedValue(new Response(body === undefined ? null : JSON.stringify(body), { status }));
 
 describe('the API client', () => {
   afterEach(() => {

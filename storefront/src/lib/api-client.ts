@@ -102,10 +102,8 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
 }
 
 export const api = {
-  get: async <T>(path: string, query?: RequestOptions['query'], signal?: AbortSignal, cache?: RequestCache) =>
-    (await apiRequest<T>(path, { query, signal, cache })).data,
-  post: async <T>(path: string, json?: unknown, headers?: Record<string, string>) =>
-    (await apiRequest<T>(path, { method: 'POST', json: json ?? {}, headers })).data,
+  get: async <T>(path: string, query?: RequestOptions['query'], signal?: AbortSignal, cache?: RequestCache) => (await apiRequest<T>(path, { query, signal, cache })).data,
+  post: async <T>(path: string, json?: unknown, headers?: Record<string, string>) => (await apiRequest<T>(path, { method: 'POST', json: json ?? {}, headers })).data,
   put: async <T>(path: string, json: unknown) => (await apiRequest<T>(path, { method: 'PUT', json })).data,
   patch: async <T>(path: string, json: unknown) => (await apiRequest<T>(path, { method: 'PATCH', json })).data,
   delete: async <T>(path: string) => (await apiRequest<T>(path, { method: 'DELETE' })).data,

@@ -9,17 +9,9 @@ type Path<S extends string> = S extends keyof paths ? S : `${S}/` extends keyof 
 
 type Operation<P extends keyof paths, M extends keyof paths[P]> = paths[P][M];
 export type JsonResponse<P extends keyof paths, M extends keyof paths[P], S extends number = 200> =
-  Operation<P, M> extends { responses: infer R }
-    ? S extends keyof R
-      ? R[S] extends { content: { 'application/json': infer B } }
-        ? B
-        : never
-      : never
-    : never;
-export type JsonBody<P extends keyof paths, M extends keyof paths[P]> =
-  Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
-export type Query<P extends keyof paths, M extends keyof paths[P]> =
-  Operation<P, M> extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+  Operation<P, M> extends { responses: infer R } ? (S extends keyof R ? (R[S] extends { content: { 'application/json': infer B } } ? B : never) : never) : never;
+export type JsonBody<P extends keyof paths, M extends keyof paths[P]> = Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+export type Query<P extends keyof paths, M extends keyof paths[P]> = Operation<P, M> extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 
 export type Category = JsonResponse<'/api/categories', 'get'>['items'][number];
 export type ProductList = JsonResponse<'/api/products', 'get'>;

@@ -180,7 +180,7 @@ export const ko = {
   'error.pageLoad': '페이지를 불러오지 못했습니다. 연결을 확인하고 다시 시도해 주세요.',
   'banner.offline': '쇼핑몰 서버에 연결할 수 없습니다. 다시 연결하는 중…',
   'banner.back': '다시 연결되었습니다.',
-  'loading': '불러오는 중…',
+  loading: '불러오는 중…',
   'footer.text': '© Evermall · 언제나 열려 있습니다',
 } as const;
 
@@ -364,6 +364,6 @@ export const en: Record<MessageKey, string> = {
   'error.pageLoad': 'This page could not be loaded. Check your connection and try again.',
   'banner.offline': 'The shop cannot be reached. Reconnecting…',
   'banner.back': 'Connected again.',
-  'loading': 'Loading…',
+  loading: 'Loading…',
   'footer.text': '© Evermall · always open',
 };

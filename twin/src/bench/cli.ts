@@ -82,10 +82,20 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const resolving = resolveTarget({ standalone: Boolean(values.standalone), stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')), log, signal: stopRequests.signal });
+  const resolving = resolveTarget({
+    standalone: Boolean(values.standalone),
+    stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')),
+    log,
+    signal: stopRequests.signal,
+  });
   const stop = () => {
     log(`Interrupted (${String(stopRequests.signal.reason)}): stopping what the bench started…`);
-    void resolving.then((t) => t.stop(), () => undefined).finally(() => process.exit(stopRequests.exitCode));
+    void resolving
+      .then(
+        (t) => t.stop(),
+        () => undefined,
+      )
+      .finally(() => process.exit(stopRequests.exitCode));
   };
   if (stopRequests.signal.aborted) stop();
   else stopRequests.signal.addEventListener('abort', stop, { once: true });
@@ -146,7 +156,13 @@ async function main(): Promise<number> {
       log(`  pgbench, same transaction, one hot row, ${clients} clients…`);
       const pgHot = await runPgbench({ url: target.writerUrl, clients, seconds, userId: Number(user!.id), products: { hot } });
       log(`  pgbench, spread over ${range!.n} products, ${clients} clients…`);
-      const pgSpread = await runPgbench({ url: target.writerUrl, clients, seconds, userId: Number(user!.id), products: { first: Number(range!.first), last: Number(range!.last) } });
+      const pgSpread = await runPgbench({
+        url: target.writerUrl,
+        clients,
+        seconds,
+        userId: Number(user!.id),
+        products: { first: Number(range!.first), last: Number(range!.last) },
+      });
       pg.push({ clients, hot: pgHot, spread: pgSpread });
     }
     const checkout: { via: 'cart' | 'buy-now'; clients: number; shop: number; p99: number | null; failures: number }[] = [];
@@ -181,7 +197,13 @@ async function main(): Promise<number> {
         ratio: null,
       })),
     ];
-    if (lbHealthz) rows.push({ measure: 'front door cost: /healthz via the load balancer only (reference)', shop: '—', ceiling: `${fmt(lbHealthz.requestsPerSecond, 0)} req/s, p99 ${fmt(lbHealthz.p99Ms, 0)} ms`, ratio: ratio(ceiling.requestsPerSecond, lbHealthz.requestsPerSecond) });
+    if (lbHealthz)
+      rows.push({
+        measure: 'front door cost: /healthz via the load balancer only (reference)',
+        shop: '—',
+        ceiling: `${fmt(lbHealthz.requestsPerSecond, 0)} req/s, p99 ${fmt(lbHealthz.p99Ms, 0)} ms`,
+        ratio: ratio(ceiling.requestsPerSecond, lbHealthz.requestsPerSecond),
+      });
     const rss = [...rssPeak].map(([id, mib]) => `${id} ${fmt(mib, 0)}`).join(', ');
     rows.push({ measure: 'RSS per instance under load (peak MiB)', shop: rss || '— (no twin: not measured)', ceiling: '—', ratio: null });
     // The naive design's best: one transaction per checkout on the hot row, at its best client count.

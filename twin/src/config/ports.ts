@@ -47,7 +47,10 @@ export function defaultPorts(): TwinPortMap {
 }
 
 export class PortTakenError extends Error {
-  constructor(readonly portName: keyof TwinPortMap, readonly port: number) {
+  constructor(
+    readonly portName: keyof TwinPortMap,
+    readonly port: number,
+  ) {
     super(`Port ${port} for the ${portFlags[portName].label} is taken: stop what uses it or pick another with ${portFlags[portName].flag} N`);
     this.name = 'PortTakenError';
   }

@@ -121,7 +121,21 @@ export class DatabaseCluster {
       // A create that was interrupted left a half-made monitor; no node exists without one.
       for (const name of ['monitor', ...this.specs.map((s) => s.name)]) this.removeNodeFiles(name);
       progress('creating the pg_auto_failover monitor');
-      await this.runToEnd('create-monitor', ['create', 'monitor', '--pgdata', monitorData, '--pgport', String(this.options.ports.monitor), '--hostname', '127.0.0.1', '--auth', 'trust', '--no-ssl', '--pgctl', path.join(this.pgBin, 'pg_ctl')]);
+      await this.runToEnd('create-monitor', [
+        'create',
+        'monitor',
+        '--pgdata',
+        monitorData,
+        '--pgport',
+        String(this.options.ports.monitor),
+        '--hostname',
+        '127.0.0.1',
+        '--auth',
+        'trust',
+        '--no-ssl',
+        '--pgctl',
+        path.join(this.pgBin, 'pg_ctl'),
+      ]);
       this.markCreated('monitor');
     }
     // `create monitor` has no --listen and defaults to every interface; the twin stays on loopback.
@@ -196,7 +210,10 @@ export class DatabaseCluster {
     type Row = { nodename: string; reportedstate: string; goalstate: string; reportedrepstate: string; replicationquorum: boolean; lsn: string };
     let rows: Row[] = [];
     try {
-      rows = await this.queryMonitor((sql) => sql<Row[]>`SELECT nodename, reportedstate::text, goalstate::text, reportedrepstate, replicationquorum, reportedlsn::text AS lsn FROM pgautofailover.node ORDER BY nodeid`);
+      rows = await this.queryMonitor(
+        (sql) =>
+          sql<Row[]>`SELECT nodename, reportedstate::text, goalstate::text, reportedrepstate, replicationquorum, reportedlsn::text AS lsn FROM pgautofailover.node ORDER BY nodeid`,
+      );
     } catch {
       rows = [];
     }
@@ -206,7 +223,15 @@ export class DatabaseCluster {
       const reported = row?.reportedstate ?? 'unknown';
       const state = row && row.goalstate !== row.reportedstate ? `${reported} → ${row.goalstate}` : reported;
       const role: DbNodeStatus['role'] = !running ? 'down' : PRIMARY_STATES.has(reported) ? 'primary' : spec.candidatePriority === 0 ? 'replica' : 'standby';
-      const replication = !row ? 'unknown' : role === 'primary' ? (row.reportedrepstate === 'quorum' || row.reportedrepstate === 'sync' ? 'waits for a synchronous standby' : 'no synchronous standby') : row.replicationquorum ? 'synchronous' : 'asynchronous';
+      const replication = !row
+        ? 'unknown'
+        : role === 'primary'
+          ? row.reportedrepstate === 'quorum' || row.reportedrepstate === 'sync'
+            ? 'waits for a synchronous standby'
+            : 'no synchronous standby'
+          : row.replicationquorum
+            ? 'synchronous'
+            : 'asynchronous';
       return { name: spec.name, zone: spec.zone, port: spec.port, role, state, replication, lsn: row?.lsn ?? '', running };
     });
   }
@@ -314,19 +339,31 @@ export class DatabaseCluster {
 
   private async createNode(spec: DbNodeSpec): Promise<void> {
     const args = [
-      'create', 'postgres',
-      '--pgdata', this.options.paths.db.pgdata(spec.name),
-      '--pgport', String(spec.port),
-      '--listen', '127.0.0.1',
-      '--hostname', '127.0.0.1',
-      '--name', spec.name,
-      '--auth', 'trust',
+      'create',
+      'postgres',
+      '--pgdata',
+      this.options.paths.db.pgdata(spec.name),
+      '--pgport',
+      String(spec.port),
+      '--listen',
+      '127.0.0.1',
+      '--hostname',
+      '127.0.0.1',
+      '--name',
+      spec.name,
+      '--auth',
+      'trust',
       '--no-ssl',
-      '--monitor', this.monitorUrl,
-      '--pgctl', path.join(this.pgBin, 'pg_ctl'),
-      '--dbname', DB_NAME,
-      '--candidate-priority', String(spec.candidatePriority),
-      '--replication-quorum', String(spec.replicationQuorum),
+      '--monitor',
+      this.monitorUrl,
+      '--pgctl',
+      path.join(this.pgBin, 'pg_ctl'),
+      '--dbname',
+      DB_NAME,
+      '--candidate-priority',
+      String(spec.candidatePriority),
+      '--replication-quorum',
+      String(spec.replicationQuorum),
     ];
     try {
       await this.runToEnd(`create-${spec.name}`, args);
@@ -369,7 +406,9 @@ export class DatabaseCluster {
   /** The monitor's own settings as it reports them (for the parity test and the status page). */
   async monitorSettingsInEffect(): Promise<Record<string, string>> {
     const names = Object.keys(monitorSettings());
-    const rows = await this.queryMonitor((sql) => sql<{ name: string; setting: string; unit: string | null }[]>`SELECT name, setting, unit FROM pg_settings WHERE name IN ${sql(names)}`);
+    const rows = await this.queryMonitor(
+      (sql) => sql<{ name: string; setting: string; unit: string | null }[]>`SELECT name, setting, unit FROM pg_settings WHERE name IN ${sql(names)}`,
+    );
     return Object.fromEntries(rows.map((r) => [r.name, `${r.setting}${r.unit ?? ''}`]));
   }
 
@@ -379,7 +418,12 @@ export class DatabaseCluster {
   }
 
   private async queryMonitor<T>(query: (sql: postgres.Sql) => Promise<T>): Promise<T> {
-    this.monitorSql ??= postgres(`postgres://postgres@127.0.0.1:${this.options.ports.monitor}/pg_auto_failover`, { max: 1, connect_timeout: 2, idle_timeout: 30, onnotice: () => undefined });
+    this.monitorSql ??= postgres(`postgres://postgres@127.0.0.1:${this.options.ports.monitor}/pg_auto_failover`, {
+      max: 1,
+      connect_timeout: 2,
+      idle_timeout: 30,
+      onnotice: () => undefined,
+    });
     return query(this.monitorSql);
   }
 
@@ -400,7 +444,12 @@ export class DatabaseCluster {
 
   private runService(name: string, pgdata: string): ChildProcess {
     this.stopping.signal.throwIfAborted();
-    return spawnPart(this.autoctl, ['run', '--pgdata', pgdata], { logFile: path.join(this.options.paths.logs, `db-${name}.log`), env: this.env(), owner: this.owner, cwd: this.options.paths.db.root });
+    return spawnPart(this.autoctl, ['run', '--pgdata', pgdata], {
+      logFile: path.join(this.options.paths.logs, `db-${name}.log`),
+      env: this.env(),
+      owner: this.owner,
+      cwd: this.options.paths.db.root,
+    });
   }
 
   private async runToEnd(name: string, args: string[]): Promise<void> {

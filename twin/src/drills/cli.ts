@@ -181,7 +181,12 @@ async function main(): Promise<number> {
 function stopOnRequest(target: Promise<{ stop(): Promise<void> }>, log: (line: string) => void): void {
   const stop = () => {
     log(`Interrupted (${String(stopRequests.signal.reason)}): stopping what the drill started…`);
-    void target.then((t) => t.stop(), () => undefined).finally(() => process.exit(stopRequests.exitCode));
+    void target
+      .then(
+        (t) => t.stop(),
+        () => undefined,
+      )
+      .finally(() => process.exit(stopRequests.exitCode));
   };
   if (stopRequests.signal.aborted) stop();
   else stopRequests.signal.addEventListener('abort', stop, { once: true });

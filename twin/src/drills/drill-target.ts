@@ -65,7 +65,15 @@ export async function resolveTarget(options: {
     trafficLog: 0,
   };
   const controller = options.cpuTargetPercent === undefined ? {} : { cpuTargetPercent: options.cpuTargetPercent };
-  const twin = await startTwin({ stateDir, fresh: true, quiet: true, ports, controller, progress: (component, message) => options.log(`  [twin] ${component}: ${message}`), ...(options.signal ? { signal: options.signal } : {}) }).catch((err: unknown) => {
+  const twin = await startTwin({
+    stateDir,
+    fresh: true,
+    quiet: true,
+    ports,
+    controller,
+    progress: (component, message) => options.log(`  [twin] ${component}: ${message}`),
+    ...(options.signal ? { signal: options.signal } : {}),
+  }).catch((err: unknown) => {
     rmSync(stateDir, { recursive: true, force: true });
     throw err;
   });

@@ -28,7 +28,10 @@ export function loadFigures(ledger: Ledger, faultWindow?: { from: number; to: nu
  * this is the write outage as a shopper saw it.
  */
 export function longestCheckoutGapSeconds(ledger: Ledger, from: number, until: number): number {
-  const acks = ledger.acknowledged.map((o) => o.at).filter((t) => t >= from && t <= until).sort((a, b) => a - b);
+  const acks = ledger.acknowledged
+    .map((o) => o.at)
+    .filter((t) => t >= from && t <= until)
+    .sort((a, b) => a - b);
   let previous = from;
   let longest = 0;
   for (const t of [...acks, until]) {
@@ -38,5 +41,4 @@ export function longestCheckoutGapSeconds(ledger: Ledger, from: number, until: n
   return longest / 1000;
 }
 
-export const round = (x: number | null | undefined, digits = 2): number | null =>
-  x === null || x === undefined ? null : Math.round(x * 10 ** digits) / 10 ** digits;
+export const round = (x: number | null | undefined, digits = 2): number | null => (x === null || x === undefined ? null : Math.round(x * 10 ** digits) / 10 ** digits);

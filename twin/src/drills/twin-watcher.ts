@@ -18,7 +18,10 @@ export class TwinWatcher {
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
 
-  constructor(private readonly twin: TwinClient, private readonly intervalMs: number) {}
+  constructor(
+    private readonly twin: TwinClient,
+    private readonly intervalMs: number,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.poll(), this.intervalMs);

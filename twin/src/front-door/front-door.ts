@@ -96,7 +96,9 @@ export class FrontDoor {
       if (this.mode === 'backup' && this.successes >= failureThreshold) {
         await this.options.switchOrigin(true);
         this.mode = 'primary';
-        this.options.events.emit('front-door-primary', `${deepCheckPath} through the load balancer passed ${this.successes} times in a row: serving the shop again`, { mode: 'primary' });
+        this.options.events.emit('front-door-primary', `${deepCheckPath} through the load balancer passed ${this.successes} times in a row: serving the shop again`, {
+          mode: 'primary',
+        });
       }
     } else {
       this.successes = 0;
@@ -104,7 +106,11 @@ export class FrontDoor {
       if (this.mode === 'primary' && this.failures >= failureThreshold) {
         this.mode = 'backup';
         await this.options.switchOrigin(false);
-        this.options.events.emit('front-door-backup', `${deepCheckPath} through the load balancer failed ${this.failures} times in a row (${detail}): serving the static backup site`, { mode: 'backup' });
+        this.options.events.emit(
+          'front-door-backup',
+          `${deepCheckPath} through the load balancer failed ${this.failures} times in a row (${detail}): serving the static backup site`,
+          { mode: 'backup' },
+        );
       }
     }
     return ok;

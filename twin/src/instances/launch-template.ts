@@ -42,7 +42,9 @@ export class LaunchTemplate implements InstanceEnvironment {
 
   /** Who the instances run as, for people. */
   get runsAs(): string {
-    return this.owner ? `user ${this.owner.uid}:${this.owner.gid}, the shop's service user` : `ourselves (uid ${process.getuid?.() ?? '?'}): not root, so there is no service user to switch to`;
+    return this.owner
+      ? `user ${this.owner.uid}:${this.owner.gid}, the shop's service user`
+      : `ourselves (uid ${process.getuid?.() ?? '?'}): not root, so there is no service user to switch to`;
   }
 
   /** The release new instances run. */

@@ -43,7 +43,9 @@ export class Releases {
 
   private numbers(): number[] {
     try {
-      return readdirSync(this.root).filter((name) => /^\d+$/.test(name)).map(Number);
+      return readdirSync(this.root)
+        .filter((name) => /^\d+$/.test(name))
+        .map(Number);
     } catch {
       return [];
     }

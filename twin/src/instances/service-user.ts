@@ -14,10 +14,24 @@ export function serviceOwner(): Owner | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const { name, uid, gid } = serviceUser;
   ensure(() => succeeds('getent', ['group', name]), 'groupadd', ['--system', '--gid', String(gid), name]);
-  ensure(() => systemUser(name) !== undefined, 'useradd', ['--system', '--uid', String(uid), '--gid', String(gid), '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', name]);
+  ensure(() => systemUser(name) !== undefined, 'useradd', [
+    '--system',
+    '--uid',
+    String(uid),
+    '--gid',
+    String(gid),
+    '--no-create-home',
+    '--home-dir',
+    '/nonexistent',
+    '--shell',
+    '/usr/sbin/nologin',
+    name,
+  ]);
   const found = systemUser(name);
   if (!found || found.uid !== uid || found.gid !== gid) {
-    throw new Error(`the user "${name}" is ${found?.uid}:${found?.gid} here but the shop's service user is ${uid}:${gid} (shop/src/release/service.ts): remove it with userdel ${name} and start again`);
+    throw new Error(
+      `the user "${name}" is ${found?.uid}:${found?.gid} here but the shop's service user is ${uid}:${gid} (shop/src/release/service.ts): remove it with userdel ${name} and start again`,
+    );
   }
   return found;
 }

@@ -1,16 +1,7 @@
 import * as hdr from 'hdr-histogram-js';
 
 /** What a shopper did; the labels appear in reports and the ledger. */
-export type Action =
-  | 'register'
-  | 'browse-product'
-  | 'list-category'
-  | 'search'
-  | 'add-to-cart'
-  | 'remove-from-cart'
-  | 'view-cart'
-  | 'checkout'
-  | 'probe';
+export type Action = 'register' | 'browse-product' | 'list-category' | 'search' | 'add-to-cart' | 'remove-from-cart' | 'view-cart' | 'checkout' | 'probe';
 
 /** One HTTP exchange as the client saw it. `status` 0 means no response (network error or timeout). */
 export interface LedgerEntry {

@@ -43,7 +43,10 @@ export class LoadGenerator {
   private readonly deadline: number;
   private catalog: CatalogSample | undefined;
 
-  constructor(readonly settings: LoadSettings, ledger = new Ledger()) {
+  constructor(
+    readonly settings: LoadSettings,
+    ledger = new Ledger(),
+  ) {
     this.ledger = ledger;
     this.http = new ShopHttp({ baseUrl: settings.baseUrl, connections: settings.connections, requestTimeoutMs: settings.requestTimeoutMs }, ledger);
     this.deadline = Date.now() + settings.maxDurationMs;

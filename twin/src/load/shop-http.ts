@@ -30,7 +30,10 @@ export class ShopHttp {
   private readonly agent: Agent;
   readonly origin: string;
 
-  constructor(readonly options: ShopHttpOptions, readonly ledger: Ledger) {
+  constructor(
+    readonly options: ShopHttpOptions,
+    readonly ledger: Ledger,
+  ) {
     this.origin = new URL(options.baseUrl).origin;
     this.agent = new Agent({
       connections: options.connections,

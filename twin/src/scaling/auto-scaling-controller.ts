@@ -75,7 +75,11 @@ export class AutoScalingController {
   }
 
   start(): void {
-    this.options.events.emit('desired-capacity', `Auto Scaling group starts with desired capacity ${this.desired} (min ${this.timings.minCapacity}, max ${this.timings.maxCapacity})`, { desired: this.desired });
+    this.options.events.emit(
+      'desired-capacity',
+      `Auto Scaling group starts with desired capacity ${this.desired} (min ${this.timings.minCapacity}, max ${this.timings.maxCapacity})`,
+      { desired: this.desired },
+    );
     const loop = async () => {
       if (this.stopped) return;
       await this.tick();
@@ -105,10 +109,15 @@ export class AutoScalingController {
 
   /** Waits until `count` instances are in service and healthy. */
   async inService(count = this.desired, timeoutMs = 120_000): Promise<InstanceView[]> {
-    return waitFor(`${count} healthy instances`, () => {
-      const ok = this.list().filter((i) => i.state === 'in-service' && i.healthy);
-      return ok.length >= count ? ok : undefined;
-    }, timeoutMs, 250);
+    return waitFor(
+      `${count} healthy instances`,
+      () => {
+        const ok = this.list().filter((i) => i.state === 'in-service' && i.healthy);
+        return ok.length >= count ? ok : undefined;
+      },
+      timeoutMs,
+      250,
+    );
   }
 
   /** Changes the target tracking policy's target (like put-scaling-policy on the group). */
@@ -177,7 +186,11 @@ export class AutoScalingController {
     try {
       const release = await this.options.launch.newRelease([...this.instances.values()].map((i) => i.release));
       generation = ++this.generation;
-      this.options.events.emit('deploy-started', `instance refresh to launch template version ${generation} running ${release} (min healthy ${this.timings.minHealthyPercentage}%)`, { generation, release });
+      this.options.events.emit(
+        'deploy-started',
+        `instance refresh to launch template version ${generation} running ${release} (min healthy ${this.timings.minHealthyPercentage}%)`,
+        { generation, release },
+      );
       for (;;) {
         if (this.stopped) return;
         const active = this.active();
@@ -192,7 +205,12 @@ export class AutoScalingController {
           if (!zone) throw new Error('every zone is blocked; restore first');
           fresh.push(await this.launch(zone, `instance refresh: replacing ${victim.id}`));
         }
-        await waitFor('replacements to pass health checks', () => (fresh.every((f) => f.state === 'in-service') ? true : fresh.some((f) => !f.running) ? Promise.reject(new Error('a replacement exited')) : undefined), (this.timings.healthCheckGracePeriodSeconds + 60) * 1000, 250);
+        await waitFor(
+          'replacements to pass health checks',
+          () => (fresh.every((f) => f.state === 'in-service') ? true : fresh.some((f) => !f.running) ? Promise.reject(new Error('a replacement exited')) : undefined),
+          (this.timings.healthCheckGracePeriodSeconds + 60) * 1000,
+          250,
+        );
         await Promise.all(batch.map((v) => this.drainInstance(v, `instance refresh: ${v.id} replaced by ${fresh.map((f) => f.id).join(', ')}`)));
       }
       this.options.events.emit('deploy-finished', `instance refresh finished: every instance runs version ${generation}`, { generation });
@@ -269,7 +287,10 @@ export class AutoScalingController {
       }
       const pastGrace = now - inst.launchedAt > grace;
       if (pastGrace && !inst.healthy && (inst.state === 'in-service' || inst.state === 'pending')) {
-        const why = inst.state === 'pending' ? `did not pass the target health check within the ${this.timings.healthCheckGracePeriodSeconds}s grace period` : 'is unhealthy in the load balancer';
+        const why =
+          inst.state === 'pending'
+            ? `did not pass the target health check within the ${this.timings.healthCheckGracePeriodSeconds}s grace period`
+            : 'is unhealthy in the load balancer';
         this.options.events.emit('instance-replace', `${inst.id} ${why}; terminating it`, { instance: inst.id, zone: inst.zone });
         void this.drainInstance(inst, `${inst.id} is unhealthy`, { delaySeconds: 0 });
       }
@@ -338,7 +359,10 @@ export class AutoScalingController {
   private async launch(zone: Zone, reason: string): Promise<ShopInstance> {
     const id = `i-${++this.sequence}${zone}`;
     const port = await this.nextPort();
-    const inst = ShopInstance.launch({ id, zone, port, generation: this.generation, release: this.options.launch.release, cpuWindowSeconds: this.timings.cpuWindowSeconds }, this.options.launch);
+    const inst = ShopInstance.launch(
+      { id, zone, port, generation: this.generation, release: this.options.launch.release, cpuWindowSeconds: this.timings.cpuWindowSeconds },
+      this.options.launch,
+    );
     this.instances.set(id, inst);
     this.options.events.emit('instance-launch', `launch ${id} in zone ${zone} on port ${port}: ${reason}`, { instance: id, zone, port });
     try {

@@ -36,9 +36,7 @@ export function zoneForLaunch(instances: readonly { zone: Zone }[], blocked: Rea
 export function instanceToTerminate<T extends PlacedInstance>(instances: readonly T[]): T | undefined {
   const counts = countByZone(instances);
   const most = Math.max(...Object.values(counts));
-  return instances
-    .filter((i) => counts[i.zone] === most)
-    .sort((a, b) => a.generation - b.generation || a.launchedAt - b.launchedAt)[0];
+  return instances.filter((i) => counts[i.zone] === most).sort((a, b) => a.generation - b.generation || a.launchedAt - b.launchedAt)[0];
 }
 
 /**

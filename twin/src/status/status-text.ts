@@ -4,17 +4,23 @@ import type { TwinStatus } from './status-types.js';
 export function renderStatusText(s: TwinStatus, eventCount = 12): string {
   const lines: string[] = [];
   const a = s.autoScaling;
-  lines.push(`Front door   ${s.frontDoor.url}  mode: ${s.frontDoor.mode.toUpperCase()}${s.frontDoor.lastCheck ? `  (deep check ${s.frontDoor.lastCheck.ok ? 'ok' : `failed: ${s.frontDoor.lastCheck.detail}`})` : ''}`);
+  lines.push(
+    `Front door   ${s.frontDoor.url}  mode: ${s.frontDoor.mode.toUpperCase()}${s.frontDoor.lastCheck ? `  (deep check ${s.frontDoor.lastCheck.ok ? 'ok' : `failed: ${s.frontDoor.lastCheck.detail}`})` : ''}`,
+  );
   lines.push(`Load bal.    ${s.loadBalancer.url}  stats ${s.loadBalancer.statsUrl}`);
   lines.push(`Traffic      ${s.traffic.rps} req/s, p99 ${s.traffic.p99Ms} ms, ${s.traffic.errorsPerSecond} 5xx/s`);
-  lines.push(`Scaling      desired ${a.desired} (min ${a.min}, max ${a.max}), CPU target ${a.cpuTargetPercent}%${a.blockedZones.length ? `, FAILED zones: ${a.blockedZones.join(', ')}` : ''}`);
+  lines.push(
+    `Scaling      desired ${a.desired} (min ${a.min}, max ${a.max}), CPU target ${a.cpuTargetPercent}%${a.blockedZones.length ? `, FAILED zones: ${a.blockedZones.join(', ')}` : ''}`,
+  );
   const zones = [...new Set(['a', 'b', ...s.instances.map((i) => i.zone)])].sort();
   for (const z of zones) {
     lines.push('', `Zone ${z}${a.blockedZones.includes(z as 'a') ? '  [FAILED]' : ''}`);
     const inst = s.instances.filter((i) => i.zone === z);
     if (inst.length === 0) lines.push('  (no instances)');
-    for (const i of inst) lines.push(`  ${i.id.padEnd(8)} :${String(i.port).padEnd(6)} ${i.state.padEnd(11)} ${i.loadBalancerStatus.padEnd(10)} CPU ${i.cpuPercent ?? '–'}% of ${i.vcpu} vCPU`);
-    for (const n of s.database.nodes.filter((d) => d.zone === z)) lines.push(`  db ${n.name.padEnd(8)} :${String(n.port).padEnd(6)} ${n.role.padEnd(8)} ${n.state} (${n.replication})`);
+    for (const i of inst)
+      lines.push(`  ${i.id.padEnd(8)} :${String(i.port).padEnd(6)} ${i.state.padEnd(11)} ${i.loadBalancerStatus.padEnd(10)} CPU ${i.cpuPercent ?? '–'}% of ${i.vcpu} vCPU`);
+    for (const n of s.database.nodes.filter((d) => d.zone === z))
+      lines.push(`  db ${n.name.padEnd(8)} :${String(n.port).padEnd(6)} ${n.role.padEnd(8)} ${n.state} (${n.replication})`);
   }
   lines.push('', `Database     writer ${s.database.writerUrl}`, `             reader ${s.database.readerUrl}`, '', 'Recent events');
   for (const e of s.events.slice(-eventCount)) lines.push(`  ${e.at.slice(11, 19)}  ${e.kind.padEnd(22)} ${e.reason}`);

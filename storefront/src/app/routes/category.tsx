@@ -14,8 +14,9 @@ export function useListingParams() {
   const update = (changes: Record<string, string | null>) =>
     setParams((p) => {
       const next = new URLSearchParams(p);
-      for (const [k, v] of Object.entries(changes)) if (v === null) next.delete(k);
-      else next.set(k, v);
+      for (const [k, v] of Object.entries(changes))
+        if (v === null) next.delete(k);
+        else next.set(k, v);
       return next;
     });
   return {
@@ -42,15 +43,7 @@ export function Component() {
   return (
     <div className="page">
       <h1>{name}</h1>
-      <ProductListing
-        query={{ category: slug }}
-        sort={listing.sort}
-        page={listing.page}
-        onSort={listing.onSort}
-        onPage={listing.onPage}
-        label={name}
-        emptyText={t('list.empty')}
-      />
+      <ProductListing query={{ category: slug }} sort={listing.sort} page={listing.page} onSort={listing.onSort} onPage={listing.onPage} label={name} emptyText={t('list.empty')} />
     </div>
   );
 }

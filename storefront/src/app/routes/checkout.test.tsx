@@ -24,7 +24,6 @@ const product: Product = {
   updatedAt: '2026-11-26T00:00:00.000Z',
 };
 
-
 /** The shop as this page sees it: a logged-in customer, one product, and checkout. Anything else is a 500 the test can see. */
 function shop() {
   return vi.fn((url: string, init?: RequestInit) => {

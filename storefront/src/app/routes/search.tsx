@@ -14,15 +14,7 @@ export function Component() {
     <div className="page">
       <h1>{title}</h1>
       {q ? (
-        <ProductListing
-          query={{ q }}
-          sort={listing.sort}
-          page={listing.page}
-          onSort={listing.onSort}
-          onPage={listing.onPage}
-          label={title}
-          emptyText={t('search.none', { q })}
-        />
+        <ProductListing query={{ q }} sort={listing.sort} page={listing.page} onSort={listing.onSort} onPage={listing.onPage} label={title} emptyText={t('search.none', { q })} />
       ) : (
         <p>{t('search.prompt')}</p>
       )}

@@ -12,8 +12,7 @@ function flatten(tree: Category[], depth = 0): CategoryOption[] {
   return tree.flatMap((c) => [{ id: c.id, label: `${'— '.repeat(depth)}${c.name} / ${c.nameEn}` }, ...flatten(c.children, depth + 1)]);
 }
 
-export const getCategoryOptions = async (signal?: AbortSignal) =>
-  flatten((await api.get<{ items: Category[] }>('/categories', undefined, signal)).items);
+export const getCategoryOptions = async (signal?: AbortSignal) => flatten((await api.get<{ items: Category[] }>('/categories', undefined, signal)).items);
 
 export const categoryOptionsQueryOptions = () =>
   queryOptions({ queryKey: ['admin', 'category-options'], queryFn: ({ signal }) => getCategoryOptions(signal), staleTime: 5 * 60_000 });

@@ -6,11 +6,9 @@ export async function getAdminOrders(signal?: AbortSignal): Promise<AdminOrder[]
   return (await api.get<AdminOrderList>('/admin/orders', { limit: 100 }, signal)).items;
 }
 
-export const setOrderStatus = ({ id, status }: { id: number; status: StaffOrderStatus }) =>
-  api.put<AdminOrder>(`/admin/orders/${id}/status`, { status });
+export const setOrderStatus = ({ id, status }: { id: number; status: StaffOrderStatus }) => api.put<AdminOrder>(`/admin/orders/${id}/status`, { status });
 
-export const adminOrdersQueryOptions = () =>
-  queryOptions({ queryKey: ['admin', 'orders'], queryFn: ({ signal }) => getAdminOrders(signal), staleTime: 0 });
+export const adminOrdersQueryOptions = () => queryOptions({ queryKey: ['admin', 'orders'], queryFn: ({ signal }) => getAdminOrders(signal), staleTime: 0 });
 
 export const useAdminOrders = () => useQuery(adminOrdersQueryOptions());
 

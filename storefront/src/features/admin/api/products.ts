@@ -8,8 +8,7 @@ export interface AdminProductQuery {
   limit?: number;
 }
 
-export const getAdminProducts = (query: AdminProductQuery, signal?: AbortSignal) =>
-  api.get<AdminProductList>('/admin/products', { ...query }, signal);
+export const getAdminProducts = (query: AdminProductQuery, signal?: AbortSignal) => api.get<AdminProductList>('/admin/products', { ...query }, signal);
 export const getAdminProduct = (id: number, signal?: AbortSignal) => api.get<Product>(`/admin/products/${id}`, undefined, signal);
 export const createProduct = (body: ProductCreate) => api.post<Product>('/admin/products', body);
 export const updateProduct = ({ id, body }: { id: number; body: ProductUpdate }) => api.patch<Product>(`/admin/products/${id}`, body);
@@ -29,8 +28,7 @@ export const adminProductsQueryOptions = (query: AdminProductQuery) =>
     placeholderData: keepPreviousData,
     staleTime: 0,
   });
-export const adminProductQueryOptions = (id: number) =>
-  queryOptions({ queryKey: ['admin', 'product', id], queryFn: ({ signal }) => getAdminProduct(id, signal), staleTime: 0 });
+export const adminProductQueryOptions = (id: number) => queryOptions({ queryKey: ['admin', 'product', id], queryFn: ({ signal }) => getAdminProduct(id, signal), staleTime: 0 });
 
 export const useAdminProducts = (query: AdminProductQuery) => useQuery(adminProductsQueryOptions(query));
 export const useAdminProduct = (id: number) => useQuery(adminProductQueryOptions(id));

@@ -33,12 +33,7 @@ export function AccountMenu() {
         <Link to={paths.orders()}>{t('nav.orders')}</Link>
       </li>
       <li>
-        <button
-          type="button"
-          className="button-link"
-          disabled={logout.isPending}
-          onClick={() => logout.mutate(undefined, { onSuccess: () => void navigate(paths.home()) })}
-        >
+        <button type="button" className="button-link" disabled={logout.isPending} onClick={() => logout.mutate(undefined, { onSuccess: () => void navigate(paths.home()) })}>
           {t('nav.logout')}
         </button>
       </li>

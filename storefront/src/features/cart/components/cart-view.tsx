@@ -18,11 +18,7 @@ function CartLineRow({ line, onChange, busy }: { line: CartLine; onChange: (quan
       <div className="cart-line-info">
         <Link to={paths.product(line.slug)}>{line.name}</Link>
         <span className="muted">{t('cart.lineTotal', { qty: line.quantity, price: won(line.unitPriceWon) })}</span>
-        {line.quantity > line.available && (
-          <span className="stock stock-out">
-            {line.available <= 0 ? t('product.soldOut') : t('product.left', { n: line.available })}
-          </span>
-        )}
+        {line.quantity > line.available && <span className="stock stock-out">{line.available <= 0 ? t('product.soldOut') : t('product.left', { n: line.available })}</span>}
       </div>
       <div className="cart-line-qty">
         <label htmlFor={inputId} className="visually-hidden">
@@ -72,12 +68,7 @@ export function CartView() {
     <div className="cart">
       <ul className="cart-lines">
         {cart.data.lines.map((line) => (
-          <CartLineRow
-            key={line.productId}
-            line={line}
-            busy={update.isPending}
-            onChange={(quantity) => update.mutate({ productId: line.productId, quantity })}
-          />
+          <CartLineRow key={line.productId} line={line} busy={update.isPending} onChange={(quantity) => update.mutate({ productId: line.productId, quantity })} />
         ))}
       </ul>
       {update.isError && (

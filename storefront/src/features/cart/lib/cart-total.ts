@@ -11,9 +11,7 @@ export function itemCount(lines: Pick<CartLine, 'quantity'>[]): number {
 
 /** The cart as it will be after a quantity change (0 removes the line): shown at once, then confirmed by the server. */
 export function withQuantity(cart: Cart, productId: number, quantity: number): Cart {
-  const lines = cart.lines
-    .map((l) => (l.productId === productId ? { ...l, quantity, lineTotalWon: l.unitPriceWon * quantity } : l))
-    .filter((l) => l.quantity > 0);
+  const lines = cart.lines.map((l) => (l.productId === productId ? { ...l, quantity, lineTotalWon: l.unitPriceWon * quantity } : l)).filter((l) => l.quantity > 0);
   return { lines, itemCount: itemCount(lines), totalWon: cartTotal(lines) };
 }
 

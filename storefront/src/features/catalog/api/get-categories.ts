@@ -6,8 +6,7 @@ export async function getCategories(): Promise<Category[]> {
   return (await api.get<{ items: Category[] }>('/categories')).items;
 }
 
-export const categoriesQueryOptions = () =>
-  queryOptions({ queryKey: ['categories'], queryFn: getCategories, staleTime: 5 * 60_000 });
+export const categoriesQueryOptions = () => queryOptions({ queryKey: ['categories'], queryFn: getCategories, staleTime: 5 * 60_000 });
 
 export const useCategories = () => useQuery(categoriesQueryOptions());
 

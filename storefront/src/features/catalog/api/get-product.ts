@@ -10,7 +10,6 @@ export async function getProduct(slug: string, signal?: AbortSignal): Promise<Pr
   return api.get<Product>(`/products/${encodeURIComponent(slug)}`, undefined, signal, 'no-cache');
 }
 
-export const productQueryOptions = (slug: string) =>
-  queryOptions({ queryKey: ['product', slug], queryFn: ({ signal }) => getProduct(slug, signal), staleTime: 10_000 });
+export const productQueryOptions = (slug: string) => queryOptions({ queryKey: ['product', slug], queryFn: ({ signal }) => getProduct(slug, signal), staleTime: 10_000 });
 
 export const useProduct = (slug: string) => useQuery(productQueryOptions(slug));

@@ -6,15 +6,7 @@ import { useI18n } from '@/lib/i18n';
  * The search input. It reports what was typed after a short quiet time, so results follow
  * the typing without a request per keystroke.
  */
-export function SearchField({
-  initial,
-  onSearch,
-  autoFocus = false,
-}: {
-  initial: string;
-  onSearch: (q: string) => void;
-  autoFocus?: boolean;
-}) {
+export function SearchField({ initial, onSearch, autoFocus = false }: { initial: string; onSearch: (q: string) => void; autoFocus?: boolean }) {
   const { t } = useI18n();
   const id = useId();
   const [value, setValue] = useState(initial);

@@ -12,13 +12,14 @@ const cart: Cart = {
   totalWon: 118000,
 };
 
-
-
 const checkoutCalls = (fetchMock: ReturnType<typeof vi.fn>) => fetchMock.mock.calls.filter(([url]) => String(url).endsWith('/api/checkout'));
 const bodiesOf = (fetchMock: ReturnType<typeof vi.fn>) => checkoutCalls(fetchMock).map(([, init]) => JSON.parse(String((init as RequestInit).body)) as Record<string, unknown>);
 
 const keysOf = (fetchMock: ReturnType<typeof vi.fn>) =>
-  fetchMock.mock.calls.filter(([url]) => String(url).endsWith('/api/checkout')).map(([, init]) => (init as RequestInit).headers as Record<string, string>).map((h) => h['Idempotency-Key']);
+  fetchMock.mock.calls
+    .filter(([url]) => String(url).endsWith('/api/checkout'))
+    .map(([, init]) => (init as RequestInit).headers as Record<string, string>)
+    .map((h) => h['Idempotency-Key']);
 
 describe('placing an order', () => {
   beforeEach(() => sessionStorage.clear());
@@ -163,9 +164,7 @@ describe('buying now', () => {
   it('names the short product and sends the shopper back to its page, not to the cart', async () => {
     vi.stubGlobal(
       'fetch',
-      vi.fn().mockResolvedValue(
-        json(409, { error: { code: 'OUT_OF_STOCK', message: 'Not enough stock', details: [{ productId: 7, requested: 2, available: 1 }] } }),
-      ),
+      vi.fn().mockResolvedValue(json(409, { error: { code: 'OUT_OF_STOCK', message: 'Not enough stock', details: [{ productId: 7, requested: 2, available: 1 }] } })),
     );
     renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={vi.fn()} />);
     fillCheckoutForm();

@@ -162,14 +162,10 @@ export function CheckoutForm({ lines, totalWon, buyNow, onPlaced }: CheckoutForm
               <p>{t('checkout.short')}</p>
               <ul>
                 {short.map((l, i) => (
-                  <li key={l.productId ?? i}>
-                    {t('checkout.shortLine', { name: nameOf(l.productId, l.name), available: l.available ?? 0, requested: l.requested ?? '?' })}
-                  </li>
+                  <li key={l.productId ?? i}>{t('checkout.shortLine', { name: nameOf(l.productId, l.name), available: l.available ?? 0, requested: l.requested ?? '?' })}</li>
                 ))}
               </ul>
-              <p>
-                {buyNow ? <Link to={buyNow.productPath}>{t('checkout.fixBuyNow')}</Link> : <Link to={paths.cart()}>{t('checkout.fixCart')}</Link>}
-              </p>
+              <p>{buyNow ? <Link to={buyNow.productPath}>{t('checkout.fixBuyNow')}</Link> : <Link to={paths.cart()}>{t('checkout.fixCart')}</Link>}</p>
             </>
           ) : (
             <p>{describeError(place.error, t)}</p>

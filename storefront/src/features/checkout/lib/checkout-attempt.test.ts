@@ -42,11 +42,35 @@ describe('the idempotency key of a checkout attempt', () => {
 
   it('is replaced when the cart changes, and the line order does not count as a change', () => {
     const attempt = new CheckoutAttempt(memoryStorage(), counter());
-    const first = attempt.keyFor(order([[1, 2], [7, 1]]));
-    expect(attempt.keyFor(order([[7, 1], [1, 2]]))).toBe(first);
-    const changed = attempt.keyFor(order([[1, 3], [7, 1]]));
+    const first = attempt.keyFor(
+      order([
+        [1, 2],
+        [7, 1],
+      ]),
+    );
+    expect(
+      attempt.keyFor(
+        order([
+          [7, 1],
+          [1, 2],
+        ]),
+      ),
+    ).toBe(first);
+    const changed = attempt.keyFor(
+      order([
+        [1, 3],
+        [7, 1],
+      ]),
+    );
     expect(changed).not.toBe(first);
-    expect(attempt.keyFor(order([[1, 3], [7, 1]]))).toBe(changed);
+    expect(
+      attempt.keyFor(
+        order([
+          [1, 3],
+          [7, 1],
+        ]),
+      ),
+    ).toBe(changed);
   });
 
   it('is replaced when the card changes (after a decline the shopper tries another card)', () => {

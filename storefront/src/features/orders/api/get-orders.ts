@@ -11,8 +11,7 @@ export async function getOrder(id: string, signal?: AbortSignal): Promise<Order>
 }
 
 export const ordersQueryOptions = () => queryOptions({ queryKey: ['orders'], queryFn: ({ signal }) => getOrders(signal), staleTime: 0 });
-export const orderQueryOptions = (id: string) =>
-  queryOptions({ queryKey: ['orders', id], queryFn: ({ signal }) => getOrder(id, signal), staleTime: 0 });
+export const orderQueryOptions = (id: string) => queryOptions({ queryKey: ['orders', id], queryFn: ({ signal }) => getOrder(id, signal), staleTime: 0 });
 
 export const useOrders = () => useQuery(ordersQueryOptions());
 export const useOrder = (id: string) => useQuery(orderQueryOptions(id));
