@@ -37,6 +37,24 @@ export class StopRequests {
     return this.first ? 128 + constants.signals[this.first] : 1;
   }
 
+  /**
+   * On the first request, stops what `target` started (once it has started, or as soon as its
+   * start gives up) and exits with the signal's code: a drill or bench leaves no twin behind.
+   */
+  stopThenExit(target: Promise<{ stop(): Promise<void> }>, log: (line: string) => void, what: string): void {
+    const stop = () => {
+      log(`Interrupted (${String(this.signal.reason)}): stopping what the ${what} started…`);
+      void target
+        .then(
+          (t) => t.stop(),
+          () => undefined,
+        )
+        .finally(() => process.exit(this.exitCode));
+    };
+    if (this.signal.aborted) stop();
+    else this.signal.addEventListener('abort', stop, { once: true });
+  }
+
   private request(name: StopSignal): void {
     if (this.first) {
       this.onRepeat(name);

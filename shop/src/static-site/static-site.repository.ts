@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pools.js';
+import type { ProductRow } from '../catalog/products.repository.js';
 import type { SiteCategory, SiteProduct } from './pages.js';
 
 /** Any constant works; every instance uses the same one, so one exports at a time. */
@@ -22,20 +23,7 @@ export type ListedProduct = SiteProduct & { id: number; createdAt: number };
 
 /** The products on sale: the backup site shows nothing else. */
 export async function listActiveProducts(sql: Queryable): Promise<ListedProduct[]> {
-  const rows = await sql<
-    {
-      id: number | bigint;
-      slug: string;
-      name: string;
-      name_en: string;
-      description: string;
-      price_won: number;
-      stock: number;
-      category_id: number | bigint;
-      images: string[];
-      created_at: Date;
-    }[]
-  >`SELECT id, slug, name, name_en, description, price_won, stock, category_id, images, created_at FROM products WHERE active`;
+  const rows = await sql<Pick<ProductRow, 'id' | 'slug' | 'name' | 'name_en' | 'description' | 'price_won' | 'stock' | 'category_id' | 'images' | 'created_at'>[]>`SELECT id, slug, name, name_en, description, price_won, stock, category_id, images, created_at FROM products WHERE active`;
   return rows.map((r) => ({
     id: Number(r.id),
     slug: r.slug,

@@ -88,17 +88,7 @@ async function main(): Promise<number> {
     log,
     signal: stopRequests.signal,
   });
-  const stop = () => {
-    log(`Interrupted (${String(stopRequests.signal.reason)}): stopping what the bench started…`);
-    void resolving
-      .then(
-        (t) => t.stop(),
-        () => undefined,
-      )
-      .finally(() => process.exit(stopRequests.exitCode));
-  };
-  if (stopRequests.signal.aborted) stop();
-  else stopRequests.signal.addEventListener('abort', stop, { once: true });
+  stopRequests.stopThenExit(resolving, log, 'bench');
   const target = await resolving;
   log(`Target: ${target.description} (front door ${target.baseUrl}); ${seconds} s per measurement`);
   let sql: ReturnType<typeof connectWriter> | undefined;

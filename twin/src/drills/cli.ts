@@ -129,7 +129,7 @@ async function main(): Promise<number> {
     log,
     signal: stopRequests.signal,
   });
-  stopOnRequest(resolving, log);
+  stopRequests.stopThenExit(resolving, log, 'drill');
   const target = await resolving;
   const reports: DrillReport[] = [];
   let crashed = false;
@@ -175,21 +175,6 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
-}
-
-/** A stop request must not leave what the drill started behind: a twin still starting stops itself; one that runs is stopped here. */
-function stopOnRequest(target: Promise<{ stop(): Promise<void> }>, log: (line: string) => void): void {
-  const stop = () => {
-    log(`Interrupted (${String(stopRequests.signal.reason)}): stopping what the drill started…`);
-    void target
-      .then(
-        (t) => t.stop(),
-        () => undefined,
-      )
-      .finally(() => process.exit(stopRequests.exitCode));
-  };
-  if (stopRequests.signal.aborted) stop();
-  else stopRequests.signal.addEventListener('abort', stop, { once: true });
 }
 
 main().then(
