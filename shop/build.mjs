@@ -9,11 +9,17 @@
 // no instance installs Node from a package repository and the twin runs exactly what AWS runs.
 // It is hard-linked when the output is on the same file system (it is about 126 MB), else copied.
 //
+// The release is built for one target, whatever machine builds it: releaseTarget in
+// src/release/inputs.ts (linux, x64, glibc: the fleet's Amazon Linux 2023 on x86_64). A manifest,
+// release.json, records the target, the runtime, the native packages and a digest of every input
+// file; infra refuses to ship a release whose digest no longer matches the sources.
+//
 // What cannot be bundled, and why it ships as node_modules next to the bundle:
-// - @node-rs/argon2 loads a native .node binary chosen by platform. We ship the binary that
-//   npm installed here (linux-x64-gnu, built against glibc 2.17, so it runs on Amazon Linux
-//   2023). That is why the fleet runs x86_64 instances, and why an instance never runs
-//   `npm install` at boot: scale-out must not depend on the npm registry being up.
+// - @node-rs/argon2 loads a native .node binary chosen by platform. We ship the target's package
+//   by name, @node-rs/argon2-linux-x64-gnu (built against glibc 2.17, so it runs on Amazon Linux
+//   2023), never whichever one npm installed for the building machine; the build fails if it is
+//   not installed. An instance never runs `npm install` at boot: scale-out must not depend on the
+//   npm registry being up.
 // - @fastify/swagger-ui serves its static files from its own package folder.
 // The service sets MIGRATIONS_DIR to the copied migrations folder (see src/release/service.ts).
 import { build } from 'esbuild';
@@ -22,6 +28,7 @@ import { chmod, copyFile, cp, link, mkdir, open, readFile, rm, writeFile, access
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { releaseInputsDigest, releaseManifestFile, releaseTarget } from './src/release/inputs.ts';
 import { releaseLayout, runtimeMajor } from './src/release/layout.ts';
 
 const shopDir = path.dirname(fileURLToPath(import.meta.url));
@@ -37,6 +44,15 @@ const outDir = path.resolve(outIndex >= 0 && args[outIndex + 1] ? args[outIndex 
 
 /** Packages loaded at run time from node_modules next to the bundle. */
 const external = ['@node-rs/argon2', '@fastify/swagger-ui'];
+
+/**
+ * Native packages: the platform package each one loads, for the target only. npm installs only
+ * the building machine's (an arm64 laptop gets -linux-arm64-gnu or -darwin-arm64), so the target's
+ * must be installed explicitly: `npm install --no-save --os=linux --cpu=x64 --libc=glibc`.
+ */
+const nativeTargetPackages = {
+  '@node-rs/argon2': `@node-rs/argon2-${releaseTarget.os}-${releaseTarget.cpu}-${releaseTarget.libc === 'glibc' ? 'gnu' : 'musl'}`,
+};
 
 async function exists(p) {
   try {
@@ -57,6 +73,9 @@ if (!entryPoints.server) {
   process.stderr.write('build: src/server.ts is missing; nothing to bundle\n');
   process.exit(1);
 }
+
+// Taken before bundling: a source edited during the build makes the release stale, not falsely fresh.
+const inputsDigest = releaseInputsDigest(path.dirname(shopDir));
 
 await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });
@@ -91,17 +110,32 @@ await cp(path.join(shopDir, 'migrations'), path.join(outDir, 'migrations'), { re
 // npm installed them, i.e. the native binary for this platform).
 const require = createRequire(path.join(shopDir, 'package.json'));
 const copied = new Set();
+const native = [];
 async function copyPackage(name, fromDir, { optional = false } = {}) {
   if (copied.has(name)) return;
   const pkgDir = await installedPackageDir(name, fromDir);
   if (!pkgDir) {
-    if (optional) return; // an optional dependency for another platform
+    if (optional) return;
     fail(`${name}, a dependency of ${path.relative(shopDir, fromDir) || 'the shop'}, is not installed: run npm install`);
   }
   copied.add(name);
   await cp(pkgDir, path.join(outDir, 'node_modules', name), { recursive: true, dereference: true });
   const manifest = JSON.parse(await readFile(path.join(pkgDir, 'package.json'), 'utf8'));
   for (const dep of Object.keys(manifest.dependencies ?? {})) await copyPackage(dep, pkgDir);
+  const target = nativeTargetPackages[name];
+  if (target) {
+    // The target's binary, by name; the other platforms' optional packages are never shipped.
+    const targetDir = await installedPackageDir(target, pkgDir);
+    if (!targetDir) {
+      fail(
+        `${target} (${name}'s native binary for ${releaseTarget.os}-${releaseTarget.cpu}-${releaseTarget.libc}) is not installed: ` +
+          `run npm install --no-save --os=${releaseTarget.os} --cpu=${releaseTarget.cpu} --libc=${releaseTarget.libc}`,
+      );
+    }
+    await copyPackage(target, pkgDir);
+    native.push(`${target}@${JSON.parse(await readFile(path.join(targetDir, 'package.json'), 'utf8')).version}`);
+    return;
+  }
   for (const dep of Object.keys(manifest.optionalDependencies ?? {})) await copyPackage(dep, pkgDir, { optional: true });
 }
 
@@ -123,7 +157,7 @@ for (const name of external) {
   await copyPackage(name, shopDir);
 }
 
-await copyRuntime(path.join(outDir, releaseLayout.runtime));
+const nodeVersion = await copyRuntime(path.join(outDir, releaseLayout.runtime));
 
 /**
  * The Node runtime from the `node` npm package. It must be the major the bundle targets and an
@@ -159,6 +193,7 @@ async function copyRuntime(to) {
     await copyFile(from, to);
     await chmod(to, 0o755);
   }
+  return version;
 }
 
 function fail(message) {
@@ -168,4 +203,7 @@ function fail(message) {
 
 const shopManifest = JSON.parse(await readFile(path.join(shopDir, 'package.json'), 'utf8'));
 await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ name: 'evermall-shop-bundle', version: shopManifest.version, private: true, type: 'module' }, null, 2)}\n`);
+// Written last: a release without its manifest is unfinished, and infra rebuilds it.
+const releaseManifest = { target: releaseTarget, node: nodeVersion, inputsDigest, native };
+await writeFile(path.join(outDir, releaseManifestFile), `${JSON.stringify(releaseManifest, null, 2)}\n`);
 process.stdout.write(`build: bundled ${Object.keys(entryPoints).join(', ')} with Node ${runtimeMajor} and ${copied.size} external packages into ${outDir}\n`);

@@ -4,6 +4,7 @@ import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import { readParameters, type Parameters } from './parameters.js';
 import { AppStack } from './stacks/app-stack.js';
 import { DataStack } from './stacks/data-stack.js';
+import { EdgeFirewallStack } from './stacks/edge-firewall-stack.js';
 import { EdgeStack } from './stacks/edge-stack.js';
 import { FailoverStack } from './stacks/failover-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
@@ -15,6 +16,8 @@ export interface EvermallStacks {
   readonly data: DataStack;
   readonly app: AppStack;
   readonly edge: EdgeStack;
+  /** The CloudFront WAF web ACL (us-east-1). */
+  readonly edgeFirewall: EdgeFirewallStack;
   readonly observability: ObservabilityStack;
   /** Only with a domain: Route 53 failover lives in us-east-1. */
   readonly failover?: FailoverStack;
@@ -56,12 +59,19 @@ export function createEvermall(app: App): EvermallStacks {
     media: data.media,
     settings,
     ...(domain ? { domain } : {}),
+    originVerifyRotation: parameters.originVerifyRotation,
+  });
+  const edgeFirewall = new EdgeFirewallStack(app, `${prefix}-EdgeFirewall`, {
+    env: { region: 'us-east-1' },
+    description: description('WAF web ACL for CloudFront (us-east-1)'),
   });
   const edge = new EdgeStack(app, `${prefix}-Edge`, {
     env,
+    webAclArn: edgeFirewall.firewall.webAcl.attrArn,
     description: description('CloudFront and the storefront'),
     loadBalancer: appStack.loadBalancer.alb,
-    originVerifySecret: appStack.originVerifySecret,
+    originVerifySecret: appStack.originVerify.secret,
+    originVerifyRotation: parameters.originVerifyRotation,
     backupSite: appStack.backupSite,
     ...(domain ? { domain } : {}),
   });
@@ -91,7 +101,7 @@ export function createEvermall(app: App): EvermallStacks {
     failover.addStackDependency(edge);
   }
 
-  for (const stack of [network, data, appStack, edge, observability, failover]) {
+  for (const stack of [network, data, appStack, edgeFirewall, edge, observability, failover]) {
     if (!stack) continue;
     // Resource types whose Tags property is newer than cfn-lint's CloudFormation schema; they
     // carry no cost, so tagging them buys nothing.
@@ -101,12 +111,12 @@ export function createEvermall(app: App): EvermallStacks {
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   acknowledgeNagFindings(
-    { network, data, app: appStack, edge, observability, ...(failover ? { failover } : {}) },
+    { network, data, app: appStack, edgeFirewall, edge, observability, ...(failover ? { failover } : {}) },
     {
       region,
       withDomain: domain !== undefined,
       readReplica: settings.readReplica,
     },
   );
-  return { parameters, network, data, app: appStack, edge, observability, ...(failover ? { failover } : {}) };
+  return { parameters, network, data, app: appStack, edgeFirewall, edge, observability, ...(failover ? { failover } : {}) };
 }

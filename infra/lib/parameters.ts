@@ -28,6 +28,11 @@ export const ParametersSchema = Type.Object({
   iamDatabaseAuth: Type.Boolean({ default: false }),
   /** Days between automatic rotations of the database password. */
   secretRotationDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
+  /**
+   * Set during a rotation of the CloudFront origin secret (infra/README.md): the ALB accepts the
+   * secret's current and previous value, so CloudFront can switch without a 403 window.
+   */
+  originVerifyRotation: Type.Boolean({ default: false }),
 });
 
 export type ParameterInput = Static<typeof ParametersSchema>;
@@ -85,6 +90,7 @@ export interface Parameters {
   readonly alarmEmail?: string;
   readonly iamDatabaseAuth: boolean;
   readonly secretRotationDays: number;
+  readonly originVerifyRotation: boolean;
 }
 
 export class ParameterError extends Error {
@@ -138,6 +144,7 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
     ...(p.alarmEmail ? { alarmEmail: p.alarmEmail } : {}),
     iamDatabaseAuth: p.iamDatabaseAuth,
     secretRotationDays: p.secretRotationDays,
+    originVerifyRotation: p.originVerifyRotation,
   };
 }
 

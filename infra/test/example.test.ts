@@ -9,14 +9,26 @@ import {
   drainSeconds,
   frontDoorFailover,
   parityValues,
+  shopRuntime,
   shutdownBoundSeconds,
   targetHealthCheck,
 } from '@evermall/topology';
 import { exampleDomain } from '../lib/configurations.js';
 import { originVerifyHeader } from '../lib/constructs/load-balancer.js';
+import { maintenancePage, maintenancePrefix } from '../lib/constructs/backup-site.js';
+import { managedRuleGroups, rateLimits } from '../lib/constructs/edge-firewall.js';
+import { backupSiteStaleAfterIntervals, instanceMetrics } from '../lib/constructs/observability.js';
 import { spaRoutingFunctionCode } from '../lib/constructs/spa.js';
 import { releaseFiles, serviceUser } from '@evermall/shop/release';
-import { instanceDirectories, instancePaths, launchReadyHookName, launchReadyTimeoutSeconds, stopTimeoutSeconds } from '../lib/constructs/user-data.js';
+import {
+  instanceDirectories,
+  instanceLogLevel,
+  instancePaths,
+  launchReadyHookName,
+  launchReadyTimeoutSeconds,
+  logRotation,
+  stopTimeoutSeconds,
+} from '../lib/constructs/user-data.js';
 import { cfnLint, cfnLintAvailable, type CfnJson, only, renderText, resourcesOf, synthesize, template, type Synthesized } from './support/synthesized.js';
 
 // The production profile with the example domain (the same as `npm run synth:example`),
@@ -47,18 +59,17 @@ describe('offline synthesis', () => {
       expect(stack.account).toMatch(/^\$\{Token/);
     }
     expect(s.stacks.failover?.region).toBe('us-east-1');
+    expect(s.stacks.edgeFirewall.region).toBe('us-east-1');
   });
 
   it('has no unacknowledged cdk-nag (AwsSolutions) finding', () => {
     expect(s.nagFindings).toEqual([]);
   });
 
-  it.skipIf(!cfnLintAvailable)('passes cfn-lint with 0 errors on every template', () => {
+  // Skipped, and named so in the report, where cfn-lint is not installed (pip install cfn-lint).
+  it.skipIf(!cfnLintAvailable)('passes cfn-lint with 0 errors on every template (skipped without cfn-lint)', () => {
     const result = cfnLint(s.outdir);
     expect(result.errors, result.output).toEqual([]);
-  });
-  it.runIf(!cfnLintAvailable)('cfn-lint is not installed here: the cfn-lint check was skipped (pip install cfn-lint)', () => {
-    expect(cfnLintAvailable).toBe(false);
   });
 });
 
@@ -254,6 +265,19 @@ describe('load balancer', () => {
     });
   });
 
+  it('forwards to the shop only requests carrying the CloudFront origin header, its value a Secrets Manager reference', () => {
+    const t = template(s, 'app');
+    const https = resourcesOf(t, 'AWS::ElasticLoadBalancingV2::Listener').find((l) => l.Properties.Port === 443);
+    expect(https?.Properties.DefaultActions).toEqual([expect.objectContaining({ Type: 'fixed-response', FixedResponseConfig: expect.objectContaining({ StatusCode: '403' }) })]);
+    const forwarding = resourcesOf(t, 'AWS::ElasticLoadBalancingV2::ListenerRule').filter((r) => (r.Properties.Actions as CfnJson[]).some((a) => a.Type === 'forward'));
+    expect(forwarding).toHaveLength(1);
+    const conditions = forwarding[0]!.Properties.Conditions as CfnJson[];
+    expect(conditions).toEqual([expect.objectContaining({ Field: 'http-header', HttpHeaderConfig: expect.objectContaining({ HttpHeaderName: originVerifyHeader }) })]);
+    const values = (conditions[0].HttpHeaderConfig.Values as unknown[]).map(renderText);
+    expect(values).toEqual([expect.stringMatching(/^\{\{resolve:secretsmanager:\$\{Ref:"OriginVerifySecret[0-9A-F]+"\}:SecretString:::\}\}$/)]);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 48 }) });
+  });
+
   it('checks targets on /healthz with the topology timings and deregistration delay', () => {
     const tg = only(template(s, 'app'), 'AWS::ElasticLoadBalancingV2::TargetGroup');
     expect(tg.Properties).toMatchObject({
@@ -384,7 +408,7 @@ describe('user data', () => {
   });
 
   it('writes the environment: DB endpoint from the secret, ZONE and INSTANCE_ID from instance metadata, MEDIA_DIR, migrations', () => {
-    expect(text).toMatch(/aws secretsmanager get-secret-value .*--secret-id '\$\{Fn::ImportValue:"[^"]*DatabaseInstanceSecretAttachment/);
+    expect(text).toMatch(/aws secretsmanager get-secret-value .*--secret-id '\$\{Fn::ImportValue:"[^"]*DatabaseAppSecretAttachment/);
     expect(text).toContain('"DATABASE_URL=" + url(s.host)');
     expect(text).toMatch(/READER_HOST='\$\{Fn::ImportValue:"[^"]*ReadReplica[^"]*EndpointAddress/);
     expect(text).toContain('AVAILABILITY_ZONE=$(imds placement/availability-zone)');
@@ -398,8 +422,15 @@ describe('user data', () => {
     expect(text).toContain('Environment=COOKIE_SECURE=true');
   });
 
+  it('trusts exactly CloudFront and the ALB for the client address: the VPC range nearest, two hops', () => {
+    expect(text).toContain('Environment=TRUSTED_PROXY_HOPS=2');
+    expect(text).toMatch(/Environment=TRUSTED_PROXIES=\$\{[^}\n]*Vpc[^}\n]*CidrBlock[^}\n]*\}\n/);
+  });
+
   it('runs the shop under systemd with restart on failure and a stop timeout longer than the drain', () => {
-    expect(text).toContain('ExecStart=/opt/evermall/current/runtime/node /opt/evermall/current/server.js');
+    expect(text).toContain(
+      `ExecStart=/opt/evermall/current/runtime/node --max-semi-space-size=${shopRuntime.maxSemiSpaceMiB} --max-old-space-size=${shopRuntime.maxOldSpaceMiB} /opt/evermall/current/server.js`,
+    );
     expect(text).toContain(`WorkingDirectory=${instancePaths.app}`);
     expect(text).toContain('Restart=on-failure');
     const timeout = Number(/TimeoutStopSec=(\d+)/.exec(text)?.[1]);
@@ -431,6 +462,42 @@ describe('user data', () => {
     expect(text).toContain('[ "$index" -nt "$stamp" ]');
   });
 
+  it('logs at warn, not one line per request, and rotates the shop log by size every hour', () => {
+    expect(instanceLogLevel).toBe('warn');
+    expect(text).toContain('Environment=LOG_LEVEL=warn');
+    const rotate = /cat > \/etc\/logrotate\.d\/evermall-shop <<'ROTATE'\n([\s\S]*?)\nROTATE/.exec(text)?.[1] ?? '';
+    expect(rotate).toContain(`${instancePaths.log} {`);
+    expect(rotate).toContain(`size ${logRotation.maxSize}`);
+    expect(rotate).toContain(`rotate ${logRotation.keep}`);
+    expect(rotate).toContain('copytruncate');
+    expect(text).toContain('OnCalendar=hourly');
+    expect(text).toMatch(/systemctl enable --now [^\n]*evermall-logrotate\.timer/);
+    // At most keep + 1 files of maxSize: a small share of the 16 GiB root volume.
+    expect((logRotation.keep + 1) * Number.parseInt(logRotation.maxSize, 10)).toBeLessThan(0.1 * 16 * 1024);
+  });
+
+  it('publishes root-volume use per Auto Scaling group for the disk alarm', () => {
+    expect(text).toContain(`"namespace": "${instanceMetrics.namespace}"`);
+    expect(text).toContain('"aggregation_dimensions": [["AutoScalingGroupName"]]');
+    expect(text).toMatch(/"disk": \{ "measurement": \["used_percent"\], "resources": \["\/"\] \}/);
+  });
+
+  it('records every backup-site upload that reached the bucket as a metric, and never deletes the maintenance page', () => {
+    const upload = /cat > \/usr\/local\/bin\/evermall-upload-backup-site <<'UPLOAD'\n([\s\S]*?)\nUPLOAD/.exec(text)?.[1] ?? '';
+    expect(upload).toContain(`--exclude '${maintenancePrefix}*'`);
+    const sync = upload.indexOf('aws s3 sync');
+    const metric = upload.indexOf(`aws cloudwatch put-metric-data`);
+    expect(sync).toBeGreaterThan(0);
+    // Only after the sync succeeded (set -e stops the script on a failed sync).
+    expect(metric).toBeGreaterThan(sync);
+    expect(upload).toContain('set -euo pipefail');
+    expect(upload).toMatch(
+      new RegExp(
+        `--namespace ${instanceMetrics.namespace} --metric-name ${instanceMetrics.backupSiteUploaded} --dimensions AutoScalingGroupName='\\$\\{Ref:"AWS::StackName"\\}-shop'`,
+      ),
+    );
+  });
+
   it('completes the launch lifecycle hook only once /healthz answers, and abandons the instance otherwise', () => {
     expect(text).toMatch(/--auto-scaling-group-name '\$\{Ref:"AWS::StackName"\}-shop'/);
     expect(text).toContain(`--lifecycle-hook-name ${launchReadyHookName}`);
@@ -448,8 +515,17 @@ describe('user data', () => {
 describe('backup site bucket', () => {
   it('is an S3 website bucket named after the failover record', () => {
     const bucket = resourcesOf(template(s, 'app'), 'AWS::S3::Bucket').find((b) => b.Properties.BucketName === domainName);
-    expect(bucket?.Properties.WebsiteConfiguration).toEqual({ IndexDocument: 'index.html', ErrorDocument: 'index.html' });
+    expect(bucket?.Properties.WebsiteConfiguration).toEqual({ IndexDocument: 'index.html', ErrorDocument: `${maintenancePrefix}index.html` });
     expect(bucket?.Properties.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, IgnorePublicAcls: true });
+  });
+
+  it('is seeded at deploy time with the maintenance page, its error document, and never pruned', () => {
+    const t = template(s, 'app');
+    const bucket = resourcesOf(t, 'AWS::S3::Bucket').find((b) => b.Properties.BucketName === domainName);
+    const deployment = only(t, 'Custom::CDKBucketDeployment');
+    expect(deployment.Properties).toMatchObject({ DestinationBucketName: { Ref: bucket?.id }, DestinationBucketKeyPrefix: maintenancePrefix, Prune: false });
+    expect(maintenancePage).toContain('<p lang="ko">');
+    expect(maintenancePage).toContain('<p lang="en">');
   });
 });
 
@@ -498,7 +574,7 @@ describe('edge: SPA on CloudFront', () => {
     });
   });
 
-  it('sends /api/* uncached and /media/* cached to the ALB origin over HTTPS, /media/* failing over to the backup bucket', () => {
+  it('sends /api/* uncached and /media/* cached to the ALB origin over HTTPS, /media/* failing over to the backup bucket over HTTPS', () => {
     const d = distribution();
     const behaviours = Object.fromEntries((d.CacheBehaviors as { PathPattern: string }[]).map((b) => [b.PathPattern, b as Record<string, CfnJson>]));
     const cachingDisabled = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
@@ -519,8 +595,27 @@ describe('edge: SPA on CloudFront', () => {
     expect(primary).toMatchObject({ DomainName: apiDomainName, CustomOriginConfig: expect.objectContaining({ OriginProtocolPolicy: 'https-only' }) });
     expect(group?.Members.Items).toHaveLength(2);
     const fallback = origins.find((o) => o.Id === group?.Members.Items[1]?.OriginId);
-    expect(JSON.stringify(fallback?.DomainName)).toMatch(/BackupSiteBucket[0-9A-F]+WebsiteURL/);
-    expect(fallback?.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'http-only' });
+    // The backup bucket's REST endpoint with OAC (HTTPS), not its HTTP-only website endpoint.
+    expect(JSON.stringify(fallback?.DomainName)).toMatch(/BackupSiteBucket[0-9A-F]+/);
+    expect(JSON.stringify(fallback?.DomainName)).not.toMatch(/WebsiteURL/);
+    expect(fallback).toMatchObject({ S3OriginConfig: expect.anything(), OriginAccessControlId: expect.anything() });
+  });
+
+  it('sends the origin header as a Secrets Manager reference, never a value in the template', () => {
+    const d = distribution();
+    const api = (d.Origins as CfnJson[]).find((o) => o.DomainName === apiDomainName);
+    expect(api.OriginCustomHeaders).toHaveLength(1);
+    expect(api.OriginCustomHeaders[0].HeaderName).toBe(originVerifyHeader);
+    expect(renderText(api.OriginCustomHeaders[0].HeaderValue)).toMatch(/^\{\{resolve:secretsmanager:\$\{Fn::ImportValue:"[^"]*OriginVerifySecret[^"]*"\}:SecretString:::\}\}$/);
+  });
+
+  it('is guarded by the WAF web ACL from us-east-1, and serves /readyz (the failover health check) from the ALB uncached', () => {
+    const d = distribution();
+    // CDK's cross-region reference: the ARN, exported from us-east-1 into an SSM parameter here.
+    expect(d.WebACLId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ExportsReader/), expect.stringMatching(/^\/cdk\/exports\/.*EdgeFirewallWebAcl.*Arn/)] });
+    const readyz = (d.CacheBehaviors as CfnJson[]).find((b) => b.PathPattern === frontDoorFailover.deepCheckPath);
+    const api = (d.CacheBehaviors as CfnJson[]).find((b) => b.PathPattern === '/api/*');
+    expect(readyz).toMatchObject({ TargetOriginId: api.TargetOriginId, CachePolicyId: api.CachePolicyId, AllowedMethods: ['GET', 'HEAD'] });
   });
 
   it('deploys the storefront with a BucketDeployment', () => {
@@ -545,11 +640,11 @@ describe('edge: SPA on CloudFront', () => {
 });
 
 describe('failover DNS (us-east-1)', () => {
-  it('checks https://api.<domain>/readyz with the topology interval and threshold', () => {
+  it('checks https://www.<domain>/readyz (through CloudFront, as shoppers reach the shop) with the topology interval and threshold', () => {
     const hc = only(template(s, 'failover'), 'AWS::Route53::HealthCheck');
     expect(hc.Properties.HealthCheckConfig).toMatchObject({
       Type: 'HTTPS',
-      FullyQualifiedDomainName: apiDomainName,
+      FullyQualifiedDomainName: spaDomainName,
       Port: 443,
       ResourcePath: frontDoorFailover.deepCheckPath,
       RequestInterval: frontDoorFailover.intervalSeconds,
@@ -612,6 +707,33 @@ describe('observability', () => {
     expect(p99?.Properties.ExtendedStatistic).toBe('p99');
   });
 
+  it('alarms when the fullest root volume of the fleet passes 80 %', () => {
+    const disk = alarms().find((a) => a.Properties.MetricName === instanceMetrics.diskUsedPercent);
+    expect(disk?.Properties).toMatchObject({
+      Namespace: instanceMetrics.namespace,
+      Statistic: 'Maximum',
+      Threshold: 80,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: [{ Name: 'AutoScalingGroupName', Value: expect.anything() }],
+    });
+  });
+
+  it('alarms when no backup site reached its bucket for 3 export intervals, missing data included', () => {
+    const stale = alarms().find((a) => a.Properties.MetricName === instanceMetrics.backupSiteUploaded);
+    expect(backupSiteStaleAfterIntervals).toBe(3);
+    expect(stale?.Properties).toMatchObject({
+      Namespace: instanceMetrics.namespace,
+      Statistic: 'Sum',
+      Period: frontDoorFailover.backupExportIntervalSeconds,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      Dimensions: [{ Name: 'AutoScalingGroupName', Value: expect.anything() }],
+    });
+  });
+
   it('sends every alarm to an encrypted SNS topic with the email subscribed', () => {
     const t = template(s, 'observability');
     const topic = resourcesOf(t, 'AWS::SNS::Topic')[0];
@@ -662,11 +784,44 @@ describe('parity with topology/', () => {
 });
 
 describe('ALB listener rules', () => {
-  it('sends a shopper on the bare domain root to the SPA; everything else is the shop', () => {
+  it('sends a shopper on the bare domain to the SPA, whatever the path: the apex never reaches the shop', () => {
     template(s, 'app').hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-      Conditions: Match.arrayWith([Match.objectLike({ Field: 'host-header', HostHeaderConfig: { Values: [domainName] } })]),
-      Actions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Host: spaDomainName, StatusCode: 'HTTP_302' }) })],
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [domainName] } }],
+      Actions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Host: spaDomainName, Protocol: 'HTTPS', StatusCode: 'HTTP_302' }) })],
     });
     expect(originVerifyHeader).toMatch(/^x-/);
+  });
+});
+
+describe('edge firewall (WAF, us-east-1)', () => {
+  function webAcl() {
+    return only(template(s, 'edgeFirewall'), 'AWS::WAFv2::WebACL').Properties;
+  }
+
+  it('is a CLOUDFRONT-scope web ACL that allows by default and publishes metrics for every rule', () => {
+    const acl = webAcl();
+    expect(acl).toMatchObject({ Scope: 'CLOUDFRONT', DefaultAction: { Allow: {} }, VisibilityConfig: expect.objectContaining({ CloudWatchMetricsEnabled: true }) });
+    for (const rule of acl.Rules as CfnJson[]) expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: true });
+  });
+
+  it('runs the AWS managed rule groups: IP reputation, common, known bad inputs', () => {
+    const groups = (webAcl().Rules as CfnJson[]).filter((r) => r.Statement.ManagedRuleGroupStatement).map((r) => r.Statement.ManagedRuleGroupStatement);
+    expect(groups.map((g) => `${g.VendorName}/${g.Name}`)).toEqual(managedRuleGroups.map((name) => `AWS/${name}`));
+    expect(managedRuleGroups).toEqual(['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']);
+    // Product-image uploads are bigger than the common set's 8 KB body limit: that rule only counts.
+    const common = groups.find((g) => g.Name === 'AWSManagedRulesCommonRuleSet');
+    expect(common.RuleActionOverrides).toEqual([{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }]);
+  });
+
+  it('blocks an IP that floods /api/auth/* or /api/checkout', () => {
+    const rate = (webAcl().Rules as CfnJson[]).filter((r) => r.Statement.RateBasedStatement);
+    expect(rate.map((r) => [r.Action, r.Statement.RateBasedStatement.ScopeDownStatement.ByteMatchStatement.SearchString, r.Statement.RateBasedStatement.Limit])).toEqual([
+      [{ Block: {} }, '/api/auth/', rateLimits.auth.requestsPerWindow],
+      [{ Block: {} }, '/api/checkout', rateLimits.checkout.requestsPerWindow],
+    ]);
+    for (const r of rate) {
+      expect(r.Statement.RateBasedStatement).toMatchObject({ AggregateKeyType: 'IP', EvaluationWindowSec: rateLimits.windowSeconds });
+      expect(r.Statement.RateBasedStatement.ScopeDownStatement.ByteMatchStatement).toMatchObject({ FieldToMatch: { UriPath: {} }, PositionalConstraint: 'STARTS_WITH' });
+    }
   });
 });

@@ -4,16 +4,16 @@ import { nagAcknowledgementsFor } from '../lib/nag-acknowledgements.js';
 // Every acknowledged cdk-nag finding, written out here so that a new one shows up in review.
 // The synthesis tests (example, variants) prove nothing else is left unacknowledged.
 const everywhere = [
-  'network SecurityGroups/LoadBalancer AwsSolutions-EC23',
   'data Database/Instance/MonitoringRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
   'data Backups/Plan/DatabaseAndMedia/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
   'app SessionSecret AwsSolutions-SMG4',
+  'app OriginVerify/Secret AwsSolutions-SMG4',
   'app Fleet/InstanceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
   'app Fleet/InstanceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]',
   'app Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<BackupSiteBucket752B1EAE.Arn>/*]',
   'app Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:autoscaling:ap-northeast-2:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<AWS::StackName>-shop]',
   'edge Spa/Distribution AwsSolutions-CFR1',
-  'edge Spa/Distribution AwsSolutions-CFR2',
+  'edge Spa/Distribution @aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
   'edge Custom::CDKBucketDeployment* AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
   'edge Custom::CDKBucketDeployment* AwsSolutions-L1',
   'edge Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Action::s3:GetBucket*]',
@@ -33,16 +33,22 @@ const withReadReplica = [
   'data Database/ReadReplica AwsSolutions-RDS11',
 ];
 const withDomain = [
-  'edge Spa/Distribution AwsSolutions-CFR5',
+  'network SecurityGroups/LoadBalancer AwsSolutions-EC23',
   'app BackupSite/Bucket AwsSolutions-S10',
   'app BackupSite/Bucket AwsSolutions-S2',
   'app BackupSite/Bucket AwsSolutions-S5',
+  'app Custom::CDKBucketDeployment* AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'app Custom::CDKBucketDeployment* AwsSolutions-L1',
+  'app Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Action::s3:GetBucket*]',
+  'app Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Action::s3:GetObject*]',
+  'app Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Action::s3:List*]',
+  'app Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-ap-northeast-2/*]',
+  'app Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Action::s3:Abort*]',
+  'app Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Action::s3:DeleteObject*]',
+  'app Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<BackupSiteBucket752B1EAE.Arn>/*]',
 ];
-const withoutDomain = [
-  'edge Spa/Distribution AwsSolutions-CFR4',
-  'edge Spa/Distribution AwsSolutions-CFR5',
-  'edge Spa/Distribution @aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
-];
+// Without a domain there is no acknowledgement for the ALB (internal, VPC origin) or the origin protocol.
+const withoutDomain = ['edge Spa/Distribution AwsSolutions-CFR4'];
 
 describe('cdk-nag acknowledgements', () => {
   it.each([
@@ -53,6 +59,15 @@ describe('cdk-nag acknowledgements', () => {
   ])('domain=$withDomain replica=$readReplica: exactly the reviewed list', ({ withDomain: domain, readReplica, expected }) => {
     const acks = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: domain, readReplica });
     expect(acks.map((a) => `${a.stack} ${a.path} ${a.id}`).sort()).toEqual([...expected].sort());
+  });
+
+  it('no longer accepts a public ALB without a domain, an HTTP origin, or a missing WAF', () => {
+    for (const withDomain of [true, false]) {
+      const ids = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain, readReplica: true }).map((a) => a.id);
+      expect(ids).not.toContain('AwsSolutions-CFR2');
+      expect(ids).not.toContain('AwsSolutions-CFR5');
+      expect(ids.includes('AwsSolutions-EC23')).toBe(withDomain);
+    }
   });
 
   it('gives every acknowledgement a reason of its own', () => {

@@ -1,16 +1,23 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { releaseFiles, runtimeMajor, serviceCommand } from '@evermall/shop/release';
+import { releaseFiles, releaseInputsDigest, releaseManifestFile, releaseTarget, runtimeMajor, serviceCommand, type ReleaseManifest } from '@evermall/shop/release';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCurrentRelease, staleReason } from '../lib/constructs/shop-bundle.js';
 import { workspaceDir } from '../lib/constructs/workspace.js';
+
+const shopDir = workspaceDir('@evermall/shop');
+const repositoryRoot = path.dirname(shopDir);
 
 // The bundle the instances run (shop/build.mjs), built into a temporary folder once.
 let out = '';
+// Other work may edit the shop's sources while this file runs: what the build saw is this digest.
+let digestAtBuild = '';
 beforeAll(() => {
   out = mkdtempSync(path.join(tmpdir(), 'evermall-bundle-'));
-  const build = spawnSync(process.execPath, [path.join(workspaceDir('@evermall/shop'), 'build.mjs'), '--out', out], { encoding: 'utf8' });
+  digestAtBuild = releaseInputsDigest(repositoryRoot);
+  const build = spawnSync(process.execPath, [path.join(shopDir, 'build.mjs'), '--out', out], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`shop/build.mjs failed: ${build.stderr}`);
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -22,10 +29,19 @@ describe('shop bundle', () => {
     expect(readdirSync(path.join(out, 'migrations')).filter((f) => f.endsWith('.sql')).length).toBeGreaterThan(0);
   });
 
-  it('ships the native argon2 binary for x86_64 Linux, so instances never npm install at boot', () => {
+  it('ships exactly the x86_64 glibc argon2 binary, whatever machine built it, so instances never npm install at boot', () => {
     expect(existsSync(path.join(out, 'node_modules', '@node-rs', 'argon2', 'package.json'))).toBe(true);
-    const binaries = readdirSync(path.join(out, 'node_modules', '@node-rs')).filter((d) => d.startsWith('argon2-linux-x64'));
-    expect(binaries).not.toEqual([]);
+    const binaries = readdirSync(path.join(out, 'node_modules', '@node-rs')).filter((d) => d.startsWith('argon2-'));
+    expect(binaries).toEqual(['argon2-linux-x64-gnu']);
+  });
+
+  it('records the target, the runtime, the native packages and a digest of its inputs in release.json', () => {
+    const manifest = JSON.parse(readFileSync(path.join(out, releaseManifestFile), 'utf8')) as ReleaseManifest;
+    expect(manifest.target).toEqual({ os: 'linux', cpu: 'x64', libc: 'glibc' });
+    expect(manifest.target).toEqual(releaseTarget);
+    expect(manifest.node).toMatch(new RegExp(`^v${runtimeMajor}\\.`));
+    expect(manifest.native).toEqual([expect.stringMatching(/^@node-rs\/argon2-linux-x64-gnu@\d+\.\d+\.\d+$/)]);
+    expect(manifest.inputsDigest).toBe(digestAtBuild);
   });
 
   it(`ships its own Node ${runtimeMajor} runtime, so instances install no Node`, () => {
@@ -38,6 +54,35 @@ describe('shop bundle', () => {
     const run = spawnSync(runtime, args, { cwd: out, env: {}, encoding: 'utf8' });
     expect(run.status).toBe(78);
     expect(run.stderr).toContain('DATABASE_URL');
+  });
+
+  it('is current while its sources are unchanged: infra ships it as it is', () => {
+    const unchanged = releaseInputsDigest(repositoryRoot) === digestAtBuild;
+    expect(staleReason(out, repositoryRoot)).toBe(unchanged ? undefined : 'its sources changed since it was built');
+  });
+
+  it('refuses a stale or foreign release: infra rebuilds it before shipping it', () => {
+    const dist = mkdtempSync(path.join(tmpdir(), 'evermall-stale-'));
+    try {
+      cpSync(out, dist, { recursive: true });
+      const manifestPath = path.join(dist, releaseManifestFile);
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ReleaseManifest;
+      // Built from other sources (an old shop/dist).
+      writeFileSync(manifestPath, JSON.stringify({ ...manifest, inputsDigest: 'sha256:0' }));
+      expect(staleReason(dist, repositoryRoot)).toBe('its sources changed since it was built');
+      // Built on (and for) an arm64 laptop.
+      writeFileSync(manifestPath, JSON.stringify({ ...manifest, target: { os: 'darwin', cpu: 'arm64', libc: 'glibc' } }));
+      expect(staleReason(dist, repositoryRoot)).toMatch(/^it was built for .*darwin/);
+      // Built before releases carried a manifest.
+      rmSync(manifestPath);
+      expect(staleReason(dist, repositoryRoot)).toMatch(/no release\.json/);
+
+      expect(ensureCurrentRelease(shopDir, dist)).toMatch(/no release\.json/);
+      expect(staleReason(dist, repositoryRoot)).toBeUndefined();
+      expect(ensureCurrentRelease(shopDir, dist)).toBeUndefined();
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
+    }
   });
 
   it('serves /healthz and the API docs from the release alone: every package it loads at run time is in it', async () => {

@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { appPort } from '@evermall/topology';
 import { originVerifyHeader } from '../lib/constructs/load-balancer.js';
+import { vpcCidr } from '../lib/constructs/network.js';
 import { profiles } from '../lib/parameters.js';
-import { cfnLint, cfnLintAvailable, only, resourcesOf, synthesize, template, type CfnJson, type Synthesized } from './support/synthesized.js';
+import { cfnLint, cfnLintAvailable, only, renderText, resourcesOf, synthesize, template, type CfnJson, type Synthesized } from './support/synthesized.js';
 
 // The other three configurations (example.test.ts covers production with a domain). Each is
 // synthesized once, offline, as `npm run synth` does.
@@ -18,7 +19,9 @@ describe.each(names)('%s', (name) => {
     const s = synthesized[name];
     expect(s.missingContext).toEqual([]);
     expect(Object.keys(s.templates).sort()).toEqual(
-      name.endsWith('no-domain') ? ['app', 'data', 'edge', 'network', 'observability'] : ['app', 'data', 'edge', 'failover', 'network', 'observability'],
+      name.endsWith('no-domain')
+        ? ['app', 'data', 'edge', 'edgeFirewall', 'network', 'observability']
+        : ['app', 'data', 'edge', 'edgeFirewall', 'failover', 'network', 'observability'],
     );
   });
 
@@ -27,12 +30,10 @@ describe.each(names)('%s', (name) => {
   });
 });
 
-it.skipIf(!cfnLintAvailable)('passes cfn-lint with 0 errors on every template of every configuration', () => {
+// Skipped, and named so in the report, where cfn-lint is not installed (pip install cfn-lint).
+it.skipIf(!cfnLintAvailable)('passes cfn-lint with 0 errors on every template of every configuration (skipped without cfn-lint)', () => {
   const result = cfnLint(...names.map((name) => synthesized[name].outdir));
   expect(result.errors, result.output).toEqual([]);
-});
-it.runIf(!cfnLintAvailable)('cfn-lint is not installed here: the cfn-lint check was skipped (pip install cfn-lint)', () => {
-  expect(cfnLintAvailable).toBe(false);
 });
 
 describe('small profile', () => {
@@ -67,18 +68,29 @@ describe('without a domain', () => {
     template(s(), 'edge').resourceCountIs('AWS::Route53::RecordSet', 0);
   });
 
-  it('opens only port 80 on the ALB, and forwards only requests carrying the CloudFront origin header', () => {
-    const alb = resourcesOf(template(s(), 'network'), 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties.GroupDescription).startsWith('ALB'));
-    expect((alb?.Properties.SecurityGroupIngress as CfnJson[]).map((r) => r.FromPort)).toEqual([80]);
+  it('has an internal ALB in the private subnets that admits only the VPC, where CloudFront VPC origins connect from', () => {
+    const alb = only(template(s(), 'app'), 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(alb.Properties.Scheme).toBe('internal');
+    expect(JSON.stringify(alb.Properties.Subnets)).toMatch(/appSubnet/);
+    const groups = resourcesOf(template(s(), 'network'), 'AWS::EC2::SecurityGroup');
+    const albGroup = groups.find((g) => String(g.Properties.GroupDescription).startsWith('ALB'));
+    expect(albGroup?.Properties.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: vpcCidr, FromPort: 80, ToPort: 80 })]);
+    // Nothing in the app's network faces the internet.
+    for (const g of groups) for (const rule of (g.Properties.SecurityGroupIngress ?? []) as CfnJson[]) expect(rule.CidrIp).not.toBe('0.0.0.0/0');
+  });
+
+  it('forwards only requests carrying the CloudFront origin header, read from Secrets Manager', () => {
     const app = template(s(), 'app');
     app.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
       Port: 80,
       DefaultActions: [Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '403' }) })],
     });
-    app.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
-      Conditions: [Match.objectLike({ Field: 'http-header', HttpHeaderConfig: Match.objectLike({ HttpHeaderName: originVerifyHeader }) })],
-      Actions: [Match.objectLike({ Type: 'forward' })],
-    });
+    const rule = only(app, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    expect(rule.Properties.Actions).toEqual([expect.objectContaining({ Type: 'forward' })]);
+    expect(rule.Properties.Conditions).toEqual([
+      expect.objectContaining({ Field: 'http-header', HttpHeaderConfig: expect.objectContaining({ HttpHeaderName: originVerifyHeader }) }),
+    ]);
+    expect(renderText(rule.Properties.Conditions[0].HttpHeaderConfig.Values[0])).toMatch(/^\{\{resolve:secretsmanager:/);
     app.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Port: 443 }, 0);
   });
 
@@ -88,9 +100,14 @@ describe('without a domain', () => {
     const origins = d.Origins as CfnJson[];
     const group = d.OriginGroups.Items[0];
     const [primary, fallback] = (group.Members.Items as { OriginId: string }[]).map((m) => origins.find((o) => o.Id === m.OriginId));
-    expect(JSON.stringify(primary.DomainName)).toMatch(/LoadBalancerAlb.*DNSName/);
-    expect(primary.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'http-only' });
+    // A VPC origin: CloudFront's private connection into the VPC, not the internet.
+    expect(primary.CustomOriginConfig).toBeUndefined();
+    const vpcOrigin = only(template(s(), 'edge'), 'AWS::CloudFront::VpcOrigin');
+    expect(JSON.stringify(primary.VpcOriginConfig.VpcOriginId)).toContain(vpcOrigin.id);
+    expect(vpcOrigin.Properties.VpcOriginEndpointConfig).toMatchObject({ HTTPPort: 80, OriginProtocolPolicy: 'http-only' });
+    expect(JSON.stringify(vpcOrigin.Properties.VpcOriginEndpointConfig.Arn)).toMatch(/LoadBalancerAlb/);
     expect(primary.OriginCustomHeaders).toEqual([{ HeaderName: originVerifyHeader, HeaderValue: expect.anything() }]);
+    expect(renderText(primary.OriginCustomHeaders[0].HeaderValue)).toMatch(/^\{\{resolve:secretsmanager:\$\{Fn::ImportValue:/);
     expect(fallback.S3OriginConfig).toBeDefined();
     expect(fallback.OriginAccessControlId).toBeDefined();
     const media = (d.CacheBehaviors as CfnJson[]).find((b) => b.PathPattern === '/media/*');
@@ -103,6 +120,8 @@ describe('without a domain', () => {
 
   it('keeps the backup bucket private and lets only CloudFront of this account read it', () => {
     const app = template(s(), 'app');
+    // No website, so no maintenance page to seed.
+    app.resourceCountIs('Custom::CDKBucketDeployment', 0);
     const bucket = resourcesOf(app, 'AWS::S3::Bucket').find((b) => b.id.startsWith('BackupSiteBucket'));
     expect(bucket?.Properties.WebsiteConfiguration).toBeUndefined();
     expect(bucket?.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });

@@ -128,7 +128,11 @@ async function main(): Promise<void> {
         SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-01',
         LOG_LEVEL: 'warn',
         DRAIN_SECONDS: '0',
+        // Every bench shopper registers from this one address.
         LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
+        REGISTER_RATE_LIMIT_PER_HOUR: '1000000',
+        // Each bench connection is one customer checking out again and again.
+        CHECKOUT_RATE_LIMIT_PER_MINUTE: '1000000',
         ZONE: 'a',
         INSTANCE_ID: 'bench-1',
       },

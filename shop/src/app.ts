@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
-import type { Config } from './config.js';
+import { splitList, type Config } from './config.js';
+import { trustedProxies } from './lib/trusted-proxies.js';
+import { logRedaction } from './lib/logger.js';
 import errorHandler from './plugins/error-handler.js';
 import database from './plugins/database.js';
 import lifecycle from './plugins/lifecycle.js';
 import identity from './plugins/identity.js';
 import metrics from './plugins/metrics.js';
 import sessions from './plugins/sessions.js';
+import attemptLimits from './plugins/attempt-limits.js';
 import docs from './plugins/docs.js';
+import securityHeaders from './plugins/security-headers.js';
 import healthRoutes from './health/health.routes.js';
 import catalogRoutes from './catalog/catalog.routes.js';
 import accountsRoutes from './accounts/accounts.routes.js';
@@ -38,18 +42,21 @@ class OneLinePerRequest extends LogController {
 
 export interface BuildAppOptions {
   config: Config;
-  /** A pino logger config or `false`; defaults to JSON logs at the configured level. */
+  /** A pino logger config (merged over the defaults) or `false`; defaults to JSON logs at the configured level. Redaction always applies. */
   logger?: boolean | object;
 }
 
 /** Builds the shop: plugins first, then routes. `server.ts` listens; tests use `app.inject()`. */
 export async function buildApp({ config, logger }: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: logger ?? { level: config.LOG_LEVEL, base: { zone: config.ZONE, instance: config.INSTANCE_ID } },
+    logger:
+      logger === false
+        ? false
+        : { level: config.LOG_LEVEL, base: { zone: config.ZONE, instance: config.INSTANCE_ID }, ...(typeof logger === 'object' ? logger : {}), redact: logRedaction },
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    trustProxy: trustedProxies(splitList(config.TRUSTED_PROXIES), config.TRUSTED_PROXY_HOPS),
     return503OnClosing: false,
     logController: new OneLinePerRequest(),
     // Errors raised before routing (bad percent-encoding, an over-long path parameter) get the
@@ -68,23 +75,26 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   });
 
   await app.register(errorHandler);
+  await app.register(securityHeaders, { https: config.COOKIE_SECURE });
   await app.register(lifecycle);
   await app.register(database, {
     writerUrl: config.DATABASE_URL,
     readerUrl: config.DATABASE_READ_URL,
     max: config.DATABASE_POOL_MAX,
     applicationName: `evermall-${config.INSTANCE_ID}`,
+    // Read for every new connection: a rotated database password needs no restart.
+    credentialsFile: config.DATABASE_CREDENTIALS_FILE,
   });
   await app.register(identity, { zone: config.ZONE, instanceId: config.INSTANCE_ID });
   await app.register(metrics, { zone: config.ZONE, instanceId: config.INSTANCE_ID });
-  await app.register(docs);
+  await app.register(docs, { enabled: config.DOCS_ENABLED });
   await app.register(rateLimit, { global: false });
+  await app.register(attemptLimits);
   await app.register(sessions, {
     secret: config.SESSION_SECRET,
     secureCookies: config.COOKIE_SECURE,
-    allowedOrigins: config.ALLOWED_ORIGINS.split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    allowedOrigins: splitList(config.ALLOWED_ORIGINS),
+    idleMinutes: config.SESSION_IDLE_MINUTES,
   });
 
   await app.register(payments);
@@ -92,8 +102,8 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   await app.register(mediaRoutes, { config });
   await app.register(catalogRoutes, { prefix: '/api' });
   await app.register(accountsRoutes, { prefix: '/api/auth', config });
-  await app.register(cartRoutes, { prefix: '/api/cart' });
-  await app.register(checkoutRoutes, { prefix: '/api/checkout' });
+  await app.register(cartRoutes, { prefix: '/api/cart', config });
+  await app.register(checkoutRoutes, { prefix: '/api/checkout', config });
   await app.register(ordersRoutes, { prefix: '/api/orders' });
   await app.register(adminRoutes, { prefix: '/api/admin', config });
   await app.register(adminOrdersRoutes, { prefix: '/api/admin/orders' });

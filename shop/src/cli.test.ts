@@ -50,6 +50,9 @@ describe('shop CLI', { timeout: 180_000 }, () => {
 
     expect((await shop('create-admin', '--email', 'Staff@Example.test', '--password', 'correct horse battery')).stdout).toMatch(/^Created staff account/);
     expect((await shop('create-admin', '--email', 'staff@example.test', '--password', 'another long one')).stdout).toMatch(/^Updated staff account/);
+    const weak = await shop('create-admin', '--email', 'staff@example.test', '--password', 'password1').catch((err: { code: number; stderr: string }) => err);
+    expect(weak).toMatchObject({ code: 65 });
+    expect((weak as { stderr: string }).stderr).toMatch(/^This password is one of the most common passwords/);
     const sql = postgres(db.url, { max: 1, onnotice: () => undefined });
     try {
       const users = await sql`SELECT email, role, password_hash LIKE '$argon2id$%' AS argon2id FROM users`;

@@ -4,9 +4,12 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { connect, writerUrl, type Sql } from './db/pools.js';
 import { createAdmin } from './admin/staff-accounts.js';
+import { ShopError } from './errors.js';
 import { DEFAULT_PRODUCT_COUNT, seedCatalog } from './seed/seed.js';
 import { SEED_CATEGORIES } from './seed/catalog-data.js';
 import { exportStaticSite } from './static-site/index.js';
+import { readCredentialsFile } from './db/credentials.js';
+import { provisionDatabaseRoles } from './db/roles.js';
 
 const USAGE = `Usage: shop <command> [options]
 
@@ -16,6 +19,8 @@ Commands:
   create-admin --email E --password P [--name N]
                                             create a staff account (or reset its password)
   export-static --out DIR                   write the static backup site (read-only, "ordering is paused")
+  create-db-roles --app FILE --migrator FILE
+                                            as the master user: create the shop's app and migration roles
 
 Environment: DATABASE_URL (required), MEDIA_DIR (seed images, default ./.media), MIGRATIONS_DIR (default shop/migrations).
 Run "shop <command> --help" for a command's options.`;
@@ -23,8 +28,15 @@ Run "shop <command> --help" for a command's options.`;
 const HELP: Record<string, string> = {
   migrate: 'Usage: shop migrate\n\nApplies pending SQL migrations from MIGRATIONS_DIR (default shop/migrations) in order, under an advisory lock.',
   seed: `Usage: shop seed [--products N]\n\nLoads a deterministic catalog: ${SEED_CATEGORIES.length} categories and N products (default ${DEFAULT_PRODUCT_COUNT}, up to 1,000,000)\nwith Korean and English names and generated placeholder images in MEDIA_DIR. Seeding again adds only\nproducts that are missing, so it is safe to repeat or to grow the catalog.`,
-  'create-admin': 'Usage: shop create-admin --email E --password P [--name N]\n\nCreates a staff account. If the email exists, it becomes staff and gets the new password.',
+  'create-admin':
+    'Usage: shop create-admin --email E --password P [--name N]\n\nCreates a staff account. If the email exists, it becomes staff and gets the new password, and its sessions end.\n' +
+    'A blank, common or guessable password is refused (exit 65).',
   'export-static': `Usage: shop export-static --out DIR\n\nRenders the active catalog to static HTML in DIR (a symlink swapped atomically onto a new version\nfolder), with a banner saying ordering is paused and no forms. Running instances do this every\nBACKUP_EXPORT_INTERVAL_SECONDS (${frontDoorFailover.backupExportIntervalSeconds} s in the topology) when BACKUP_SITE_DIR is set.`,
+  'create-db-roles':
+    'Usage: shop create-db-roles --app FILE --migrator FILE\n\nRun with DATABASE_URL (or DATABASE_CREDENTIALS_FILE) as the master user. Creates the roles the shop\n' +
+    'logs in as (evermall_app: rows only, no DDL) and migrates as (evermall_migrator: owns the schema), each with\n' +
+    'the password in its JSON secret file ({"username", "password"}) when it is created, and grants their privileges.\n' +
+    'Safe to repeat: an existing role keeps its password (rotation owns it).',
 };
 
 class UsageError extends Error {}
@@ -35,7 +47,7 @@ function cliConfig(): Config {
 }
 
 async function withDatabase<T>(config: Config, work: (sql: Sql) => Promise<T>): Promise<T> {
-  const sql = connect(writerUrl(config.DATABASE_URL), { max: 4, applicationName: 'evermall-cli' });
+  const sql = connect(writerUrl(config.DATABASE_URL), { max: 4, applicationName: 'evermall-cli', credentialsFile: config.DATABASE_CREDENTIALS_FILE });
   try {
     return await work(sql);
   } finally {
@@ -60,6 +72,8 @@ async function main(argv: string[]): Promise<void> {
       password: { type: 'string' },
       name: { type: 'string' },
       out: { type: 'string' },
+      app: { type: 'string' },
+      migrator: { type: 'string' },
     },
     strict: true,
   });
@@ -105,7 +119,15 @@ async function main(argv: string[]): Promise<void> {
         await migrate(sql, config.MIGRATIONS_DIR);
         return createAdmin(sql, { email, password, name });
       });
-      process.stdout.write(`${result.created ? 'Created' : 'Updated'} staff account ${email} (id ${result.id}).\n`);
+      const ended = result.sessionsEnded ? `; ended its ${result.sessionsEnded} session(s)` : '';
+      process.stdout.write(`${result.created ? 'Created' : 'Updated'} staff account ${email} (id ${result.id})${ended}.\n`);
+      return;
+    }
+    case 'create-db-roles': {
+      if (!values.app || !values.migrator) throw new UsageError('--app FILE and --migrator FILE are required.');
+      const passwords = { app: readCredentialsFile(values.app).password, migrator: readCredentialsFile(values.migrator).password };
+      const { created } = await withDatabase(config, (sql) => provisionDatabaseRoles(sql, passwords));
+      process.stdout.write(`${created.length ? `Created ${created.join(', ')}` : 'Both roles exist'}; privileges applied.\n`);
       return;
     }
     case 'export-static': {
@@ -125,6 +147,11 @@ main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
     process.exit(64);
+  }
+  if (err instanceof ShopError) {
+    // A value the shop refuses (a weak password): say why; nothing was written.
+    process.stderr.write(`${err.message}\n`);
+    process.exit(65);
   }
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}. Set it in the environment (see shop/.env.example).\n`);

@@ -36,4 +36,12 @@ describe('loadConfig', () => {
     expect(refusal({ DATABASE_POOL_MAX: 'many' })).toMatchObject({ variable: 'DATABASE_POOL_MAX' });
     expect(refusal({ SESSION_SECRET: 'short' })?.message).toContain('SESSION_SECRET');
   });
+
+  it('expires unpaid orders after 15 minutes unless told otherwise, and refuses an expiry or checkout limit below 1', () => {
+    expect(loadConfig(required)).toMatchObject({ PENDING_PAYMENT_EXPIRY_MINUTES: 15, CHECKOUT_RATE_LIMIT_PER_MINUTE: 30 });
+    expect(loadConfig({ ...required, PENDING_PAYMENT_EXPIRY_MINUTES: '30' }).PENDING_PAYMENT_EXPIRY_MINUTES).toBe(30);
+    for (const variable of ['PENDING_PAYMENT_EXPIRY_MINUTES', 'PENDING_PAYMENT_SWEEP_SECONDS', 'CHECKOUT_RATE_LIMIT_PER_MINUTE']) {
+      for (const value of ['0', 'soon', '1.5']) expect(refusal({ [variable]: value }), `${variable}=${value}`).toMatchObject({ variable });
+    }
+  });
 });

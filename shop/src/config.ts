@@ -3,6 +3,9 @@ import { drainSeconds, frontDoorFailover, shutdownBoundSeconds } from '@evermall
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { MIGRATIONS_DIR } from './db/migrate.js';
+import { CredentialsFileError, readCredentialsFile } from './db/credentials.js';
+import { weakTlsReason } from './db/tls.js';
+import { parseAddressRange } from './lib/trusted-proxies.js';
 
 /**
  * Every setting of the shop comes from the environment and is checked here at start.
@@ -13,6 +16,11 @@ const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
   DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /**
+   * JSON `{"username", "password"}` read for every new connection instead of the URLs' login, so a
+   * rotated secret is used without a restart (src/db/credentials.ts; written by the instance's env step).
+   */
+  DATABASE_CREDENTIALS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   MEDIA_DIR: Type.String({ minLength: 1, default: './.media' }),
   ZONE: Type.String({ pattern: '^[a-z0-9-]{1,32}$', default: 'local' }),
@@ -28,19 +36,62 @@ const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },
   ),
+  /**
+   * The addresses (IPs or CIDR ranges, comma-separated) the nearest proxy connects from: the ALB's
+   * subnets on AWS, loopback on the twin. Empty: no proxy is trusted and a client is its socket address.
+   */
+  TRUSTED_PROXIES: Type.String({ default: '' }),
+  /** How many proxies stand in front of the shop, each appending one X-Forwarded-For entry (CloudFront + ALB: 2). */
+  TRUSTED_PROXY_HOPS: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
+  /** Login attempts per client address a minute, counted across the fleet. */
   LOGIN_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 10 }),
+  /** Login attempts per account an hour, from any address (NIST SP 800-63B §5.2.2 allows at most 100 failures). */
+  LOGIN_ACCOUNT_RATE_LIMIT_PER_HOUR: Type.Integer({ minimum: 1, default: 30 }),
+  /** Registrations per client address an hour: each one costs an argon2 hash. */
+  REGISTER_RATE_LIMIT_PER_HOUR: Type.Integer({ minimum: 1, default: 20 }),
+  /** A session unused this long stops working (OWASP Session Management Cheat Sheet, "Idle Timeout": 15 to 30 minutes for low-risk applications). */
+  SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 14 * 24 * 60, default: 30 }),
+  /** How often instances purge expired sessions, anonymous carts past their cookie's life and ended attempt windows (one at a time, advisory lock). */
+  EXPIRY_SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 10, default: 600 }),
   MEDIA_MAX_BYTES: Type.Integer({ minimum: 1024, default: 5 * 1024 * 1024 }),
+  /**
+   * An image may hold at most this many pixels, and this many on its longer side: a few hundred
+   * bytes can declare a picture that takes gigabytes to decode. 40 megapixels is above any
+   * product photo's camera, and the side limit refuses 1 × 40,000,000 strips.
+   */
+  MEDIA_MAX_PIXELS: Type.Integer({ minimum: 1, default: 40_000_000 }),
+  MEDIA_MAX_SIDE_PX: Type.Integer({ minimum: 1, default: 10_000 }),
+  /** Anonymous carts one client address may create an hour, counted across the fleet; a cart is a row that stays until its cookie expires. */
+  ANONYMOUS_CART_RATE_LIMIT_PER_HOUR: Type.Integer({ minimum: 1, default: 60 }),
+  /**
+   * The Prometheus metrics listener, apart from the app port so no load balancer routes it.
+   * Unset: no metrics listener. Loopback by default: the monitoring agent on the same host scrapes it.
+   */
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  /** The API docs at /docs. Unset: on, except when NODE_ENV=production. */
+  DOCS_ENABLED: Type.Optional(Type.Boolean()),
   /** Where the instance re-exports the static backup site, if anywhere; its parent must be writable (see src/release/service.ts). */
   BACKUP_SITE_DIR: Type.Optional(Type.String({ minLength: 1 })),
   BACKUP_EXPORT_INTERVAL_SECONDS: Type.Integer({ minimum: 10, default: frontDoorFailover.backupExportIntervalSeconds }),
   READYZ_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10000, default: 1000 }),
+  /** An order not paid within this many minutes expires and its stock goes back (orders/order-expiry.ts). */
+  PENDING_PAYMENT_EXPIRY_MINUTES: Type.Integer({ minimum: 1, maximum: 10080, default: 15 }),
+  /** How often each instance looks for orders to expire. */
+  PENDING_PAYMENT_SWEEP_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
+  /**
+   * Checkout requests per account a minute, counted across the fleet. Far above a person (one
+   * click is at most five requests with the storefront's retries) and above the twin's shoppers
+   * (about 14 a minute with drill think times), far below a script hoarding stock.
+   */
+  CHECKOUT_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
   /** Whether the server applies pending migrations before it listens (under an advisory lock). */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   /** The SQL migrations; a bundled release sets its own copy (see src/release/service.ts). */
   MIGRATIONS_DIR: Type.String({ minLength: 1, default: MIGRATIONS_DIR }),
 });
 
-export type Config = Static<typeof ConfigSchema> & { DATABASE_READ_URL: string };
+export type Config = Static<typeof ConfigSchema> & { DATABASE_READ_URL: string; DOCS_ENABLED: boolean };
 
 export class ConfigError extends Error {
   constructor(
@@ -86,7 +137,54 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (env.MIGRATIONS_DIR && !isDirectory(config.MIGRATIONS_DIR)) {
     throw new ConfigError('MIGRATIONS_DIR', `must be a folder of .sql migrations, got "${config.MIGRATIONS_DIR}"`);
   }
-  return { ...config, DATABASE_READ_URL: config.DATABASE_READ_URL ?? config.DATABASE_URL };
+  checkOrigins(config.ALLOWED_ORIGINS);
+  checkTrustedProxies(config.TRUSTED_PROXIES, config.TRUSTED_PROXY_HOPS);
+  for (const variable of ['DATABASE_URL', 'DATABASE_READ_URL'] as const) {
+    const url = config[variable];
+    const weak = url === undefined ? undefined : weakTlsReason(url, env.NODE_ENV);
+    if (weak) throw new ConfigError(variable, weak);
+  }
+  if (config.DATABASE_CREDENTIALS_FILE) {
+    try {
+      readCredentialsFile(config.DATABASE_CREDENTIALS_FILE);
+    } catch (err) {
+      if (err instanceof CredentialsFileError) throw new ConfigError('DATABASE_CREDENTIALS_FILE', err.message);
+      throw err;
+    }
+  }
+  return { ...config, DATABASE_READ_URL: config.DATABASE_READ_URL ?? config.DATABASE_URL, DOCS_ENABLED: config.DOCS_ENABLED ?? env.NODE_ENV !== 'production' };
+}
+
+/** Each allowed origin must be exactly an origin (scheme, host, optional port), as browsers send it in `Origin`. */
+function checkOrigins(list: string): void {
+  for (const entry of splitList(list)) {
+    let origin: string | undefined;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== entry || !/^https?:/.test(entry)) {
+      throw new ConfigError('ALLOWED_ORIGINS', `must list origins like https://shop.example (scheme, host, optional port, no path or trailing slash), got "${entry}"`);
+    }
+  }
+}
+
+function checkTrustedProxies(list: string, hops: number): void {
+  const entries = splitList(list);
+  for (const entry of entries) {
+    if (!parseAddressRange(entry)) throw new ConfigError('TRUSTED_PROXIES', `must list IP addresses or CIDR ranges, got "${entry}"`);
+  }
+  if (entries.length > 0 && hops === 0) throw new ConfigError('TRUSTED_PROXY_HOPS', 'must be at least 1 when TRUSTED_PROXIES is set');
+  if (entries.length === 0 && hops > 0) throw new ConfigError('TRUSTED_PROXIES', "must name the nearest proxy's addresses when TRUSTED_PROXY_HOPS is set");
+}
+
+/** The entries of a comma-separated setting, trimmed, empty ones dropped. */
+export function splitList(list: string): string[] {
+  return list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 function isDirectory(dir: string): boolean {

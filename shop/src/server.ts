@@ -1,8 +1,11 @@
 import { buildApp } from './app.js';
+import { listenForMetrics } from './plugins/metrics.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createPools } from './db/pools.js';
 import { startBackupExporter } from './static-site/index.js';
+import { startExpirySweep } from './plugins/sessions-sweeper.js';
+import { startOrderExpiry } from './orders/order-expiry.js';
 
 /**
  * Starts one shop instance: validate config, migrate under an advisory lock, listen, and on
@@ -22,7 +25,7 @@ async function main(): Promise<void> {
   }
 
   if (config.MIGRATE_ON_START) {
-    const pools = createPools({ writerUrl: config.DATABASE_URL, readerUrl: config.DATABASE_URL, max: 1 });
+    const pools = createPools({ writerUrl: config.DATABASE_URL, readerUrl: config.DATABASE_URL, max: 1, credentialsFile: config.DATABASE_CREDENTIALS_FILE });
     try {
       await migrate(pools.writer, config.MIGRATIONS_DIR);
     } finally {
@@ -32,6 +35,8 @@ async function main(): Promise<void> {
 
   const app = await buildApp({ config });
   await app.listen({ port: config.PORT, host: config.HOST });
+  // Its own port, which no load balancer routes; it answers through the drain so monitoring sees it.
+  const metricsListener = config.METRICS_PORT ? await listenForMetrics(app.metrics.registry, { host: config.METRICS_HOST, port: config.METRICS_PORT }) : undefined;
 
   // The fleet keeps the static backup site fresh; one instance at a time does it (advisory lock).
   const backupExporter = config.BACKUP_SITE_DIR
@@ -45,6 +50,21 @@ async function main(): Promise<void> {
         logger: app.log,
       })
     : undefined;
+  // Every instance returns the stock of orders nobody paid for; the sweep is safe to run everywhere at once.
+  const orderExpiry = startOrderExpiry({
+    writer: app.pools.writer,
+    expirySeconds: config.PENDING_PAYMENT_EXPIRY_MINUTES * 60,
+    intervalSeconds: config.PENDING_PAYMENT_SWEEP_SECONDS,
+    logger: app.log,
+  });
+
+  // Expired sessions, unreachable anonymous carts and ended attempt windows; one instance at a time (advisory lock).
+  const expirySweep = startExpirySweep({
+    writer: app.pools.writer,
+    intervalSeconds: config.EXPIRY_SWEEP_INTERVAL_SECONDS,
+    idleSeconds: config.SESSION_IDLE_MINUTES * 60,
+    logger: app.log,
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -57,10 +77,15 @@ async function main(): Promise<void> {
     bound.unref();
     app.lifecycle.draining = true;
     const backupExporterStopped = backupExporter?.stop();
+    const expirySweepStopped = expirySweep.stop();
+    const orderExpiryStopped = orderExpiry.stop();
     app.log.info({ signal, drainSeconds: config.DRAIN_SECONDS }, 'draining');
     await new Promise((r) => setTimeout(r, config.DRAIN_SECONDS * 1000));
     await backupExporterStopped;
+    await expirySweepStopped;
+    await orderExpiryStopped;
     await app.close();
+    await metricsListener?.close();
     app.log.info('stopped');
     process.exit(0);
   };

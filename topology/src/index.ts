@@ -40,6 +40,20 @@ export const drainSeconds = targetHealthCheck.intervalSeconds * targetHealthChec
 /** Upper bound on a graceful stop; systemd's TimeoutStopSec and the twin's kill timer exceed it. */
 export const shutdownBoundSeconds = drainSeconds + 20;
 
+/**
+ * The shop process's V8 heap on every instance, AWS and twin alike (both start it through
+ * serviceCommand in @evermall/shop/release). Without limits V8 sizes its heap for the machine:
+ * one instance held 292 MiB after 8 s of catalog reads and never gave it back, though a full GC
+ * left only 21–35 MiB live. A 2 MiB young generation semi-space and a 96 MiB old space (about 3×
+ * that live set) held the same load to a 149 MiB peak (Node.js CLI, "--max-semi-space-size",
+ * "--max-old-space-size"; measured on the twin's bundle, 2026-11-30). Raise maxOldSpaceMiB before
+ * anything in the process holds more: past it the process dies with "heap out of memory".
+ */
+export const shopRuntime = {
+  maxSemiSpaceMiB: 2,
+  maxOldSpaceMiB: 96,
+} as const;
+
 /** EC2 Auto Scaling group and its CPU target tracking policy (EC2 Auto Scaling User Guide). */
 export const autoScaling = {
   minCapacity: 2,

@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { usage: string; help: string }> = {
   scale: { usage: 'scale N', help: 'Set the desired capacity (between min and max).' },
   restore: { usage: 'restore', help: 'Undo fail-zone / fail-site / fail-db-primary: unblock zones, restart DB nodes.' },
   deploy: { usage: 'deploy', help: 'Rolling replacement of every instance, zone-balanced, never below min healthy.' },
+  'rotate-db-password': {
+    usage: 'rotate-db-password',
+    help: "Rotate the shop's DB password as Secrets Manager's alternating-users rotation does; instances pick it up without a restart.",
+  },
   down: { usage: 'down', help: 'Stop everything in order and leave no process.' },
 };
 
@@ -119,6 +123,9 @@ async function main(): Promise<void> {
         break;
       case 'deploy':
         result = await client.deploy();
+        break;
+      case 'rotate-db-password':
+        result = await client.rotateDbPassword();
         break;
       default:
         fail(`Unknown command "${command}": run npm run twin -- --help`);

@@ -74,6 +74,11 @@ export class TwinClient {
     return this.command('deploy');
   }
 
+  /** Rotates the app's database password by alternating users, as Secrets Manager does. */
+  rotateDbPassword(): Promise<CommandResult> {
+    return this.command('rotate-db-password');
+  }
+
   down(): Promise<CommandResult> {
     return this.command('down');
   }

@@ -45,6 +45,8 @@ export class TwinCommands {
         return this.restore();
       case 'deploy':
         return this.deploy();
+      case 'rotate-db-password':
+        return this.rotateDbPassword();
       case 'down':
         setImmediate(() => this.parts.down());
         return { ok: true, message: 'Stopping the twin: front door, instances (drained), HAProxy, database, status page.' };
@@ -160,6 +162,21 @@ export class TwinCommands {
       dbNodes: nodes,
       // Follow until the last part is back: the front door if it failed over, else instances or DB nodes.
       expect: this.parts.frontDoorMode() === 'backup' ? ['front-door-primary'] : zonesBack.length > 0 ? ['instance-in-service'] : nodes.length > 0 ? ['db-node-rejoined'] : [],
+    };
+  }
+
+  private async rotateDbPassword(): Promise<CommandResult> {
+    const { database } = this.parts;
+    if (!(await database.primary())) throw new CommandError('no database primary right now; wait for the failover in progress (npm run twin -- status)');
+    const { previous, current } = await database.rotateAppPassword();
+    return {
+      ok: true,
+      message:
+        `Rotated the app's database login the way Secrets Manager's alternating-users rotation does: ${current} has a new password and is now the secret's login; ` +
+        `instances read it for every new connection. ${previous} keeps its password until the next rotation, so open connections go on working.`,
+      previous,
+      current,
+      expect: [],
     };
   }
 

@@ -10,10 +10,12 @@ import { prepareStateDir, type PreparedStateDir } from './config/state-dir.js';
 import { frontDoorSettings } from './config/twin-settings.js';
 import { TwinCommands } from './commands.js';
 import { DatabaseCluster } from './database/database-cluster.js';
+import { DatabaseLogins } from './database/database-logins.js';
 import { DatabaseWatcher } from './database/database-watcher.js';
 import { EventLog } from './events.js';
 import { FrontDoor } from './front-door/front-door.js';
 import { LaunchTemplate } from './instances/launch-template.js';
+import { serviceOwner } from './instances/service-user.js';
 import { LoadBalancer } from './load-balancer/load-balancer.js';
 import { TrafficMeter } from './load-balancer/traffic-meter.js';
 import { exited, signalGroup, spawnPart } from './processes.js';
@@ -112,7 +114,8 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     ...(options.instances ? { desiredCapacity: options.instances, minCapacity: Math.min(options.instances, controllerTimings().minCapacity) } : {}),
     ...options.controller,
   });
-  const database = new DatabaseCluster({ paths, ports: { monitor: ports.dbMonitor, a: ports.dbNodeA, b: ports.dbNodeB, replica: ports.dbReplica }, events, logger });
+  const logins = new DatabaseLogins({ secretsDir: paths.secrets, hostSecretsDir: paths.shop.secrets, hostOwner: serviceOwner() });
+  const database = new DatabaseCluster({ paths, ports: { monitor: ports.dbMonitor, a: ports.dbNodeA, b: ports.dbNodeB, replica: ports.dbReplica }, events, logger, logins });
   const bucketsPort = await freePort();
   const loadBalancer = new LoadBalancer({
     paths,
@@ -123,7 +126,7 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
   const launchTemplate = new LaunchTemplate({
     paths,
     shopDir: shopDir(),
-    database: { writerUrl: database.writerUrl, readerUrl: database.readerUrl },
+    database: { ...database.appUrls, migratorUrl: () => database.migratorUrl() },
     sessionSecret: state.sessionSecret,
     drainSeconds: timings.instanceDrainSeconds,
     logLevel: twinEnvironment().shopLogLevel,
@@ -279,7 +282,9 @@ class TwinSupervisor {
       this.say('shop', 'shop CLI not found: instances migrate at start, no seed data');
       return;
     }
-    if (state.seeded) return;
+    // Instances cannot change the schema (they log in as the app role): a restart with newer
+    // migrations applies them here, as the migration role.
+    if (state.seeded) return this.parts.launchTemplate.migrate(this.stopping.signal);
     this.say('shop', 'migrating and seeding (first start)');
     for (const command of ['migrate', 'seed']) {
       const logFile = path.join(paths.logs, `shop-${command}.log`);

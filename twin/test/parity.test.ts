@@ -27,6 +27,11 @@ describe('parity with topology/', () => {
     expect(withFrontDoor).toContain('server alb 127.0.0.1:1');
   });
 
+  it('the front door and the ALB each append one X-Forwarded-For entry, as CloudFront and the ALB do (the shop trusts two hops)', () => {
+    const withFrontDoor = renderHaproxyConfig({ listenPort: 1, statsPort: 2, adminSocket: '/tmp/x.sock', trafficLogPort: 3, frontDoor: { port: 4, bucketsPort: 5 } });
+    expect(withFrontDoor.match(/^\s*option forwardfor$/gm)).toHaveLength(2);
+  });
+
   // pg_auto_failover's settings are held to topology on a live monitor and nodes (twin.test.ts,
   // "carries topology's pg_auto_failover settings"), not restated here.
 

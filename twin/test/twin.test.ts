@@ -6,7 +6,9 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { launchChromium } from '@evermall/testkit';
 import { releaseFiles, runtimeMajor, serviceCommand, serviceUser } from '@evermall/shop/release';
+import { databaseRoles } from '@evermall/shop';
 import { databaseFailover } from '@evermall/topology';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorSettings, startTwin, type RunningTwin, type TwinEvent } from '../src/index.js';
 import { Shopper } from './shopper.js';
@@ -65,11 +67,11 @@ describe('the twin', () => {
     }
   };
 
-  /** The release an instance runs, read from its command line (`<release>/runtime/node <release>/server.js`). */
+  /** The release an instance runs, read from its command line (`<release>/runtime/node <heap flags> <release>/server.js`). */
   const releaseOf = (pid: number | undefined): string => {
-    const [runtime, server] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    const release = path.dirname(server ?? '');
-    expect([runtime, server]).toEqual(serviceCommand(release));
+    const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const release = path.dirname(commandLine.at(-1) ?? '');
+    expect(commandLine).toEqual(serviceCommand(release));
     return release;
   };
   const uidOf = (pid: number | undefined): number => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
@@ -149,6 +151,43 @@ describe('the twin', () => {
     expect(res.status).toBe(201);
     const order = (await res.json()) as { id: number };
     expect(await shopper.orderIds()).toContain(order.id);
+  });
+
+  it('rotate-db-password: instances keep taking orders as the alternating users after every connection of theirs is ended', async () => {
+    const app = databaseRoles.app;
+    /** Ends every connection of the app's users on every node, as pool recycling does within the hour. */
+    const recycleAppConnections = async () => {
+      for (const node of (await twin.client.status()).database.nodes.filter((n) => n.running)) {
+        const sql = postgres(`postgres://postgres@127.0.0.1:${node.port}/evermall`, { max: 1, onnotice: () => undefined });
+        try {
+          await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename IN (${app}, ${`${app}_clone`})`;
+        } finally {
+          await sql.end();
+        }
+      }
+    };
+    const instances = (await twin.client.status()).instances.filter((i) => i.state === 'in-service');
+    expect(instances).toHaveLength(2);
+    // One shopper per instance, talking to it directly, so each instance's own pools must log in again.
+    const shoppers = instances.map((i) => new Shopper(`http://127.0.0.1:${i.port}`));
+    for (const shopper of shoppers) await shopper.register();
+    for (const expected of [`${app}_clone`, app]) {
+      const rotation = await twin.client.rotateDbPassword();
+      expect(rotation.current).toBe(expected);
+      await recycleAppConnections();
+      for (const shopper of shoppers) {
+        await shopper.addSomethingToCart();
+        expect((await shopper.checkout()).status).toBe(201);
+      }
+    }
+    // The instances' new connections logged in as the secret's current user.
+    const sql = postgres(twin.parts.database.writerUrl, { max: 1, onnotice: () => undefined });
+    try {
+      const users = await sql<{ usename: string }[]>`SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name LIKE 'evermall-i-%'`;
+      expect(users.map((u) => u.usename)).toEqual([app]);
+    } finally {
+      await sql.end();
+    }
   });
 
   it("carries topology's pg_auto_failover settings on the live monitor and nodes", async () => {

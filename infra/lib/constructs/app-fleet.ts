@@ -22,7 +22,11 @@ export interface AppFleetProps {
   readonly bundle: s3assets.Asset;
   readonly fileSystem: efs.FileSystem;
   readonly accessPoint: efs.AccessPoint;
+  /** The master user's: the bootstrap creates the shop's roles with it (shop create-db-roles). */
   readonly databaseSecret: secretsmanager.ISecret;
+  /** The shop's own login (evermall_app, alternating users) and the migration role's. */
+  readonly appDatabaseSecret: secretsmanager.ISecret;
+  readonly migratorDatabaseSecret: secretsmanager.ISecret;
   readonly readerHost?: string;
   readonly sessionSecret: secretsmanager.ISecret;
   readonly backupBucket: s3.IBucket;
@@ -49,7 +53,7 @@ export class AppFleet extends Construct {
       description: 'Evermall shop instances: DB secret, bundle, media, backup site, logs, Session Manager',
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'), iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy')],
     });
-    props.databaseSecret.grantRead(this.role);
+    for (const secret of [props.databaseSecret, props.appDatabaseSecret, props.migratorDatabaseSecret]) secret.grantRead(this.role);
     props.sessionSecret.grantRead(this.role);
     // Exactly the bundle object, not the whole asset bucket.
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bundle.bucket.arnForObjects(props.bundle.s3ObjectKey)] }));
@@ -173,12 +177,15 @@ export class AppFleet extends Construct {
         bundleKey: props.bundle.s3ObjectKey,
         fileSystemId: props.fileSystem.fileSystemId,
         accessPointId: props.accessPoint.accessPointId,
-        databaseSecretArn: props.databaseSecret.secretArn,
+        masterSecretArn: props.databaseSecret.secretArn,
+        appSecretArn: props.appDatabaseSecret.secretArn,
+        migratorSecretArn: props.migratorDatabaseSecret.secretArn,
         ...(props.readerHost ? { readerHost: props.readerHost } : {}),
         sessionSecretArn: props.sessionSecret.secretArn,
         backupBucket: props.backupBucket.bucketName,
         logGroupName: this.logGroup.logGroupName,
         allowedOrigins: props.allowedOrigins,
+        vpcCidr: props.vpc.vpcCidrBlock,
       }),
     );
   }

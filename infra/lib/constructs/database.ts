@@ -1,7 +1,9 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { databaseRoles } from '@evermall/shop/release';
 import { database as topologyDatabase, databasePort } from '@evermall/topology';
 
 export interface DatabaseProps {
@@ -38,6 +40,12 @@ export class Database extends Construct {
   public readonly instance: rds.DatabaseInstance;
   public readonly readReplica?: rds.DatabaseInstanceReadReplica;
   public readonly securityGroup: ec2.SecurityGroup;
+  /** The master user's login: creates the shop's roles (`shop create-db-roles`) and is what the rotation functions act as. */
+  public readonly masterSecret: secretsmanager.ISecret;
+  /** What every instance logs in as (`evermall_app`, alternating with `evermall_app_clone`): rows only, no DDL. */
+  public readonly appSecret: secretsmanager.ISecret;
+  /** What migrations run as (`evermall_migrator`): owns the schema. */
+  public readonly migratorSecret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -91,11 +99,45 @@ export class Database extends Construct {
       copyTagsToSnapshot: true,
     });
 
-    // Secrets Manager rotates the password with a Lambda in the app subnets; the rotation
-    // function's own security group is the only other peer the DB accepts.
-    this.instance.addRotationSingleUser({
+    const masterSecret = this.instance.secret;
+    if (!masterSecret) throw new Error('The database has no generated master secret');
+    this.masterSecret = masterSecret;
+    // The shop's own logins (shop/src/db/roles.ts). Attached to the instance, so each secret also
+    // holds host, port, dbname and engine, as the rotation functions and the env step need (Secrets
+    // Manager User Guide, "AWS Secrets Manager rotation function templates", Amazon RDS PostgreSQL;
+    // aws-rds README, "Rotating credentials": rotate the attached secret).
+    this.appSecret = new rds.DatabaseSecret(this, 'AppSecret', { username: databaseRoles.app, masterSecret }).attach(this.instance);
+    this.migratorSecret = new rds.DatabaseSecret(this, 'MigratorSecret', { username: databaseRoles.migrator, masterSecret }).attach(this.instance);
+
+    // The rotation functions run in the app subnets and share one security group, the only peer
+    // the database admits besides the shop instances.
+    const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationFunctions', {
+      vpc: props.vpc,
+      description: 'Secrets Manager rotation functions of the Evermall database logins',
+    });
+    const rotation = {
       automaticallyAfter: Duration.days(props.rotationDays),
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroup: rotationSecurityGroup,
+    };
+    this.instance.addRotationSingleUser(rotation);
+    // The app's login alternates between two users (Secrets Manager User Guide, "Rotation by
+    // alternating users"): each rotation gives the user not in the secret a new password and
+    // flips the secret to it, so the user the fleet's open connections logged in as keeps working
+    // until the next rotation, and instances pick the new one up on their next connection
+    // (DATABASE_CREDENTIALS_FILE). The clone is created as a member of evermall_app, inheriting
+    // its privileges. Not rotated at deploy: the role exists only once an instance ran
+    // `shop create-db-roles`, and the function first logs in with the current user.
+    this.instance.addRotationMultiUser('AppRotation', { ...rotation, secret: this.appSecret, rotateImmediatelyOnUpdate: false });
+    // The migration role rotates as a single user: migrations run once per boot and read the secret
+    // then, and objects it creates must stay owned by one role (a clone would own them).
+    new secretsmanager.SecretRotation(this, 'MigratorRotation', {
+      ...rotation,
+      application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
+      secret: this.migratorSecret,
+      target: this.instance,
+      vpc: props.vpc,
+      rotateImmediatelyOnUpdate: false,
     });
 
     if (props.readReplica) {

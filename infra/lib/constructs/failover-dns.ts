@@ -10,18 +10,22 @@ export interface FailoverDnsProps {
   readonly domainName: string;
   /** A plain alias to the ALB (made by the regional edge stack); the PRIMARY record points at it. */
   readonly apiDomainName: string;
+  /** www.<domain> (CloudFront): the health check takes the shopper's path to the shop. */
+  readonly spaDomainName: string;
   /** The region of the ALB and of the backup-site bucket. */
   readonly appRegion: string;
 }
 
 /**
  * Route 53 failover for the shop's domain. PRIMARY → the ALB (through its api. alias, so this
- * stack needs no cross-region reference) with a deep health check on /readyz; SECONDARY → the
+ * stack needs no cross-region reference), which only redirects the apex to www; SECONDARY → the
  * S3 website bucket holding the static backup site. Both evaluate target health.
  *
- * The health check targets api.<domain>, never <domain> itself: once failed over, <domain>
- * resolves to the HTTP-only S3 website, an HTTPS check on it would never pass again, and the
- * site would never fail back.
+ * The deep health check requests https://www.<domain>/readyz: CloudFront, its WAF and the origin
+ * header on the way to the ALB, the path every shopper's API call takes (the ALB forwards nothing
+ * without CloudFront's header, and Route 53 health checks cannot send one). It never targets
+ * <domain> itself: once failed over, <domain> resolves to the HTTP-only S3 website, an HTTPS
+ * check on it would never pass again, and the site would never fail back.
  */
 export class FailoverDns extends Construct {
   public readonly healthCheck: route53.HealthCheck;
@@ -32,7 +36,7 @@ export class FailoverDns extends Construct {
     super(scope, id);
     this.healthCheck = new route53.HealthCheck(this, 'DeepCheck', {
       type: route53.HealthCheckType.HTTPS,
-      fqdn: props.apiDomainName,
+      fqdn: props.spaDomainName,
       port: 443,
       resourcePath: frontDoorFailover.deepCheckPath,
       enableSNI: true,

@@ -9,20 +9,24 @@ export interface LoadBalancerProps {
   readonly vpc: ec2.IVpc;
   readonly securityGroup: ec2.ISecurityGroup;
   readonly accessLogs: s3.IBucket;
-  /** With a domain: HTTPS on 443 with this certificate, and HTTP redirected. */
+  /**
+   * With a domain: an internet-facing ALB (the apex's Route 53 failover pair aliases it) with
+   * HTTPS on 443 and HTTP redirected. Without one: an internal ALB that CloudFront reaches as a
+   * VPC origin (HTTP inside the VPC: the ALB's own name cannot carry an ACM certificate).
+   */
   readonly https?: { readonly certificateArn: string; readonly domainName: string; readonly spaDomainName: string };
   /**
-   * Without a domain CloudFront reaches the ALB over HTTP; the ALB forwards only requests that
-   * carry this secret header, so nobody can bypass CloudFront.
+   * The values of the CloudFront origin header the ALB forwards to the shop: Secrets Manager
+   * dynamic references (OriginVerify), never literals. Every other request gets 403.
    */
-  readonly originVerifySecret: string;
+  readonly originVerifyValues: readonly string[];
 }
 
 /** The header CloudFront adds on its way to the ALB. */
 export const originVerifyHeader = 'x-evermall-origin-verify';
 
 /**
- * The Application Load Balancer in the public subnets, and the shop's target group. The target
+ * The Application Load Balancer (public with a domain, internal without one), and the shop's target group. The target
  * check is shallow (`/healthz`): a DB blip must not make every target fail and the ASG replace
  * the fleet. Timings come from topology/, the same values the twin's HAProxy uses.
  */
@@ -34,8 +38,8 @@ export class LoadBalancer extends Construct {
     super(scope, id);
     this.alb = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
       vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      internetFacing: true,
+      vpcSubnets: { subnetType: props.https ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      internetFacing: props.https !== undefined,
       securityGroup: props.securityGroup,
       // Invalid header names are a request-smuggling vector (ELB User Guide, "Load balancer attributes").
       dropInvalidHeaderFields: true,
@@ -61,6 +65,16 @@ export class LoadBalancer extends Construct {
       },
     });
 
+    // Only CloudFront knows the origin header, so only requests through CloudFront (and its WAF)
+    // reach the shop; a request straight to the ALB gets 403.
+    const fromCloudFront = (listener: elbv2.ApplicationListener) =>
+      listener.addAction('FromCloudFront', {
+        priority: 20,
+        conditions: [elbv2.ListenerCondition.httpHeader(originVerifyHeader, [...props.originVerifyValues])],
+        action: elbv2.ListenerAction.forward([this.targetGroup]),
+      });
+    const forbidden = elbv2.ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'Forbidden' });
+
     if (props.https) {
       const https = this.alb.addListener('Https', {
         port: 443,
@@ -69,14 +83,16 @@ export class LoadBalancer extends Construct {
         // TLS 1.3 and 1.2 with forward secrecy only (ELB User Guide, "Security policies").
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
         open: false,
-        defaultTargetGroups: [this.targetGroup],
+        defaultAction: forbidden,
       });
-      // A shopper who types the bare domain gets the SPA; everything else is the shop's API.
-      https.addAction('RootToSpa', {
+      // A shopper who types the bare domain (which Route 53 resolves to this ALB while it is
+      // healthy) is sent to the SPA on www, path and query kept; the apex never reaches the shop.
+      https.addAction('ApexToSpa', {
         priority: 10,
-        conditions: [elbv2.ListenerCondition.hostHeaders([props.https.domainName]), elbv2.ListenerCondition.pathPatterns(['/'])],
-        action: elbv2.ListenerAction.redirect({ host: props.https.spaDomainName, path: '/', protocol: 'HTTPS', port: '443', permanent: false }),
+        conditions: [elbv2.ListenerCondition.hostHeaders([props.https.domainName])],
+        action: elbv2.ListenerAction.redirect({ host: props.https.spaDomainName, protocol: 'HTTPS', port: '443', permanent: false }),
       });
+      fromCloudFront(https);
       this.alb.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
@@ -84,17 +100,7 @@ export class LoadBalancer extends Construct {
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
     } else {
-      const http = this.alb.addListener('Http', {
-        port: 80,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        open: false,
-        defaultAction: elbv2.ListenerAction.fixedResponse(403, { contentType: 'text/plain', messageBody: 'Forbidden' }),
-      });
-      http.addAction('FromCloudFront', {
-        priority: 10,
-        conditions: [elbv2.ListenerCondition.httpHeader(originVerifyHeader, [props.originVerifySecret])],
-        action: elbv2.ListenerAction.forward([this.targetGroup]),
-      });
+      fromCloudFront(this.alb.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP, open: false, defaultAction: forbidden }));
     }
   }
 }

@@ -9,6 +9,9 @@ export interface NetworkProps {
   readonly natGateways: number;
 }
 
+/** The VPC's address range; the internal ALB admits it (CloudFront VPC origins connect from inside). */
+export const vpcCidr = '10.40.0.0/16';
+
 /**
  * The VPC: one public, one private-with-egress and one isolated subnet in each zone of the
  * topology. Flow logs record rejected and accepted traffic; S3 traffic (bundle, backup site)
@@ -20,7 +23,7 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     this.vpc = new ec2.Vpc(this, 'Vpc', {
-      ipAddresses: ec2.IpAddresses.cidr('10.40.0.0/16'),
+      ipAddresses: ec2.IpAddresses.cidr(vpcCidr),
       // maxAzs with a region-only stack renders Fn::GetAZs: no availability-zone lookup at synth.
       maxAzs: zones.length,
       natGateways: props.natGateways,

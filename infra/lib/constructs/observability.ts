@@ -9,7 +9,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { autoScaling } from '@evermall/topology';
+import { autoScaling, frontDoorFailover } from '@evermall/topology';
 
 export interface ObservabilityProps {
   readonly alarmEmail?: string;
@@ -30,8 +30,24 @@ export interface ObservabilityProps {
  */
 const connectionsPerInstance = 2 * 10;
 
+/**
+ * What the instances publish themselves (user-data.ts): the CloudWatch agent's root-volume use,
+ * aggregated per Auto Scaling group, and one datapoint per successful upload of the static
+ * backup site to its bucket.
+ */
+export const instanceMetrics = {
+  namespace: 'Evermall/Instances',
+  diskUsedPercent: 'disk_used_percent',
+  backupSiteUploaded: 'BackupSiteUploaded',
+} as const;
+
+/** The backup site is stale once this many export intervals pass without an upload (issue 11). */
+export const backupSiteStaleAfterIntervals = 3;
+
 /** Alarm thresholds that are operational judgement, not architecture (so not in topology/). */
 const thresholds = {
+  /** Of the 16 GiB root volume; the shop's log is rotated (user-data.ts), so growth means something else. */
+  diskUsedPercent: 80,
   errorRatePercent: 1,
   p99Seconds: 1,
   databaseCpuPercent: 80,
@@ -91,6 +107,18 @@ export class Observability extends Construct {
       period,
       statistic: 'Maximum',
     });
+    const instanceMetric = (metricName: string, statistic: string, metricPeriod: Duration) =>
+      new cloudwatch.Metric({
+        namespace: instanceMetrics.namespace,
+        metricName,
+        dimensionsMap: { AutoScalingGroupName: props.autoScalingGroupName },
+        period: metricPeriod,
+        statistic,
+      });
+    // The fullest root volume of the fleet.
+    const diskUsed = instanceMetric(instanceMetrics.diskUsedPercent, 'Maximum', period);
+    const backupExportInterval = Duration.seconds(frontDoorFailover.backupExportIntervalSeconds);
+    const backupUploads = instanceMetric(instanceMetrics.backupSiteUploaded, 'Sum', backupExportInterval);
     const efsThroughput = new cloudwatch.Metric({
       namespace: 'AWS/EFS',
       metricName: 'MeteredIOBytes',
@@ -115,6 +143,17 @@ export class Observability extends Construct {
     this.alarm('DatabaseConnections', connections, autoScaling.maxCapacity * connectionsPerInstance, 5, 'More connections than the full fleet’s pools can open');
     if (replicaLag) this.alarm('ReplicaLag', replicaLag, thresholds.replicaLagSeconds, 5, 'The read replica is more than 60 s behind');
     this.alarm('EfsIoLimit', efsIo, thresholds.efsIoLimitPercent, 5, 'EFS is close to its I/O limit');
+    this.alarm('InstanceDiskUsed', diskUsed, thresholds.diskUsedPercent, 5, 'An instance’s root volume is more than 80 % full for 5 minutes');
+    // No upload at all (no datapoint) is the failure this alarm exists for, so missing data breaches.
+    this.alarm(
+      'BackupSiteStale',
+      backupUploads,
+      1,
+      backupSiteStaleAfterIntervals,
+      `No static backup site reached its bucket for ${backupSiteStaleAfterIntervals} export intervals (${backupSiteStaleAfterIntervals} × ${frontDoorFailover.backupExportIntervalSeconds} s)`,
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      cloudwatch.TreatMissingData.BREACHING,
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
@@ -131,29 +170,33 @@ export class Observability extends Construct {
           new cloudwatch.GraphWidget({ title: 'Replica lag (s)', left: replicaLag ? [replicaLag] : [], width: 6 }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'EFS I/O limit (%)', left: [efsIo], width: 12 }),
-          new cloudwatch.GraphWidget({ title: 'EFS metered I/O (bytes)', left: [efsThroughput], width: 12 }),
+          new cloudwatch.GraphWidget({ title: 'EFS I/O limit (%)', left: [efsIo], width: 6 }),
+          new cloudwatch.GraphWidget({ title: 'EFS metered I/O (bytes)', left: [efsThroughput], width: 6 }),
+          new cloudwatch.GraphWidget({ title: 'Fullest root volume (%)', left: [diskUsed], width: 6 }),
+          new cloudwatch.GraphWidget({ title: 'Backup site uploads', left: [backupUploads], width: 6 }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
       ],
     });
   }
 
+  /** An alarm after `periods` consecutive breaching periods of the metric (one minute unless the metric says otherwise). */
   private alarm(
     id: string,
     metric: cloudwatch.IMetric,
     threshold: number,
-    minutes: number,
+    periods: number,
     description: string,
     comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
   ): void {
     const alarm = new cloudwatch.Alarm(this, id, {
       metric,
       threshold,
-      evaluationPeriods: minutes,
-      datapointsToAlarm: minutes,
+      evaluationPeriods: periods,
+      datapointsToAlarm: periods,
       comparisonOperator,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      treatMissingData,
       alarmDescription: description,
     });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));

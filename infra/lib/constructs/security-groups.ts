@@ -1,17 +1,27 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { appPort } from '@evermall/topology';
+import { vpcCidr } from './network.js';
 
 export interface SecurityGroupsProps {
   readonly vpc: ec2.IVpc;
-  /** With a domain the ALB terminates HTTPS on 443; without one CloudFront reaches it on 80. */
+  /**
+   * With a domain the ALB is internet-facing and terminates HTTPS on 443; without one it is
+   * internal and CloudFront reaches it on 80 as a VPC origin, from inside the VPC.
+   */
   readonly httpsListener: boolean;
 }
 
 /**
- * The front of the security-group chain: world → ALB → app. The database and the media file
- * system own their groups (Database, SharedMedia), which admit the app group only. Only the
- * ALB faces 0.0.0.0/0, and its only egress is the app port on the app group.
+ * The front of the security-group chain: ALB → app. The database and the media file system own
+ * their groups (Database, SharedMedia), which admit the app group only. The ALB's only egress is
+ * the app port on the app group.
+ *
+ * With a domain the ALB faces 0.0.0.0/0 on 443 and 80: the apex's Route 53 failover pair aliases
+ * it (a shopper on the bare domain must reach its redirect to www), and its listener forwards to
+ * the shop only requests carrying CloudFront's secret origin header (LoadBalancer). Without a
+ * domain it is internal and admits the VPC only, where CloudFront's VPC-origin network interfaces
+ * live (CloudFront Developer Guide, "Restrict access with VPC origins").
  */
 export class SecurityGroups extends Construct {
   public readonly loadBalancer: ec2.SecurityGroup;
@@ -22,7 +32,7 @@ export class SecurityGroups extends Construct {
     const { vpc } = props;
     this.loadBalancer = new ec2.SecurityGroup(this, 'LoadBalancer', {
       vpc,
-      description: 'ALB: HTTPS from the internet, HTTP only to redirect',
+      description: props.httpsListener ? 'ALB: HTTPS from the internet, HTTP only to redirect' : 'ALB (internal): HTTP from CloudFront VPC origins',
       allowAllOutbound: false,
     });
     this.app = new ec2.SecurityGroup(this, 'App', {
@@ -31,12 +41,12 @@ export class SecurityGroups extends Construct {
       allowAllOutbound: true,
     });
 
-    if (props.httpsListener) this.loadBalancer.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS from shoppers');
-    this.loadBalancer.addIngressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(80),
-      props.httpsListener ? 'HTTP, redirected to HTTPS' : 'HTTP from CloudFront (checked by a secret origin header)',
-    );
+    if (props.httpsListener) {
+      this.loadBalancer.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: CloudFront (origin header checked) and the apex redirect to www');
+      this.loadBalancer.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(80), 'HTTP, redirected to HTTPS');
+    } else {
+      this.loadBalancer.addIngressRule(ec2.Peer.ipv4(vpcCidr), ec2.Port.tcp(80), 'HTTP from CloudFront VPC origin interfaces (origin header checked)');
+    }
     this.loadBalancer.addEgressRule(this.app, ec2.Port.tcp(appPort), 'to the shop instances');
     this.app.addIngressRule(this.loadBalancer, ec2.Port.tcp(appPort), 'from the ALB');
   }

@@ -6,17 +6,28 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { frontDoorFailover } from '@evermall/topology';
 import { originVerifyHeader } from './load-balancer.js';
 import { workspaceDir } from './workspace.js';
 
 export interface SpaProps {
-  /** How CloudFront reaches the ALB: `api.<domain>` over HTTPS, or the ALB's own name over HTTP. */
-  readonly apiOrigin: { readonly domainName: string; readonly https: boolean };
-  readonly originVerifySecret: string;
-  /** Serves GETs of /media/* when the ALB fails (CloudFront origin failover). */
+  /**
+   * How CloudFront reaches the ALB: `api.<domain>` over HTTPS (the ALB's certificate covers it),
+   * or, without a domain, the internal ALB as a VPC origin (HTTP over CloudFront's private
+   * connection into the VPC: no certificate can name the ALB's own DNS name).
+   */
+  readonly apiOrigin: { readonly https: { readonly domainName: string } } | { readonly vpcOrigin: elbv2.IApplicationLoadBalancer };
+  /** The origin header's value: a Secrets Manager dynamic reference (OriginVerify). */
+  readonly originVerifyValue: string;
+  /** The WAF web ACL (scope CLOUDFRONT, in us-east-1) that guards every request. */
+  readonly webAclArn?: string;
+  /**
+   * Serves GETs of /media/* when the ALB fails (CloudFront origin failover), through its REST
+   * endpoint with OAC (HTTPS) even when it is also an S3 website for Route 53 failover.
+   */
   readonly backupBucket: s3.IBucket;
-  readonly backupIsWebsite: boolean;
   readonly accessLogs: s3.IBucket;
   /** With a domain: the SPA's name (www.<domain>) and its us-east-1 certificate. */
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
@@ -58,21 +69,31 @@ export class Spa extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
-    const alb = new origins.HttpOrigin(props.apiOrigin.domainName, {
-      protocolPolicy: props.apiOrigin.https ? cloudfront.OriginProtocolPolicy.HTTPS_ONLY : cloudfront.OriginProtocolPolicy.HTTP_ONLY,
-      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
-      customHeaders: { [originVerifyHeader]: props.originVerifySecret },
+    const originOptions = {
+      customHeaders: { [originVerifyHeader]: props.originVerifyValue },
       readTimeout: Duration.seconds(30),
       connectionAttempts: 2,
-    });
-    const backup = props.backupIsWebsite
-      ? new origins.S3StaticWebsiteOrigin(props.backupBucket)
-      : // Imported by name: its bucket policy (BackupSite) already admits CloudFront, and changing
-        // it from here would make the app stack depend on this one and back.
-        origins.S3BucketOrigin.withOriginAccessControl(
-          s3.Bucket.fromBucketAttributes(this, 'BackupBucket', { bucketName: props.backupBucket.bucketName, region: Stack.of(this).region }),
-          { originAccessLevels: [cloudfront.AccessLevel.READ] },
-        );
+    };
+    const https = 'https' in props.apiOrigin;
+    const alb =
+      'https' in props.apiOrigin
+        ? new origins.HttpOrigin(props.apiOrigin.https.domainName, {
+            ...originOptions,
+            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+          })
+        : origins.VpcOrigin.withApplicationLoadBalancer(props.apiOrigin.vpcOrigin, {
+            ...originOptions,
+            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+            httpPort: 80,
+            vpcOriginName: `${Stack.of(this).stackName}-alb`,
+          });
+    // Imported by name: its bucket policy (BackupSite) already admits CloudFront, and changing it
+    // from here would make the app stack depend on this one and back.
+    const backup = origins.S3BucketOrigin.withOriginAccessControl(
+      s3.Bucket.fromBucketAttributes(this, 'BackupBucket', { bucketName: props.backupBucket.bucketName, region: Stack.of(this).region }),
+      { originAccessLevels: [cloudfront.AccessLevel.READ] },
+    );
 
     const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Evermall: HSTS, CSP, no framing, no sniffing',
@@ -103,9 +124,9 @@ export class Spa extends Construct {
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       // The shop refuses cookie-authenticated writes whose Origin is neither its Host nor in
       // ALLOWED_ORIGINS (CSRF). Over HTTPS the Host must stay api.<domain>, which the ALB's
-      // certificate covers, and the instances allow https://www.<domain>. Over HTTP (no domain)
-      // the viewer's Host, the CloudFront domain, is passed through so it matches the Origin.
-      originRequestPolicy: props.apiOrigin.https ? cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER : cloudfront.OriginRequestPolicy.ALL_VIEWER,
+      // certificate covers, and the instances allow https://www.<domain>. Through the VPC origin
+      // (no domain) the viewer's Host, the CloudFront domain, is passed through so it matches the Origin.
+      originRequestPolicy: https ? cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER : cloudfront.OriginRequestPolicy.ALL_VIEWER,
       responseHeadersPolicy: securityHeaders,
     };
 
@@ -122,6 +143,9 @@ export class Spa extends Construct {
       },
       additionalBehaviors: {
         '/api/*': api,
+        // The Route 53 failover health check's target: the same path a shopper takes (CloudFront,
+        // its WAF, the origin header, the ALB), so the ALB needs no path open without the header.
+        [frontDoorFailover.deepCheckPath]: { ...api, allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD },
         // Images are immutable (random names), so they are cached; when the ALB fails, GETs are
         // answered from the backup bucket, which holds the images the static export copied.
         '/media/*': {
@@ -139,6 +163,7 @@ export class Spa extends Construct {
             minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
           }
         : {}),
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_200,
       enableLogging: true,

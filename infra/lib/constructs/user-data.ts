@@ -1,5 +1,17 @@
 import { appPort, drainSeconds, shutdownBoundSeconds } from '@evermall/topology';
-import { backupSiteDir, releaseFiles, serviceCommand, serviceEnvironment, serviceSandbox, serviceUser, writableDirectories, type ServiceDirectories } from '@evermall/shop/release';
+import {
+  backupSiteDir,
+  databaseCredentialsFile,
+  releaseFiles,
+  serviceCommand,
+  serviceEnvironment,
+  serviceSandbox,
+  serviceUser,
+  writableDirectories,
+  type ServiceDirectories,
+} from '@evermall/shop/release';
+import { maintenancePrefix } from './backup-site.js';
+import { instanceMetrics } from './observability.js';
 
 /** Values the bootstrap script needs; in the template they are CloudFormation references. */
 export interface ShopUserDataInputs {
@@ -13,7 +25,12 @@ export interface ShopUserDataInputs {
   readonly bundleKey: string;
   readonly fileSystemId: string;
   readonly accessPointId: string;
-  readonly databaseSecretArn: string;
+  /** The master user's secret: only the bootstrap's `shop create-db-roles` uses it. */
+  readonly masterSecretArn: string;
+  /** The shop's login (alternating users), refreshed into DATABASE_CREDENTIALS_FILE by the env step. */
+  readonly appSecretArn: string;
+  /** The migration role's login: the bootstrap's `shop migrate`. */
+  readonly migratorSecretArn: string;
   /** Catalog reads; the writer's endpoint when there is no replica. */
   readonly readerHost?: string;
   readonly sessionSecretArn: string;
@@ -21,7 +38,28 @@ export interface ShopUserDataInputs {
   readonly logGroupName: string;
   /** Origins besides the request's own host that may post with cookies (the SPA domain). */
   readonly allowedOrigins: string;
+  /** The VPC's CIDR range: the ALB's nodes connect to the instances from addresses in it. */
+  readonly vpcCidr: string;
 }
+
+/** The shop's log level on an instance: not info, which logs every request. */
+export const instanceLogLevel = 'warn';
+
+/** The shop log's rotation: the most it may take of the 16 GiB root volume is keep × maxSize. */
+export const logRotation = { maxSize: '200M', keep: 5 } as const;
+
+/** The RDS certificate bundle every connection to the database is verified against (sslmode=verify-full). */
+export const rdsCaBundle = {
+  // RDS User Guide, "Using SSL/TLS to encrypt a connection to a DB instance or cluster": certificate bundles for all AWS Regions.
+  url: 'https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem',
+  path: '/etc/evermall/rds-global-bundle.pem',
+} as const;
+
+/**
+ * How often the env step re-reads the app's database login. Any delay up to the rotation period
+ * is safe: the alternating-users rotation leaves the previous user's password alone until the next one.
+ */
+export const databaseLoginRefreshMinutes = 5;
 
 /** The launch lifecycle hook the bootstrap completes once the shop answers /healthz. */
 export const launchReadyHookName = 'evermall-shop-ready';
@@ -35,6 +73,8 @@ export const instanceDirectories: ServiceDirectories = {
   state: '/var/lib/evermall',
   media: '/var/lib/evermall/media',
   logs: '/var/log/evermall',
+  // Written by the env step (root's, group evermall, 0750); a tmpfs, so no login outlives a reboot.
+  secrets: '/run/evermall',
 };
 
 /** Where things live on an instance. */
@@ -60,7 +100,11 @@ export const stopTimeoutSeconds = shutdownBoundSeconds + 15;
  * once /healthz answers.
  */
 export function renderShopUserData(i: ShopUserDataInputs): string {
-  const sync = `/usr/bin/aws s3 sync ${instancePaths.backupSite} s3://${i.backupBucket} --delete --only-show-errors`;
+  // The deploy-time maintenance page (BackupSite) is excluded, so --delete never removes it.
+  const sync = `/usr/bin/aws s3 sync ${instancePaths.backupSite} s3://${i.backupBucket} --delete --exclude '${maintenancePrefix}*' --only-show-errors`;
+  // One datapoint per upload that reached the bucket; the BackupSiteStale alarm fires when none
+  // arrived for 3 export intervals (observability.ts).
+  const uploaded = `/usr/bin/aws cloudwatch put-metric-data --region '${i.region}' --namespace ${instanceMetrics.namespace} --metric-name ${instanceMetrics.backupSiteUploaded} --dimensions AutoScalingGroupName='${i.autoScalingGroupName}' --unit Count --value 1`;
   const { runtime } = releaseFiles(instanceDirectories.release);
   // ZONE and INSTANCE_ID are shell variables, expanded when the unit file is written.
   const environment = serviceEnvironment({
@@ -71,6 +115,19 @@ export function renderShopUserData(i: ShopUserDataInputs): string {
     directories: instanceDirectories,
     cookieSecure: true,
     allowedOrigins: i.allowedOrigins,
+    // One line per request at info would fill the 16 GiB root volume on a busy day; warn keeps
+    // errors and anomalies (the log is also rotated, below).
+    logLevel: instanceLogLevel,
+    // CloudFront then the ALB, each appending the address it was reached from to X-Forwarded-For:
+    // CloudFront the viewer's (CloudFront Developer Guide, "Request and response behavior for custom
+    // origins", Client IP addresses), the ALB CloudFront's, in its default `append` mode (ELB User
+    // Guide, "HTTP headers and Application Load Balancers", X-Forwarded-For). So the client is the
+    // second entry from the right; entries further left are the client's own and are ignored. The
+    // nearest proxy, the ALB, connects from inside the VPC (instances admit only its security group).
+    // This holds while every request comes through CloudFront: without a domain the ALB forwards
+    // only requests carrying CloudFront's origin-verify header (load-balancer.ts); with one, a client
+    // reaching the ALB directly can choose one entry, which the per-account limits still cover.
+    proxies: { nearestAddresses: i.vpcCidr, hops: 2 },
   });
   const { name: user, uid, gid } = serviceUser;
   // ec2.UserData.forLinux() adds the #!/bin/bash line.
@@ -111,28 +168,77 @@ chmod 0755 ${runtime}
 mkdir -p ${instanceDirectories.state} ${instanceDirectories.logs}
 chown ${user}:${user} ${instanceDirectories.state} ${instanceDirectories.logs}
 
-# The environment is written at every start, so a restart picks up a rotated DB password.
+# The RDS CA bundle, so the shop verifies the database's certificate and host name (sslmode=verify-full),
+# fetched from the documented address (RDS User Guide, "Using SSL/TLS to encrypt a connection to a DB
+# instance or cluster", certificate bundles for all AWS Regions). No npm package ships it.
+install -d -m 0755 $(dirname ${rdsCaBundle.path})
+curl -sSf --retry 5 -o ${rdsCaBundle.path}.new '${rdsCaBundle.url}'
+grep -q 'BEGIN CERTIFICATE' ${rdsCaBundle.path}.new && mv ${rdsCaBundle.path}.new ${rdsCaBundle.path}
+
+# The env step: the service's environment and its database login from Secrets Manager. It runs before
+# every start (ExecStartPre) and every ${databaseLoginRefreshMinutes} minutes (evermall-db-login.timer), so the login file
+# follows the alternating-users rotation; the shop reads it for every new connection
+# (DATABASE_CREDENTIALS_FILE) and needs no restart. The URLs carry no password.
 cat > /usr/local/bin/evermall-write-env <<'ENVSCRIPT'
 #!/bin/bash
 set -euo pipefail
 umask 077
-mkdir -p /run/evermall
-db=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.databaseSecretArn}' --query SecretString --output text)
+install -d -m 0750 -o root -g ${user} ${instanceDirectories.secrets}
+app=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.appSecretArn}' --query SecretString --output text)
 session=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.sessionSecretArn}' --query SecretString --output text)
-DB_SECRET="$db" SESSION_SECRET_VALUE="$session" READER_HOST='${i.readerHost ?? ''}' ${runtime} -e '
-  const s = JSON.parse(process.env.DB_SECRET);
-  const auth = encodeURIComponent(s.username) + ":" + encodeURIComponent(s.password);
-  const url = (host) => "postgres://" + auth + "@" + host + ":" + s.port + "/" + s.dbname + "?sslmode=require";
-  const lines = [
-    "DATABASE_URL=" + url(s.host),
-    "DATABASE_READ_URL=" + url(process.env.READER_HOST || s.host),
-    "SESSION_SECRET=" + process.env.SESSION_SECRET_VALUE,
-  ];
-  process.stdout.write(lines.join("\\n") + "\\n");
-' > ${instancePaths.env}.new
-mv ${instancePaths.env}.new ${instancePaths.env}
+APP_SECRET="$app" SESSION_SECRET_VALUE="$session" READER_HOST='${i.readerHost ?? ''}' ${runtime} -e '
+  const fs = require("node:fs");
+  const s = JSON.parse(process.env.APP_SECRET);
+  const url = (host) => "postgres://" + encodeURIComponent(s.username) + "@" + host + ":" + s.port + "/" + s.dbname + "?sslmode=verify-full&sslrootcert=${rdsCaBundle.path}";
+  const write = (file, text, mode, gid) => {
+    fs.writeFileSync(file + ".new", text, { mode });
+    fs.chownSync(file + ".new", 0, gid);
+    fs.renameSync(file + ".new", file);
+  };
+  write("${instancePaths.env}", ["DATABASE_URL=" + url(s.host), "DATABASE_READ_URL=" + url(process.env.READER_HOST || s.host), "SESSION_SECRET=" + process.env.SESSION_SECRET_VALUE, ""].join("\\n"), 0o600, 0);
+  write("${databaseCredentialsFile(instanceDirectories)}", JSON.stringify({ username: s.username, password: s.password }), 0o640, ${gid});
+'
 ENVSCRIPT
 chmod 0755 /usr/local/bin/evermall-write-env
+cat > /etc/systemd/system/evermall-db-login.service <<UNIT
+[Unit]
+Description=Refresh the Evermall shop's database login from Secrets Manager
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/evermall-write-env
+UNIT
+cat > /etc/systemd/system/evermall-db-login.timer <<UNIT
+[Unit]
+Description=Refresh the Evermall shop's database login every ${databaseLoginRefreshMinutes} minutes
+[Timer]
+OnBootSec=${databaseLoginRefreshMinutes}min
+OnUnitActiveSec=${databaseLoginRefreshMinutes}min
+[Install]
+WantedBy=timers.target
+UNIT
+
+# The database before the shop: as the master user, the shop's roles (created once, safe to repeat:
+# shop/src/db/roles.ts); as the migration role, pending migrations. The shop itself logs in as the app
+# role, which cannot change the schema. The logins live in a root-only folder removed on exit.
+cat > /usr/local/bin/evermall-db-setup <<'DBSETUP'
+#!/bin/bash
+set -euo pipefail
+umask 077
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for login in master:${i.masterSecretArn} app:${i.appSecretArn} migrator:${i.migratorSecretArn}; do
+  aws secretsmanager get-secret-value --region '${i.region}' --secret-id "\${login#*:}" --query SecretString --output text > "$work/\${login%%:*}.json"
+done
+shop() {
+  local url
+  url=$(${runtime} -e 'const s = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")); process.stdout.write("postgres://" + encodeURIComponent(s.username) + "@" + s.host + ":" + s.port + "/" + s.dbname + "?sslmode=verify-full&sslrootcert=${rdsCaBundle.path}")' "$1")
+  env -i PATH=/usr/bin:/bin NODE_ENV=production MIGRATIONS_DIR=${releaseFiles(instanceDirectories.release).migrations} DATABASE_URL="$url" DATABASE_CREDENTIALS_FILE="$1" ${runtime} ${releaseFiles(instanceDirectories.release).cli} "\${@:2}"
+}
+shop "$work/master.json" create-db-roles --app "$work/app.json" --migrator "$work/migrator.json"
+shop "$work/migrator.json" migrate
+DBSETUP
+chmod 0700 /usr/local/bin/evermall-db-setup
+/usr/local/bin/evermall-db-setup
 
 # The shop under systemd. TimeoutStopSec (${stopTimeoutSeconds} s) exceeds the drain (${drainSeconds} s) and the
 # shop's own shutdown bound (${shutdownBoundSeconds} s), so SIGTERM always gets a full graceful stop.
@@ -182,6 +288,7 @@ if [ ! -f "$stamp" ] || [ "$index" -nt "$stamp" ]; then
   touch "$stamp.new"
   ${sync}
   mv "$stamp.new" "$stamp"
+  ${uploaded} || echo "the backup site was uploaded but its metric was not published"
 fi
 UPLOAD
 chmod 0755 /usr/local/bin/evermall-upload-backup-site
@@ -202,6 +309,34 @@ OnUnitActiveSec=60s
 WantedBy=timers.target
 UNIT
 
+# The shop's log, rotated by size every hour (logrotate's own timer runs daily): systemd keeps the
+# file open in append mode, so copytruncate is safe. At most ${logRotation.keep} × ${logRotation.maxSize} stay on the disk.
+cat > /etc/logrotate.d/evermall-shop <<'ROTATE'
+${instancePaths.log} {
+  size ${logRotation.maxSize}
+  rotate ${logRotation.keep}
+  compress
+  missingok
+  notifempty
+  copytruncate
+}
+ROTATE
+cat > /etc/systemd/system/evermall-logrotate.service <<UNIT
+[Unit]
+Description=Rotate the Evermall shop log by size
+[Service]
+Type=oneshot
+ExecStart=/usr/sbin/logrotate /etc/logrotate.d/evermall-shop
+UNIT
+cat > /etc/systemd/system/evermall-logrotate.timer <<UNIT
+[Unit]
+Description=Check the Evermall shop log size every hour
+[Timer]
+OnCalendar=hourly
+[Install]
+WantedBy=timers.target
+UNIT
+
 # Logs and memory/disk metrics to CloudWatch.
 cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'AGENT'
 {
@@ -210,14 +345,15 @@ cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'AGENT
     { "file_path": "${instancePaths.log}", "log_group_name": "${i.logGroupName}", "log_stream_name": "{instance_id}" },
     { "file_path": "/var/log/evermall-bootstrap.log", "log_group_name": "${i.logGroupName}", "log_stream_name": "{instance_id}-bootstrap" }
   ] } } },
-  "metrics": { "namespace": "Evermall/Instances", "append_dimensions": { "AutoScalingGroupName": "\${aws:AutoScalingGroupName}" },
+  "metrics": { "namespace": "${instanceMetrics.namespace}", "append_dimensions": { "AutoScalingGroupName": "\${aws:AutoScalingGroupName}" },
+    "aggregation_dimensions": [["AutoScalingGroupName"]],
     "metrics_collected": { "mem": { "measurement": ["mem_used_percent"] }, "disk": { "measurement": ["used_percent"], "resources": ["/"] } } }
 }
 AGENT
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 
 systemctl daemon-reload
-systemctl enable --now evermall-shop.service evermall-backup-upload.timer
+systemctl enable --now evermall-shop.service evermall-backup-upload.timer evermall-logrotate.timer evermall-db-login.timer
 
 # Put the instance in service (lifecycle hook) and signal CloudFormation only once the shop
 # answers its shallow health check locally; otherwise abandon it, and Auto Scaling replaces it.

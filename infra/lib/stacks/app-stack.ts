@@ -1,4 +1,4 @@
-import { Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -7,6 +7,7 @@ import { AppFleet } from '../constructs/app-fleet.js';
 import { BackupSite } from '../constructs/backup-site.js';
 import type { Database } from '../constructs/database.js';
 import { LoadBalancer } from '../constructs/load-balancer.js';
+import { OriginVerify } from '../constructs/origin-verify.js';
 import type { SharedMedia } from '../constructs/shared-media.js';
 import { ShopBundle } from '../constructs/shop-bundle.js';
 import type { DomainParameters, ProfileSettings } from '../parameters.js';
@@ -19,6 +20,8 @@ export interface AppStackProps extends StackProps {
   readonly media: SharedMedia;
   readonly settings: ProfileSettings;
   readonly domain?: DomainParameters;
+  /** A rotation of the CloudFront origin secret is under way (parameter originVerifyRotation). */
+  readonly originVerifyRotation: boolean;
 }
 
 /** The ALB, the shop fleet and the bucket the fleet exports the static backup site into. */
@@ -26,12 +29,12 @@ export class AppStack extends Stack {
   public readonly loadBalancer: LoadBalancer;
   public readonly fleet: AppFleet;
   public readonly backupSite: BackupSite;
-  /** A per-stack UUID CloudFront sends to the ALB; it is in the template, not a credential. */
-  public readonly originVerifySecret: string;
+  /** The origin header's secret: CloudFront sends it, the ALB requires it. */
+  public readonly originVerify: OriginVerify;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
-    this.originVerifySecret = Fn.select(2, Fn.split('/', this.stackId));
+    this.originVerify = new OriginVerify(this, 'OriginVerify', { rotating: props.originVerifyRotation });
     const accessLogs = new AccessLogs(this, 'AccessLogs');
     this.backupSite = new BackupSite(this, 'BackupSite', {
       ...(props.domain ? { websiteDomainName: props.domain.domainName } : {}),
@@ -50,7 +53,7 @@ export class AppStack extends Stack {
             },
           }
         : {}),
-      originVerifySecret: this.originVerifySecret,
+      originVerifyValues: this.originVerify.albValues(),
     });
     const bundle = new ShopBundle(this, 'ShopBundle');
     const sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
@@ -68,6 +71,8 @@ export class AppStack extends Stack {
       fileSystem: props.media.fileSystem,
       accessPoint: props.media.accessPoint,
       databaseSecret,
+      appDatabaseSecret: props.database.appSecret,
+      migratorDatabaseSecret: props.database.migratorSecret,
       ...(props.database.readReplica ? { readerHost: props.database.readReplica.dbInstanceEndpointAddress } : {}),
       sessionSecret,
       backupBucket: this.backupSite.bucket,

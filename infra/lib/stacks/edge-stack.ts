@@ -1,18 +1,23 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { AccessLogs } from '../constructs/access-logs.js';
 import type { BackupSite } from '../constructs/backup-site.js';
+import { OriginVerify } from '../constructs/origin-verify.js';
 import { Spa } from '../constructs/spa.js';
 import type { DomainParameters } from '../parameters.js';
 
 export interface EdgeStackProps extends StackProps {
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
-  readonly originVerifySecret: string;
+  readonly originVerifySecret: secretsmanager.ISecret;
+  readonly originVerifyRotation: boolean;
   readonly backupSite: BackupSite;
   readonly domain?: DomainParameters;
+  /** The WAF web ACL's ARN (EdgeFirewall stack, us-east-1). */
+  readonly webAclArn: string;
 }
 
 /** CloudFront with the SPA, and (with a domain) the www. and api. records. */
@@ -20,15 +25,17 @@ export class EdgeStack extends Stack {
   public readonly spa: Spa;
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
-    super(scope, id, props);
+    // The web ACL's ARN comes from us-east-1 (EdgeFirewallStack).
+    super(scope, id, { ...props, crossRegionReferences: true });
     const logs = new AccessLogs(this, 'AccessLogs', { forCloudFront: true });
     const { domain } = props;
     this.spa = new Spa(this, 'Spa', {
-      apiOrigin: domain ? { domainName: domain.apiDomainName, https: true } : { domainName: props.loadBalancer.loadBalancerDnsName, https: false },
-      originVerifySecret: props.originVerifySecret,
+      // With a domain: api.<domain> over HTTPS. Without one: the internal ALB as a VPC origin.
+      apiOrigin: domain ? { https: { domainName: domain.apiDomainName } } : { vpcOrigin: props.loadBalancer },
+      originVerifyValue: OriginVerify.cloudFrontValue(props.originVerifySecret, props.originVerifyRotation),
       backupBucket: props.backupSite.bucket,
-      backupIsWebsite: props.backupSite.isWebsite,
       accessLogs: logs.bucket,
+      webAclArn: props.webAclArn,
       ...(domain ? { customDomain: { domainName: domain.spaDomainName, certificateArn: domain.cloudFrontCertificateArn } } : {}),
     });
 

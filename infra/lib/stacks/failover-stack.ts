@@ -30,6 +30,7 @@ export class FailoverStack extends Stack {
       zone,
       domainName: props.domain.domainName,
       apiDomainName: props.domain.apiDomainName,
+      spaDomainName: props.domain.spaDomainName,
       appRegion: props.appRegion,
     });
     this.alarm = new HealthCheckAlarm(this, 'HealthCheckAlarm', {

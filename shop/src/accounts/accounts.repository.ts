@@ -1,4 +1,4 @@
-import type { Sql } from '../db/pools.js';
+import type { Queryable, Sql } from '../db/pools.js';
 import type { User } from './accounts.schemas.js';
 
 interface UserRow {
@@ -25,4 +25,13 @@ export async function findUserWithPasswordByEmail(sql: Sql, email: string): Prom
   const [row] = await sql<UserRow[]>`
     SELECT id, email, name, role, password_hash FROM users WHERE lower(email) = lower(${email})`;
   return row ? { ...toUser(row), passwordHash: row.password_hash } : undefined;
+}
+
+export async function findPasswordHash(sql: Queryable, userId: number): Promise<string | undefined> {
+  const [row] = await sql<{ password_hash: string }[]>`SELECT password_hash FROM users WHERE id = ${userId}`;
+  return row?.password_hash;
+}
+
+export async function updatePasswordHash(sql: Queryable, userId: number, passwordHash: string): Promise<void> {
+  await sql`UPDATE users SET password_hash = ${passwordHash} WHERE id = ${userId}`;
 }

@@ -55,6 +55,55 @@ describe('accounts', () => {
     }
   });
 
+  it('refuses blank, common and personal passwords with 400 WEAK_PASSWORD saying why, and creates no account', async () => {
+    for (const [password, reason] of [
+      ['12345678', 'common'],
+      ['password', 'common'],
+      ['        ', 'blank'],
+      ['weak-one@example.test', 'personal'],
+    ]) {
+      const res = await shop.app.inject({ method: 'POST', url: '/api/auth/register', payload: { email: 'weak-one@example.test', password, name: 'Weak' } });
+      expect(res.statusCode, password).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'WEAK_PASSWORD', details: { reason } });
+      expect(res.json().error.message).toMatch(/password/i);
+    }
+    const [row] = await shop.sql<{ n: bigint }[]>`SELECT count(*) AS n FROM users WHERE email = 'weak-one@example.test'`;
+    expect(Number(row?.n)).toBe(0);
+  });
+
+  it('changing the password ends every session of the account and keeps this browser logged in on a new one', async () => {
+    const shopper = await registerShopper(shop.app);
+    // Each step from its own address: this file allows 3 login attempts a minute per client.
+    let address = 0;
+    const from = () => `198.51.100.${100 + address++}`;
+    const login = (password: string) => shop.app.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: from(), payload: { email: shopper.email, password } });
+    const change = (cookie: string, payload: object) => shop.app.inject({ method: 'POST', url: '/api/auth/password', remoteAddress: from(), headers: { cookie }, payload });
+    const elsewhere = cookiesFrom(await login(shopper.password));
+
+    const wrong = await change(shopper.cookie, { currentPassword: 'not my password', newPassword: 'a brand new passphrase' });
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.json().error.code).toBe('WRONG_PASSWORD');
+    const weak = await change(shopper.cookie, { currentPassword: shopper.password, newPassword: 'password1' });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json().error.code).toBe('WEAK_PASSWORD');
+    expect((await me(elsewhere)).statusCode).toBe(200);
+
+    const changed = await change(shopper.cookie, { currentPassword: shopper.password, newPassword: 'a brand new passphrase' });
+    expect(changed.statusCode).toBe(204);
+    expect((await me(elsewhere)).statusCode).toBe(401);
+    expect((await me(shopper.cookie)).statusCode).toBe(401);
+    expect((await me(cookiesFrom(changed, shopper.cookie))).json().user.email).toBe(shopper.email);
+    const [row] = await shop.sql<{ n: bigint }[]>`SELECT count(*) AS n FROM sessions WHERE user_id = ${shopper.userId}`;
+    expect(Number(row?.n)).toBe(1);
+    expect((await login(shopper.password)).statusCode).toBe(401);
+    expect((await login('a brand new passphrase')).statusCode).toBe(200);
+  });
+
+  it('answers a password change without a session with 401', async () => {
+    const res = await shop.app.inject({ method: 'POST', url: '/api/auth/password', payload: { currentPassword: 'x', newPassword: 'a brand new passphrase' } });
+    expect(res.statusCode).toBe(401);
+  });
+
   it('answers 401 on /me when anonymous', async () => {
     const res = await me();
     expect(res.statusCode).toBe(401);

@@ -15,7 +15,11 @@ const Email = Type.String({ format: 'email', maxLength: EMAIL_MAX_LENGTH, descri
 export const RegisterBody = Type.Object(
   {
     email: Email,
-    password: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }),
+    password: Type.String({
+      minLength: PASSWORD_MIN_LENGTH,
+      maxLength: PASSWORD_MAX_LENGTH,
+      description: 'Refused with WEAK_PASSWORD when blank, common or built from the email or name',
+    }),
     name: Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH }),
   },
   { additionalProperties: false },
@@ -30,6 +34,15 @@ export const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 export type LoginBody = Static<typeof LoginBody>;
+
+export const PasswordChangeBody = Type.Object(
+  {
+    currentPassword: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+    newPassword: Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH }),
+  },
+  { additionalProperties: false },
+);
+export type PasswordChangeBody = Static<typeof PasswordChangeBody>;
 
 export const User = Type.Object({
   id: Type.Integer(),

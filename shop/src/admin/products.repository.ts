@@ -10,15 +10,16 @@ const COLUMNS: Record<keyof ProductUpdate, string> = {
   description: 'description',
   priceWon: 'price_won',
   categoryId: 'category_id',
+  maxPerCustomer: 'max_per_customer',
   active: 'active',
 };
 
 export async function insertProduct(sql: Sql, input: ProductCreate): Promise<ProductRow> {
   const [row] = await sql<ProductRow[]>`
     WITH p AS (
-      INSERT INTO products (sku, slug, name, name_en, description, price_won, category_id, stock, active)
+      INSERT INTO products (sku, slug, name, name_en, description, price_won, category_id, stock, max_per_customer, active)
       VALUES (${input.sku}, ${input.slug}, ${input.name}, ${input.nameEn ?? ''}, ${input.description ?? ''},
-              ${input.priceWon}, ${input.categoryId}, ${input.stock ?? 0}, ${input.active ?? true})
+              ${input.priceWon}, ${input.categoryId}, ${input.stock ?? 0}, ${input.maxPerCustomer ?? null}, ${input.active ?? true})
       RETURNING *
     )
     SELECT ${productColumns(sql)} FROM p JOIN categories c ON c.id = p.category_id`;

@@ -114,6 +114,21 @@ describe('admin products', () => {
     }
   });
 
+  it('sets, changes and clears a per-customer limit, and refuses a limit below 1', async () => {
+    const limited = await create('LIMIT-1', { maxPerCustomer: 2 });
+    expect(limited).toMatchObject({ maxPerCustomer: 2 });
+    expect(await create('LIMIT-2')).toMatchObject({ maxPerCustomer: null });
+    expect((await send('PATCH', `/api/admin/products/${limited.id}`, { maxPerCustomer: 1 })).json().maxPerCustomer).toBe(1);
+    expect((await send('GET', `/api/admin/products/${limited.id}`)).json().maxPerCustomer).toBe(1);
+    expect((await send('GET', '/api/products/limit-1', undefined, null)).json().maxPerCustomer).toBe(1);
+    for (const maxPerCustomer of [0, -1, 1.5, 'two']) {
+      const res = await send('PATCH', `/api/admin/products/${limited.id}`, { maxPerCustomer });
+      expect(res.statusCode, String(maxPerCustomer)).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+    }
+    expect((await send('PATCH', `/api/admin/products/${limited.id}`, { maxPerCustomer: null })).json().maxPerCustomer).toBeNull();
+  });
+
   it('sets and adjusts stock, never below zero, and records each change', async () => {
     const product = await create('STOCK-1');
     const set = await send('PUT', `/api/admin/products/${product.id}/stock`, { stock: 12 });

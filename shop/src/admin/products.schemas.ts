@@ -13,6 +13,14 @@ const fields = {
   priceWon: Type.Integer({ minimum: 0, maximum: INT4_MAX }),
   categoryId: Type.Integer({ minimum: 1 }),
   stock: Type.Integer({ minimum: 0, maximum: INT4_MAX }),
+  // One schema with a type list, not a union: the shop's validator coerces 0 to null when a
+  // union's integer branch refuses it, and 0 would then silently mean "no limit".
+  maxPerCustomer: Type.Unsafe<number | null>({
+    type: ['integer', 'null'],
+    minimum: 1,
+    maximum: INT4_MAX,
+    description: 'Units one customer may buy over all their orders (e.g. 2 for a flash-sale item); null: no limit. Checkout answers 409 PURCHASE_LIMIT beyond it.',
+  }),
   active: Type.Boolean(),
 };
 
@@ -26,6 +34,7 @@ export const ProductCreate = Type.Object(
     priceWon: fields.priceWon,
     categoryId: fields.categoryId,
     stock: Type.Optional(fields.stock),
+    maxPerCustomer: Type.Optional(fields.maxPerCustomer),
     active: Type.Optional(fields.active),
   },
   { additionalProperties: false },
@@ -42,6 +51,7 @@ export const ProductUpdate = Type.Object(
     description: Type.Optional(fields.description),
     priceWon: Type.Optional(fields.priceWon),
     categoryId: Type.Optional(fields.categoryId),
+    maxPerCustomer: Type.Optional(fields.maxPerCustomer),
     active: Type.Optional(fields.active),
   },
   { additionalProperties: false, minProperties: 1 },

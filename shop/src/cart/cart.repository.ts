@@ -86,6 +86,8 @@ export async function addCartItem(sql: Queryable, cartId: string, productId: num
 
 export interface UserCartAdd {
   cartId: string;
+  /** True when the add was refused because the product is not in the cart and the cart already holds `maxLines` products. */
+  cartFull: boolean;
   /** The product as the statement saw it; undefined when there is no such product. */
   product: CartProduct | undefined;
   /** The line's quantity after the add; undefined when the add was refused (withdrawn, or over the stock). */
@@ -94,30 +96,42 @@ export interface UserCartAdd {
 
 /**
  * A logged-in shopper's add in one statement (one round trip instead of a transaction of four):
- * creates or touches the user's cart, and adds to the line only if the product is sold and the
- * new quantity fits the stock. Two adds to one line at once are counted one after the other:
+ * creates or touches the user's cart, and adds to the line only if the product is sold, the
+ * new quantity fits the stock and a new line fits the cart (`maxLines`). Two adds to one line at once are counted one after the other:
  * the upsert locks the line and re-checks against its latest quantity.
  */
-export async function addToUserCart(sql: Queryable, userId: number, productId: number, quantity: number): Promise<UserCartAdd> {
-  const [row] = await sql<{ cart_id: string; id: number | bigint | null; name: string | null; stock: number | null; active: boolean | null; quantity_after: number | null }[]>`
+export async function addToUserCart(sql: Queryable, userId: number, productId: number, quantity: number, maxLines: number): Promise<UserCartAdd> {
+  const [row] = await sql<
+    { cart_id: string; id: number | bigint | null; name: string | null; stock: number | null; active: boolean | null; quantity_after: number | null; cart_full: boolean }[]
+  >`
     WITH p AS (SELECT id, name, stock, active FROM products WHERE id = ${productId}),
     cart AS (
       INSERT INTO carts (id, user_id) VALUES (gen_random_uuid(), ${userId})
       ON CONFLICT (user_id) DO UPDATE SET updated_at = now()
       RETURNING id
     ),
+    lines AS (
+      SELECT count(*) >= ${maxLines} AND NOT coalesce(bool_or(ci.product_id = ${productId}), false) AS is_full
+      FROM cart_items ci WHERE ci.cart_id = (SELECT id FROM cart)
+    ),
     item AS (
       INSERT INTO cart_items (cart_id, product_id, quantity)
-      SELECT cart.id, p.id, ${quantity} FROM cart, p WHERE p.active AND ${quantity} <= p.stock
+      SELECT cart.id, p.id, ${quantity} FROM cart, p, lines WHERE p.active AND ${quantity} <= p.stock AND NOT lines.is_full
       ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity
         WHERE cart_items.quantity + excluded.quantity <= (SELECT stock FROM p)
       RETURNING quantity
     )
-    SELECT cart.id AS cart_id, p.id, p.name, p.stock, p.active, (SELECT quantity FROM item) AS quantity_after
+    SELECT cart.id AS cart_id, p.id, p.name, p.stock, p.active, (SELECT quantity FROM item) AS quantity_after, (SELECT is_full FROM lines) AS cart_full
     FROM cart LEFT JOIN p ON true`;
   if (!row) throw new Error('cart upsert returned no row');
   const product = row.id === null ? undefined : { id: Number(row.id), name: row.name ?? '', stock: row.stock ?? 0, active: row.active ?? false };
-  return { cartId: row.cart_id, product, quantityAfter: row.quantity_after ?? undefined };
+  return { cartId: row.cart_id, cartFull: row.cart_full, product, quantityAfter: row.quantity_after ?? undefined };
+}
+
+/** How many products the cart holds. */
+export async function countCartLines(sql: Queryable, cartId: string): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`SELECT count(*)::integer AS n FROM cart_items WHERE cart_id = ${cartId}`;
+  return row?.n ?? 0;
 }
 
 /** A line's quantity as last committed (0 when the product is not in the cart). */

@@ -1,16 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
 import { errorResponses } from '../lib/error-body.js';
+import { HOUR_SECONDS } from '../plugins/attempt-limits.js';
 import { readCartCookie, setCartCookie } from './cart-cookie.js';
 import { CartService, type CartOwner } from './cart.service.js';
-import { AddItemBody, Cart, ItemParams, UpdateItemBody } from './cart.schemas.js';
+import { AddItemBody, Cart, ItemParams, MAX_CART_LINES, UpdateItemBody } from './cart.schemas.js';
 
 const tags = ['cart'];
 
-/** The cart of whoever asks: a logged-in customer, or an anonymous visitor by the cart cookie. */
-const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
+/**
+ * The cart of whoever asks: a logged-in customer, or an anonymous visitor by the cart cookie.
+ * Each anonymous cart is a row kept for its cookie's life, so a client address may create only
+ * ANONYMOUS_CART_RATE_LIMIT_PER_HOUR of them, counted in the database every instance shares.
+ */
+const cartRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const carts = new CartService(app.pools.writer);
   const ownerOf = (request: FastifyRequest): CartOwner => (request.user ? { userId: request.user.id } : { anonymousCartId: readCartCookie(request) });
+  const throttleNewCart = (request: FastifyRequest, reply: FastifyReply) => () =>
+    app.attemptLimits.count(reply, [{ scope: 'anonymous-cart-client', key: request.ip, max: config.ANONYMOUS_CART_RATE_LIMIT_PER_HOUR, windowSeconds: HOUR_SECONDS }]);
 
   app.get('', { schema: { tags, summary: 'The current cart with prices and totals', response: { 200: Cart, ...errorResponses(400) } } }, async (request) =>
     carts.getCart(ownerOf(request)),
@@ -21,13 +29,13 @@ const cartRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        summary: 'Add units of a product (checked against stock)',
+        summary: `Add units of a product (checked against stock; a cart holds at most ${MAX_CART_LINES} products)`,
         body: AddItemBody,
-        response: { 200: Cart, ...errorResponses(400, 403, 404, 409, 415) },
+        response: { 200: Cart, ...errorResponses(400, 403, 404, 409, 415, 429) },
       },
     },
     async (request, reply) => {
-      const { cart, createdAnonymousCartId } = await carts.addItem(ownerOf(request), request.body.productId, request.body.quantity);
+      const { cart, createdAnonymousCartId } = await carts.addItem(ownerOf(request), request.body.productId, request.body.quantity, throttleNewCart(request, reply));
       if (createdAnonymousCartId) setCartCookie(app, reply, createdAnonymousCartId);
       return cart;
     },

@@ -6,6 +6,13 @@ import { Type, type Static } from 'typebox';
  */
 export const MAX_LINE_QUANTITY = 999;
 
+/**
+ * Products one cart may hold, as "buy now" holds at most MAX_BUY_NOW_LINES (checkout.schemas.ts).
+ * Every cart read and every checkout reads and locks each line, so an unbounded cart is a cost
+ * anyone could impose; 100 is far above any real basket. Adds that race past it can each add one line.
+ */
+export const MAX_CART_LINES = 100;
+
 const ProductId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 export const AddItemBody = Type.Object({ productId: ProductId, quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) }, { additionalProperties: false });

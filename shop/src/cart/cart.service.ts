@@ -6,6 +6,7 @@ import {
   addToUserCart,
   anonymousCartExists,
   cartLineQuantity,
+  countCartLines,
   createAnonymousCart,
   ensureUserCart,
   findProduct,
@@ -18,7 +19,7 @@ import {
   type CartLineRow,
   type CartProduct,
 } from './cart.repository.js';
-import type { Cart } from './cart.schemas.js';
+import { MAX_CART_LINES, type Cart } from './cart.schemas.js';
 
 /**
  * Whose cart a request means: the logged-in user's, or the anonymous cart named by the
@@ -54,6 +55,8 @@ function toCart(rows: CartLineRow[]): Cart {
   };
 }
 
+const cartFull = () => conflict('CART_FULL', `A cart holds at most ${MAX_CART_LINES} products. Remove one, or check out first.`, { maxLines: MAX_CART_LINES });
+
 function insufficientStock(product: CartProduct, requested: number) {
   return conflict('INSUFFICIENT_STOCK', `Only ${availableUnits(product)} of "${product.name}" left.`, [
     { productId: product.id, name: product.name, requested, available: availableUnits(product) },
@@ -72,15 +75,22 @@ export class CartService {
     return cartId ? toCart(await listCartLines(this.sql, cartId)) : EMPTY_CART;
   }
 
-  async addItem(owner: CartOwner, productId: number, quantity: number): Promise<CartChange> {
+  /**
+   * `beforeNewCart` runs before a visitor's add creates an anonymous cart (the route throttles
+   * creation per client there); it throws to refuse.
+   */
+  async addItem(owner: CartOwner, productId: number, quantity: number, beforeNewCart: () => Promise<void> = async () => {}): Promise<CartChange> {
     if ('userId' in owner) return { cart: await this.addToUserCart(owner.userId, productId, quantity) };
     const product = await this.requireBuyableProduct(productId);
+    const existingCartId = owner.anonymousCartId && (await anonymousCartExists(this.sql, owner.anonymousCartId)) ? owner.anonymousCartId : undefined;
+    if (!existingCartId) await beforeNewCart();
     let createdAnonymousCartId: string | undefined;
     const cartId = await this.sql.begin(async (tx) => {
       let id: string | undefined;
-      if (owner.anonymousCartId && (await anonymousCartExists(tx, owner.anonymousCartId))) id = owner.anonymousCartId;
+      if (existingCartId && (await anonymousCartExists(tx, existingCartId))) id = existingCartId;
       else id = createdAnonymousCartId = await createAnonymousCart(tx);
       const newQuantity = await addCartItem(tx, id, productId, quantity);
+      if (newQuantity === quantity && (await countCartLines(tx, id)) > MAX_CART_LINES) throw cartFull();
       if (newQuantity > product.stock) throw insufficientStock(product, newQuantity);
       await touchCart(tx, id);
       return id;
@@ -90,9 +100,10 @@ export class CartService {
 
   /** The logged-in shopper's add: one statement, then the cart as it now is. */
   private async addToUserCart(userId: number, productId: number, quantity: number): Promise<Cart> {
-    const added = await addToUserCart(this.sql, userId, productId, quantity);
+    const added = await addToUserCart(this.sql, userId, productId, quantity, MAX_CART_LINES);
     // A withdrawn product is gone as far as shoppers can tell.
     if (!added.product || !added.product.active) throw notFound('That product');
+    if (added.cartFull) throw cartFull();
     if (added.quantityAfter === undefined) {
       // Read after the refusal, so the message counts adds that committed meanwhile.
       throw insufficientStock(added.product, (await cartLineQuantity(this.sql, added.cartId, productId)) + quantity);

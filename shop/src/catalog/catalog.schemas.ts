@@ -41,6 +41,7 @@ export const Product = Type.Object({
   description: Type.String(),
   priceWon: Type.Integer({ description: 'Price in won (KRW has no minor unit)' }),
   stock: Type.Integer(),
+  maxPerCustomer: Type.Union([Type.Integer(), Type.Null()], { description: 'Units one customer may buy over all their orders (a flash-sale item); null: no limit' }),
   active: Type.Boolean(),
   category: CategoryRef,
   images: Type.Array(Type.String({ description: 'A URL path under /media/' })),

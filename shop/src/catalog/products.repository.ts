@@ -12,6 +12,7 @@ export interface ProductRow {
   description: string;
   price_won: number;
   stock: number;
+  max_per_customer: number | null;
   active: boolean;
   images: string[];
   created_at: Date;
@@ -25,7 +26,7 @@ export interface ProductRow {
 }
 
 export const productColumns = (sql: Queryable) => sql`
-  p.id, p.sku, p.slug, p.name, p.name_en, p.description, p.price_won, p.stock, p.active, p.images,
+  p.id, p.sku, p.slug, p.name, p.name_en, p.description, p.price_won, p.stock, p.max_per_customer, p.active, p.images,
   p.created_at, p.updated_at, p.created_at::text AS created_key,
   c.id AS category_id, c.slug AS category_slug, c.name AS category_name, c.name_en AS category_name_en`;
 
@@ -39,6 +40,7 @@ export function toProduct(row: ProductRow): Product {
     description: row.description,
     priceWon: row.price_won,
     stock: row.stock,
+    maxPerCustomer: row.max_per_customer,
     active: row.active,
     category: { id: Number(row.category_id), slug: row.category_slug, name: row.category_name, nameEn: row.category_name_en },
     images: row.images.map(mediaUrl),

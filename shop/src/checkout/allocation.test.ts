@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocate, keyOf, type BatchCart, type LockedProduct } from './allocation.js';
+import { allocate, keyOf, purchaseKeyOf, type BatchCart, type LockedProduct } from './allocation.js';
 
 const product = (id: number, stock: number, over: Partial<LockedProduct> = {}): LockedProduct => ({
   id,
@@ -8,6 +8,7 @@ const product = (id: number, stock: number, over: Partial<LockedProduct> = {}): 
   priceWon: 1000 * id,
   stock,
   active: true,
+  maxPerCustomer: null,
   ...over,
 });
 const productsOf = (...ps: LockedProduct[]) => new Map(ps.map((p) => [p.id, p]));
@@ -89,5 +90,36 @@ describe('allocate (one batch of checkouts against locked stock)', () => {
     const result = allocate([job(1), job(2)], carts, productsOf(product(9, 1000, { priceWon: 3_000_000 })), new Set());
     expect(kinds(result)).toEqual(['INVALID_VALUE', 'allocated']);
     expect(result[0]!.kind === 'refused' && result[0]!.error.statusCode).toBe(400);
+  });
+
+  it("holds each customer to a product's limit, counting earlier orders and earlier checkouts of the same batch", () => {
+    const buyNow = (userId: number, key: string, productId: number, quantity: number) => ({ ...job(userId, key), items: [{ productId, quantity }] });
+    const bought = new Map([[purchaseKeyOf(1, 7), 1]]);
+    const result = allocate(
+      [buyNow(1, 'a', 7, 1), buyNow(1, 'b', 7, 1), job(2), buyNow(2, 'c', 7, 2), buyNow(2, 'd', 7, 1), buyNow(3, 'e', 8, 5)],
+      new Map([cart(2, [[7, 3]])]),
+      productsOf(product(7, 100, { maxPerCustomer: 2 }), product(8, 100)),
+      new Set(),
+      bought,
+    );
+    expect(kinds(result)).toEqual(['allocated', 'PURCHASE_LIMIT', 'PURCHASE_LIMIT', 'allocated', 'PURCHASE_LIMIT', 'allocated']);
+    const details = (i: number) => result[i]!.kind === 'refused' && result[i]!.error.details;
+    expect(details(1)).toEqual([{ productId: 7, name: 'Product 7', limit: 2, alreadyBought: 2, requested: 1 }]);
+    expect(details(2)).toEqual([{ productId: 7, name: 'Product 7', limit: 2, alreadyBought: 0, requested: 3 }]);
+    expect(details(4)).toEqual([{ productId: 7, name: 'Product 7', limit: 2, alreadyBought: 2, requested: 1 }]);
+    expect(result[1]!.kind === 'refused' && result[1]!.error.statusCode).toBe(409);
+  });
+
+  it('refuses a whole cart over a limit and leaves all of its stock to the next customers', () => {
+    const carts = new Map([
+      cart(1, [
+        [7, 3],
+        [8, 1],
+      ]),
+      cart(2, [[8, 1]]),
+      cart(3, [[7, 2]]),
+    ]);
+    const result = allocate([job(1), job(2), job(3)], carts, productsOf(product(7, 2, { maxPerCustomer: 2 }), product(8, 1)), new Set());
+    expect(kinds(result)).toEqual(['PURCHASE_LIMIT', 'allocated', 'allocated']);
   });
 });

@@ -26,6 +26,8 @@ export interface LockedProduct {
   priceWon: number;
   stock: number;
   active: boolean;
+  /** Units one customer may hold over all their orders; null: no limit. */
+  maxPerCustomer: number | null;
 }
 
 export interface Shortfall {
@@ -33,6 +35,16 @@ export interface Shortfall {
   name: string;
   requested: number;
   available: number;
+}
+
+/** A line over its product's per-customer limit. */
+export interface OverLimit {
+  productId: number;
+  name: string;
+  limit: number;
+  /** Units the customer already holds: earlier orders, and earlier checkouts of this batch. */
+  alreadyBought: number;
+  requested: number;
 }
 
 export type Allocation =
@@ -44,6 +56,9 @@ export type Allocation =
 
 export const keyOf = (userId: number, idempotencyKey: string): string => `${userId}\u0000${idempotencyKey}`;
 
+/** The key of what one customer already bought of one product. */
+export const purchaseKeyOf = (userId: number, productId: number): string => `${userId}:${productId}`;
+
 /**
  * Decides a whole batch of checkouts against the stock the batch holds locked, in arrival
  * order (first come, first served), the way one-at-a-time checkouts would have:
@@ -51,6 +66,9 @@ export const keyOf = (userId: number, idempotencyKey: string): string => `${user
  * - a user's cart serves one order: a second checkout of the same user in the batch finds it empty
  *   (a buy now brings its own lines and leaves the cart alone);
  * - a cart is taken whole or not at all; a short line refuses the order and names every short line;
+ * - a product's per-customer limit counts what the customer bought before (`bought`, by
+ *   purchaseKeyOf) and what earlier jobs of the batch gave them; a line over it refuses the order
+ *   (PURCHASE_LIMIT, naming every such line) before stock is looked at;
  * - stock taken by an earlier job of the batch is gone for the later ones.
  * Pure: the caller writes what it decided, in one statement per table.
  */
@@ -59,11 +77,13 @@ export function allocate(
   carts: ReadonlyMap<number, BatchCart>,
   products: ReadonlyMap<number, LockedProduct>,
   seenKeys: ReadonlySet<string>,
+  bought: ReadonlyMap<string, number> = new Map(),
 ): Allocation[] {
   const remaining = new Map<number, number>();
   for (const p of products.values()) remaining.set(p.id, p.active ? p.stock : 0);
   const emptied = new Set<number>();
   const taken = new Set<string>();
+  const held = new Map(bought);
 
   return jobs.map((job): Allocation => {
     const key = keyOf(job.userId, job.idempotencyKey);
@@ -76,6 +96,18 @@ export function allocate(
         return { kind: 'refused', error: conflict('CART_EMPTY', 'The cart is empty.') };
       }
       source = cart;
+    }
+
+    const over: OverLimit[] = [];
+    for (const item of source.items) {
+      const p = products.get(item.productId);
+      if (p?.maxPerCustomer == null) continue;
+      const alreadyBought = held.get(purchaseKeyOf(job.userId, p.id)) ?? 0;
+      if (alreadyBought + item.quantity > p.maxPerCustomer) over.push({ productId: p.id, name: p.name, limit: p.maxPerCustomer, alreadyBought, requested: item.quantity });
+    }
+    if (over.length > 0) {
+      const each = over.map((o) => `"${o.name}" is limited to ${o.limit} per customer (you already have ${o.alreadyBought})`).join('; ');
+      return { kind: 'refused', error: conflict('PURCHASE_LIMIT', `${each}. Nothing was ordered.`, over) };
     }
 
     const short: Shortfall[] = [];
@@ -99,7 +131,12 @@ export function allocate(
       return { kind: 'refused', error: badRequest('INVALID_VALUE', 'The order total is larger than one order can hold. Split it into smaller orders.') };
     }
 
-    for (const item of source.items) remaining.set(item.productId, remaining.get(item.productId)! - item.quantity);
+    for (const item of source.items) {
+      remaining.set(item.productId, remaining.get(item.productId)! - item.quantity);
+      if (products.get(item.productId)!.maxPerCustomer === null) continue;
+      const purchase = purchaseKeyOf(job.userId, item.productId);
+      held.set(purchase, (held.get(purchase) ?? 0) + item.quantity);
+    }
     if (source.cartId !== null) emptied.add(job.userId);
     taken.add(key);
     return { kind: 'allocated', cartId: source.cartId, items: source.items, lines, totalWon };

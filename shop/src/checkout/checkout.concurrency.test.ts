@@ -72,7 +72,7 @@ describe('checkout under concurrency', () => {
     expect(Number(sold?.orders)).toBe(STOCK);
     expect(Number(sold?.units)).toBe(STOCK);
     // The checkouts that queued behind the held row were committed together, several per transaction.
-    const batches = /shop_checkout_batch_size_count\{[^}]*\} (\d+)/.exec((await shop.app.inject('/metrics')).body);
+    const batches = /shop_checkout_batch_size_count\{[^}]*\} (\d+)/.exec(await shop.app.metrics.registry.metrics());
     expect(Number(batches?.[1])).toBeGreaterThan(0);
     expect(Number(batches?.[1])).toBeLessThan(SHOPPERS);
     const [negative] = await shop.sql<{ n: bigint }[]>`SELECT count(*) AS n FROM products WHERE stock < 0`;

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/pools.js';
 import type { Shipping } from '../orders/orders.schemas.js';
-import { keyOf, type BatchCart, type BatchJob, type LockedProduct } from './allocation.js';
+import { keyOf, purchaseKeyOf, type BatchCart, type BatchJob, type LockedProduct } from './allocation.js';
 
 export interface ReservedLine {
   productId: number;
@@ -53,12 +53,45 @@ export async function findUsedKeys(sql: Queryable, jobs: readonly BatchJob[]): P
  * meanwhile, so adding to a cart never waits for a checkout batch.
  */
 export async function lockProducts(sql: Queryable, productIds: readonly number[]): Promise<Map<number, LockedProduct>> {
-  const rows = await sql<{ id: number | bigint; sku: string; name: string; price_won: number; stock: number; active: boolean }[]>`
-    SELECT id, sku, name, price_won, stock, active FROM products
+  const rows = await sql<{ id: number | bigint; sku: string; name: string; price_won: number; stock: number; active: boolean; max_per_customer: number | null }[]>`
+    SELECT id, sku, name, price_won, stock, active, max_per_customer FROM products
     WHERE id = ANY(${productIds as number[]}::bigint[])
     ORDER BY id
     FOR NO KEY UPDATE`;
-  return new Map(rows.map((r) => [Number(r.id), { id: Number(r.id), sku: r.sku, name: r.name, priceWon: r.price_won, stock: r.stock, active: r.active }]));
+  return new Map(
+    rows.map((r) => [Number(r.id), { id: Number(r.id), sku: r.sku, name: r.name, priceWon: r.price_won, stock: r.stock, active: r.active, maxPerCustomer: r.max_per_customer }]),
+  );
+}
+
+/**
+ * What these customers already hold of those of these products that have a per-customer limit,
+ * over their orders that kept their stock (not cancelled, declined or expired), by
+ * purchaseKeyOf. Send it after `lockProducts` in the same transaction (pipelined, it costs no
+ * round trip): a statement reads what was committed when it starts, so it then sees the orders
+ * of a batch that held the same products' locks before this one.
+ */
+export async function readPurchases(sql: Queryable, userIds: readonly number[], productIds: readonly number[]): Promise<Map<string, number>> {
+  // It runs under the batch's product locks, so its cost must not grow with the shop's history:
+  // the uncorrelated EXISTS is a one-time filter (no limited product, the common case: nothing
+  // is read), and the lateral subquery with OFFSET 0 (not flattened into a join) makes the plan
+  // walk these customers' orders and look up each one's lines by primary key, where a hash join
+  // would scan every order line ever sold.
+  const rows = await sql<{ user_id: number | bigint; product_id: number | bigint; quantity: number }[]>`
+    WITH limited AS MATERIALIZED (
+      SELECT id FROM products WHERE id = ANY(${productIds as number[]}::bigint[]) AND max_per_customer IS NOT NULL
+    )
+    SELECT o.user_id, l.product_id, sum(l.quantity)::int AS quantity
+    FROM orders o
+    CROSS JOIN LATERAL (
+      SELECT product_id, quantity FROM order_lines
+      WHERE order_id = o.id AND product_id = ANY(ARRAY(SELECT id FROM limited))
+      OFFSET 0
+    ) l
+    WHERE EXISTS (SELECT FROM limited)
+      AND o.user_id = ANY(${userIds as number[]}::bigint[])
+      AND o.status NOT IN ('cancelled', 'payment_declined', 'expired')
+    GROUP BY o.user_id, l.product_id`;
+  return new Map(rows.map((r) => [purchaseKeyOf(Number(r.user_id), Number(r.product_id)), r.quantity]));
 }
 
 export interface NewOrder {

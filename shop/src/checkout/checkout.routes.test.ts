@@ -82,7 +82,7 @@ describe('checkout', () => {
     expect(await stockOf(shop.sql, shoes.id)).toBe(3);
     expect(await stockOf(shop.sql, socks.id)).toBe(7);
     expect((await cartOf(shopper)).lines).toEqual([]);
-    expect((await shop.app.inject('/metrics')).body).toMatch(/shop_orders_placed_total\{[^}]*\} [1-9]/);
+    expect(await shop.app.metrics.registry.metrics()).toMatch(/shop_orders_placed_total\{[^}]*\} [1-9]/);
 
     // The same key and the same request: the same order, marked as replayed, nothing taken twice.
     const again = await checkout(shopper, key);
@@ -127,7 +127,7 @@ describe('checkout', () => {
     expect(await stockOf(shop.sql, scarce.id)).toBe(1);
     expect(await ordersFor(shopper.userId)).toHaveLength(0);
     expect((await cartOf(shopper)).itemCount).toBe(6);
-    expect((await shop.app.inject('/metrics')).body).toMatch(/shop_checkout_conflicts_total\{[^}]*reason="out_of_stock"[^}]*\} [1-9]/);
+    expect(await shop.app.metrics.registry.metrics()).toMatch(/shop_checkout_conflicts_total\{[^}]*reason="out_of_stock"[^}]*\} [1-9]/);
   });
 
   it('returns the stock and the cart when the card is declined (402), and a new key can pay', async () => {

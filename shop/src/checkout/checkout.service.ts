@@ -15,6 +15,7 @@ import {
   lockProducts,
   markOrdersPlaced,
   readCarts,
+  readPurchases,
   removeOrderedCartItems,
   takeStock,
   type InsertedOrder,
@@ -22,7 +23,7 @@ import {
 import { IDEMPOTENCY_KEY_PATTERN, type CheckoutBody } from './checkout.schemas.js';
 import { requestHash } from './request-hash.js';
 import { CommitBatcher, type Outcome } from './commit-batcher.js';
-import { allocate, keyOf, type BatchCart, type BatchJob } from './allocation.js';
+import { allocate, keyOf, type BatchCart, type BatchJob, type LockedProduct } from './allocation.js';
 
 export interface CheckoutResult {
   order: Order;
@@ -65,6 +66,9 @@ const paymentDeclined = (orderId: number, replayed: boolean) =>
     replayed,
   });
 
+const orderExpired = (orderId: number, then: string) =>
+  conflict('ORDER_EXPIRED', `This order was not paid in time and has expired; its items went back on sale. ${then}`, { orderId });
+
 /**
  * Checkout, the heart of the shop (docs/design.md#checkout):
  *
@@ -76,7 +80,9 @@ const paymentDeclined = (orderId: number, replayed: boolean) =>
  *    (25006) or a connection drops: a failover costs latency, not errors.
  *    Checkouts that arrive together share that transaction (group commit, CommitBatcher): it
  *    locks the products the carts hold, decides every checkout in arrival order against that
- *    locked stock (allocation.ts), and writes the lot with one set-based statement per table.
+ *    locked stock (allocation.ts) and against what each customer already holds of a product
+ *    with a per-customer limit, read right behind the lock so that the orders of a batch that
+ *    held it before are counted, and writes the lot with one set-based statement per table.
  *    A hot product's lock, commit and replication round trip are paid once per batch, and the
  *    lock is held for a fixed handful of statements however many orders the batch carries.
  * 2. The payment provider is charged outside that transaction, so a slow provider holds no row
@@ -87,9 +93,11 @@ const paymentDeclined = (orderId: number, replayed: boolean) =>
  * Crash windows. If the process dies (or the provider is unreachable) between 1 and 2, the
  * order stays `pending_payment`, holding its stock. The client's retry with the same key finds
  * it and resumes step 2; the provider's own idempotency key (one per order) makes sure the card
- * is charged once. An order nobody retries keeps its stock reserved until staff cancel it
- * (pending_payment → cancelled returns the stock); a charge that completes after that cancel is
- * refunded and answered 409 ORDER_CANCELLED.
+ * is charged once. An order nobody retries keeps its stock reserved until it expires
+ * (orders/order-expiry.ts, PENDING_PAYMENT_EXPIRY_MINUTES) or staff cancel it; either returns
+ * the stock once. A charge that completes after that is refunded and answered 409
+ * ORDER_EXPIRED or ORDER_CANCELLED; a retry of an expired order's key is answered 409
+ * ORDER_EXPIRED too.
  */
 export class CheckoutService {
   private readonly batcher: CommitBatcher<CheckoutJob, Reservation>;
@@ -134,14 +142,19 @@ export class CheckoutService {
 
   /**
    * Step 1 for a batch, inside its transaction: read the carts and the keys already used, lock
-   * the products, decide, then write orders, stock, lines and carts one statement each.
+   * the products and read what the customers already bought of those with a per-customer limit
+   * (pipelined behind the lock), decide, then write orders, stock, lines and carts one
+   * statement each.
    */
   private async reserveBatch(tx: Queryable, jobs: readonly CheckoutJob[]): Promise<Outcome<Reservation>[]> {
     const cartUsers = [...new Set(jobs.filter((j) => !j.items).map((j) => j.userId))];
     const [carts, usedKeys] = await Promise.all([cartUsers.length > 0 ? readCarts(tx, cartUsers) : new Map<number, BatchCart>(), findUsedKeys(tx, jobs)]);
     const productIds = [...new Set([...[...carts.values()].flatMap((c) => c.items), ...jobs.flatMap((j) => j.items ?? [])].map((i) => i.productId))].sort((a, b) => a - b);
-    const products = productIds.length > 0 ? await lockProducts(tx, productIds) : new Map();
-    const decisions = allocate(jobs, carts, products, usedKeys);
+    const [products, purchases] =
+      productIds.length > 0
+        ? await Promise.all([lockProducts(tx, productIds), readPurchases(tx, [...new Set(jobs.map((j) => j.userId))], productIds)])
+        : [new Map<number, LockedProduct>(), new Map<string, number>()];
+    const decisions = allocate(jobs, carts, products, usedKeys, purchases);
 
     const allocated = decisions.flatMap((d, i) => (d.kind === 'allocated' ? [{ job: jobs[i]!, d }] : []));
     const inserted = new Map<string, InsertedOrder>();
@@ -217,6 +230,7 @@ export class CheckoutService {
     }
     if (order.status === 'pending_payment') return { order: await this.collectPayment(order, body, true), replayed: true };
     if (order.status === 'payment_declined') throw paymentDeclined(order.id, true);
+    if (order.status === 'expired') throw orderExpired(order.id, 'Check out again with a new Idempotency-Key.');
     return { order: publicOrder(order), replayed: true };
   }
 
@@ -244,12 +258,13 @@ export class CheckoutService {
         this.deps.metrics.ordersPlaced.inc();
         return publicOrder({ ...order, status: 'placed', updatedAt: placedAt.toISOString() });
       }
-      // It was not pending any more: a concurrent retry placed it, or staff cancelled it.
+      // It was not pending any more: a concurrent retry placed it, staff cancelled it, or it expired.
       const final = await withWriterRetry(() => findOrder(this.sql, orderId), { logger: this.deps.log });
-      if (final?.status === 'cancelled') {
-        // Staff cancelled the stuck order (and released its stock) while this charge completed.
+      if (final?.status === 'cancelled' || final?.status === 'expired') {
+        // Its stock was released while this charge completed: the customer must not pay for nothing.
         await this.deps.payments.provider.refund(reference);
-        this.deps.log.warn({ orderId, reference }, 'order was cancelled during its payment; charge refunded');
+        this.deps.log.warn({ orderId, reference, status: final.status }, 'order was released during its payment; charge refunded');
+        if (final.status === 'expired') throw orderExpired(orderId, 'The charge was refunded.');
         throw conflict('ORDER_CANCELLED', 'This order was cancelled before its payment completed. The charge was refunded.', { orderId });
       }
       return publicOrder(final ?? order);

@@ -21,6 +21,9 @@ export interface MigrationResult {
  */
 export async function migrate(sql: Sql, dir: string = MIGRATIONS_DIR): Promise<MigrationResult> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+  // Up to date: no lock, no DDL, so a role that may not change the schema (the shop's app role,
+  // src/db/roles.ts) can run commands that migrate first, such as create-admin.
+  if (await upToDate(sql, files)) return { applied: [] };
   const applied: string[] = [];
   await sql.begin(async (tx) => {
     // A transaction-level lock is released at commit, even if this process dies mid-way.
@@ -36,4 +39,11 @@ export async function migrate(sql: Sql, dir: string = MIGRATIONS_DIR): Promise<M
     }
   });
   return { applied };
+}
+
+async function upToDate(sql: Sql, files: string[]): Promise<boolean> {
+  const [table] = await sql<{ exists: boolean }[]>`SELECT to_regclass('schema_migrations') IS NOT NULL AS exists`;
+  if (!table?.exists) return false;
+  const done = new Set((await sql<{ name: string }[]>`SELECT name FROM schema_migrations`).map((r) => r.name));
+  return files.every((f) => done.has(f));
 }

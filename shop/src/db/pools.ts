@@ -1,5 +1,7 @@
 import postgres from 'postgres';
 import type { Logger } from '../lib/logger.js';
+import { readCredentialsFile, type DatabaseCredentials } from './credentials.js';
+import { postgresTls } from './tls.js';
 
 /**
  * How the shop parses column types unlike postgres.js's defaults: bigint ids come back as JS
@@ -25,6 +27,11 @@ export interface ConnectOptions {
   max: number;
   /** postgres.js `connection.application_name`, so pg_stat_activity shows which instance is which. */
   applicationName?: string;
+  /**
+   * A JSON file with the login (`username`, `password`), read again for every new connection so
+   * a rotated secret is picked up without a restart (src/db/credentials.ts). Overrides the URL's.
+   */
+  credentialsFile?: string | undefined;
 }
 
 /**
@@ -33,15 +40,34 @@ export interface ConnectOptions {
  * when the pool must reach the primary.
  */
 export function connect(url: string, options: ConnectOptions): Sql {
-  return postgres(url, {
+  const tls = postgresTls(url);
+  const file = options.credentialsFile;
+  // The login read for the connection being opened: its username goes in the startup message,
+  // its password answers the server's challenge a moment later.
+  let login: DatabaseCredentials | undefined;
+  const sql = postgres(tls.url, {
     max: options.max,
     idle_timeout: 30,
     connect_timeout: 5,
+    ssl: tls.ssl,
     types,
     transform: { undefined: null },
     connection: { application_name: options.applicationName ?? 'evermall-shop' },
     onnotice: () => undefined,
+    ...(file ? { pass: () => (login ?? readCredentialsFile(file)).password } : {}),
   });
+  if (file) {
+    // postgres.js builds each connection's startup message from `options.connection` (its
+    // StartupMessage), whose `user` overrides the URL's; a getter makes every new connection read
+    // the file, so a rotated username and password are used from the next connection on. SCRAM
+    // (PostgreSQL 14+'s default password_encryption, RDS included) does not hash the username in,
+    // unlike md5, which would still use the URL's.
+    Object.defineProperty(sql.options.connection, 'user', {
+      enumerable: true,
+      get: () => (login = readCredentialsFile(file)).username,
+    });
+  }
+  return sql;
 }
 
 export interface PoolOptions extends ConnectOptions {
@@ -94,6 +120,7 @@ const RETRYABLE_SQLSTATES = new Set([
   '08004', // connection exceptions
   '40001', // serialization_failure
   '40P01', // deadlock_detected (should not happen with ordered locking, but is safe to retry)
+  '28P01', // invalid_password: a login raced a rotation; the next connection reads the new secret
 ]);
 const RETRYABLE_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 

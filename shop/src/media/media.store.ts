@@ -4,7 +4,9 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { readFile } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
+import { imageSize } from 'image-size';
 import { ShopError } from '../errors.js';
 import { isMediaKey, newMediaKey, type MediaExtension } from './media-keys.js';
 
@@ -22,20 +24,27 @@ export function mediaPath(mediaDir: string, key: string): string | undefined {
   return isMediaKey(key) ? path.join(mediaDir, key) : undefined;
 }
 
+/** How big an image may be once decoded (MEDIA_MAX_PIXELS, MEDIA_MAX_SIDE_PX); its bytes are capped by the multipart parser. */
+export interface ImageLimits {
+  maxPixels: number;
+  maxSidePx: number;
+}
+
 /** An uploaded file as the route hands it on. */
 export interface Upload {
   content: Readable;
-  /** True when the multipart parser cut the file off at the size limit. */
+  /** True when the multipart parser cut the file off at the size limit (MEDIA_MAX_BYTES). */
   truncated(): boolean;
+  limits: ImageLimits;
 }
 
 /**
  * Stores an uploaded image under a new random key and returns the key. The type comes from the
  * content (magic bytes), never from the name or the client's Content-Type. The file is written
  * to a temp name in the same directory and renamed, so other instances (EFS) never see half a
- * file. A too-large or non-image upload leaves nothing behind.
+ * file. A too-large (in bytes or pixels) or non-image upload leaves nothing behind.
  */
-export async function storeImage(mediaDir: string, { content, truncated }: Upload): Promise<string> {
+export async function storeImage(mediaDir: string, { content, truncated, limits }: Upload): Promise<string> {
   await mkdir(mediaDir, { recursive: true });
   const temp = path.join(mediaDir, `.upload-${randomBytes(8).toString('hex')}.tmp`);
   try {
@@ -48,11 +57,37 @@ export async function storeImage(mediaDir: string, { content, truncated }: Uploa
     if (!extension) {
       throw new ShopError(415, 'UNSUPPORTED_IMAGE_TYPE', 'Upload a JPEG, PNG, WebP, GIF or AVIF image.', { detected: type?.mime ?? null });
     }
+    checkDimensions(await readFile(temp), limits);
     const key = newMediaKey(extension);
     await rename(temp, path.join(mediaDir, key));
     return key;
   } finally {
     await rm(temp, { force: true });
+  }
+}
+
+/**
+ * Refuses an image that would take too much memory to decode (a decompression bomb: a few
+ * hundred bytes can declare 50,000 × 50,000 px). The dimensions come from the file's header
+ * (image-size), without decoding it. The whole file is read (at most MEDIA_MAX_BYTES): a JPEG's
+ * frame header may come after large metadata.
+ */
+function checkDimensions(image: Uint8Array, limits: ImageLimits): void {
+  let width: number;
+  let height: number;
+  try {
+    ({ width, height } = imageSize(image));
+  } catch {
+    throw new ShopError(415, 'UNREADABLE_IMAGE', 'The image is damaged: its size cannot be read.');
+  }
+  if (width * height > limits.maxPixels || Math.max(width, height) > limits.maxSidePx) {
+    const most = (n: number) => n.toLocaleString('en-US');
+    throw new ShopError(413, 'IMAGE_TOO_LARGE', `The image is too large: at most ${most(limits.maxPixels)} pixels, ${most(limits.maxSidePx)} a side.`, {
+      width,
+      height,
+      maxPixels: limits.maxPixels,
+      maxSidePx: limits.maxSidePx,
+    });
   }
 }
 

@@ -102,3 +102,53 @@ export async function returnStock(sql: Queryable, orderId: number, reason: strin
       VALUES (${productId}, ${line.quantity}, ${reason}, ${userId})`;
   }
 }
+
+/**
+ * Moves orders that have waited for their payment longer than `olderThanSeconds` (oldest first,
+ * at most `limit`) from `pending_payment` to `expired`, and returns their ids. The rows are
+ * locked with SKIP LOCKED: an order another transaction holds (a payment being settled, staff
+ * cancelling it, another instance's sweep) is left to that transaction, so sweeps never wait
+ * on one another and never take part in a lock cycle with the settler, which locks orders too.
+ * The status is checked again on the locked row, so an order that was placed meanwhile stays
+ * placed. Call it in the transaction that then returns the stock (`returnStockOfOrders`).
+ */
+export async function expireUnpaidOrders(sql: Queryable, olderThanSeconds: number, limit: number): Promise<number[]> {
+  const rows = await sql<{ id: number | bigint }[]>`
+    WITH due AS (
+      SELECT id FROM orders
+      WHERE status = 'pending_payment' AND created_at < now() - make_interval(secs => ${olderThanSeconds})
+      ORDER BY created_at, id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE orders o SET status = 'expired', updated_at = now()
+    FROM due WHERE o.id = due.id AND o.status = 'pending_payment'
+    RETURNING o.id`;
+  return rows.map((r) => Number(r.id));
+}
+
+/**
+ * Puts the units of many orders back on the shelf and records each order's lines as stock
+ * adjustments ("order 12 <why>"): the products are locked first in ascending id order (the lock order checkout
+ * uses), then one statement adds every product's units and writes the records. Call it only in
+ * the transaction that just moved these orders out of a stock-holding status.
+ */
+export async function returnStockOfOrders(sql: Queryable, orderIds: readonly number[], why: string): Promise<void> {
+  const ids = orderIds as number[];
+  await sql`
+    SELECT id FROM products
+    WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = ANY(${ids}::bigint[]))
+    ORDER BY id
+    FOR NO KEY UPDATE`;
+  await sql`
+    WITH returned AS (
+      SELECT product_id, sum(quantity)::int AS quantity FROM order_lines
+      WHERE order_id = ANY(${ids}::bigint[]) GROUP BY product_id
+    ), restocked AS (
+      UPDATE products p SET stock = p.stock + r.quantity FROM returned r WHERE p.id = r.product_id
+    )
+    INSERT INTO stock_adjustments (product_id, delta, reason, user_id)
+    SELECT l.product_id, l.quantity, 'order ' || l.order_id || ' ' || ${why}, NULL
+    FROM order_lines l WHERE l.order_id = ANY(${ids}::bigint[])
+    ORDER BY l.order_id, l.product_id`;
+}

@@ -1,13 +1,22 @@
 import { Type, type Static } from 'typebox';
 
-export const ORDER_STATUSES = ['pending_payment', 'placed', 'paid', 'shipped', 'cancelled', 'payment_declined'] as const;
+export const ORDER_STATUSES = ['pending_payment', 'placed', 'paid', 'shipped', 'cancelled', 'payment_declined', 'expired'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const OrderStatus = Type.Union(
-  [Type.Literal('pending_payment'), Type.Literal('placed'), Type.Literal('paid'), Type.Literal('shipped'), Type.Literal('cancelled'), Type.Literal('payment_declined')],
+  [
+    Type.Literal('pending_payment'),
+    Type.Literal('placed'),
+    Type.Literal('paid'),
+    Type.Literal('shipped'),
+    Type.Literal('cancelled'),
+    Type.Literal('payment_declined'),
+    Type.Literal('expired'),
+  ],
   {
     description:
       'pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; ' +
-      'shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned',
+      'shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned; ' +
+      'expired: not paid in time (PENDING_PAYMENT_EXPIRY_MINUTES), stock returned',
   },
 );
 

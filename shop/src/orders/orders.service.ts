@@ -7,8 +7,8 @@ import { ORDER_PAGE_DEFAULT, type AdminOrder, type Order, type OrderStatus, type
  * Which statuses staff may move an order from, per target: placed → paid → shipped, and
  * placed or paid → cancelled (which returns the stock). Staff may also cancel an order stuck in
  * pending_payment (its checkout died and its client never retried), which releases its stock;
- * checkout refunds a charge that completes after such a cancel. Shipped, cancelled and declined
- * orders are final.
+ * checkout refunds a charge that completes after such a cancel. Shipped, cancelled, declined and
+ * expired orders (unpaid in time, see order-expiry.ts) are final.
  */
 export const STAFF_TRANSITIONS: Record<StaffStatus, readonly OrderStatus[]> = {
   paid: ['placed'],

@@ -13,6 +13,8 @@ export interface DatabasePluginOptions {
   readerUrl: string;
   max: number;
   applicationName: string;
+  /** Read for every new connection, so a rotated password needs no restart (src/db/credentials.ts). */
+  credentialsFile?: string | undefined;
 }
 
 /** The writer and reader pools, closed when the app closes. */

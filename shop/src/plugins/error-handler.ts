@@ -24,8 +24,8 @@ const FASTIFY_CODES: Record<string, { code: string; message: string }> = {
 
 /**
  * The one error handler. Expected errors become `{ error: { code, message, details } }` with
- * their 4xx status; anything unexpected is logged with its request and answered with a 500
- * that hides the details.
+ * their 4xx status; anything unexpected is logged with a summary of its request (no cookies, no
+ * body) and answered with a 500 that hides the details.
  */
 export default fp(
   async function errorHandler(app: FastifyInstance) {
@@ -61,7 +61,9 @@ export default fp(
         // A data exception (a value out of range for its column) is the client's input, not our fault.
         return reply.status(400).send({ error: { code: 'INVALID_VALUE', message: 'A value in the request is out of range.' } });
       }
-      request.log.error({ err, request }, 'unhandled error');
+      // `req` goes through Fastify's request serializer (method, url, host, remote address): never
+      // the whole request, whose headers and body carry session cookies and passwords.
+      request.log.error({ err, req: request }, 'unhandled error');
       return reply.status(500).send({ error: { code: 'INTERNAL', message: 'Something went wrong on our side. Please try again.' } });
     });
 

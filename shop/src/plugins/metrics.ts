@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -16,7 +17,7 @@ declare module 'fastify' {
 }
 
 /**
- * Prometheus metrics at /metrics: HTTP latency by route, orders placed, checkout conflicts,
+ * Prometheus metrics (served by `listenForMetrics`, not on the app port): HTTP latency by route, orders placed, checkout conflicts,
  * each DB pool's connection limit and the process defaults (CPU, RSS, event loop lag). One
  * registry per app, so tests can build many apps in one process.
  */
@@ -70,11 +71,40 @@ export default fp(
       const route = request.routeOptions.url ?? 'unmatched';
       httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     });
-
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-      reply.header('content-type', registry.contentType);
-      return registry.metrics();
-    });
   },
   { name: 'metrics', dependencies: ['database', 'lifecycle'] },
 );
+
+/**
+ * Serves GET /metrics from `registry` on its own listener (METRICS_HOST:METRICS_PORT), apart from
+ * the app port: the load balancers (the ALB's target group, the twin's HAProxy backend) forward
+ * the app port only, and the instances' security group admits only that port, so metrics never
+ * reach the internet. Loopback by default, for a monitoring agent on the same host.
+ */
+export async function listenForMetrics(registry: Registry, opts: { host: string; port: number }): Promise<MetricsListener> {
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: GET /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics failed\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : opts.port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface MetricsListener {
+  /** The port it listens on (the one chosen by the system when asked for 0). */
+  port: number;
+  close(): Promise<void>;
+}

@@ -1,12 +1,23 @@
 import type { Queryable } from '../db/pools.js';
 import type { SessionUser } from './sessions.js';
 
-/** The user a live session belongs to; an unknown or expired token finds nobody. */
-export async function findSessionUser(sql: Queryable, tokenHash: Buffer): Promise<SessionUser | undefined> {
+/**
+ * The user a live session belongs to; an unknown, expired or idle token finds nobody. A live
+ * session's `last_seen_at` is moved forward once it is `touchAfterSeconds` old, so most requests
+ * only read: the idle clock is exact to within that much.
+ */
+export async function findSessionUser(sql: Queryable, tokenHash: Buffer, idle: { idleSeconds: number; touchAfterSeconds: number }): Promise<SessionUser | undefined> {
   const [row] = await sql<(Omit<SessionUser, 'id'> & { id: number | bigint })[]>`
-    SELECT u.id, u.email, u.name, u.role
-    FROM sessions s JOIN users u ON u.id = s.user_id
-    WHERE s.token_hash = ${tokenHash} AND s.expires_at > now()`;
+    WITH live AS (
+      SELECT s.token_hash, s.last_seen_at, u.id, u.email, u.name, u.role
+      FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.token_hash = ${tokenHash} AND s.expires_at > now()
+        AND s.last_seen_at > now() - make_interval(secs => ${idle.idleSeconds})
+    ), touched AS (
+      UPDATE sessions SET last_seen_at = now()
+      WHERE token_hash IN (SELECT token_hash FROM live WHERE last_seen_at < now() - make_interval(secs => ${idle.touchAfterSeconds}))
+    )
+    SELECT id, email, name, role FROM live`;
   // The pools parse bigint as BigInt; ids are compared and serialized as numbers everywhere.
   return row ? { ...row, id: Number(row.id) } : undefined;
 }
@@ -19,4 +30,13 @@ export async function insertSession(sql: Queryable, tokenHash: Buffer, userId: n
 
 export async function deleteSession(sql: Queryable, tokenHash: Buffer): Promise<void> {
   await sql`DELETE FROM sessions WHERE token_hash = ${tokenHash}`;
+}
+
+/**
+ * Ends every session of a user, on every instance: after a password or role change, so a stolen
+ * or stale session cannot outlive it. Call it in the transaction that makes the change.
+ */
+export async function deleteUserSessions(sql: Queryable, userId: number): Promise<number> {
+  const result = await sql`DELETE FROM sessions WHERE user_id = ${userId}`;
+  return result.count;
 }

@@ -3,11 +3,17 @@ import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, ShopError, unauthorized } from '../errors.js';
+import type { Queryable } from '../db/pools.js';
 import { deleteSession, findSessionUser, insertSession } from './sessions.repository.js';
 
 export const SESSION_COOKIE = 'evermall_session';
 export const CART_COOKIE = 'evermall_cart';
 export const SESSION_TTL_DAYS = 14;
+/**
+ * A session's last use is recorded at most once per this share of the idle timeout, so most
+ * requests only read it; idle expiry is then exact to within a tenth of the timeout.
+ */
+const TOUCH_SHARE_OF_IDLE = 0.1;
 
 export interface SessionUser {
   id: number;
@@ -25,8 +31,8 @@ declare module 'fastify' {
     requireUser(request: FastifyRequest): SessionUser;
     requireAdmin(request: FastifyRequest): SessionUser;
     sessions: {
-      /** Creates a session for the user and sets its cookie. */
-      start(reply: FastifyReply, userId: number): Promise<void>;
+      /** Creates a session for the user and sets its cookie; pass `sql` to create it inside a transaction. */
+      start(reply: FastifyReply, userId: number, sql?: Queryable): Promise<void>;
       /** Deletes the session row and clears the cookie: logout really ends it. */
       end(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     };
@@ -37,12 +43,38 @@ declare module 'fastify' {
 export interface SessionsOptions {
   secret: string;
   secureCookies: boolean;
+  /** Origins besides the shop's own that may send cookie-authenticated writes, exactly as browsers send `Origin`. */
   allowedOrigins: string[];
+  /** A session unused this long stops working. */
+  idleMinutes: number;
 }
 
 export const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const csrfRejected = () => new ShopError(403, 'CSRF_REJECTED', 'This request came from another site and was refused.');
+
+/** `scheme://host[:port]` as a browser writes it in `Origin` (default ports dropped), or undefined when it is not one. */
+function originOf(url: string): string | undefined {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The shop's own origin for this request: the scheme and host the browser used. With Secure
+ * cookies the browser only sends them over HTTPS, so the scheme is https whatever the last hop
+ * was (CloudFront reaches the ALB over HTTP when there is no domain). Otherwise it is the
+ * scheme the request came in with; X-Forwarded-Proto and -Host count only from a trusted proxy
+ * (Fastify's `request.protocol` and `request.host`, see lib/trusted-proxies.ts).
+ */
+function ownOrigin(request: FastifyRequest, secureCookies: boolean): string | undefined {
+  return originOf(`${secureCookies ? 'https' : request.protocol}://${request.host}`);
+}
 
 /**
  * Cookie sessions stored in the DB (any instance serves any session), the CSRF guard for
@@ -54,24 +86,19 @@ export default fp(
     const cookieOptions = { httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, path: '/', signed: true } as const;
     app.decorate('cookieOptions', cookieOptions);
     app.decorateRequest('user', null);
+    const allowedOrigins = new Set(opts.allowedOrigins.map((o) => originOf(o) ?? o));
+    const idle = { idleSeconds: opts.idleMinutes * 60, touchAfterSeconds: opts.idleMinutes * 60 * TOUCH_SHARE_OF_IDLE };
 
     app.addHook('onRequest', async (request) => {
       if (SAFE_METHODS.has(request.method)) return;
       const hasCookie = request.headers.cookie !== undefined;
       if (!hasCookie) return;
       // A cross-site form can send cookies but cannot set a JSON content type or forge Origin.
-      const origin = request.headers.origin;
-      if (origin !== undefined) {
-        const host = request.headers['x-forwarded-host'] ?? request.headers.host;
-        let originHost: string;
-        try {
-          originHost = new URL(origin).host;
-        } catch {
-          throw new ShopError(403, 'CSRF_REJECTED', 'This request came from another site and was refused.');
-        }
-        if (originHost !== host && !opts.allowedOrigins.includes(origin)) {
-          throw new ShopError(403, 'CSRF_REJECTED', 'This request came from another site and was refused.');
-        }
+      // The whole origin is compared: http://shop.example (a network attacker's page) is
+      // another site than https://shop.example (RFC 6454 §5, origins are scheme, host and port).
+      if (request.headers.origin !== undefined) {
+        const origin = originOf(request.headers.origin);
+        if (origin === undefined || (origin !== ownOrigin(request, opts.secureCookies) && !allowedOrigins.has(origin))) throw csrfRejected();
       }
       const type = request.headers['content-type'] ?? '';
       const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
@@ -85,7 +112,7 @@ export default fp(
       if (!raw) return;
       const unsigned = request.unsignCookie(raw);
       if (!unsigned.valid || !unsigned.value) return;
-      request.user = (await findSessionUser(app.pools.writer, hashToken(unsigned.value))) ?? null;
+      request.user = (await findSessionUser(app.pools.writer, hashToken(unsigned.value), idle)) ?? null;
     });
 
     app.decorate('requireUser', (request: FastifyRequest) => {
@@ -99,9 +126,9 @@ export default fp(
     });
 
     app.decorate('sessions', {
-      async start(reply: FastifyReply, userId: number) {
+      async start(reply: FastifyReply, userId: number, sql: Queryable = app.pools.writer) {
         const token = randomBytes(32).toString('base64url');
-        await insertSession(app.pools.writer, hashToken(token), userId, SESSION_TTL_DAYS);
+        await insertSession(sql, hashToken(token), userId, SESSION_TTL_DAYS);
         reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: SESSION_TTL_DAYS * 86400 });
       },
       async end(request: FastifyRequest, reply: FastifyReply) {

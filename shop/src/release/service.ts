@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { drainSeconds, frontDoorFailover, shutdownBoundSeconds } from '@evermall/topology';
+import { drainSeconds, frontDoorFailover, shopRuntime, shutdownBoundSeconds } from '@evermall/topology';
 import { releaseLayout } from './layout.js';
 
 /**
@@ -10,6 +10,8 @@ import { releaseLayout } from './layout.js';
  */
 
 export { releaseLayout, runtimeMajor } from './layout.js';
+export { databaseRoles } from '../db/roles.js';
+export { releaseInputsDigest, releaseManifestFile, releaseTarget, type ReleaseManifest } from './inputs.js';
 
 /** The unprivileged user the shop runs as. The EFS access point forces the same uid/gid on media. */
 export const serviceUser = { name: 'evermall', uid: 1001, gid: 1001 } as const;
@@ -24,10 +26,10 @@ export function releaseFiles(dir: string): { runtime: string; server: string; cl
   };
 }
 
-/** What starts the service: the release's own Node running its server bundle. */
+/** What starts the service: the release's own Node, its heap sized by topology, running its server bundle. */
 export function serviceCommand(release: string): [command: string, ...args: string[]] {
   const files = releaseFiles(release);
-  return [files.runtime, files.server];
+  return [files.runtime, `--max-semi-space-size=${shopRuntime.maxSemiSpaceMiB}`, `--max-old-space-size=${shopRuntime.maxOldSpaceMiB}`, files.server];
 }
 
 /** Where the service's files are on one host. */
@@ -44,6 +46,16 @@ export interface ServiceDirectories {
   readonly media: string;
   /** The service's log. Writable. */
   readonly logs: string;
+  /**
+   * Secrets the host writes for the service (the database login, refreshed after every rotation):
+   * root's, readable by the service's group, not writable by the service.
+   */
+  readonly secrets: string;
+}
+
+/** The database login the service reads for every new connection (DATABASE_CREDENTIALS_FILE). */
+export function databaseCredentialsFile(directories: Pick<ServiceDirectories, 'secrets'>): string {
+  return path.join(directories.secrets, 'db-credentials.json');
 }
 
 /** The static backup site an instance exports (BACKUP_SITE_DIR). */
@@ -80,9 +92,20 @@ export interface ServiceHost {
   readonly cookieSecure: boolean;
   /** Origins besides the request's own host that may post with cookies. */
   readonly allowedOrigins: string;
+  /**
+   * The proxies in front of the shop (TRUSTED_PROXIES, TRUSTED_PROXY_HOPS): the addresses the
+   * nearest one connects from and how many append to X-Forwarded-For. The shop takes the entry
+   * the outermost one appended as the client, so a client's own X-Forwarded-For is ignored.
+   */
+  readonly proxies: { readonly nearestAddresses: string; readonly hops: number };
+  /** Per-client-address limits, where every client shares one address (the twin's load on loopback). */
+  readonly clientLimits?: { readonly loginPerMinute: number; readonly registerPerHour: number; readonly anonymousCartsPerHour: number };
   /** Defaults to topology's drain; the twin's tests shorten it. */
   readonly drainSeconds?: number;
-  /** On AWS these come from an environment file written at every start (a rotated password), not from here. */
+  /**
+   * The URLs without a login: the login is read from databaseCredentialsFile() for every new
+   * connection. On AWS the URLs come from the environment file the env step writes, not from here.
+   */
   readonly database?: { readonly writerUrl: string; readonly readerUrl: string };
   readonly sessionSecret?: string;
   readonly logLevel?: string;
@@ -103,8 +126,21 @@ export function serviceEnvironment(host: ServiceHost): Record<string, string> {
     SHUTDOWN_TIMEOUT_SECONDS: String(shutdownBoundSeconds),
     COOKIE_SECURE: String(host.cookieSecure),
     ALLOWED_ORIGINS: host.allowedOrigins,
+    TRUSTED_PROXIES: host.proxies.nearestAddresses,
+    TRUSTED_PROXY_HOPS: String(host.proxies.hops),
+    ...(host.clientLimits
+      ? {
+          LOGIN_RATE_LIMIT_PER_MINUTE: String(host.clientLimits.loginPerMinute),
+          REGISTER_RATE_LIMIT_PER_HOUR: String(host.clientLimits.registerPerHour),
+          ANONYMOUS_CART_RATE_LIMIT_PER_HOUR: String(host.clientLimits.anonymousCartsPerHour),
+        }
+      : {}),
     BACKUP_SITE_DIR: backupSiteDir(directories),
     BACKUP_EXPORT_INTERVAL_SECONDS: String(frontDoorFailover.backupExportIntervalSeconds),
+    DATABASE_CREDENTIALS_FILE: databaseCredentialsFile(directories),
+    // The service logs in as the app role, which may not change the schema: migrations run once per
+    // release as the migration role, before instances run it (twin: LaunchTemplate; AWS: the bootstrap).
+    MIGRATE_ON_START: 'false',
     ...(host.database ? { DATABASE_URL: host.database.writerUrl, DATABASE_READ_URL: host.database.readerUrl } : {}),
     ...(host.sessionSecret ? { SESSION_SECRET: host.sessionSecret } : {}),
     ...(host.logLevel ? { LOG_LEVEL: host.logLevel } : {}),

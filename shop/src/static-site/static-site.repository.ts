@@ -23,7 +23,9 @@ export type ListedProduct = SiteProduct & { id: number; createdAt: number };
 
 /** The products on sale: the backup site shows nothing else. */
 export async function listActiveProducts(sql: Queryable): Promise<ListedProduct[]> {
-  const rows = await sql<Pick<ProductRow, 'id' | 'slug' | 'name' | 'name_en' | 'description' | 'price_won' | 'stock' | 'category_id' | 'images' | 'created_at'>[]>`SELECT id, slug, name, name_en, description, price_won, stock, category_id, images, created_at FROM products WHERE active`;
+  const rows = await sql<
+    Pick<ProductRow, 'id' | 'slug' | 'name' | 'name_en' | 'description' | 'price_won' | 'stock' | 'category_id' | 'images' | 'created_at'>[]
+  >`SELECT id, slug, name, name_en, description, price_won, stock, category_id, images, created_at FROM products WHERE active`;
   return rows.map((r) => ({
     id: Number(r.id),
     slug: r.slug,

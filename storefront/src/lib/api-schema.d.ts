@@ -14,8 +14,8 @@ export interface paths {
                     /** @description nextCursor of the previous page */
                     cursor?: number;
                     limit?: number;
-                    /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
-                    status?: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
+                    /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned; expired: not paid in time (PENDING_PAYMENT_EXPIRY_MINUTES), stock returned */
+                    status?: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined" | "expired";
                 };
                 header?: never;
                 path?: never;
@@ -58,8 +58,8 @@ export interface paths {
                                     /** @description Korean 5-digit postal code */
                                     postalCode: string;
                                 };
-                                /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
-                                status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
+                                /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned; expired: not paid in time (PENDING_PAYMENT_EXPIRY_MINUTES), stock returned */
+                                status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined" | "expired";
                                 totalWon: number;
                                 /** Format: date-time */
                                 updatedAt: string;
@@ -184,8 +184,8 @@ export interface paths {
                                 /** @description Korean 5-digit postal code */
                                 postalCode: string;
                             };
-                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
-                            status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
+                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned; expired: not paid in time (PENDING_PAYMENT_EXPIRY_MINUTES), stock returned */
+                            status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined" | "expired";
                             totalWon: number;
                             /** Format: date-time */
                             updatedAt: string;
@@ -334,6 +334,8 @@ export interface paths {
                                 description: string;
                                 id: number;
                                 images: string[];
+                                /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                                maxPerCustomer: number | null;
                                 name: string;
                                 nameEn: string;
                                 /** @description Price in won (KRW has no minor unit) */
@@ -428,6 +430,8 @@ export interface paths {
                         active?: boolean;
                         categoryId: number;
                         description?: string;
+                        /** @description Units one customer may buy over all their orders (e.g. 2 for a flash-sale item); null: no limit. Checkout answers 409 PURCHASE_LIMIT beyond it. */
+                        maxPerCustomer?: number | null;
                         /** @description Korean name */
                         name: string;
                         nameEn?: string;
@@ -458,6 +462,8 @@ export interface paths {
                             description: string;
                             id: number;
                             images: string[];
+                            /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                            maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
                             /** @description Price in won (KRW has no minor unit) */
@@ -606,6 +612,8 @@ export interface paths {
                             description: string;
                             id: number;
                             images: string[];
+                            /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                            maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
                             /** @description Price in won (KRW has no minor unit) */
@@ -713,6 +721,8 @@ export interface paths {
                             description: string;
                             id: number;
                             images: string[];
+                            /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                            maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
                             /** @description Price in won (KRW has no minor unit) */
@@ -805,6 +815,8 @@ export interface paths {
                         active?: boolean;
                         categoryId?: number;
                         description?: string;
+                        /** @description Units one customer may buy over all their orders (e.g. 2 for a flash-sale item); null: no limit. Checkout answers 409 PURCHASE_LIMIT beyond it. */
+                        maxPerCustomer?: number | null;
                         /** @description Korean name */
                         name?: string;
                         nameEn?: string;
@@ -834,6 +846,8 @@ export interface paths {
                             description: string;
                             id: number;
                             images: string[];
+                            /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                            maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
                             /** @description Price in won (KRW has no minor unit) */
@@ -980,6 +994,8 @@ export interface paths {
                             description: string;
                             id: number;
                             images: string[];
+                            /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                            maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
                             /** @description Price in won (KRW has no minor unit) */
@@ -1135,6 +1151,8 @@ export interface paths {
                             description: string;
                             id: number;
                             images: string[];
+                            /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                            maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
                             /** @description Price in won (KRW has no minor unit) */
@@ -1272,6 +1290,8 @@ export interface paths {
                                 description: string;
                                 id: number;
                                 images: string[];
+                                /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                                maxPerCustomer: number | null;
                                 name: string;
                                 nameEn: string;
                                 /** @description Price in won (KRW has no minor unit) */
@@ -1377,7 +1397,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in (at most 10 attempts a minute per client) */
+        /** Log in (at most 10 attempts a minute per client, 30 an hour per account) */
         post: {
             parameters: {
                 query?: never;
@@ -1600,6 +1620,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the password: ends every session of the account and starts a new one here */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        currentPassword: string;
+                        newPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/register": {
         parameters: {
             query?: never;
@@ -1609,7 +1745,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a customer account and log in */
+        /**
+         * Create a customer account and log in (at most 20 an hour per client)
+         * @description A password that is blank, common or built from the email or name is refused with 400 WEAK_PASSWORD (NIST SP 800-63B §5.1.1.2).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1626,6 +1765,7 @@ export interface paths {
                          */
                         email: string;
                         name: string;
+                        /** @description Refused with WEAK_PASSWORD when blank, common or built from the email or name */
                         password: string;
                     };
                 };
@@ -1679,6 +1819,21 @@ export interface paths {
                 };
                 /** @description Default Response */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1778,7 +1933,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add units of a product (checked against stock) */
+        /** Add units of a product (checked against stock; a cart holds at most 100 products) */
         post: {
             parameters: {
                 query?: never;
@@ -1884,6 +2039,21 @@ export interface paths {
                 };
                 /** @description Default Response */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2192,7 +2362,7 @@ export interface paths {
         put?: never;
         /**
          * Place an order from the cart (idempotent by the Idempotency-Key header)
-         * @description 409 OUT_OF_STOCK names the short lines and orders nothing. 422 IDEMPOTENCY_KEY_REUSED when the key was used with a different cart or body. 402 PAYMENT_DECLINED returns the stock and the cart. 503 PAYMENT_UNAVAILABLE or TEMPORARILY_UNAVAILABLE: retry with the same key.
+         * @description 409 OUT_OF_STOCK names the short lines and orders nothing. 422 IDEMPOTENCY_KEY_REUSED when the key was used with a different cart or body. 402 PAYMENT_DECLINED returns the stock and the cart. 503 PAYMENT_UNAVAILABLE or TEMPORARILY_UNAVAILABLE: retry with the same key. 409 ORDER_EXPIRED or ORDER_CANCELLED: the order was released before its payment completed (any charge is refunded). 409 PURCHASE_LIMIT names the lines over their product's per-customer limit and orders nothing. 429 RATE_LIMITED: too many checkouts from this account this minute.
          */
         post: {
             parameters: {
@@ -2259,8 +2429,8 @@ export interface paths {
                                 /** @description Korean 5-digit postal code */
                                 postalCode: string;
                             };
-                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
-                            status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
+                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned; expired: not paid in time (PENDING_PAYMENT_EXPIRY_MINUTES), stock returned */
+                            status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined" | "expired";
                             totalWon: number;
                             /** Format: date-time */
                             updatedAt: string;
@@ -2296,8 +2466,8 @@ export interface paths {
                                 /** @description Korean 5-digit postal code */
                                 postalCode: string;
                             };
-                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
-                            status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
+                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned; expired: not paid in time (PENDING_PAYMENT_EXPIRY_MINUTES), stock returned */
+                            status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined" | "expired";
                             totalWon: number;
                             /** Format: date-time */
                             updatedAt: string;
@@ -2410,6 +2580,21 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2483,8 +2668,8 @@ export interface paths {
                                     /** @description Korean 5-digit postal code */
                                     postalCode: string;
                                 };
-                                /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
-                                status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
+                                /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned; expired: not paid in time (PENDING_PAYMENT_EXPIRY_MINUTES), stock returned */
+                                status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined" | "expired";
                                 totalWon: number;
                                 /** Format: date-time */
                                 updatedAt: string;
@@ -2582,8 +2767,8 @@ export interface paths {
                                 /** @description Korean 5-digit postal code */
                                 postalCode: string;
                             };
-                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned */
-                            status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined";
+                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned; expired: not paid in time (PENDING_PAYMENT_EXPIRY_MINUTES), stock returned */
+                            status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined" | "expired";
                             totalWon: number;
                             /** Format: date-time */
                             updatedAt: string;
@@ -2696,6 +2881,8 @@ export interface paths {
                                 description: string;
                                 id: number;
                                 images: string[];
+                                /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                                maxPerCustomer: number | null;
                                 name: string;
                                 nameEn: string;
                                 /** @description Price in won (KRW has no minor unit) */
@@ -2791,6 +2978,8 @@ export interface paths {
                             description: string;
                             id: number;
                             images: string[];
+                            /** @description Units one customer may buy over all their orders (a flash-sale item); null: no limit */
+                            maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
                             /** @description Price in won (KRW has no minor unit) */

@@ -29,8 +29,13 @@ export interface TwinPaths {
   readonly s3Backup: string;
   /** The shop releases instances run, one numbered folder each (shop/build.mjs --out). */
   readonly releases: string;
-  /** The instances' writable directories besides media (shop/src/release/service.ts): state and logs. */
-  readonly shop: { readonly state: string; readonly logs: string };
+  /**
+   * The instances' directories besides the release and media (shop/src/release/service.ts): state
+   * and logs (writable), and secrets (the database login the host writes for them; read-only to them).
+   */
+  readonly shop: { readonly state: string; readonly logs: string; readonly secrets: string };
+  /** Secrets Manager stand-in: one JSON secret per database login (twin/src/database/database-logins.ts). */
+  readonly secrets: string;
 }
 
 export function twinPaths(stateDir: string): TwinPaths {
@@ -54,6 +59,7 @@ export function twinPaths(stateDir: string): TwinPaths {
     s3Spa: path.join(root, 's3', 'spa'),
     s3Backup: backupSiteDir({ state: path.join(root, 'shop', 'state') }),
     releases: path.join(root, 'releases'),
-    shop: { state: path.join(root, 'shop', 'state'), logs: path.join(root, 'logs', 'shop') },
+    shop: { state: path.join(root, 'shop', 'state'), logs: path.join(root, 'logs', 'shop'), secrets: path.join(root, 'shop', 'secrets') },
+    secrets: path.join(root, 'secrets'),
   };
 }

@@ -10,6 +10,8 @@ import type { EventLog } from '../events.js';
 import { twinEnvironment } from '../config/environment.js';
 import { exited, isAlive, signalGroup, spawnPart, stopGroup, waitFor } from '../processes.js';
 import { monitorSettings, nodeSettings } from './failover-settings.js';
+import { databaseRoles, type DatabaseCredentials } from '@evermall/shop';
+import type { DatabaseLogins, Rotation } from './database-logins.js';
 
 export type DbNodeName = 'a' | 'b' | 'replica';
 
@@ -42,6 +44,8 @@ export interface DatabaseClusterOptions {
   ports: { monitor: number; a: number; b: number; replica: number };
   events: EventLog;
   logger: Logger;
+  /** The shop's logins (app, migrator): created once the primary takes writes, rotated on command. */
+  logins: DatabaseLogins;
   pgBin?: string;
   autoctl?: string;
 }
@@ -52,6 +56,12 @@ const STEP_TIMEOUT_MS = 120_000;
 /** pg_autoctl stops Postgres with a fast shutdown; past this we SIGKILL the group. */
 const STOP_BOUND_MS = 15_000;
 const PRIMARY_STATES = new Set(['single', 'primary', 'wait_primary', 'join_primary', 'apply_settings']);
+/**
+ * The shop's roles log in with a password, as on RDS: first in pg_hba.conf, so pg_autoctl's
+ * `--auth trust` lines (its own roles, the superuser the twin administers with) never match them.
+ * `+role` matches the role and its members: the alternating user `evermall_app_clone` too.
+ */
+const PASSWORD_HBA_LINE = `host all +${databaseRoles.app},${databaseRoles.migrator} 127.0.0.1/32 scram-sha-256`;
 
 /**
  * The RDS Multi-AZ stand-in: a pg_auto_failover monitor (RDS's control plane, in no zone), a
@@ -99,6 +109,21 @@ export class DatabaseCluster {
   get readerUrl(): string {
     const p = this.options.ports;
     return `postgres://postgres@127.0.0.1:${p.replica},127.0.0.1:${p.b},127.0.0.1:${p.a}/${DB_NAME}`;
+  }
+
+  /**
+   * The URLs the instances get: without a password, which they read from the app login's file
+   * for every new connection. Loopback without TLS, so sslmode=disable (shop/src/db/tls.ts).
+   */
+  get appUrls(): { writerUrl: string; readerUrl: string } {
+    const asApp = (url: string) => `${url.replace('postgres://postgres@', `postgres://${databaseRoles.app}@`)}${url.includes('?') ? '&' : '?'}sslmode=disable`;
+    return { writerUrl: asApp(this.writerUrl), readerUrl: asApp(this.readerUrl) };
+  }
+
+  /** What the shop CLI migrates and seeds with: the migration role, its password in the URL (the CLI is no instance). */
+  migratorUrl(): string {
+    const { username, password } = this.options.logins.current('migrator');
+    return `${this.writerUrl.replace('postgres://postgres@', `postgres://${username}:${encodeURIComponent(password)}@`)}&sslmode=disable`;
   }
 
   get monitorUrl(): string {
@@ -158,7 +183,9 @@ export class DatabaseCluster {
       this.startNode(primarySpec);
     }
     await waitFor('the primary to take writes', () => this.writerAnswers(), STEP_TIMEOUT_MS, 250, this.stopping.signal);
-    progress('monitor and writer up');
+    await this.requirePasswords();
+    const created = await this.options.logins.provision(this.writerUrl);
+    progress(`monitor and writer up; the shop's roles ${created.length ? `created (${created.join(', ')})` : 'in place'}, logging in with passwords`);
   }
 
   /** True when the writer URL reaches a primary that is out of recovery (what the shop needs). */
@@ -187,6 +214,7 @@ export class DatabaseCluster {
       }),
     );
     await this.settled();
+    await this.requirePasswords();
     progress(`primary (zone ${primarySpec?.zone}), synchronous standby and read replica replicating`);
   }
 
@@ -377,8 +405,75 @@ export class DatabaseCluster {
     this.markCreated(spec.name);
   }
 
+  /**
+   * Rotates the app's password by alternating users (DatabaseLogins.rotateApp) on the primary,
+   * and flips the secret only once every running node can log the new user in: the read
+   * replica replays the role change asynchronously.
+   */
+  async rotateAppPassword(): Promise<Rotation> {
+    const rotation = await this.options.logins.rotateApp(this.writerUrl, (login) => this.replayed(login));
+    this.options.events.emit('db-password-rotated', `app login rotated: ${rotation.previous} → ${rotation.current}; ${rotation.previous} keeps working until the next rotation`, {
+      ...rotation,
+    });
+    return rotation;
+  }
+
+  /** Resolves once `login` can log in on every running data node. */
+  private async replayed(login: DatabaseCredentials): Promise<void> {
+    const running = this.specs.filter((s) => this.isRunning(s.name));
+    await waitFor(
+      `every database node to replay the new login ${login.username}`,
+      async () => {
+        for (const spec of running) {
+          const sql = postgres(`postgres://127.0.0.1:${spec.port}/${DB_NAME}?sslmode=disable`, {
+            user: login.username,
+            pass: login.password,
+            max: 1,
+            connect_timeout: 2,
+            onnotice: () => undefined,
+          });
+          try {
+            await sql`SELECT 1`;
+          } catch {
+            return undefined;
+          } finally {
+            await sql.end({ timeout: 1 });
+          }
+        }
+        return true;
+      },
+      STEP_TIMEOUT_MS,
+      100,
+      this.stopping.signal,
+    );
+  }
+
+  /** Puts PASSWORD_HBA_LINE first in a node's pg_hba.conf; true when it changed the file. */
+  private requirePasswordsIn(name: string): boolean {
+    const file = path.join(this.options.paths.db.pgdata(name), 'pg_hba.conf');
+    if (!existsSync(file)) return false;
+    const text = readFileSync(file, 'utf8');
+    if (text.startsWith(`${PASSWORD_HBA_LINE}\n`)) return false;
+    // Overwriting keeps the file's owner (postgres when the twin is root).
+    writeFileSync(file, `${PASSWORD_HBA_LINE}\n${text}`);
+    return true;
+  }
+
+  /** Every running node requires passwords of the shop's roles; a standby copied the primary's file, an older state dir gets it now. */
+  private async requirePasswords(): Promise<void> {
+    for (const spec of this.specs) {
+      this.requirePasswordsIn(spec.name);
+      if (!this.isRunning(spec.name)) continue;
+      // pg_autoctl create may have started Postgres before the line was there. A node still
+      // starting (a restart starts them all at once) reads the file when it comes up: no reload needed.
+      const sql = postgres(`postgres://postgres@127.0.0.1:${spec.port}/postgres`, { max: 1, connect_timeout: 2, onnotice: () => undefined });
+      await sql`SELECT pg_reload_conf()`.catch(() => undefined).finally(() => sql.end({ timeout: 1 }));
+    }
+  }
+
   private startNode(spec: DbNodeSpec): void {
     const pgdata = this.options.paths.db.pgdata(spec.name);
+    this.requirePasswordsIn(spec.name);
     for (const [key, value] of Object.entries(nodeSettings())) {
       // Applied before each start so a state dir from an older topology gets today's values.
       spawnSyncAutoctl(this.autoctl, ['config', 'set', '--pgdata', pgdata, key, value], this.env(), this.owner);

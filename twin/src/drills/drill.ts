@@ -4,7 +4,7 @@ import type { Figures, Mark } from '../reports/drill-report.js';
 import type { TwinClient } from '../client.js';
 import type { TwinWatcher } from './twin-watcher.js';
 
-export const drillNames = ['instance-crash', 'zone-outage', 'db-failover', 'site-down', 'flash-sale', 'scale-out', 'rolling-deploy'] as const;
+export const drillNames = ['instance-crash', 'zone-outage', 'db-failover', 'site-down', 'flash-sale', 'scale-out', 'rolling-deploy', 'credential-rotation'] as const;
 export type DrillName = (typeof drillNames)[number];
 
 /** Every knob of a drill run; the CLI fills it from flags over these defaults. */

@@ -1,5 +1,6 @@
 import type { Drill, DrillName } from './drill.js';
 import { dbFailoverDrill, instanceCrashDrill, rollingDeployDrill, scaleOutDrill, siteDownDrill, zoneOutageDrill } from './fault-drills.js';
+import { credentialRotationDrill } from './credential-rotation.drill.js';
 import { flashSaleDrill } from './flash-sale.drill.js';
 
 /** Each drill is made fresh per run: a drill keeps state between arrange() and run(). */
@@ -11,7 +12,8 @@ export const drills: Record<DrillName, () => Drill> = {
   'flash-sale': flashSaleDrill,
   'scale-out': scaleOutDrill,
   'rolling-deploy': rollingDeployDrill,
+  'credential-rotation': credentialRotationDrill,
 };
 
 /** The order of `drill all`: gentle faults first, the scale-out (longest) and the deploy last. */
-export const allDrillsInOrder: DrillName[] = ['flash-sale', 'instance-crash', 'db-failover', 'zone-outage', 'site-down', 'rolling-deploy', 'scale-out'];
+export const allDrillsInOrder: DrillName[] = ['flash-sale', 'instance-crash', 'db-failover', 'zone-outage', 'site-down', 'credential-rotation', 'rolling-deploy', 'scale-out'];

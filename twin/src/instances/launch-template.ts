@@ -2,16 +2,20 @@ import path from 'node:path';
 import { serviceEnvironment, writableDirectories, type ServiceDirectories } from '@evermall/shop/release';
 import type { TwinPaths } from '../config/paths.js';
 import type { Owner } from '../processes.js';
-import type { ShopCliLaunch } from '../shop-cli.js';
+import { runShopCli, type ShopCliLaunch } from '../shop-cli.js';
 import { Releases } from './releases.js';
 import type { InstanceEnvironment, InstanceIdentity } from './shop-instance.js';
 import { handOver, serviceOwner } from './service-user.js';
+
+/** Per-client limits when every client is 127.0.0.1: room for a drill's shoppers, still a bound. */
+const loopbackClientLimits = { loginPerMinute: 100_000, registerPerHour: 1_000_000, anonymousCartsPerHour: 1_000_000 } as const;
 
 export interface LaunchTemplateOptions {
   paths: TwinPaths;
   /** The shop workspace, whose build.mjs builds each release. */
   shopDir: string;
-  database: { writerUrl: string; readerUrl: string };
+  /** The instances' URLs (no password: they read the app login's file) and the CLI's (the migration role). */
+  database: { writerUrl: string; readerUrl: string; migratorUrl: () => string };
   sessionSecret: string;
   drainSeconds: number;
   logLevel: string;
@@ -34,9 +38,10 @@ export class LaunchTemplate implements InstanceEnvironment {
   constructor(private readonly options: LaunchTemplateOptions) {
     const { paths } = options;
     this.owner = serviceOwner();
-    this.writable = { state: paths.shop.state, media: paths.efs, logs: paths.shop.logs };
+    this.writable = { state: paths.shop.state, media: paths.efs, logs: paths.shop.logs, secrets: paths.shop.secrets };
     this.logsDir = this.writable.logs;
     this.releases = new Releases(paths.releases, options.shopDir, path.join(paths.logs, 'shop-build.log'));
+    // The secrets directory is not handed over: DatabaseLogins keeps it root's, readable by the service's group.
     handOver(writableDirectories(this.writable), this.owner);
   }
 
@@ -53,9 +58,15 @@ export class LaunchTemplate implements InstanceEnvironment {
     return this.current;
   }
 
-  /** Builds a new release for the instances launched from now on; removes old ones no instance runs. */
+  /**
+   * Builds a new release for the instances launched from now on; removes old ones no instance runs.
+   * A deploy's release (every one after the first, which comes before the database) is migrated
+   * once, as the migration role, before any instance runs it: instances cannot change the schema.
+   */
   async newRelease(inUse: Iterable<string> = [], signal?: AbortSignal): Promise<string> {
+    const deploy = this.current !== undefined;
     const dir = await this.releases.build(signal);
+    if (deploy) await this.migrate(signal, dir);
     this.current = dir;
     this.releases.prune([dir, ...inUse]);
     return dir;
@@ -72,16 +83,38 @@ export class LaunchTemplate implements InstanceEnvironment {
       // The twin serves plain HTTP on loopback, with the SPA on the same origin.
       cookieSecure: false,
       allowedOrigins: '',
+      // The front door then the load balancer, each appending its client's address to
+      // X-Forwarded-For ("option forwardfor" in haproxy-config.ts), as CloudFront and the ALB do;
+      // both on loopback. Every shopper is on loopback too, so the per-client limits are sized
+      // for a whole drill's shoppers; the per-account limits apply as on AWS.
+      proxies: { nearestAddresses: '127.0.0.1', hops: 2 },
+      clientLimits: loopbackClientLimits,
       drainSeconds,
-      database,
+      database: { writerUrl: database.writerUrl, readerUrl: database.readerUrl },
       sessionSecret,
       logLevel,
     });
   }
 
-  /** The shop CLI from the current release, as an instance would run it: same user, environment and directories. */
-  cli(overrides: { logLevel?: string } = {}): ShopCliLaunch {
-    const env = { ...this.environment({ id: 'shop-cli', zone: 'cli', port: 0, release: this.release }), ...(overrides.logLevel ? { LOG_LEVEL: overrides.logLevel } : {}) };
-    return { release: this.release, owner: this.owner, env };
+  /**
+   * The shop CLI from the current release, as an instance would run it (same user, environment and
+   * directories) but logged in as the migration role: it migrates and seeds.
+   */
+  cli(overrides: { logLevel?: string } = {}, release: string = this.release): ShopCliLaunch {
+    const env: Record<string, string> = {
+      ...this.environment({ id: 'shop-cli', zone: 'cli', port: 0, release }),
+      ...(overrides.logLevel ? { LOG_LEVEL: overrides.logLevel } : {}),
+    };
+    // The app's login file would override the URL's: the CLI logs in as the migrator instead.
+    delete env.DATABASE_CREDENTIALS_FILE;
+    env.DATABASE_URL = env.DATABASE_READ_URL = this.options.database.migratorUrl();
+    return { release, owner: this.owner, env };
+  }
+
+  /** `shop migrate` from `release` as the migration role; throws naming its log when it fails. */
+  async migrate(signal?: AbortSignal, release: string = this.release): Promise<void> {
+    const logFile = path.join(this.options.paths.logs, 'shop-migrate.log');
+    const code = await runShopCli(['migrate'], this.cli({ logLevel: 'warn' }, release), logFile, signal);
+    if (code !== 0) throw new Error(`shop migrate failed as the migration role: see ${logFile}`);
   }
 }

@@ -56,6 +56,8 @@ defaults
 
 frontend alb
   bind 127.0.0.1:${input.listenPort}
+  # Appends the client's address to X-Forwarded-For, as the ALB does in its default append mode (§4.2 "option forwardfor").
+  option forwardfor
   default_backend ${BACKEND}
 
 backend ${BACKEND}
@@ -93,6 +95,8 @@ ${input.frontDoor ? renderFrontDoor(input.listenPort, input.frontDoor) : ''}fron
 function renderFrontDoor(albPort: number, fd: { port: number; bucketsPort: number }): string {
   return `frontend front_door
   bind 127.0.0.1:${fd.port}
+  # Appends the viewer's address to X-Forwarded-For, as CloudFront does (§4.2 "option forwardfor").
+  option forwardfor
   # The alb frontend logs each request once; logging here too would count it twice.
   no log
   acl to_origin path_beg /api/ /media/

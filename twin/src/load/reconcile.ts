@@ -4,8 +4,8 @@ import type { Ledger } from './ledger.js';
 
 export type Sql = postgres.Sql;
 
-/** Orders in these states gave their stock back (issue 2: a declined payment or a cancellation returns stock). */
-const STOCK_RETURNED = ['cancelled', 'payment_declined'];
+/** Orders in these states gave their stock back (issue 2: a declined payment or a cancellation; issue 12: an unpaid order that expired). */
+const STOCK_RETURNED = ['cancelled', 'payment_declined', 'expired'];
 
 /** Opens a small connection to the writer. Multi-host URLs must land on the primary (docs/design.md#finding-the-primary). */
 export function connectWriter(url: string): Sql {

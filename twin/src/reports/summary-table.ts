@@ -9,6 +9,7 @@ export const headlineFigures: Record<string, (keyof Figures)[]> = {
   'flash-sale': ['ordersPerSecond', 'p99Ms', 'oversold', 'fairness'],
   'scale-out': ['secondsUntilNewInstanceServes', 'peakP99Ms', 'scaleInSeconds'],
   'rolling-deploy': ['failedRequests', 'recoverySeconds'],
+  'credential-rotation': ['failedRequests', 'readErrors'],
 };
 
 function show(name: keyof Figures, figures: Figures): string {

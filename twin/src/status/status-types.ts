@@ -33,5 +33,5 @@ export interface CommandResult {
   [detail: string]: unknown;
 }
 
-export const commandNames = ['kill-instance', 'fail-zone', 'fail-db-primary', 'fail-site', 'stress-cpu', 'scale', 'restore', 'deploy', 'down'] as const;
+export const commandNames = ['kill-instance', 'fail-zone', 'fail-db-primary', 'fail-site', 'stress-cpu', 'scale', 'restore', 'deploy', 'rotate-db-password', 'down'] as const;
 export type CommandName = (typeof commandNames)[number];

@@ -17,6 +17,7 @@ const product: Product = {
   description: '',
   priceWon: 59000,
   stock: 10,
+  maxPerCustomer: null,
   active: true,
   images: [],
   category: { id: 1, slug: 'shoes', name: '신발', nameEn: 'Shoes' },

@@ -3,7 +3,7 @@ import { useDocumentTitle } from '@/components/document-title';
 import { paths } from '@/config/paths';
 import { LoginForm } from '@/features/auth/components/login-form';
 import { useMe } from '@/features/auth/api/me';
-import { safeNext } from '@/features/auth/components/login-form';
+import { safeNext } from '@/features/auth/components/safe-next';
 import { useI18n } from '@/lib/i18n';
 
 export function Component() {

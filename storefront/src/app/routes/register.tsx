@@ -2,7 +2,7 @@ import { Navigate, useSearchParams } from 'react-router';
 import { useDocumentTitle } from '@/components/document-title';
 import { RegisterForm } from '@/features/auth/components/login-form';
 import { useMe } from '@/features/auth/api/me';
-import { safeNext } from '@/features/auth/components/login-form';
+import { safeNext } from '@/features/auth/components/safe-next';
 import { useI18n } from '@/lib/i18n';
 
 export function Component() {

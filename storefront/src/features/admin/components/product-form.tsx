@@ -37,6 +37,7 @@ export function ProductForm({
     e.preventDefault();
     const d = new FormData(e.currentTarget);
     const s = (k: string) => String(d.get(k) ?? '').trim();
+    const limit = s('maxPerCustomer');
     const fields: ProductCreate = {
       sku: s('sku'),
       slug: s('slug'),
@@ -45,6 +46,8 @@ export function ProductForm({
       description: s('description'),
       priceWon: Number(s('priceWon')),
       categoryId: Number(s('categoryId')),
+      // Empty: no limit. Sent on every save, so clearing the field lifts the limit.
+      maxPerCustomer: limit === '' ? null : Number(limit),
       active: d.get('active') === 'on',
       ...(product ? {} : { stock: Number(s('stock') || '0') }),
     };
@@ -55,6 +58,9 @@ export function ProductForm({
     if (!Number.isInteger(fields.priceWon) || fields.priceWon < 0) found.priceWon = t('validation.required', { field: t('admin.price') });
     if (!fields.categoryId) found.categoryId = t('validation.required', { field: t('admin.category') });
     if (fields.stock !== undefined && (!Number.isInteger(fields.stock) || fields.stock < 0)) found.stock = t('validation.required', { field: t('admin.stock') });
+    if (fields.maxPerCustomer != null && (!Number.isInteger(fields.maxPerCustomer) || fields.maxPerCustomer < 1)) {
+      found.maxPerCustomer = t('validation.required', { field: t('admin.maxPerCustomer') });
+    }
     setErrors(found);
     if (Object.keys(found).length === 0) onSubmit({ fields, image });
   };
@@ -68,6 +74,16 @@ export function ProductForm({
         <TextField label={t('admin.slug')} name="slug" defaultValue={product?.slug} required pattern="[a-z0-9-]+" error={errors.slug} />
         <TextField label={t('admin.price')} name="priceWon" type="number" min={0} inputMode="numeric" defaultValue={product?.priceWon} required error={errors.priceWon} />
         {!product && <TextField label={t('admin.stock')} name="stock" type="number" min={0} inputMode="numeric" defaultValue={0} error={errors.stock} />}
+        <TextField
+          label={t('admin.maxPerCustomer')}
+          name="maxPerCustomer"
+          type="number"
+          min={1}
+          inputMode="numeric"
+          defaultValue={product?.maxPerCustomer ?? ''}
+          hint={t('admin.maxPerCustomerHint')}
+          error={errors.maxPerCustomer}
+        />
         <div className="field">
           <label htmlFor="product-category">{t('admin.category')}</label>
           <select id="product-category" name="categoryId" defaultValue={product?.category.id ?? ''} required aria-invalid={errors.categoryId ? true : undefined}>

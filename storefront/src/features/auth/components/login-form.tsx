@@ -5,14 +5,10 @@ import { paths } from '@/config/paths';
 import { describeError } from '@/lib/errors';
 import { useI18n } from '@/lib/i18n';
 import { useLogin, useRegister } from '../api/login';
+import { safeNext } from './safe-next';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const MIN_PASSWORD = 8;
-
-/** Only same-site paths are followed after login, so `?next=` cannot send anyone elsewhere. */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : paths.home();
-}
 
 export function LoginForm({ next }: { next: string | null }) {
   const { t } = useI18n();

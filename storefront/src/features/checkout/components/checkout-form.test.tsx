@@ -161,6 +161,25 @@ describe('buying now', () => {
     expect(bodiesOf(fetchMock).map((b) => b.items)).toEqual(Array(3).fill([{ productId: 7, quantity: 2 }]));
   });
 
+  it('says an expired order expired, and the next click orders again with a new key', async () => {
+    const fetchMock = vi
+      .fn()
+      .mockResolvedValueOnce(json(409, { error: { code: 'ORDER_EXPIRED', message: 'Expired', details: { orderId: 5 } } }))
+      .mockResolvedValueOnce(json(201, placedOrder));
+    vi.stubGlobal('fetch', fetchMock);
+    const onPlaced = vi.fn();
+    renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
+    fillCheckoutForm();
+    fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('주문이 만료되었습니다');
+
+    fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
+    await waitFor(() => expect(onPlaced).toHaveBeenCalledTimes(1));
+    const [expired, next] = keysOf(fetchMock);
+    expect(next).not.toBe(expired);
+  });
+
   it('names the short product and sends the shopper back to its page, not to the cart', async () => {
     vi.stubGlobal(
       'fetch',

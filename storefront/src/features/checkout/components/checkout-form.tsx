@@ -90,6 +90,7 @@ export function CheckoutForm({ lines, totalWon, buyNow, onPlaced }: CheckoutForm
           attempt.succeeded();
           onPlaced(order);
         },
+        onError: (error) => attempt.endedBy(error),
         onSettled: () => {
           inFlight.current = false;
         },

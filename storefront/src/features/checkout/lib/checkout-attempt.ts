@@ -1,3 +1,5 @@
+import { ApiError } from '@/lib/api-client';
+
 /**
  * The idempotency key of one checkout attempt.
  *
@@ -69,7 +71,18 @@ export class CheckoutAttempt {
   succeeded(): void {
     this.storage.removeItem(STORAGE_KEY);
   }
+
+  /**
+   * The shop answered with an error this key will always get: its order expired or was
+   * cancelled. The shopper's next click must be a new attempt, or it would hear the same again.
+   */
+  endedBy(error: unknown): void {
+    if (error instanceof ApiError && KEY_ENDING_CODES.has(error.code)) this.storage.removeItem(STORAGE_KEY);
+  }
 }
+
+/** Answers that end the key's order for good (the shop released its stock and refunded any charge). */
+const KEY_ENDING_CODES = new Set(['ORDER_EXPIRED', 'ORDER_CANCELLED']);
 
 /** The attempt for this tab; falls back to memory where sessionStorage is unavailable. */
 export function checkoutAttemptForTab(): CheckoutAttempt {

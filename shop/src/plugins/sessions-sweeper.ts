@@ -1,0 +1,73 @@
+import type { Sql } from '../db/pools.js';
+import type { Logger } from '../lib/logger.js';
+import { CART_COOKIE_MAX_AGE_SECONDS } from '../cart/cart-cookie.js';
+import { deleteEndedAttemptWindows } from './attempt-limits.repository.js';
+import { LONGEST_ATTEMPT_WINDOW_SECONDS } from './attempt-limits.js';
+import { deleteExpiredSessions, deleteUnreachableAnonymousCarts, tryExpirySweepLock } from './sessions-sweeper.repository.js';
+
+export interface ExpirySweepOptions {
+  writer: Sql;
+  intervalSeconds: number;
+  /** Sessions idle this long are deleted (SESSION_IDLE_MINUTES). */
+  idleSeconds: number;
+  logger: Logger;
+}
+
+export interface ExpirySweepResult {
+  sessions: number;
+  carts: number;
+  attemptWindows: number;
+}
+
+export interface ExpirySweep {
+  /** Runs one round now: sweep if the lock is free; undefined when another instance holds it. */
+  runOnce(): Promise<ExpirySweepResult | undefined>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Deletes what can no longer be used: expired and idle sessions, anonymous carts past their
+ * cookie's life and ended login/registration windows. Expired sessions already log nobody in
+ * (the lookup checks both clocks); the sweep keeps the tables from growing without bound. Every
+ * instance runs it each interval and the one that takes `pg_try_advisory_xact_lock` sweeps, as
+ * the backup exporter does (static-site/backup-exporter.ts); the lock is released with the
+ * transaction even if the instance dies mid-sweep.
+ */
+export function startExpirySweep(options: ExpirySweepOptions): ExpirySweep {
+  const { writer, intervalSeconds, idleSeconds, logger } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  const runOnce = async (): Promise<ExpirySweepResult | undefined> => {
+    const result = await writer.begin(async (tx) => {
+      if (!(await tryExpirySweepLock(tx))) return undefined;
+      return {
+        sessions: await deleteExpiredSessions(tx, idleSeconds),
+        carts: await deleteUnreachableAnonymousCarts(tx, CART_COOKIE_MAX_AGE_SECONDS),
+        attemptWindows: await deleteEndedAttemptWindows(tx, LONGEST_ATTEMPT_WINDOW_SECONDS),
+      };
+    });
+    if (result && result.sessions + result.carts + result.attemptWindows > 0) logger.info(result, 'swept expired sessions, carts and attempt windows');
+    return result;
+  };
+
+  const round = () => {
+    running = runOnce()
+      // A failed round must not stop the instance serving; the next round tries again.
+      .catch((err: unknown) => logger.warn({ err }, 'expiry sweep failed; retrying next interval'))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(round, intervalSeconds * 1000);
+      });
+  };
+  timer = setTimeout(round, 0);
+
+  return {
+    runOnce,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
