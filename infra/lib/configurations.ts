@@ -19,6 +19,10 @@ export const configurations = {
   'production-no-domain': { profile: 'production' },
   'small-domain': { profile: 'small', ...exampleDomain },
   'small-no-domain': { profile: 'small' },
+  // A first deploy (infra/README.md, "A first deploy that can be retried"): no deletion protection,
+  // the backup-site bucket emptied and deleted on a rollback, the boot migrating.
+  'first-deploy-domain': { profile: 'production', ...exampleDomain, deletionProtection: 'false', bootMigrates: 'true' },
+  'first-deploy-no-domain': { profile: 'small', deletionProtection: 'false', bootMigrates: 'true' },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type ConfigurationName = keyof typeof configurations;

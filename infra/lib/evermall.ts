@@ -47,7 +47,10 @@ export function createEvermall(app: App): EvermallStacks {
     settings,
     iamDatabaseAuth: parameters.iamDatabaseAuth,
     secretRotationDays: parameters.secretRotationDays,
-    terminationProtection: true,
+    deletionProtection: parameters.deletionProtection,
+    // Off for a first deploy only: CDK deletes a stack whose creation failed before retrying,
+    // which termination protection would refuse (infra/README.md, "A first deploy that can be retried").
+    terminationProtection: parameters.deletionProtection,
   });
   const appStack = new AppStack(app, `${prefix}-App`, {
     env,
@@ -60,6 +63,8 @@ export function createEvermall(app: App): EvermallStacks {
     settings,
     ...(domain ? { domain } : {}),
     originVerifyRotation: parameters.originVerifyRotation,
+    deletionProtection: parameters.deletionProtection,
+    bootMigrates: parameters.bootMigrates,
   });
   const edgeFirewall = new EdgeFirewallStack(app, `${prefix}-EdgeFirewall`, {
     env: { region: 'us-east-1' },
@@ -77,7 +82,8 @@ export function createEvermall(app: App): EvermallStacks {
   });
   const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
     env,
-    description: description('alarms and dashboard'),
+    description: description('alarms, dashboard and AWS FIS experiment templates'),
+    vpc: network.network.vpc,
     ...(parameters.alarmEmail ? { alarmEmail: parameters.alarmEmail } : {}),
     loadBalancer: appStack.loadBalancer.alb,
     targetGroup: appStack.loadBalancer.targetGroup,
@@ -116,6 +122,7 @@ export function createEvermall(app: App): EvermallStacks {
       region,
       withDomain: domain !== undefined,
       readReplica: settings.readReplica,
+      deletionProtection: parameters.deletionProtection,
     },
   );
   return { parameters, network, data, app: appStack, edgeFirewall, edge, observability, ...(failover ? { failover } : {}) };

@@ -106,6 +106,46 @@ const commonAcknowledgements = (region: string): NagAcknowledgement[] => [
   { stack: 'edge', path: `${bucketDeployment}/ServiceRole/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]', reason: bucketDeploymentReason },
 ];
 
+/**
+ * The AWS FIS experiment roles (fault-injection.ts). Each wildcard is one the action cannot do
+ * without; every write is narrowed by a condition or to named resources.
+ */
+const faultInjectionAcknowledgements = (region: string): NagAcknowledgement[] => {
+  const role = (name: string) => `FaultInjection/${name}-role/DefaultPolicy`;
+  const describeReason =
+    'Describe and list calls (ec2:DescribeInstances, DescribeSubnets, DescribeVpcs, DescribeNetworkAcls, DescribeManagedPrefixLists, GetManagedPrefixListEntries; rds:DescribeDBInstances; ssm:ListCommands, CancelCommand) have no resource-level permissions; FIS needs them to resolve targets and to follow or stop its actions';
+  const instancesReason =
+    'Instance ids are only known when the experiment resolves its targets; the statement is limited by the condition aws:ResourceTag/aws:autoscaling:groupName = the shop group, so no other instance can be stopped, terminated or sent a command';
+  return [
+    ...['instance-termination', 'az-power-interruption', 'rds-failover', 'cpu-stress'].map((name) => ({
+      stack: 'observability' as const,
+      path: role(name),
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: describeReason,
+    })),
+    ...['instance-termination', 'az-power-interruption', 'cpu-stress'].map((name) => ({
+      stack: 'observability' as const,
+      path: role(name),
+      id: `AwsSolutions-IAM5[Resource::arn:aws:ec2:${region}:<AWS::AccountId>:instance/*]`,
+      reason: instancesReason,
+    })),
+    {
+      stack: 'observability',
+      path: role('az-power-interruption'),
+      id: `AwsSolutions-IAM5[Resource::arn:aws:kms:${region}:<AWS::AccountId>:key/*]`,
+      reason:
+        'Restarting the stopped instances needs kms:CreateGrant on their EBS key (AWS FIS User Guide, aws:ec2:stop-instances); limited to grants for AWS resources made through EC2 in this region (kms:GrantIsForAWSResource, kms:ViaService)',
+    },
+    {
+      stack: 'observability',
+      path: role('az-power-interruption'),
+      id: `AwsSolutions-IAM5[Resource::arn:aws:ec2:${region}:<AWS::AccountId>:network-acl/*]`,
+      reason:
+        'aws:network:disrupt-connectivity creates its own network ACL, whose id is unknown beforehand: creating and tagging it requires the request tag managedByFIS=true, editing and deleting it the resource tag, and re-associating it is limited to the one zone’s subnets',
+    },
+  ];
+};
+
 /** Only in the production profile, which has a read replica. */
 const readReplicaAcknowledgements: readonly NagAcknowledgement[] = [
   {
@@ -176,6 +216,16 @@ const domainAcknowledgements = (region: string): NagAcknowledgement[] => [
   ...bucketDeploymentFindings('app', region, 'BackupSiteBucket752B1EAE', maintenancePageReason),
 ];
 
+/** Only in a first deploy (parameter deletionProtection=false): protection comes with the deploy after it. */
+const firstDeployAcknowledgements = (readReplica: boolean): NagAcknowledgement[] =>
+  (readReplica ? ['Database/Instance', 'Database/ReadReplica'] : ['Database/Instance']).map((path) => ({
+    stack: 'data',
+    path,
+    id: 'AwsSolutions-RDS10',
+    reason:
+      'A first deploy only, on an empty database: deletion protection would block the rollback of a failed first deploy; the deploy workflow turns it on with the next deploy once the smoke check passed (infra/README.md, "A first deploy that can be retried")',
+  }));
+
 /** CDK warnings we accept, with their reasons. */
 const annotationAcknowledgements: readonly NagAcknowledgement[] = [
   {
@@ -190,14 +240,18 @@ export interface AcknowledgementConfig {
   readonly region: string;
   readonly withDomain: boolean;
   readonly readReplica: boolean;
+  /** False only for a first deploy (parameter deletionProtection). */
+  readonly deletionProtection: boolean;
 }
 
 /** Every acknowledgement that belongs to one configuration. */
 export function nagAcknowledgementsFor(config: AcknowledgementConfig): NagAcknowledgement[] {
   return [
     ...commonAcknowledgements(config.region),
+    ...faultInjectionAcknowledgements(config.region),
     ...(config.readReplica ? readReplicaAcknowledgements : []),
     ...(config.withDomain ? domainAcknowledgements(config.region) : noDomainAcknowledgements),
+    ...(config.deletionProtection ? [] : firstDeployAcknowledgements(config.readReplica)),
     ...annotationAcknowledgements,
   ];
 }

@@ -33,6 +33,18 @@ export const ParametersSchema = Type.Object({
    * secret's current and previous value, so CloudFront can switch without a 403 window.
    */
   originVerifyRotation: Type.Boolean({ default: false }),
+  /**
+   * Deletion protection on the database and the ALB, termination protection on the data stack,
+   * and the website bucket kept on deletion. `false` only for a first deploy (infra/README.md,
+   * "A first deploy that can be retried"): a failed one then rolls back cleanly and can be rerun.
+   */
+  deletionProtection: Type.Boolean({ default: true }),
+  /**
+   * The instances' boot migrates the database as the migration role. Only for a first deploy (an
+   * empty database, no instance to run the release's migration step on) and the first release
+   * after the per-release migration step was introduced; otherwise a boot only checks the schema.
+   */
+  bootMigrates: Type.Boolean({ default: false }),
 });
 
 export type ParameterInput = Static<typeof ParametersSchema>;
@@ -91,6 +103,8 @@ export interface Parameters {
   readonly iamDatabaseAuth: boolean;
   readonly secretRotationDays: number;
   readonly originVerifyRotation: boolean;
+  readonly deletionProtection: boolean;
+  readonly bootMigrates: boolean;
 }
 
 export class ParameterError extends Error {
@@ -145,6 +159,8 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
     iamDatabaseAuth: p.iamDatabaseAuth,
     secretRotationDays: p.secretRotationDays,
     originVerifyRotation: p.originVerifyRotation,
+    deletionProtection: p.deletionProtection,
+    bootMigrates: p.bootMigrates,
   };
 }
 

@@ -94,15 +94,17 @@ describe('the env step on an instance', () => {
     expect(userData).toContain('Environment=MIGRATE_ON_START=false');
   });
 
-  it('creates the roles as the master user, then migrates as the migration role, before the shop starts', () => {
-    const setup = userData.indexOf('\n/usr/local/bin/evermall-db-setup\n');
+  it('creates the roles as the master user, then checks the schema as the app role, before the shop starts', () => {
+    // The deploy migrates once per release (first-deploy.test.ts); a boot only checks.
+    const setup = userData.indexOf('\n/usr/local/bin/evermall-db-setup check\n');
     expect(setup).toBeGreaterThan(0);
     expect(setup).toBeLessThan(userData.indexOf('systemctl enable --now evermall-shop.service'));
     expect(userData).toMatch(
       /for login in master:\$\{Fn::ImportValue:"[^"]*DatabaseInstanceSecretAttachment[^ ]* app:[^ ]*DatabaseAppSecretAttachment[^ ]* migrator:[^ ]*DatabaseMigratorSecretAttachment/,
     );
     expect(userData).toContain('shop "$work/master.json" create-db-roles --app "$work/app.json" --migrator "$work/migrator.json"');
-    expect(userData).toContain('shop "$work/migrator.json" migrate');
+    expect(userData).toContain('check) shop "$work/app.json" migrate ;;');
+    expect(userData).toContain('migrate) shop "$work/migrator.json" migrate ;;');
   });
 
   it("writes the shop's environment and login files with a script Node runs as written", () => {

@@ -25,6 +25,14 @@ const everywhere = [
   'edge Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<SpaBucket49E09520.Arn>/*]',
   'edge Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
   'app Fleet/Group @aws-cdk/aws-autoscaling:signalsNotUsedByInstanceRefresh',
+  ...['instance-termination', 'az-power-interruption', 'rds-failover', 'cpu-stress'].map(
+    (name) => `observability FaultInjection/${name}-role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
+  ),
+  ...['instance-termination', 'az-power-interruption', 'cpu-stress'].map(
+    (name) => `observability FaultInjection/${name}-role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:ec2:ap-northeast-2:<AWS::AccountId>:instance/*]`,
+  ),
+  'observability FaultInjection/az-power-interruption-role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:kms:ap-northeast-2:<AWS::AccountId>:key/*]',
+  'observability FaultInjection/az-power-interruption-role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:ec2:ap-northeast-2:<AWS::AccountId>:network-acl/*]',
 ];
 const withReadReplica = [
   'data Database/ReadReplica/MonitoringRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
@@ -57,13 +65,22 @@ describe('cdk-nag acknowledgements', () => {
     { withDomain: true, readReplica: false, expected: [...everywhere, ...withDomain] },
     { withDomain: false, readReplica: false, expected: [...everywhere, ...withoutDomain] },
   ])('domain=$withDomain replica=$readReplica: exactly the reviewed list', ({ withDomain: domain, readReplica, expected }) => {
-    const acks = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: domain, readReplica });
+    const acks = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: domain, readReplica, deletionProtection: true });
     expect(acks.map((a) => `${a.stack} ${a.path} ${a.id}`).sort()).toEqual([...expected].sort());
+  });
+
+  it('accepts a database without deletion protection only in a first deploy', () => {
+    const first = (readReplica: boolean) =>
+      nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: false, readReplica, deletionProtection: false })
+        .filter((a) => a.id === 'AwsSolutions-RDS10')
+        .map((a) => `${a.stack} ${a.path}`);
+    expect(first(true)).toEqual(['data Database/Instance', 'data Database/ReadReplica']);
+    expect(first(false)).toEqual(['data Database/Instance']);
   });
 
   it('no longer accepts a public ALB without a domain, an HTTP origin, or a missing WAF', () => {
     for (const withDomain of [true, false]) {
-      const ids = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain, readReplica: true }).map((a) => a.id);
+      const ids = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain, readReplica: true, deletionProtection: true }).map((a) => a.id);
       expect(ids).not.toContain('AwsSolutions-CFR2');
       expect(ids).not.toContain('AwsSolutions-CFR5');
       expect(ids.includes('AwsSolutions-EC23')).toBe(withDomain);
@@ -71,7 +88,7 @@ describe('cdk-nag acknowledgements', () => {
   });
 
   it('gives every acknowledgement a reason of its own', () => {
-    for (const ack of nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: true, readReplica: true })) {
+    for (const ack of nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: true, readReplica: true, deletionProtection: false })) {
       expect(ack.reason.length, ack.id).toBeGreaterThan(30);
     }
   });

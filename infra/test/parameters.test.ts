@@ -25,6 +25,12 @@ describe('parameters', () => {
     expect(p.secretRotationDays).toBe(14);
   });
 
+  it('protects by default and reads a first deploy from `-c deletionProtection=false -c bootMigrates=true`', () => {
+    expect(parseParameters({})).toMatchObject({ deletionProtection: true, bootMigrates: false });
+    expect(parseParameters({ deletionProtection: 'false', bootMigrates: 'true' })).toMatchObject({ deletionProtection: false, bootMigrates: true });
+    expect(() => parseParameters({ deletionProtection: 'maybe' })).toThrow(/Invalid parameter deletionProtection/);
+  });
+
   it('derives the api. and www. names from the domain', () => {
     const p = parseParameters({ ...exampleDomain });
     expect(p.domain).toMatchObject({ domainName: 'shop.example.com', apiDomainName: 'api.shop.example.com', spaDomainName: 'www.shop.example.com' });

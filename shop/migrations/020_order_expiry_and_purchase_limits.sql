@@ -1,6 +1,8 @@
 -- An order left pending_payment past PENDING_PAYMENT_EXPIRY_MINUTES becomes 'expired' and its
 -- stock goes back (orders/order-expiry.ts). 'expired' is final, like 'payment_declined'.
-ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+-- The status check is dropped and re-added with one more value in one transaction: a widening, so
+-- releases that predate 'expired' never write it and keep working.
+ALTER TABLE orders DROP CONSTRAINT orders_status_check; -- contract: widened in place (see above)
 ALTER TABLE orders ADD CONSTRAINT orders_status_check
   CHECK (status IN ('pending_payment', 'placed', 'paid', 'shipped', 'cancelled', 'payment_declined', 'expired'));
 -- The sweep's scan: only the few orders still waiting for their payment, oldest first.

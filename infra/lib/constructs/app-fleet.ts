@@ -27,6 +27,8 @@ export interface AppFleetProps {
   /** The shop's own login (evermall_app, alternating users) and the migration role's. */
   readonly appDatabaseSecret: secretsmanager.ISecret;
   readonly migratorDatabaseSecret: secretsmanager.ISecret;
+  /** The boot migrates (a first deploy) instead of only checking the schema (parameter bootMigrates). */
+  readonly bootMigrates: boolean;
   readonly readerHost?: string;
   readonly sessionSecret: secretsmanager.ISecret;
   readonly backupBucket: s3.IBucket;
@@ -186,6 +188,7 @@ export class AppFleet extends Construct {
         logGroupName: this.logGroup.logGroupName,
         allowedOrigins: props.allowedOrigins,
         vpcCidr: props.vpc.vpcCidrBlock,
+        bootMigrates: props.bootMigrates,
       }),
     );
   }

@@ -32,6 +32,13 @@ export interface BackupSiteProps {
    */
   readonly websiteDomainName?: string;
   readonly accessLogs: s3.IBucket;
+  /**
+   * Kept when its stack is deleted (parameter deletionProtection). A first deploy sets it false:
+   * with a domain the bucket's name is fixed (the domain), so a retained bucket from a failed first
+   * attempt would make the retry fail on "already exists"; unretained, the rollback empties
+   * (every version) and deletes it.
+   */
+  readonly retain: boolean;
 }
 
 /**
@@ -68,7 +75,12 @@ export class BackupSite extends Construct {
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(7) }],
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: 'backup-site/',
-      removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.retain
+        ? { removalPolicy: RemovalPolicy.RETAIN }
+        : // The emptying custom resource acts only while the bucket carries its tag, which the
+          // next (protected) deploy removes before deleting the resource (aws-s3 README,
+          // "Bucket deletion"), so turning protection on never empties the bucket.
+          { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true }),
     });
     // CloudFront (OAC, HTTPS) reads it as the /media/* failover origin, website or not. The
     // statement names the account rather than the distribution, because the distribution lives in

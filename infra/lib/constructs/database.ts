@@ -17,6 +17,8 @@ export interface DatabaseProps {
   readonly maxAllocatedStorageGiB: number;
   readonly iamAuthentication: boolean;
   readonly rotationDays: number;
+  /** Off for a first deploy only, so a failed one can roll back (parameter deletionProtection). */
+  readonly deletionProtection: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export class Database extends Construct {
       backupRetention: Duration.days(topologyDatabase.backupRetentionDays),
       preferredBackupWindow: '17:00-18:00',
       preferredMaintenanceWindow: 'sun:18:30-sun:19:30',
-      deletionProtection: true,
+      deletionProtection: props.deletionProtection,
       removalPolicy: RemovalPolicy.SNAPSHOT,
       enablePerformanceInsights: true,
       monitoringInterval: Duration.seconds(60),
@@ -151,7 +153,7 @@ export class Database extends Construct {
         // Encryption is inherited from the source (the template may not repeat it).
         storageType: rds.StorageType.GP3,
         parameterGroup,
-        deletionProtection: true,
+        deletionProtection: props.deletionProtection,
         removalPolicy: RemovalPolicy.SNAPSHOT,
         enablePerformanceInsights: true,
         monitoringInterval: Duration.seconds(60),

@@ -20,6 +20,8 @@ export interface LoadBalancerProps {
    * dynamic references (OriginVerify), never literals. Every other request gets 403.
    */
   readonly originVerifyValues: readonly string[];
+  /** Off for a first deploy only, so a failed one can roll back (parameter deletionProtection). */
+  readonly deletionProtection: boolean;
 }
 
 /** The header CloudFront adds on its way to the ALB. */
@@ -43,7 +45,7 @@ export class LoadBalancer extends Construct {
       securityGroup: props.securityGroup,
       // Invalid header names are a request-smuggling vector (ELB User Guide, "Load balancer attributes").
       dropInvalidHeaderFields: true,
-      deletionProtection: true,
+      deletionProtection: props.deletionProtection,
       http2Enabled: true,
       idleTimeout: Duration.seconds(60),
     });

@@ -60,6 +60,8 @@ const thresholds = {
 export class Observability extends Construct {
   public readonly topic: sns.Topic;
   public readonly alarms: cloudwatch.Alarm[] = [];
+  /** 5xx responses above 1 % of requests: shoppers are being hurt (the FIS experiments' stop condition). */
+  public readonly errorRateAlarm: cloudwatch.Alarm;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
@@ -127,7 +129,7 @@ export class Observability extends Construct {
       statistic: 'Sum',
     });
 
-    this.alarm('Alb5xxRate', errorRate, thresholds.errorRatePercent, 3, '5xx responses above 1 % of requests for 3 minutes');
+    this.errorRateAlarm = this.alarm('Alb5xxRate', errorRate, thresholds.errorRatePercent, 3, '5xx responses above 1 % of requests for 3 minutes');
     this.alarm('UnhealthyHosts', unhealthy, 1, 3, 'At least one target failed the /healthz check for 3 minutes');
     this.alarm('TargetP99', p99, thresholds.p99Seconds, 5, 'p99 target response time above 1 s for 5 minutes');
     this.alarm('FleetAtMax', inService, autoScaling.maxCapacity, 15, 'The fleet has been at max capacity for 15 minutes: raise max or investigate');
@@ -189,7 +191,7 @@ export class Observability extends Construct {
     description: string,
     comparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
-  ): void {
+  ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, {
       metric,
       threshold,
@@ -202,5 +204,6 @@ export class Observability extends Construct {
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     alarm.addOkAction(new actions.SnsAction(this.topic));
     this.alarms.push(alarm);
+    return alarm;
   }
 }

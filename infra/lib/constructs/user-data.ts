@@ -40,7 +40,16 @@ export interface ShopUserDataInputs {
   readonly allowedOrigins: string;
   /** The VPC's CIDR range: the ALB's nodes connect to the instances from addresses in it. */
   readonly vpcCidr: string;
+  /**
+   * The boot migrates as the migration role (a first deploy: parameter bootMigrates). Otherwise
+   * the deploy migrates once per release (`evermall-migrate`, run by infra/scripts/migrate-release.sh)
+   * and a boot only checks that the schema is current.
+   */
+  readonly bootMigrates: boolean;
 }
+
+/** The per-release migration step's script on every instance, run through SSM Run Command by the deploy. */
+export const migrateCommand = '/usr/local/bin/evermall-migrate';
 
 /** The shop's log level on an instance: not info, which logs every request. */
 export const instanceLogLevel = 'warn';
@@ -218,12 +227,17 @@ WantedBy=timers.target
 UNIT
 
 # The database before the shop: as the master user, the shop's roles (created once, safe to repeat:
-# shop/src/db/roles.ts); as the migration role, pending migrations. The shop itself logs in as the app
-# role, which cannot change the schema. The logins live in a root-only folder removed on exit.
+# shop/src/db/roles.ts). The schema is migrated once per release by the deploy, before the instance
+# refresh (${migrateCommand}, below, run by infra/scripts/migrate-release.sh), so a boot only checks it:
+# \`migrate\` as the app role applies nothing on a current schema and fails on one that is behind (the
+# app role has no DDL), which fails the boot and leaves the old fleet serving. Only a first deploy
+# (parameter bootMigrates) migrates here. The logins live in a root-only folder removed on exit.
+# RELEASE names the release to run (default: this instance's); the migration step passes a new one.
 cat > /usr/local/bin/evermall-db-setup <<'DBSETUP'
 #!/bin/bash
 set -euo pipefail
 umask 077
+release=\${RELEASE:-${instanceDirectories.release}}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for login in master:${i.masterSecretArn} app:${i.appSecretArn} migrator:${i.migratorSecretArn}; do
@@ -232,13 +246,33 @@ done
 shop() {
   local url
   url=$(${runtime} -e 'const s = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")); process.stdout.write("postgres://" + encodeURIComponent(s.username) + "@" + s.host + ":" + s.port + "/" + s.dbname + "?sslmode=verify-full&sslrootcert=${rdsCaBundle.path}")' "$1")
-  env -i PATH=/usr/bin:/bin NODE_ENV=production MIGRATIONS_DIR=${releaseFiles(instanceDirectories.release).migrations} DATABASE_URL="$url" DATABASE_CREDENTIALS_FILE="$1" ${runtime} ${releaseFiles(instanceDirectories.release).cli} "\${@:2}"
+  env -i PATH=/usr/bin:/bin NODE_ENV=production MIGRATIONS_DIR=${releaseFiles('$release').migrations} DATABASE_URL="$url" DATABASE_CREDENTIALS_FILE="$1" ${releaseFiles('$release').runtime} ${releaseFiles('$release').cli} "\${@:2}"
 }
 shop "$work/master.json" create-db-roles --app "$work/app.json" --migrator "$work/migrator.json"
-shop "$work/migrator.json" migrate
+case "\${1:-check}" in
+  migrate) shop "$work/migrator.json" migrate ;;
+  check) shop "$work/app.json" migrate ;;
+  *) echo "usage: evermall-db-setup [check|migrate]" >&2; exit 64 ;;
+esac
 DBSETUP
 chmod 0700 /usr/local/bin/evermall-db-setup
-/usr/local/bin/evermall-db-setup
+# The deploy's migration step: a new release's bundle by a presigned URL, unpacked into a temporary
+# folder, refused unless its release.json names the inputs digest the deploy built, then its
+# migrations applied as the migration role with its own runtime.
+cat > ${migrateCommand} <<'MIGRATE'
+#!/bin/bash
+set -euo pipefail
+umask 077
+[ $# -eq 2 ] || { echo "usage: ${migrateCommand} <presigned bundle URL> <release inputsDigest>" >&2; exit 64; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+curl --fail --silent --show-error --retry 3 --output "$work/release.zip" "$1"
+unzip -q "$work/release.zip" -d "$work/release"
+[ "$("${releaseFiles('$work/release').runtime}" -p 'require(process.argv[1]).inputsDigest' "$work/release/release.json")" = "$2" ] || { echo "the bundle is not release $2" >&2; exit 65; }
+RELEASE="$work/release" /usr/local/bin/evermall-db-setup migrate
+MIGRATE
+chmod 0700 ${migrateCommand}
+/usr/local/bin/evermall-db-setup ${i.bootMigrates ? 'migrate' : 'check'}
 
 # The shop under systemd. TimeoutStopSec (${stopTimeoutSeconds} s) exceeds the drain (${drainSeconds} s) and the
 # shop's own shutdown bound (${shutdownBoundSeconds} s), so SIGTERM always gets a full graceful stop.

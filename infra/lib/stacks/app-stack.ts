@@ -22,6 +22,10 @@ export interface AppStackProps extends StackProps {
   readonly domain?: DomainParameters;
   /** A rotation of the CloudFront origin secret is under way (parameter originVerifyRotation). */
   readonly originVerifyRotation: boolean;
+  /** The ALB's deletion protection and the website bucket's retention (parameter deletionProtection). */
+  readonly deletionProtection: boolean;
+  /** The boot migrates as the migration role instead of only checking the schema (parameter bootMigrates). */
+  readonly bootMigrates: boolean;
 }
 
 /** The ALB, the shop fleet and the bucket the fleet exports the static backup site into. */
@@ -39,6 +43,7 @@ export class AppStack extends Stack {
     this.backupSite = new BackupSite(this, 'BackupSite', {
       ...(props.domain ? { websiteDomainName: props.domain.domainName } : {}),
       accessLogs: accessLogs.bucket,
+      retain: props.deletionProtection,
     });
     this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -54,6 +59,7 @@ export class AppStack extends Stack {
           }
         : {}),
       originVerifyValues: this.originVerify.albValues(),
+      deletionProtection: props.deletionProtection,
     });
     const bundle = new ShopBundle(this, 'ShopBundle');
     const sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
@@ -77,6 +83,7 @@ export class AppStack extends Stack {
       sessionSecret,
       backupBucket: this.backupSite.bucket,
       allowedOrigins: props.domain ? `https://${props.domain.spaDomainName}` : '',
+      bootMigrates: props.bootMigrates,
     });
   }
 }

@@ -12,6 +12,8 @@ export interface DataStackProps extends StackProps {
   readonly settings: ProfileSettings;
   readonly iamDatabaseAuth: boolean;
   readonly secretRotationDays: number;
+  /** Deletion protection on the database instances (parameter deletionProtection). */
+  readonly deletionProtection: boolean;
 }
 
 /** Stateful resources: the database, the media file system and their backups. Their ids never change. */
@@ -31,6 +33,7 @@ export class DataStack extends Stack {
       maxAllocatedStorageGiB: props.settings.maxAllocatedStorageGiB,
       iamAuthentication: props.iamDatabaseAuth,
       rotationDays: props.secretRotationDays,
+      deletionProtection: props.deletionProtection,
     });
     this.media = new SharedMedia(this, 'Media', { vpc: props.vpc, appSecurityGroup: props.appSecurityGroup });
     this.backups = new Backups(this, 'Backups', { database: this.database.instance, fileSystem: this.media.fileSystem });

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -37,6 +37,11 @@ export class EdgeStack extends Stack {
       accessLogs: logs.bucket,
       webAclArn: props.webAclArn,
       ...(domain ? { customDomain: { domainName: domain.spaDomainName, certificateArn: domain.cloudFrontCertificateArn } } : {}),
+    });
+    // Where shoppers (and the deploy's smoke check, infra/scripts/smoke.ts) reach the shop.
+    new CfnOutput(this, 'ShopUrl', {
+      description: 'The shop as shoppers reach it: the post-deploy smoke check requests it',
+      value: domain ? `https://${domain.spaDomainName}` : `https://${this.spa.distribution.distributionDomainName}`,
     });
 
     if (domain) {
