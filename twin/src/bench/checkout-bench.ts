@@ -4,6 +4,13 @@ import { Ledger } from '../load/ledger.js';
 import { ShopHttp } from '../load/shop-http.js';
 import { Shopper } from '../load/shopper.js';
 
+/**
+ * Accounts each shopper in the loop may use in turn. At the default CHECKOUT_RATE_LIMIT_PER_MINUTE
+ * (30), 4 accounts let one shopper place 120 orders in a measurement, 15 a second over 8 s: more
+ * than one closed-loop shopper has reached here.
+ */
+const ACCOUNTS_PER_SHOPPER = 4;
+
 export interface CheckoutBenchResult {
   clients: number;
   ordersPerSecond: number;
@@ -18,7 +25,10 @@ export interface CheckoutBenchResult {
  * - via 'cart': add one unit + check out the cart (a cart is emptied by its order, so every
  *   order needs its add): two requests per order;
  * - via 'buy-now': one buy-now checkout of one unit: one request per order.
- * Orders/s counts acknowledged orders over the measured seconds.
+ * Orders/s counts acknowledged orders over the measured seconds. The shop allows one account a
+ * few checkouts a minute (CHECKOUT_RATE_LIMIT_PER_MINUTE); a shopper answered 429 goes on with
+ * another of its accounts, all registered before the measurement, so the bench measures the hot
+ * path, not the limit, and the shop keeps the limit it runs with on AWS.
  */
 export async function runCheckoutBench(o: {
   baseUrl: string;
@@ -33,15 +43,20 @@ export async function runCheckoutBench(o: {
   try {
     const catalog = await sampleCatalog(http);
     const runId = `b${Date.now().toString(36)}`;
-    const shoppers = Array.from({ length: o.clients }, (_, i) => new Shopper(http, catalog, defaultCheckoutRetry, runId, i));
-    await Promise.all(shoppers.map((s) => s.register()));
+    // Registered before the clock starts: a registration costs an argon2 hash, which is not what is measured.
+    const slots = Array.from({ length: o.clients }, (_, slot) =>
+      Array.from({ length: ACCOUNTS_PER_SHOPPER }, (_, k) => new Shopper(http, catalog, defaultCheckoutRetry, runId, slot * ACCOUNTS_PER_SHOPPER + k)),
+    );
+    await Promise.all(slots.flat().map((s) => s.register()));
     const started = Date.now();
     const deadline = started + o.seconds * 1000;
     await Promise.all(
-      shoppers.map(async (s) => {
-        while (Date.now() < deadline) {
-          if (o.via === 'buy-now') await s.buyNow(o.hotProductId, 1);
-          else if (await s.addToCart(o.hotProductId, 1)) await s.checkout();
+      slots.map(async (accounts) => {
+        let next = 0;
+        while (Date.now() < deadline && next < accounts.length) {
+          const s = accounts[next]!;
+          const outcome = o.via === 'buy-now' ? await s.buyNow(o.hotProductId, 1) : (await s.addToCart(o.hotProductId, 1)) ? await s.checkout() : undefined;
+          if (outcome?.kind === 'rejected' && outcome.status === 429) next += 1;
         }
       }),
     );
