@@ -1,5 +1,6 @@
 import { withWriterRetry, type Sql } from '../db/pools.js';
 import type { Logger } from '../lib/logger.js';
+import { runPeriodically, type PeriodicTask } from '../lib/periodic-task.js';
 import { expireUnpaidOrders, returnStockOfOrders } from './orders.repository.js';
 
 /**
@@ -49,12 +50,8 @@ export interface OrderExpiryOptions extends SweepOptions {
   logger: Logger;
 }
 
-export interface OrderExpiry {
-  /** Runs one sweep now. */
-  runOnce(): Promise<number[]>;
-  /** Stops the timer and waits for a sweep in progress. */
-  stop(): Promise<void>;
-}
+/** Its rounds answer the ids of the orders they expired. */
+export type OrderExpiry = PeriodicTask<number[]>;
 
 /**
  * Sweeps on every instance, every `intervalSeconds`, starting at once. No lock elects a
@@ -63,32 +60,11 @@ export interface OrderExpiry {
  */
 export function startOrderExpiry(options: OrderExpiryOptions): OrderExpiry {
   const { writer, intervalSeconds, logger } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-
   const runOnce = async (): Promise<number[]> => {
     const expired = await sweepUnpaidOrders(writer, options);
     if (expired.length > 0) logger.info({ orders: expired.length, expirySeconds: options.expirySeconds }, 'expired unpaid orders and returned their stock');
     return expired;
   };
 
-  const round = () => {
-    running = runOnce()
-      // A failed sweep must not stop the instance serving; the next round tries again.
-      .catch((err: unknown) => logger.warn({ err }, 'expiring unpaid orders failed; retrying next interval'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(round, intervalSeconds * 1000);
-      });
-  };
-  timer = setTimeout(round, 0);
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return runPeriodically(runOnce, { intervalSeconds, logger, failure: 'expiring unpaid orders failed; retrying next interval' });
 }

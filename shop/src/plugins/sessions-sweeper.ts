@@ -1,5 +1,6 @@
 import type { Sql } from '../db/pools.js';
 import type { Logger } from '../lib/logger.js';
+import { runPeriodically, type PeriodicTask } from '../lib/periodic-task.js';
 import { CART_COOKIE_MAX_AGE_SECONDS } from '../cart/cart-cookie.js';
 import { deleteEndedAttemptWindows } from './attempt-limits.repository.js';
 import { LONGEST_ATTEMPT_WINDOW_SECONDS } from './attempt-limits.js';
@@ -19,11 +20,8 @@ export interface ExpirySweepResult {
   attemptWindows: number;
 }
 
-export interface ExpirySweep {
-  /** Runs one round now: sweep if the lock is free; undefined when another instance holds it. */
-  runOnce(): Promise<ExpirySweepResult | undefined>;
-  stop(): Promise<void>;
-}
+/** A round sweeps if the lock is free; it answers undefined when another instance holds it. */
+export type ExpirySweep = PeriodicTask<ExpirySweepResult | undefined>;
 
 /**
  * Deletes what can no longer be used: expired and idle sessions, anonymous carts past their
@@ -35,10 +33,6 @@ export interface ExpirySweep {
  */
 export function startExpirySweep(options: ExpirySweepOptions): ExpirySweep {
   const { writer, intervalSeconds, idleSeconds, logger } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-
   const runOnce = async (): Promise<ExpirySweepResult | undefined> => {
     const result = await writer.begin(async (tx) => {
       if (!(await tryExpirySweepLock(tx))) return undefined;
@@ -52,22 +46,5 @@ export function startExpirySweep(options: ExpirySweepOptions): ExpirySweep {
     return result;
   };
 
-  const round = () => {
-    running = runOnce()
-      // A failed round must not stop the instance serving; the next round tries again.
-      .catch((err: unknown) => logger.warn({ err }, 'expiry sweep failed; retrying next interval'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(round, intervalSeconds * 1000);
-      });
-  };
-  timer = setTimeout(round, 0);
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return runPeriodically(runOnce, { intervalSeconds, logger, failure: 'expiry sweep failed; retrying next interval' });
 }

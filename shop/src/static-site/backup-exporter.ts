@@ -1,5 +1,6 @@
 import type { Sql } from '../db/pools.js';
 import type { Logger } from '../lib/logger.js';
+import { runPeriodically, type PeriodicTask } from '../lib/periodic-task.js';
 import { exportStaticSite, type ExportResult } from './export-static-site.js';
 import { backupExportIsDue, recordBackupExport, tryBackupExportLock } from './static-site.repository.js';
 
@@ -23,11 +24,8 @@ export interface BackupExporterOptions {
   onExported?: (result: ExportResult) => Promise<void> | void;
 }
 
-export interface BackupExporter {
-  /** Runs one round now: export if the lock is free and an export is due. */
-  runOnce(): Promise<ExportResult | undefined>;
-  stop(): Promise<void>;
-}
+/** A round exports if the lock is free and an export is due. */
+export type BackupExporter = PeriodicTask<ExportResult | undefined>;
 
 /**
  * Keeps the static backup site fresh from running instances. Every interval each instance tries
@@ -37,10 +35,6 @@ export interface BackupExporter {
  */
 export function startBackupExporter(options: BackupExporterOptions): BackupExporter {
   const { writer, reader, mediaDir, outDir, intervalSeconds, instanceId, logger } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-
   const runOnce = async (): Promise<ExportResult | undefined> => {
     const result = await writer.begin(async (tx) => {
       if (!(await tryBackupExportLock(tx))) return undefined;
@@ -56,22 +50,5 @@ export function startBackupExporter(options: BackupExporterOptions): BackupExpor
     return result;
   };
 
-  const round = () => {
-    running = runOnce()
-      // A failed round must not stop the instance serving; the next round tries again.
-      .catch((err: unknown) => logger.warn({ err }, 'static backup site export failed; retrying next interval'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(round, intervalSeconds * 1000);
-      });
-  };
-  timer = setTimeout(round, 0);
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return runPeriodically(runOnce, { intervalSeconds, logger, failure: 'static backup site export failed; retrying next interval' });
 }
