@@ -1,12 +1,7 @@
 -- Login and registration attempts, counted in the database so every instance shares the count
 -- (a fixed window per bucket). A bucket is a scope and a key, e.g. 'login-account' and an email,
 -- or 'register-client' and an address. The expiry sweep deletes windows that have ended.
--- UNLOGGED: a counter write skips the WAL, so the upsert every checkout, login and registration
--- makes neither waits for the synchronous standby nor adds a replicated commit beside group
--- commit's batches. The price: a crash or failover starts every window afresh on the new
--- primary, which a rate limit can afford (the per-account purchase limits are counted from
--- orders, which are replicated).
-CREATE UNLOGGED TABLE attempt_counters (
+CREATE TABLE attempt_counters (
   scope             text NOT NULL,
   key               text NOT NULL,
   window_started_at timestamptz NOT NULL,

@@ -8,6 +8,7 @@ import postgres from 'postgres';
 import type { TwinPaths } from '../config/paths.js';
 import type { EventLog } from '../events.js';
 import { twinEnvironment } from '../config/environment.js';
+import { databaseSettings } from '../config/twin-settings.js';
 import { exited, isAlive, signalGroup, spawnPart, stopGroup, waitFor } from '../processes.js';
 import { monitorSettings, nodeSettings } from './failover-settings.js';
 import { databaseRoles, type DatabaseCredentials } from '@evermall/shop';
@@ -213,9 +214,30 @@ export class DatabaseCluster {
         if (!this.isRunning(spec.name)) this.startNode(spec);
       }),
     );
-    await this.settled();
+    await this.settledRebuildingAStuckReplica();
     await this.requirePasswords();
     progress(`primary (zone ${primarySpec?.zone}), synchronous standby and read replica replicating`);
+  }
+
+  /**
+   * Waits for the nodes to settle. A start cut short by a stop signal can leave the read replica
+   * waiting for WAL the primary no longer sends; once the primary and standby have settled, a
+   * replica that stays unsettled for databaseSettings.replicaStuckSeconds is rebuilt, as the
+   * database watcher does while the twin runs.
+   */
+  private async settledRebuildingAStuckReplica(): Promise<void> {
+    try {
+      await this.settled(databaseSettings.replicaStuckSeconds * 1000);
+      return;
+    } catch (err) {
+      if (this.stopping.signal.aborted) throw err;
+    }
+    const nodes = await this.nodes();
+    const replicaOnly = nodes.filter((n) => n.role !== 'replica' && n.role !== 'down').every((n) => n.state === 'primary' || n.state === 'secondary');
+    if (replicaOnly && nodes.some((n) => n.role === 'primary')) {
+      await this.rebuildReplica(`the read replica did not settle within ${databaseSettings.replicaStuckSeconds}s of start-up`);
+    }
+    await this.settled();
   }
 
   /** Waits until every running data node has reached a stable state (primary/secondary). */
