@@ -44,6 +44,7 @@ export function createEvermall(app: App): EvermallStacks {
     description: description('RDS PostgreSQL Multi-AZ, EFS media, AWS Backup'),
     vpc: network.network.vpc,
     appSecurityGroup: network.securityGroups.app,
+    databaseRolesSecurityGroup: network.securityGroups.databaseRoles,
     settings,
     iamDatabaseAuth: parameters.iamDatabaseAuth,
     secretRotationDays: parameters.secretRotationDays,
@@ -60,6 +61,8 @@ export function createEvermall(app: App): EvermallStacks {
     appSecurityGroup: network.securityGroups.app,
     database: data.database,
     media: data.media,
+    paymentSecret: data.paymentProvider.secret,
+    ...(parameters.shopImageId ? { shopImageId: parameters.shopImageId } : {}),
     settings,
     ...(domain ? { domain } : {}),
     originVerifyRotation: parameters.originVerifyRotation,
@@ -123,6 +126,7 @@ export function createEvermall(app: App): EvermallStacks {
       withDomain: domain !== undefined,
       readReplica: settings.readReplica,
       deletionProtection: parameters.deletionProtection,
+      bakesImage: parameters.shopImageId === undefined,
     },
   );
   return { parameters, network, data, app: appStack, edgeFirewall, edge, observability, ...(failover ? { failover } : {}) };

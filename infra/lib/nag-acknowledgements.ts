@@ -146,6 +146,67 @@ const faultInjectionAcknowledgements = (region: string): NagAcknowledgement[] =>
   ];
 };
 
+/** The DatabaseRoles custom resource (database-roles.ts): its function in the VPC and CDK's provider framework. */
+const databaseRolesAcknowledgements: readonly NagAcknowledgement[] = [
+  ...['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'].map((policy) => ({
+    stack: 'data' as const,
+    path: 'DatabaseRoles/Function/ServiceRole',
+    id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+    reason:
+      'The execution-role policies AWS documents for a function in a VPC (Lambda Developer Guide, "Giving Lambda functions access to resources in an Amazon VPC"): its network interfaces, whose EC2 actions have no resource-level permissions, and its own logs; its one other permission is reading the three database secrets',
+  })),
+  {
+    stack: 'data',
+    path: 'DatabaseRoles/Provider/framework-onEvent/ServiceRole',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: 'CDK provider framework (aws-cdk-lib custom-resources): its function only relays CloudFormation events to the DatabaseRoles function and writes its own logs',
+  },
+  {
+    stack: 'data',
+    path: 'DatabaseRoles/Provider/framework-onEvent/ServiceRole/DefaultPolicy',
+    id: 'AwsSolutions-IAM5[Resource::<DatabaseRolesFunctionB120C4B0.Arn>:*]',
+    reason: 'CDK provider framework: lambda:InvokeFunction on the one DatabaseRoles function, `:*` being that function’s versions and aliases',
+  },
+  {
+    stack: 'data',
+    path: 'PaymentProvider/TossSecret',
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'Toss Payments issues these API keys in its own console; nothing here can generate or change them, so a rotation function has nothing to do. The operator puts new keys with put-secret-value (infra/README.md)',
+  },
+];
+
+/** The shop image's build instance role (shop-image.ts); absent when parameter shopImageId names an AMI. */
+const shopImageAcknowledgements = (region: string): NagAcknowledgement[] => [
+  {
+    stack: 'app',
+    path: 'ShopImage/BuildRole',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+    reason:
+      'Image Builder drives its build and test instances through the SSM agent; this is the policy it documents for them (EC2 Image Builder User Guide, "Setting up IAM roles")',
+  },
+  {
+    stack: 'app',
+    path: 'ShopImage/BuildRole/DefaultPolicy',
+    id: `AwsSolutions-IAM5[Resource::arn:aws:imagebuilder:${region}:<AWS::AccountId>:component/<AWS::StackName>-shop-packages/*]`,
+    reason:
+      'A component ARN ends in its version and build number, known only once Image Builder creates it; the statement is limited to this stack’s one component name and to imagebuilder:GetComponent',
+  },
+  {
+    stack: 'app',
+    path: 'ShopImage/BuildRole/DefaultPolicy',
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::ec2imagebuilder*]',
+    reason:
+      'The build instance downloads AWSTOE, the agent that runs components, from Image Builder’s own regional buckets (ec2imagebuilder-*), as EC2InstanceProfileForImageBuilder allows; s3:GetObject only',
+  },
+  {
+    stack: 'app',
+    path: 'ShopImage/BuildRole/DefaultPolicy',
+    id: `AwsSolutions-IAM5[Resource::arn:aws:logs:${region}:<AWS::AccountId>:log-group:/aws/imagebuilder/<AWS::StackName>-shop-recipe:*]`,
+    reason: 'Image Builder logs a build into /aws/imagebuilder/<recipe name> with one stream per version and build, known only at build time; limited to this recipe’s log group',
+  },
+];
+
 /** Only in the production profile, which has a read replica. */
 const readReplicaAcknowledgements: readonly NagAcknowledgement[] = [
   {
@@ -242,6 +303,8 @@ export interface AcknowledgementConfig {
   readonly readReplica: boolean;
   /** False only for a first deploy (parameter deletionProtection). */
   readonly deletionProtection: boolean;
+  /** The App stack bakes the shop image (no parameter shopImageId). */
+  readonly bakesImage: boolean;
 }
 
 /** Every acknowledgement that belongs to one configuration. */
@@ -249,6 +312,8 @@ export function nagAcknowledgementsFor(config: AcknowledgementConfig): NagAcknow
   return [
     ...commonAcknowledgements(config.region),
     ...faultInjectionAcknowledgements(config.region),
+    ...databaseRolesAcknowledgements,
+    ...(config.bakesImage ? shopImageAcknowledgements(config.region) : []),
     ...(config.readReplica ? readReplicaAcknowledgements : []),
     ...(config.withDomain ? domainAcknowledgements(config.region) : noDomainAcknowledgements),
     ...(config.deletionProtection ? [] : firstDeployAcknowledgements(config.readReplica)),

@@ -45,6 +45,12 @@ export const ParametersSchema = Type.Object({
    * after the per-release migration step was introduced; otherwise a boot only checks the schema.
    */
   bootMigrates: Type.Boolean({ default: false }),
+  /**
+   * An existing AMI for the shop instances instead of the one the App stack bakes with EC2 Image
+   * Builder (e.g. a copy of that image in a recovery region). It must carry what the pipeline
+   * installs (shop-image.ts): the boot installs nothing and fails on a missing tool.
+   */
+  shopImageId: Type.Optional(Type.String({ pattern: '^ami-[0-9a-f]{8,17}$' })),
 });
 
 export type ParameterInput = Static<typeof ParametersSchema>;
@@ -105,6 +111,7 @@ export interface Parameters {
   readonly originVerifyRotation: boolean;
   readonly deletionProtection: boolean;
   readonly bootMigrates: boolean;
+  readonly shopImageId?: string;
 }
 
 export class ParameterError extends Error {
@@ -161,6 +168,7 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
     originVerifyRotation: p.originVerifyRotation,
     deletionProtection: p.deletionProtection,
     bootMigrates: p.bootMigrates,
+    ...(p.shopImageId ? { shopImageId: p.shopImageId } : {}),
   };
 }
 

@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { databaseCredentialsFile, databaseRoles } from '@evermall/shop/release';
 import { databaseLoginRefreshMinutes, instanceDirectories, rdsCaBundle } from '../lib/constructs/user-data.js';
+import { tossPayments } from '../lib/constructs/payment-provider.js';
 import { type CfnJson, only, renderText, resourcesOf, synthesize, template, type Synthesized } from './support/synthesized.js';
 
 /**
@@ -43,33 +44,70 @@ describe('database logins', () => {
     const schedules = resourcesOf(t, 'AWS::SecretsManager::RotationSchedule');
     expect(schedules).toHaveLength(3);
     for (const schedule of schedules) expect(schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
-    // The shop's logins are not rotated at deploy: their roles exist only once an instance created them.
+    // The shop's logins are not rotated at deploy: a rotation first logs in as the current user.
     const app = schedules.find((x) => JSON.stringify(x.Properties.SecretId).includes('AppSecret'));
     const migrator = schedules.find((x) => JSON.stringify(x.Properties.SecretId).includes('MigratorSecret'));
     expect(app?.Properties.RotateImmediatelyOnUpdate).toBe(false);
     expect(migrator?.Properties.RotateImmediatelyOnUpdate).toBe(false);
   });
 
-  it('lets the instances read the three database secrets', () => {
-    const policies = resourcesOf(template(s, 'app'), 'AWS::IAM::Policy').filter((p) => JSON.stringify(p.Properties.Roles).includes('FleetInstanceRole'));
+  it('lets the instances read the app and migration logins, the session key and the payment keys, and never the master secret', () => {
+    const t = template(s, 'app');
+    const instanceRole = resourcesOf(t, 'AWS::IAM::Role').find((r) => r.id.startsWith('FleetInstanceRole'));
+    const policies = resourcesOf(t, 'AWS::IAM::Policy').filter((p) => JSON.stringify(p.Properties.Roles).includes('FleetInstanceRole'));
     const reads = policies
       .flatMap((p) => p.Properties.PolicyDocument.Statement as CfnJson[])
       .filter((x) => JSON.stringify(x.Action).includes('secretsmanager:GetSecretValue'))
-      .map((x) => JSON.stringify(x.Resource));
-    for (const name of ['DatabaseInstanceSecretAttachment', 'DatabaseAppSecretAttachment', 'DatabaseMigratorSecretAttachment']) {
+      .flatMap((x) => (Array.isArray(x.Resource) ? x.Resource : [x.Resource]).map((r: CfnJson) => JSON.stringify(r)));
+    for (const name of ['DatabaseAppSecretAttachment', 'DatabaseMigratorSecretAttachment', 'SessionSecret', 'PaymentProviderTossSecret']) {
       expect(
         reads.some((r) => r.includes(name)),
         name,
       ).toBe(true);
     }
+    expect(reads).toHaveLength(4);
+    // The master secret's ARN (its attachment's, as the data stack exports it) appears nowhere in the role or its policies.
+    const masterArn = /DatabaseInstanceSecretAttachment|DatabaseInstanceSecret[0-9A-F]{8}/;
+    expect(JSON.stringify([instanceRole, ...policies])).not.toMatch(masterArn);
+    // Only the database-roles function and the rotation functions read it (data stack).
+    const masterReaders = resourcesOf(template(s, 'data'), 'AWS::IAM::Policy').filter((p) =>
+      (p.Properties.PolicyDocument.Statement as CfnJson[]).some(
+        (x) => JSON.stringify(x.Action).includes('secretsmanager:GetSecretValue') && masterArn.test(JSON.stringify(x.Resource)),
+      ),
+    );
+    expect(masterReaders.map((p) => p.id).filter((id) => id.startsWith('DatabaseRolesFunction'))).toHaveLength(1);
   });
 
-  it('does not rotate the shop logins at deploy but keeps the database behind two peers: the fleet and the rotation functions', () => {
+  it('creates the shop roles at deploy through a custom resource after the database, with every secret it reads named', () => {
+    const t = template(s, 'data');
+    const [roles] = Object.entries(t.findResources('Custom::EvermallDatabaseRoles'));
+    expect(roles).toBeDefined();
+    const [, resource] = roles! as [string, CfnJson];
+    expect(resource.Properties).toMatchObject({ AppRole: databaseRoles.app, MigratorRole: databaseRoles.migrator });
+    expect(JSON.stringify(resource.Properties.MasterSecretArn)).toMatch(/DatabaseInstanceSecretAttachment/);
+    expect(JSON.stringify(resource.Properties.AppSecretArn)).toMatch(/DatabaseAppSecretAttachment/);
+    expect(resource.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^DatabaseInstance[0-9A-F]{8}$/)]));
+    const fn = resourcesOf(t, 'AWS::Lambda::Function').find((f) => f.id.startsWith('DatabaseRolesFunction'));
+    expect(fn?.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'index.handler', Environment: { Variables: { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' } } });
+  });
+
+  it('keeps the database behind three peers: the fleet, the database-roles function and the rotation functions', () => {
     const t = template(s, 'data');
     t.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('rotation functions') });
     const dbSg = resourcesOf(t, 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties.GroupDescription).startsWith('RDS'));
     const rules = resourcesOf(t, 'AWS::EC2::SecurityGroupIngress').filter((r) => JSON.stringify(r.Properties.GroupId).includes(dbSg!.id));
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
+  });
+});
+
+describe('the Toss Payments keys', () => {
+  it('are one secret in the data stack with no generated or placeholder value, which the env step reads or stops on', () => {
+    const secret = resourcesOf(template(s, 'data'), 'AWS::SecretsManager::Secret').find((x) => x.id.startsWith('PaymentProviderTossSecret'));
+    expect(secret).toBeDefined();
+    expect(secret!.Properties.GenerateSecretString).toBeUndefined();
+    expect(secret!.Properties.SecretString).toBeUndefined();
+    expect(secret!.DeletionPolicy).toBe('Retain');
+    expect(userData).toMatch(/payment=\$\(aws secretsmanager get-secret-value [^)]*PaymentProviderTossSecret[^)]*\) \|\| \{ echo "cannot read the Toss Payments keys/);
   });
 });
 
@@ -94,15 +132,13 @@ describe('the env step on an instance', () => {
     expect(userData).toContain('Environment=MIGRATE_ON_START=false');
   });
 
-  it('creates the roles as the master user, then checks the schema as the app role, before the shop starts', () => {
+  it('checks the schema as the app role before the shop starts, and never reads the master login or creates roles', () => {
     // The deploy migrates once per release (first-deploy.test.ts); a boot only checks.
     const setup = userData.indexOf('\n/usr/local/bin/evermall-db-setup check\n');
     expect(setup).toBeGreaterThan(0);
     expect(setup).toBeLessThan(userData.indexOf('systemctl enable --now evermall-shop.service'));
-    expect(userData).toMatch(
-      /for login in master:\$\{Fn::ImportValue:"[^"]*DatabaseInstanceSecretAttachment[^ ]* app:[^ ]*DatabaseAppSecretAttachment[^ ]* migrator:[^ ]*DatabaseMigratorSecretAttachment/,
-    );
-    expect(userData).toContain('shop "$work/master.json" create-db-roles --app "$work/app.json" --migrator "$work/migrator.json"');
+    expect(userData).toMatch(/for login in app:\$\{Fn::ImportValue:"[^"]*DatabaseAppSecretAttachment[^ ]* migrator:[^ ]*DatabaseMigratorSecretAttachment[^ ]*; do/);
+    expect(userData).not.toMatch(/DatabaseInstanceSecretAttachment|master\.json|create-db-roles/);
     expect(userData).toContain('check) shop "$work/app.json" migrate ;;');
     expect(userData).toContain('migrate) shop "$work/migrator.json" migrate ;;');
   });
@@ -125,10 +161,31 @@ describe('the env step on an instance', () => {
         password: 'p@ss:word/1',
         masterarn: 'arn:x',
       };
-      execFileSync(process.execPath, [path.join(dir, 'env-step.cjs')], {
-        env: { APP_SECRET: JSON.stringify(secret), SESSION_SECRET_VALUE: 'session', READER_HOST: 'replica.example.internal' },
-      });
+      const toss = { clientKey: 'test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq', secretKey: 'test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R' };
+      const run = (payment: unknown) =>
+        spawnSync(process.execPath, [path.join(dir, 'env-step.cjs')], {
+          env: { APP_SECRET: JSON.stringify(secret), SESSION_SECRET_VALUE: 'session', PAYMENT_SECRET: JSON.stringify(payment), READER_HOST: 'replica.example.internal' },
+          encoding: 'utf8',
+        });
+      // The operator has not put both keys yet, or put one that would break the environment file: no environment, and a message saying what to do.
+      for (const payment of [{}, { clientKey: toss.clientKey, secretKey: '' }, { ...toss, secretKey: 'sk\nDATABASE_URL=postgres://evil' }]) {
+        const refused = run(payment);
+        expect(refused.status, JSON.stringify(payment)).not.toBe(0);
+        expect(refused.stderr).toContain('Toss Payments secret needs a non-empty');
+        expect(existsSync(path.join(dir, 'shop.env'))).toBe(false);
+      }
+      const written = run(toss);
+      expect(written.status, written.stderr).toBe(0);
       const env = execFileSync('cat', [path.join(dir, 'shop.env')], { encoding: 'utf8' });
+      for (const line of [
+        `PAYMENT_PROVIDER=${tossPayments.provider}`,
+        'TOSS_API_URL=https://api.tosspayments.com',
+        'TOSS_SDK_URL=https://js.tosspayments.com/v2/standard',
+        `TOSS_CLIENT_KEY=${toss.clientKey}`,
+        `TOSS_SECRET_KEY=${toss.secretKey}`,
+      ]) {
+        expect(env.split('\n')).toContain(line);
+      }
       expect(env).toContain(`DATABASE_URL=postgres://evermall_app_clone@db.example.internal:5433/evermall?sslmode=verify-full&sslrootcert=${rdsCaBundle.path}\n`);
       expect(env).toContain('DATABASE_READ_URL=postgres://evermall_app_clone@replica.example.internal:5433/evermall?sslmode=verify-full');
       expect(env).not.toContain('p@ss');

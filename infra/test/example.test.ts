@@ -19,6 +19,8 @@ import { maintenancePage, maintenancePrefix } from '../lib/constructs/backup-sit
 import { managedRuleGroups, rateLimits } from '../lib/constructs/edge-firewall.js';
 import { backupSiteStaleAfterIntervals, instanceMetrics } from '../lib/constructs/observability.js';
 import { spaRoutingFunctionCode } from '../lib/constructs/spa.js';
+import { tossPayments } from '../lib/constructs/payment-provider.js';
+import { shopImagePackages } from '../lib/constructs/shop-image.js';
 import { releaseFiles, serviceUser } from '@evermall/shop/release';
 import {
   instanceDirectories,
@@ -124,7 +126,7 @@ describe('security groups', () => {
     });
   });
 
-  it('lets the DB group in only from the app group (and the password rotation function) on the non-default DB port', () => {
+  it('lets the DB group in only from the app group, the database-roles function and the rotation functions, on the non-default DB port', () => {
     expect(databasePort).not.toBe(5432);
     const t = template(s, 'data');
     const dbSg = resourcesOf(t, 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties.GroupDescription).startsWith('RDS'));
@@ -132,12 +134,24 @@ describe('security groups', () => {
     // CDK's "no egress" sentinel: a single rule that matches nothing.
     expect(dbSg!.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })]);
     const rules = ingressRules('data').filter((r) => JSON.stringify(r.GroupId).includes(dbSg!.id));
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     const fromApp = rules.filter((r) => JSON.stringify(r.SourceSecurityGroupId).includes('SecurityGroupsApp'));
     expect(fromApp).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: databasePort, ToPort: databasePort })]);
-    const other = rules.find((r) => !fromApp.includes(r));
+    const fromRoles = rules.filter((r) => JSON.stringify(r.SourceSecurityGroupId).includes('SecurityGroupsDatabaseRoles'));
+    expect(fromRoles).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: databasePort, ToPort: databasePort })]);
+    const other = rules.find((r) => !fromApp.includes(r) && !fromRoles.includes(r));
     expect(JSON.stringify(other?.SourceSecurityGroupId)).toMatch(/Rotation/);
     expect(other?.FromPort).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstance/), 'Endpoint.Port'] });
+  });
+
+  it('admits nothing into the database-roles function, whose function runs in the app subnets', () => {
+    const groups = resourcesOf(template(s, 'network'), 'AWS::EC2::SecurityGroup');
+    const roles = groups.find((g) => String(g.Properties.GroupDescription).startsWith('Database-roles function'));
+    expect(roles).toBeDefined();
+    expect(ingressRules('network').filter((r) => JSON.stringify(r.GroupId).includes(roles!.id))).toEqual([]);
+    const fn = resourcesOf(template(s, 'data'), 'AWS::Lambda::Function').find((f) => f.id.startsWith('DatabaseRolesFunction'));
+    expect(JSON.stringify(fn?.Properties.VpcConfig.SecurityGroupIds)).toContain('SecurityGroupsDatabaseRoles');
+    expect(JSON.stringify(fn?.Properties.VpcConfig.SubnetIds)).toMatch(/appSubnet/);
   });
 
   it('lets the EFS group in only from the app group on NFS 2049', () => {
@@ -345,13 +359,14 @@ describe('auto scaling group', () => {
     });
   });
 
-  it('launches Amazon Linux 2023 from its SSM parameter, IMDSv2 only, encrypted gp3 root volume', () => {
+  it('launches the image Image Builder baked from Amazon Linux 2023 (x86_64), IMDSv2 only, encrypted gp3 root volume', () => {
     const t = template(s, 'app');
     const lt = only(t, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData;
     expect(lt.MetadataOptions).toMatchObject({ HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
     expect(lt.BlockDeviceMappings).toEqual([{ DeviceName: '/dev/xvda', Ebs: expect.objectContaining({ VolumeType: 'gp3', Encrypted: true }) }]);
-    const imageParam = Object.entries(t.toJSON().Parameters as Record<string, { Type: string; Default: string }>).find(([id]) => JSON.stringify(lt.ImageId).includes(id));
-    expect(imageParam?.[1]).toMatchObject({ Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>', Default: expect.stringMatching(/al2023-ami-kernel-.*-x86_64/) });
+    const image = only(t, 'AWS::ImageBuilder::Image');
+    expect(lt.ImageId).toEqual({ 'Fn::GetAtt': [image.id, 'ImageId'] });
+    expect(only(t, 'AWS::ImageBuilder::ImageRecipe').Properties.ParentImage).toMatch(/^ssm:\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-kernel-.*-x86_64$/);
   });
 });
 
@@ -389,11 +404,17 @@ describe('user data', () => {
     text = renderText(lt.Properties.LaunchTemplateData.UserData);
   });
 
-  it('installs the EFS utilities but no Node from a package repository: the release brings its own', () => {
+  it('installs nothing at boot (no package manager, no Node from a repository) and fails on an image without its tools', () => {
     expect(text.startsWith('#!/bin/bash\n')).toBe(true);
-    expect(text).toMatch(/dnf install -y amazon-efs-utils/);
-    expect(text).not.toMatch(/(dnf|yum) install[^\n]*\bnode/i);
+    for (const install of [/\bdnf\b[^\n]*\binstall\b/, /\byum\b[^\n]*\binstall\b/, /\brpm\s+(-[a-zA-Z]*i|--install)/, /\bpip3?\s+install\b/, /\bnpm\s+(install|ci)\b/]) {
+      expect(text, String(install)).not.toMatch(install);
+    }
     expect(text).not.toMatch(/\/usr\/bin\/node/);
+    // The image carries every package the boot uses; the boot checks them before it relies on any.
+    const check = text.indexOf('for tool in ');
+    expect(check).toBeGreaterThan(0);
+    for (const p of shopImagePackages) expect(text.slice(check, text.indexOf('\ndone', check))).toContain(p.provides);
+    expect(check).toBeLessThan(text.indexOf('mount -t efs'));
   });
 
   it('mounts EFS over TLS through the access point at the media path, and adds it to fstab', () => {
@@ -555,6 +576,18 @@ describe('edge: SPA on CloudFront', () => {
     const handler = new Function(`${spaRoutingFunctionCode}; return handler;`)() as (e: { request: { uri: string } }) => { uri: string };
     expect(handler({ request: { uri: '/products/shoe-1' } }).uri).toBe('/index.html');
     expect(handler({ request: { uri: '/assets/app-1234.js' } }).uri).toBe('/assets/app-1234.js');
+  });
+
+  it('lets the storefront load Toss Payments’ SDK and open its payment window, and nothing else from outside', () => {
+    const policy = only(template(s, 'edge'), 'AWS::CloudFront::ResponseHeadersPolicy').Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy
+      .ContentSecurityPolicy as string;
+    const directives = Object.fromEntries(policy.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)]));
+    expect(directives['script-src']).toEqual(["'self'", 'https://js.tosspayments.com']);
+    expect(directives['connect-src']).toEqual(["'self'", 'https://*.tosspayments.com']);
+    expect(directives['frame-src']).toEqual(['https://*.tosspayments.com']);
+    expect(directives['default-src']).toEqual(["'self'"]);
+    expect(directives['frame-ancestors']).toEqual(["'none'"]);
+    expect(tossPayments.sdkUrl.startsWith('https://js.tosspayments.com/')).toBe(true);
   });
 
   it('adds the security-headers policy, TLS 1.2_2021, logging and the www. alias', () => {

@@ -83,12 +83,12 @@ it('renders a bootstrap bash parses, with and without the boot migrating', () =>
   for (const bootMigrates of [true, false]) {
     const script = renderShopUserData({
       ...{ region: 'ap-northeast-2', stackName: 'Evermall-App', autoScalingGroupLogicalId: 'Group', autoScalingGroupName: 'Evermall-App-shop' },
-      ...{ bundleBucket: 'bucket', bundleKey: 'key.zip', fileSystemId: 'fs-1', accessPointId: 'fsap-1', masterSecretArn: 'arn:master' },
+      ...{ bundleBucket: 'bucket', bundleKey: 'key.zip', fileSystemId: 'fs-1', accessPointId: 'fsap-1', paymentSecretArn: 'arn:payment' },
       ...{ appSecretArn: 'arn:app', migratorSecretArn: 'arn:migrator', sessionSecretArn: 'arn:session', backupBucket: 'backup' },
       ...{ logGroupName: 'logs', allowedOrigins: '', vpcCidr: '10.0.0.0/16', bootMigrates },
     });
     // The whole script, and the scripts it writes (bash -n does not look inside a here-document).
-    const inner = ['DBSETUP', 'MIGRATE'].map((tag) => script.split(`<<'${tag}'\n`)[1]?.split(`\n${tag}\n`)[0] ?? '');
+    const inner = ['ENVSCRIPT', 'DBSETUP', 'MIGRATE'].map((tag) => script.split(`<<'${tag}'\n`)[1]?.split(`\n${tag}\n`)[0] ?? '');
     for (const text of [script, ...inner]) {
       expect(text.length).toBeGreaterThan(0);
       const check = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' });

@@ -25,6 +25,11 @@ const everywhere = [
   'edge Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<SpaBucket49E09520.Arn>/*]',
   'edge Custom::CDKBucketDeployment*/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
   'app Fleet/Group @aws-cdk/aws-autoscaling:signalsNotUsedByInstanceRefresh',
+  'data DatabaseRoles/Function/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'data DatabaseRoles/Function/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+  'data DatabaseRoles/Provider/framework-onEvent/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'data DatabaseRoles/Provider/framework-onEvent/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<DatabaseRolesFunctionB120C4B0.Arn>:*]',
+  'data PaymentProvider/TossSecret AwsSolutions-SMG4',
   ...['instance-termination', 'az-power-interruption', 'rds-failover', 'cpu-stress'].map(
     (name) => `observability FaultInjection/${name}-role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
   ),
@@ -33,6 +38,13 @@ const everywhere = [
   ),
   'observability FaultInjection/az-power-interruption-role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:kms:ap-northeast-2:<AWS::AccountId>:key/*]',
   'observability FaultInjection/az-power-interruption-role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:ec2:ap-northeast-2:<AWS::AccountId>:network-acl/*]',
+];
+// The shop image's build role, absent when parameter shopImageId names an AMI.
+const bakingImage = [
+  'app ShopImage/BuildRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+  'app ShopImage/BuildRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:imagebuilder:ap-northeast-2:<AWS::AccountId>:component/<AWS::StackName>-shop-packages/*]',
+  'app ShopImage/BuildRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::ec2imagebuilder*]',
+  'app ShopImage/BuildRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:logs:ap-northeast-2:<AWS::AccountId>:log-group:/aws/imagebuilder/<AWS::StackName>-shop-recipe:*]',
 ];
 const withReadReplica = [
   'data Database/ReadReplica/MonitoringRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
@@ -60,18 +72,19 @@ const withoutDomain = ['edge Spa/Distribution AwsSolutions-CFR4'];
 
 describe('cdk-nag acknowledgements', () => {
   it.each([
-    { withDomain: true, readReplica: true, expected: [...everywhere, ...withReadReplica, ...withDomain] },
-    { withDomain: false, readReplica: true, expected: [...everywhere, ...withReadReplica, ...withoutDomain] },
-    { withDomain: true, readReplica: false, expected: [...everywhere, ...withDomain] },
-    { withDomain: false, readReplica: false, expected: [...everywhere, ...withoutDomain] },
-  ])('domain=$withDomain replica=$readReplica: exactly the reviewed list', ({ withDomain: domain, readReplica, expected }) => {
-    const acks = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: domain, readReplica, deletionProtection: true });
+    { withDomain: true, readReplica: true, bakesImage: true, expected: [...everywhere, ...bakingImage, ...withReadReplica, ...withDomain] },
+    { withDomain: false, readReplica: true, bakesImage: true, expected: [...everywhere, ...bakingImage, ...withReadReplica, ...withoutDomain] },
+    { withDomain: true, readReplica: false, bakesImage: true, expected: [...everywhere, ...bakingImage, ...withDomain] },
+    { withDomain: false, readReplica: false, bakesImage: true, expected: [...everywhere, ...bakingImage, ...withoutDomain] },
+    { withDomain: false, readReplica: false, bakesImage: false, expected: [...everywhere, ...withoutDomain] },
+  ])('domain=$withDomain replica=$readReplica image=$bakesImage: exactly the reviewed list', ({ withDomain: domain, readReplica, bakesImage, expected }) => {
+    const acks = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: domain, readReplica, deletionProtection: true, bakesImage });
     expect(acks.map((a) => `${a.stack} ${a.path} ${a.id}`).sort()).toEqual([...expected].sort());
   });
 
   it('accepts a database without deletion protection only in a first deploy', () => {
     const first = (readReplica: boolean) =>
-      nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: false, readReplica, deletionProtection: false })
+      nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: false, readReplica, deletionProtection: false, bakesImage: true })
         .filter((a) => a.id === 'AwsSolutions-RDS10')
         .map((a) => `${a.stack} ${a.path}`);
     expect(first(true)).toEqual(['data Database/Instance', 'data Database/ReadReplica']);
@@ -80,7 +93,7 @@ describe('cdk-nag acknowledgements', () => {
 
   it('no longer accepts a public ALB without a domain, an HTTP origin, or a missing WAF', () => {
     for (const withDomain of [true, false]) {
-      const ids = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain, readReplica: true, deletionProtection: true }).map((a) => a.id);
+      const ids = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain, readReplica: true, deletionProtection: true, bakesImage: true }).map((a) => a.id);
       expect(ids).not.toContain('AwsSolutions-CFR2');
       expect(ids).not.toContain('AwsSolutions-CFR5');
       expect(ids.includes('AwsSolutions-EC23')).toBe(withDomain);
@@ -88,7 +101,7 @@ describe('cdk-nag acknowledgements', () => {
   });
 
   it('gives every acknowledgement a reason of its own', () => {
-    for (const ack of nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: true, readReplica: true, deletionProtection: false })) {
+    for (const ack of nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: true, readReplica: true, deletionProtection: false, bakesImage: true })) {
       expect(ack.reason.length, ack.id).toBeGreaterThan(30);
     }
   });

@@ -106,4 +106,24 @@ describe.skipIf(!yamlAvailable)('GitHub workflows', () => {
     expect(protect).toBeGreaterThan(deploySteps.findIndex((s) => s.id === 'smoke'));
     expect(deploySteps[protect]!.if).toBe("steps.mode.outputs.first == 'true'");
   });
+
+  it('builds network and data first on a first deploy and stops before the app while the Toss keys are missing', () => {
+    const first = stepIndex(/network and data first/);
+    const keys = stepIndex(/Toss Payments keys are in place/);
+    const cdkDeploy = deploySteps.findIndex((s) => s.name === 'cdk deploy');
+    expect(deploySteps[first]!.if).toBe("steps.mode.outputs.first == 'true'");
+    expect(deploySteps[first]!.run).toMatch(/cdk deploy "\$STACK_PREFIX-Network" "\$STACK_PREFIX-Data" .*-c deletionProtection=false/);
+    // On every deploy, before the app stack: describe-secret only (the deploy role never reads the keys).
+    expect(deploySteps[keys]!.if).toBeUndefined();
+    expect(deploySteps[keys]!.run).toContain('aws secretsmanager describe-secret');
+    expect(deploySteps[keys]!.run).not.toContain('get-secret-value');
+    expect(deploySteps[keys]!.run).toMatch(/exit 1/);
+    expect(first).toBeLessThan(keys);
+    expect(keys).toBeLessThan(cdkDeploy);
+  });
+
+  it('lets Dependabot keep the action pins current', () => {
+    const dependabot = readFileSync(path.resolve(workflowsDir, '../dependabot.yml'), 'utf8');
+    expect(dependabot).toMatch(/package-ecosystem: github-actions/);
+  });
 });

@@ -97,7 +97,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     idleMinutes: config.SESSION_IDLE_MINUTES,
   });
 
-  await app.register(payments);
+  await app.register(payments, { config });
   await app.register(healthRoutes, { zone: config.ZONE, instanceId: config.INSTANCE_ID, readyTimeoutMs: config.READYZ_TIMEOUT_MS });
   await app.register(mediaRoutes, { config });
   await app.register(catalogRoutes, { prefix: '/api' });

@@ -41,9 +41,9 @@ const HELP: Record<string, string> = {
 
 class UsageError extends Error {}
 
-/** The CLI never signs cookies, so it does not need SESSION_SECRET; everything else is checked as the server checks it. */
+/** The CLI never signs cookies or takes payments, so it needs neither SESSION_SECRET nor the payment keys; everything else is checked as the server checks it. */
 function cliConfig(): Config {
-  return loadConfig({ SESSION_SECRET: 'the-cli-does-not-sign-session-cookies', ...process.env });
+  return loadConfig({ SESSION_SECRET: 'the-cli-does-not-sign-session-cookies', ...process.env }, { takesPayments: false });
 }
 
 async function withDatabase<T>(config: Config, work: (sql: Sql) => Promise<T>): Promise<T> {

@@ -85,6 +85,26 @@ const ConfigSchema = Type.Object({
    * (about 14 a minute with drill think times), far below a script hoarding stock.
    */
   CHECKOUT_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
+  /**
+   * Who takes the money. `test` approves any card but one and moves none: for tests only, refused
+   * when NODE_ENV=production. `toss`: Toss Payments (payments/toss-payment-provider.ts), which needs
+   * TOSS_CLIENT_KEY and TOSS_SECRET_KEY.
+   */
+  PAYMENT_PROVIDER: Type.Union([Type.Literal('test'), Type.Literal('toss')], { default: 'test' }),
+  /** Toss's API; the twin and the tests point it at the local stand-in. */
+  TOSS_API_URL: Type.String({ pattern: '^https?://', default: 'https://api.tosspayments.com' }),
+  /** Toss's browser SDK the storefront loads (v2 "standard"). */
+  TOSS_SDK_URL: Type.String({ pattern: '^https?://', default: 'https://js.tosspayments.com/v2/standard' }),
+  /** The public client key (test_ck_… or live_ck_…, or the widget's …_gck_…). */
+  TOSS_CLIENT_KEY: Type.Optional(Type.String({ pattern: '^(test|live)_g?ck_[A-Za-z0-9_]+$' })),
+  /** The secret key for the server-side API (test_sk_… or live_sk_…, or …_gsk_…). Never sent to a browser. */
+  TOSS_SECRET_KEY: Type.Optional(Type.String({ pattern: '^(test|live)_g?sk_[A-Za-z0-9_]+$' })),
+  /** A Toss call unanswered this long is given up; its outcome is settled later by the payment reconciler. */
+  TOSS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 120_000, default: 15_000 }),
+  /** How often each instance settles payments whose outcome is unknown (checkout/payment-reconciler.ts). */
+  PAYMENT_RECONCILE_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  /** A payment is in doubt once it has been unsettled this long: longer than any provider call may take. */
+  PAYMENT_RECONCILE_AFTER_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
   /** Whether the server applies pending migrations before it listens (under an advisory lock). */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   /** The SQL migrations; a bundled release sets its own copy (see src/release/service.ts). */
@@ -105,8 +125,12 @@ export class ConfigError extends Error {
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
 
-/** Reads and validates the config from an environment-like object. Throws ConfigError naming the variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Reads and validates the config from an environment-like object. Throws ConfigError naming the
+ * variable. `takesPayments: false` is for tools (the CLI's migrate, seed, export) that never
+ * charge anyone: they may run with the test provider's default in production.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, options: { takesPayments?: boolean } = {}): Config {
   const raw: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(ConfigSchema.properties)) {
     const value = env[key];
@@ -144,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const weak = url === undefined ? undefined : weakTlsReason(url, env.NODE_ENV);
     if (weak) throw new ConfigError(variable, weak);
   }
+  if (options.takesPayments !== false) checkPayments(config, env.NODE_ENV);
   if (config.DATABASE_CREDENTIALS_FILE) {
     try {
       readCredentialsFile(config.DATABASE_CREDENTIALS_FILE);
@@ -154,6 +179,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return { ...config, DATABASE_READ_URL: config.DATABASE_READ_URL ?? config.DATABASE_URL, DOCS_ENABLED: config.DOCS_ENABLED ?? env.NODE_ENV !== 'production' };
 }
+
+/**
+ * The test provider approves any card without moving money, so production refuses it; Toss
+ * needs both keys, an HTTPS API (loopback is the local stand-in), and a reconciler that waits
+ * for a call to time out before it asks about that payment.
+ */
+function checkPayments(config: Static<typeof ConfigSchema>, nodeEnv: string | undefined): void {
+  if (config.PAYMENT_PROVIDER === 'test') {
+    if (nodeEnv === 'production') {
+      throw new ConfigError(
+        'PAYMENT_PROVIDER',
+        'is "test" (the default), whose provider approves any card and moves no money; set PAYMENT_PROVIDER=toss with TOSS_CLIENT_KEY and TOSS_SECRET_KEY when NODE_ENV=production',
+      );
+    }
+    return;
+  }
+  for (const variable of ['TOSS_CLIENT_KEY', 'TOSS_SECRET_KEY'] as const) {
+    if (!config[variable]) throw new ConfigError(variable, 'is required when PAYMENT_PROVIDER=toss');
+  }
+  for (const variable of ['TOSS_API_URL', 'TOSS_SDK_URL'] as const) {
+    const url = new URL(config[variable]);
+    if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname))
+      throw new ConfigError(variable, `must be https:// (http only on loopback, for the local stand-in), got "${config[variable]}"`);
+  }
+  if (config.PAYMENT_RECONCILE_AFTER_SECONDS * 1000 <= config.TOSS_TIMEOUT_MS) {
+    throw new ConfigError(
+      'PAYMENT_RECONCILE_AFTER_SECONDS',
+      `must be longer than TOSS_TIMEOUT_MS (${config.TOSS_TIMEOUT_MS} ms), so the reconciler never races a confirm still waiting`,
+    );
+  }
+}
+
+const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /** Each allowed origin must be exactly an origin (scheme, host, optional port), as browsers send it in `Origin`. */
 function checkOrigins(list: string): void {

@@ -6,6 +6,7 @@ import { createPools } from './db/pools.js';
 import { startBackupExporter } from './static-site/index.js';
 import { startExpirySweep } from './plugins/sessions-sweeper.js';
 import { startOrderExpiry } from './orders/order-expiry.js';
+import { startPaymentReconciler } from './checkout/payment-reconciler.js';
 
 /**
  * Starts one shop instance: validate config, migrate under an advisory lock, listen, and on
@@ -58,6 +59,15 @@ async function main(): Promise<void> {
     logger: app.log,
   });
 
+  // Payments whose outcome is unknown (a provider timeout or 5xx, a crash mid-charge) are settled from the provider's record.
+  const paymentReconciler = startPaymentReconciler({
+    writer: app.pools.writer,
+    payments: app.payments,
+    afterSeconds: config.PAYMENT_RECONCILE_AFTER_SECONDS,
+    intervalSeconds: config.PAYMENT_RECONCILE_INTERVAL_SECONDS,
+    logger: app.log,
+  });
+
   // Expired sessions, unreachable anonymous carts and ended attempt windows; one instance at a time (advisory lock).
   const expirySweep = startExpirySweep({
     writer: app.pools.writer,
@@ -79,11 +89,13 @@ async function main(): Promise<void> {
     const backupExporterStopped = backupExporter?.stop();
     const expirySweepStopped = expirySweep.stop();
     const orderExpiryStopped = orderExpiry.stop();
+    const paymentReconcilerStopped = paymentReconciler.stop();
     app.log.info({ signal, drainSeconds: config.DRAIN_SECONDS }, 'draining');
     await new Promise((r) => setTimeout(r, config.DRAIN_SECONDS * 1000));
     await backupExporterStopped;
     await expirySweepStopped;
     await orderExpiryStopped;
+    await paymentReconcilerStopped;
     await app.close();
     await metricsListener?.close();
     app.log.info('stopped');

@@ -128,4 +128,18 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(code).not.toBe(0);
     expect(stderr).toContain('SESSION_SECRET');
   });
+
+  it('refuses to start in production with the test payment provider, naming PAYMENT_PROVIDER', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: SHOP_DIR,
+      env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: db.url, SESSION_SECRET: 'shutdown-test-secret-0123456789abcdef', PORT: String(port), PAYMENT_PROVIDER: 'test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(78);
+    expect(stderr).toContain('Invalid configuration: PAYMENT_PROVIDER');
+  });
 });

@@ -5,3 +5,15 @@ export { PostgresServer, type PostgresServerOptions } from './postgres-server.js
 export { launchChromium } from './chromium.js';
 export { CookieJar } from './cookie-jar.js';
 export { runPgbench, PGBENCH_ORDER_KEY_PREFIX, type PgbenchOptions } from './pgbench.js';
+export {
+  startTossStandin,
+  TOSS_STANDIN_CARDS,
+  TossStandinError,
+  type TossStandin,
+  type TossStandinOptions,
+  type StandinFaults,
+  type StandinPayment,
+  type StandinPaymentStatus,
+  type StandinCancel,
+  type ConfirmFault,
+} from './toss-standin/toss-standin.js';

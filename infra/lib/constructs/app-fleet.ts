@@ -22,8 +22,8 @@ export interface AppFleetProps {
   readonly bundle: s3assets.Asset;
   readonly fileSystem: efs.FileSystem;
   readonly accessPoint: efs.AccessPoint;
-  /** The master user's: the bootstrap creates the shop's roles with it (shop create-db-roles). */
-  readonly databaseSecret: secretsmanager.ISecret;
+  /** The AMI: the image ShopImage baked, or parameter shopImageId. */
+  readonly imageId: string;
   /** The shop's own login (evermall_app, alternating users) and the migration role's. */
   readonly appDatabaseSecret: secretsmanager.ISecret;
   readonly migratorDatabaseSecret: secretsmanager.ISecret;
@@ -31,14 +31,17 @@ export interface AppFleetProps {
   readonly bootMigrates: boolean;
   readonly readerHost?: string;
   readonly sessionSecret: secretsmanager.ISecret;
+  /** The Toss Payments keys, written into the service's environment by the env step. */
+  readonly paymentSecret: secretsmanager.ISecret;
   readonly backupBucket: s3.IBucket;
   readonly allowedOrigins: string;
 }
 
 /**
  * The shop's EC2 fleet: an Auto Scaling group over the private subnets of both zones, with a
- * launch template on Amazon Linux 2023 (resolved from its public SSM parameter at deploy time),
- * IMDSv2 only, no key pair and no SSH: operators use SSM Session Manager.
+ * launch template on the shop's own image (Amazon Linux 2023 with the packages its boot uses,
+ * ShopImage), IMDSv2 only, no key pair and no SSH: operators use SSM Session Manager. The instances
+ * never read the master database secret: the shop's roles are created at deploy (DatabaseRoles).
  */
 export class AppFleet extends Construct {
   public readonly group: autoscaling.AutoScalingGroup;
@@ -55,8 +58,8 @@ export class AppFleet extends Construct {
       description: 'Evermall shop instances: DB secret, bundle, media, backup site, logs, Session Manager',
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'), iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy')],
     });
-    for (const secret of [props.databaseSecret, props.appDatabaseSecret, props.migratorDatabaseSecret]) secret.grantRead(this.role);
-    props.sessionSecret.grantRead(this.role);
+    // The shop's logins, its session key and the payment keys; never the master user's.
+    for (const secret of [props.appDatabaseSecret, props.migratorDatabaseSecret, props.sessionSecret, props.paymentSecret]) secret.grantRead(this.role);
     // Exactly the bundle object, not the whole asset bucket.
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bundle.bucket.arnForObjects(props.bundle.s3ObjectKey)] }));
     props.fileSystem.grantReadWrite(this.role);
@@ -102,7 +105,7 @@ export class AppFleet extends Construct {
 
     const userData = ec2.UserData.forLinux();
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      machineImage: ec2.MachineImage.latestAmazonLinux2023({ cpuType: ec2.AmazonLinuxCpuType.X86_64 }),
+      machineImage: { getImage: () => ({ imageId: props.imageId, osType: ec2.OperatingSystemType.LINUX, userData }) },
       instanceType: new ec2.InstanceType(props.instanceType),
       securityGroup: props.securityGroup,
       role: this.role,
@@ -179,11 +182,11 @@ export class AppFleet extends Construct {
         bundleKey: props.bundle.s3ObjectKey,
         fileSystemId: props.fileSystem.fileSystemId,
         accessPointId: props.accessPoint.accessPointId,
-        masterSecretArn: props.databaseSecret.secretArn,
         appSecretArn: props.appDatabaseSecret.secretArn,
         migratorSecretArn: props.migratorDatabaseSecret.secretArn,
         ...(props.readerHost ? { readerHost: props.readerHost } : {}),
         sessionSecretArn: props.sessionSecret.secretArn,
+        paymentSecretArn: props.paymentSecret.secretArn,
         backupBucket: props.backupBucket.bucketName,
         logGroupName: this.logGroup.logGroupName,
         allowedOrigins: props.allowedOrigins,

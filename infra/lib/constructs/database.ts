@@ -10,6 +10,8 @@ export interface DatabaseProps {
   readonly vpc: ec2.IVpc;
   /** The only peer admitted, on the DB port (besides the rotation function). */
   readonly appSecurityGroup: ec2.ISecurityGroup;
+  /** The DatabaseRoles function's group: the shop's roles are created at deploy, as the master user. */
+  readonly databaseRolesSecurityGroup: ec2.ISecurityGroup;
   /** e.g. m7g.large; the `db.` prefix is added by RDS. */
   readonly instanceType: string;
   readonly readReplica: boolean;
@@ -42,7 +44,7 @@ export class Database extends Construct {
   public readonly instance: rds.DatabaseInstance;
   public readonly readReplica?: rds.DatabaseInstanceReadReplica;
   public readonly securityGroup: ec2.SecurityGroup;
-  /** The master user's login: creates the shop's roles (`shop create-db-roles`) and is what the rotation functions act as. */
+  /** The master user's login: the DatabaseRoles custom resource creates the shop's roles with it, and the rotation functions act as it. Never the instances'. */
   public readonly masterSecret: secretsmanager.ISecret;
   /** What every instance logs in as (`evermall_app`, alternating with `evermall_app_clone`): rows only, no DDL. */
   public readonly appSecret: secretsmanager.ISecret;
@@ -66,10 +68,12 @@ export class Database extends Construct {
     });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
+      // Unchanged since the first deploy: a new description would replace the group.
       description: 'RDS PostgreSQL: the DB port from the shop instances only',
       allowAllOutbound: false,
     });
     this.securityGroup.addIngressRule(props.appSecurityGroup, ec2.Port.tcp(databasePort), 'from the shop instances');
+    this.securityGroup.addIngressRule(props.databaseRolesSecurityGroup, ec2.Port.tcp(databasePort), 'from the database-roles function (deploy time)');
     const instanceType = new ec2.InstanceType(props.instanceType);
     const vpcSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
@@ -128,8 +132,8 @@ export class Database extends Construct {
     // flips the secret to it, so the user the fleet's open connections logged in as keeps working
     // until the next rotation, and instances pick the new one up on their next connection
     // (DATABASE_CREDENTIALS_FILE). The clone is created as a member of evermall_app, inheriting
-    // its privileges. Not rotated at deploy: the role exists only once an instance ran
-    // `shop create-db-roles`, and the function first logs in with the current user.
+    // its privileges. Not rotated at deploy: a rotation function first logs in with the current
+    // user, which the DatabaseRoles custom resource creates later in the same deploy.
     this.instance.addRotationMultiUser('AppRotation', { ...rotation, secret: this.appSecret, rotateImmediatelyOnUpdate: false });
     // The migration role rotates as a single user: migrations run once per boot and read the secret
     // then, and objects it creates must stay owned by one role (a clone would own them).

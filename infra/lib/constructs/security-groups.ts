@@ -13,9 +13,10 @@ export interface SecurityGroupsProps {
 }
 
 /**
- * The front of the security-group chain: ALB → app. The database and the media file system own
- * their groups (Database, SharedMedia), which admit the app group only. The ALB's only egress is
- * the app port on the app group.
+ * The front of the security-group chain: ALB → app, and the database-roles function. The database
+ * and the media file system own their groups (Database, SharedMedia): the database admits the app
+ * group, the database-roles function's group and its rotation functions' group; the file system
+ * the app group only. The ALB's only egress is the app port on the app group.
  *
  * With a domain the ALB faces 0.0.0.0/0 on 443 and 80: the apex's Route 53 failover pair aliases
  * it (a shopper on the bare domain must reach its redirect to www), and its listener forwards to
@@ -26,6 +27,11 @@ export interface SecurityGroupsProps {
 export class SecurityGroups extends Construct {
   public readonly loadBalancer: ec2.SecurityGroup;
   public readonly app: ec2.SecurityGroup;
+  /**
+   * The DatabaseRoles custom resource's function (the shop's roles and grants, as the master user).
+   * No ingress; egress to the database and, through the NAT gateways, Secrets Manager.
+   */
+  public readonly databaseRoles: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
@@ -38,6 +44,12 @@ export class SecurityGroups extends Construct {
     this.app = new ec2.SecurityGroup(this, 'App', {
       vpc,
       description: 'Shop instances: the app port from the ALB only; egress for AWS APIs through NAT',
+      allowAllOutbound: true,
+    });
+
+    this.databaseRoles = new ec2.SecurityGroup(this, 'DatabaseRoles', {
+      vpc,
+      description: 'Database-roles function: creates the shop roles as the master user; no ingress',
       allowAllOutbound: true,
     });
 

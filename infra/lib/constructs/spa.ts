@@ -12,6 +12,24 @@ import { frontDoorFailover } from '@evermall/topology';
 import { originVerifyHeader } from './load-balancer.js';
 import { workspaceDir } from './workspace.js';
 
+/**
+ * The SPA's Content-Security-Policy. Toss Payments' browser SDK is loaded from
+ * js.tosspayments.com (TOSS_SDK_URL, payment-provider.ts) and opens its payment window and API
+ * calls on other tosspayments.com hosts, so those are admitted for scripts, connections and frames;
+ * nothing else outside the site is.
+ */
+export const spaContentSecurityPolicy = [
+  "default-src 'self'",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "script-src 'self' https://js.tosspayments.com",
+  "connect-src 'self' https://*.tosspayments.com",
+  'frame-src https://*.tosspayments.com',
+  "frame-ancestors 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join('; ');
+
 export interface SpaProps {
   /**
    * How CloudFront reaches the ALB: `api.<domain>` over HTTPS (the ALB's certificate covers it),
@@ -99,11 +117,7 @@ export class Spa extends Construct {
       comment: 'Evermall: HSTS, CSP, no framing, no sniffing',
       securityHeadersBehavior: {
         strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, preload: false, override: true },
-        contentSecurityPolicy: {
-          contentSecurityPolicy:
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-          override: true,
-        },
+        contentSecurityPolicy: { contentSecurityPolicy: spaContentSecurityPolicy, override: true },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },

@@ -12,6 +12,8 @@ import {
 } from '@evermall/shop/release';
 import { maintenancePrefix } from './backup-site.js';
 import { instanceMetrics } from './observability.js';
+import { tossPayments } from './payment-provider.js';
+import { shopImagePackages } from './shop-image.js';
 
 /** Values the bootstrap script needs; in the template they are CloudFormation references. */
 export interface ShopUserDataInputs {
@@ -25,8 +27,6 @@ export interface ShopUserDataInputs {
   readonly bundleKey: string;
   readonly fileSystemId: string;
   readonly accessPointId: string;
-  /** The master user's secret: only the bootstrap's `shop create-db-roles` uses it. */
-  readonly masterSecretArn: string;
   /** The shop's login (alternating users), refreshed into DATABASE_CREDENTIALS_FILE by the env step. */
   readonly appSecretArn: string;
   /** The migration role's login: the bootstrap's `shop migrate`. */
@@ -34,6 +34,8 @@ export interface ShopUserDataInputs {
   /** Catalog reads; the writer's endpoint when there is no replica. */
   readonly readerHost?: string;
   readonly sessionSecretArn: string;
+  /** The Toss Payments keys, JSON {clientKey, secretKey}, put by the operator. */
+  readonly paymentSecretArn: string;
   readonly backupBucket: string;
   readonly logGroupName: string;
   /** Origins besides the request's own host that may post with cookies (the SPA domain). */
@@ -103,7 +105,8 @@ export const instancePaths = {
 export const stopTimeoutSeconds = shutdownBoundSeconds + 15;
 
 /**
- * The bootstrap script of a shop instance on Amazon Linux 2023: OS packages, EFS over TLS,
+ * The bootstrap script of a shop instance on the shop's image (Amazon Linux 2023 with the packages
+ * it uses, shop-image.ts; nothing is installed at boot): EFS over TLS,
  * the release (bundle and its own Node runtime) from its S3 asset, the environment from Secrets
  * Manager and instance metadata, the shop under systemd, the backup-site upload, then cfn-signal
  * once /healthz answers.
@@ -150,8 +153,12 @@ signal() {
 }
 trap 'signal 1' ERR
 
-# The EFS mount helper, the CloudWatch agent, cfn-signal. No Node: the release ships its own (shop/build.mjs).
-dnf install -y amazon-efs-utils amazon-cloudwatch-agent aws-cfn-bootstrap unzip
+# Nothing is installed at boot, so a scale-out never waits on a package repository: the image
+# (EC2 Image Builder, infra/lib/constructs/shop-image.ts) carries the EFS mount helper, the CloudWatch
+# agent, cfn-signal, unzip and logrotate, and the release brings its own Node (shop/build.mjs).
+for tool in ${shopImagePackages.map((p) => p.provides).join(' ')}; do
+  [ -x "$tool" ] || { echo "$tool is missing: this AMI was not built from the shop image recipe (shop-image.ts)"; signal 1; exit 1; }
+done
 
 # Identity from instance metadata; the launch template requires IMDSv2 tokens.
 IMDS_TOKEN=$(curl -sfX PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
@@ -195,16 +202,29 @@ umask 077
 install -d -m 0750 -o root -g ${user} ${instanceDirectories.secrets}
 app=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.appSecretArn}' --query SecretString --output text)
 session=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.sessionSecretArn}' --query SecretString --output text)
-APP_SECRET="$app" SESSION_SECRET_VALUE="$session" READER_HOST='${i.readerHost ?? ''}' ${runtime} -e '
+payment=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.paymentSecretArn}' --query SecretString --output text) || { echo "cannot read the Toss Payments keys: put them first (infra/README.md, Deploy)" >&2; exit 1; }
+APP_SECRET="$app" SESSION_SECRET_VALUE="$session" PAYMENT_SECRET="$payment" READER_HOST='${i.readerHost ?? ''}' ${runtime} -e '
   const fs = require("node:fs");
   const s = JSON.parse(process.env.APP_SECRET);
+  // The shop refuses to start with an empty key; a value that could break the environment file is refused here.
+  const toss = JSON.parse(process.env.PAYMENT_SECRET);
+  const key = (name) => {
+    const value = toss[name];
+    if (typeof value !== "string" || !/^[A-Za-z0-9_-]+$/.test(value)) {
+      console.error("the Toss Payments secret needs a non-empty " + name + " (letters, digits, _ and -): put it first (infra/README.md, Deploy)");
+      process.exit(1);
+    }
+    return value;
+  };
+  const payment = ["PAYMENT_PROVIDER=${tossPayments.provider}", "TOSS_API_URL=${tossPayments.apiUrl}", "TOSS_SDK_URL=${tossPayments.sdkUrl}",
+    "TOSS_CLIENT_KEY=" + key("${tossPayments.secretKeys.clientKey}"), "TOSS_SECRET_KEY=" + key("${tossPayments.secretKeys.secretKey}")];
   const url = (host) => "postgres://" + encodeURIComponent(s.username) + "@" + host + ":" + s.port + "/" + s.dbname + "?sslmode=verify-full&sslrootcert=${rdsCaBundle.path}";
   const write = (file, text, mode, gid) => {
     fs.writeFileSync(file + ".new", text, { mode });
     fs.chownSync(file + ".new", 0, gid);
     fs.renameSync(file + ".new", file);
   };
-  write("${instancePaths.env}", ["DATABASE_URL=" + url(s.host), "DATABASE_READ_URL=" + url(process.env.READER_HOST || s.host), "SESSION_SECRET=" + process.env.SESSION_SECRET_VALUE, ""].join("\\n"), 0o600, 0);
+  write("${instancePaths.env}", ["DATABASE_URL=" + url(s.host), "DATABASE_READ_URL=" + url(process.env.READER_HOST || s.host), "SESSION_SECRET=" + process.env.SESSION_SECRET_VALUE, ...payment, ""].join("\\n"), 0o600, 0);
   write("${databaseCredentialsFile(instanceDirectories)}", JSON.stringify({ username: s.username, password: s.password }), 0o640, ${gid});
 '
 ENVSCRIPT
@@ -226,8 +246,8 @@ OnUnitActiveSec=${databaseLoginRefreshMinutes}min
 WantedBy=timers.target
 UNIT
 
-# The database before the shop: as the master user, the shop's roles (created once, safe to repeat:
-# shop/src/db/roles.ts). The schema is migrated once per release by the deploy, before the instance
+# The database before the shop. Its roles exist already: the deploy creates them as the master user
+# (DatabaseRoles custom resource), whose secret no instance may read. The schema is migrated once per release by the deploy, before the instance
 # refresh (${migrateCommand}, below, run by infra/scripts/migrate-release.sh), so a boot only checks it:
 # \`migrate\` as the app role applies nothing on a current schema and fails on one that is behind (the
 # app role has no DDL), which fails the boot and leaves the old fleet serving. Only a first deploy
@@ -240,7 +260,7 @@ umask 077
 release=\${RELEASE:-${instanceDirectories.release}}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for login in master:${i.masterSecretArn} app:${i.appSecretArn} migrator:${i.migratorSecretArn}; do
+for login in app:${i.appSecretArn} migrator:${i.migratorSecretArn}; do
   aws secretsmanager get-secret-value --region '${i.region}' --secret-id "\${login#*:}" --query SecretString --output text > "$work/\${login%%:*}.json"
 done
 shop() {
@@ -248,7 +268,6 @@ shop() {
   url=$(${runtime} -e 'const s = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")); process.stdout.write("postgres://" + encodeURIComponent(s.username) + "@" + s.host + ":" + s.port + "/" + s.dbname + "?sslmode=verify-full&sslrootcert=${rdsCaBundle.path}")' "$1")
   env -i PATH=/usr/bin:/bin NODE_ENV=production MIGRATIONS_DIR=${releaseFiles('$release').migrations} DATABASE_URL="$url" DATABASE_CREDENTIALS_FILE="$1" ${releaseFiles('$release').runtime} ${releaseFiles('$release').cli} "\${@:2}"
 }
-shop "$work/master.json" create-db-roles --app "$work/app.json" --migrator "$work/migrator.json"
 case "\${1:-check}" in
   migrate) shop "$work/migrator.json" migrate ;;
   check) shop "$work/app.json" migrate ;;

@@ -10,6 +10,7 @@ import { LoadBalancer } from '../constructs/load-balancer.js';
 import { OriginVerify } from '../constructs/origin-verify.js';
 import type { SharedMedia } from '../constructs/shared-media.js';
 import { ShopBundle } from '../constructs/shop-bundle.js';
+import { ShopImage } from '../constructs/shop-image.js';
 import type { DomainParameters, ProfileSettings } from '../parameters.js';
 
 export interface AppStackProps extends StackProps {
@@ -18,6 +19,10 @@ export interface AppStackProps extends StackProps {
   readonly appSecurityGroup: ec2.ISecurityGroup;
   readonly database: Database;
   readonly media: SharedMedia;
+  /** The Toss Payments keys (Data stack, filled by the operator): the only secret besides the shop's login and session key the instances read. */
+  readonly paymentSecret: secretsmanager.ISecret;
+  /** An existing AMI instead of the image this stack bakes (parameter shopImageId). */
+  readonly shopImageId?: string;
   readonly settings: ProfileSettings;
   readonly domain?: DomainParameters;
   /** A rotation of the CloudFront origin secret is under way (parameter originVerifyRotation). */
@@ -28,10 +33,12 @@ export interface AppStackProps extends StackProps {
   readonly bootMigrates: boolean;
 }
 
-/** The ALB, the shop fleet and the bucket the fleet exports the static backup site into. */
+/** The ALB, the shop fleet, its baked image and the bucket the fleet exports the static backup site into. */
 export class AppStack extends Stack {
   public readonly loadBalancer: LoadBalancer;
   public readonly fleet: AppFleet;
+  /** Absent when parameter shopImageId names an existing AMI. */
+  public readonly shopImage?: ShopImage;
   public readonly backupSite: BackupSite;
   /** The origin header's secret: CloudFront sends it, the ALB requires it. */
   public readonly originVerify: OriginVerify;
@@ -66,8 +73,9 @@ export class AppStack extends Stack {
       description: 'Signs Evermall session and cart cookies (HMAC, not encrypted); the same on every instance',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
-    const databaseSecret = props.database.instance.secret;
-    if (!databaseSecret) throw new Error('The database has no generated secret');
+    if (!props.shopImageId) this.shopImage = new ShopImage(this, 'ShopImage', { vpc: props.vpc });
+    const imageId = props.shopImageId ?? this.shopImage?.imageId;
+    if (!imageId) throw new Error('The shop fleet needs an image');
     this.fleet = new AppFleet(this, 'Fleet', {
       vpc: props.vpc,
       securityGroup: props.appSecurityGroup,
@@ -76,11 +84,12 @@ export class AppStack extends Stack {
       bundle: bundle.asset,
       fileSystem: props.media.fileSystem,
       accessPoint: props.media.accessPoint,
-      databaseSecret,
+      imageId,
       appDatabaseSecret: props.database.appSecret,
       migratorDatabaseSecret: props.database.migratorSecret,
       ...(props.database.readReplica ? { readerHost: props.database.readReplica.dbInstanceEndpointAddress } : {}),
       sessionSecret,
+      paymentSecret: props.paymentSecret,
       backupBucket: this.backupSite.bucket,
       allowedOrigins: props.domain ? `https://${props.domain.spaDomainName}` : '',
       bootMigrates: props.bootMigrates,

@@ -3,12 +3,16 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { Backups } from '../constructs/backups.js';
 import { Database } from '../constructs/database.js';
+import { DatabaseRoles } from '../constructs/database-roles.js';
+import { PaymentProvider } from '../constructs/payment-provider.js';
 import { SharedMedia } from '../constructs/shared-media.js';
 import type { ProfileSettings } from '../parameters.js';
 
 export interface DataStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   readonly appSecurityGroup: ec2.ISecurityGroup;
+  /** The DatabaseRoles function's group (SecurityGroups.databaseRoles). */
+  readonly databaseRolesSecurityGroup: ec2.ISecurityGroup;
   readonly settings: ProfileSettings;
   readonly iamDatabaseAuth: boolean;
   readonly secretRotationDays: number;
@@ -16,17 +20,24 @@ export interface DataStackProps extends StackProps {
   readonly deletionProtection: boolean;
 }
 
-/** Stateful resources: the database, the media file system and their backups. Their ids never change. */
+/**
+ * Stateful resources: the database (and, created at deploy, the shop's roles in it), the media file
+ * system, their backups, and the payment provider's keys, which the operator puts before the App
+ * stack's instances start. Their ids never change.
+ */
 export class DataStack extends Stack {
   public readonly database: Database;
   public readonly media: SharedMedia;
   public readonly backups: Backups;
+  public readonly databaseRoles: DatabaseRoles;
+  public readonly paymentProvider: PaymentProvider;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     this.database = new Database(this, 'Database', {
       vpc: props.vpc,
       appSecurityGroup: props.appSecurityGroup,
+      databaseRolesSecurityGroup: props.databaseRolesSecurityGroup,
       instanceType: props.settings.databaseInstanceType,
       readReplica: props.settings.readReplica,
       allocatedStorageGiB: props.settings.allocatedStorageGiB,
@@ -35,6 +46,16 @@ export class DataStack extends Stack {
       rotationDays: props.secretRotationDays,
       deletionProtection: props.deletionProtection,
     });
+    this.databaseRoles = new DatabaseRoles(this, 'DatabaseRoles', {
+      vpc: props.vpc,
+      securityGroup: props.databaseRolesSecurityGroup,
+      instance: this.database.instance,
+      databaseSecurityGroup: this.database.securityGroup,
+      masterSecret: this.database.masterSecret,
+      appSecret: this.database.appSecret,
+      migratorSecret: this.database.migratorSecret,
+    });
+    this.paymentProvider = new PaymentProvider(this, 'PaymentProvider', { retain: props.deletionProtection });
     this.media = new SharedMedia(this, 'Media', { vpc: props.vpc, appSecurityGroup: props.appSecurityGroup });
     this.backups = new Backups(this, 'Backups', { database: this.database.instance, fileSystem: this.media.fileSystem });
   }

@@ -28,11 +28,11 @@ const roles: StackRole[] = ['network', 'data', 'app', 'edgeFirewall', 'edge', 'o
  * Synthesizes one named configuration exactly as `npm run synth` does: an App with cdk.json's
  * context, no credentials, into a temporary cloud assembly. Call it once per test file.
  */
-export function synthesize(name: ConfigurationName): Synthesized {
+export function synthesize(name: ConfigurationName, overrides: Record<string, string> = {}): Synthesized {
   const outdir = mkdtempSync(path.join(tmpdir(), `evermall-${name}-`));
   // Staging would copy the shop bundle and the storefront into every temporary assembly; the
   // templates (and asset hashes) are the same without the copy.
-  const app = appFor({ ...configurations[name], 'aws:cdk:disable-asset-staging': 'true' }, outdir);
+  const app = appFor({ ...configurations[name], ...overrides, 'aws:cdk:disable-asset-staging': 'true' }, outdir);
   const stacks = createEvermall(app);
   const nagFindings: string[] = [];
   for (const role of roles) {

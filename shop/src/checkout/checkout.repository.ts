@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/pools.js';
-import type { Shipping } from '../orders/orders.schemas.js';
+import type { OrderStatus, Shipping } from '../orders/orders.schemas.js';
 import { keyOf, purchaseKeyOf, type BatchCart, type BatchJob, type LockedProduct } from './allocation.js';
 
 export interface ReservedLine {
@@ -100,6 +100,10 @@ export interface NewOrder {
   requestHash: string;
   totalWon: number;
   shipping: Shipping;
+  /** A cart checkout, not a buy now. */
+  fromCart: boolean;
+  /** The card flow charges right after this commit: the payment is in doubt from now until settled. */
+  chargesNow: boolean;
 }
 
 export interface InsertedOrder {
@@ -117,13 +121,16 @@ export interface InsertedOrder {
  */
 export async function insertOrders(sql: Queryable, orders: readonly NewOrder[]): Promise<InsertedOrder[]> {
   const rows = await sql<{ id: number | bigint; user_id: number | bigint; idempotency_key: string; created_at: Date; updated_at: Date }[]>`
-    INSERT INTO orders (user_id, status, total_won, shipping, idempotency_key, request_hash)
-    SELECT o.user_id, 'pending_payment', o.total_won, o.shipping::jsonb, o.idempotency_key, o.request_hash
+    INSERT INTO orders (user_id, status, total_won, shipping, idempotency_key, request_hash, from_cart, payment_unsettled_since)
+    SELECT o.user_id, 'pending_payment', o.total_won, o.shipping::jsonb, o.idempotency_key, o.request_hash, o.from_cart::boolean,
+           CASE WHEN o.charges_now::boolean THEN now() END
     FROM unnest(${orders.map((o) => o.userId)}::bigint[], ${orders.map((o) => o.totalWon)}::int[],
                 ${orders.map((o) => JSON.stringify(o.shipping))}::text[], ${orders.map((o) => o.idempotencyKey)}::text[],
-                ${orders.map((o) => o.requestHash)}::text[]) AS o(user_id, total_won, shipping, idempotency_key, request_hash)
+                ${orders.map((o) => o.requestHash)}::text[], ${orders.map((o) => String(o.fromCart))}::text[],
+                ${orders.map((o) => String(o.chargesNow))}::text[]) AS o(user_id, total_won, shipping, idempotency_key, request_hash, from_cart, charges_now)
     ON CONFLICT (user_id, idempotency_key) DO NOTHING
     RETURNING id, user_id, idempotency_key, created_at, updated_at`;
+  // (The flags travel as text: postgres.js sends a JS array of booleans as one boolean, not boolean[].)
   return rows.map((r) => ({ id: Number(r.id), userId: Number(r.user_id), idempotencyKey: r.idempotency_key, createdAt: r.created_at, updatedAt: r.updated_at }));
 }
 
@@ -167,9 +174,48 @@ export async function removeOrderedCartItems(sql: Queryable, items: readonly { c
  */
 export async function markOrdersPlaced(sql: Queryable, settlements: readonly { orderId: number; paymentRef: string }[]): Promise<Map<number, Date>> {
   const rows = await sql<{ id: number | bigint; updated_at: Date }[]>`
-    UPDATE orders o SET status = 'placed', updated_at = now(), payment_ref = t.payment_ref
+    UPDATE orders o SET status = 'placed', updated_at = now(), payment_ref = t.payment_ref, payment_unsettled_since = NULL
     FROM unnest(${settlements.map((s) => s.orderId)}::bigint[], ${settlements.map((s) => s.paymentRef)}::text[]) AS t(id, payment_ref)
     WHERE o.id = t.id AND o.status = 'pending_payment'
     RETURNING o.id, o.updated_at`;
   return new Map(rows.map((r) => [Number(r.id), r.updated_at]));
+}
+
+/**
+ * Marks an order's payment in doubt (a charge or confirm is about to be sent, or one just failed
+ * without an answer), if it still waits for its payment. Answers whether it does.
+ */
+export async function markPaymentUnsettled(sql: Queryable, orderId: number): Promise<boolean> {
+  const rows = await sql`UPDATE orders SET payment_unsettled_since = now() WHERE id = ${orderId} AND status = 'pending_payment' RETURNING id`;
+  return rows.length > 0;
+}
+
+/** The payment's outcome is known and written (or nothing is owed): the reconciler may forget the order. */
+export async function markPaymentSettled(sql: Queryable, orderId: number): Promise<void> {
+  await sql`UPDATE orders SET payment_unsettled_since = NULL WHERE id = ${orderId}`;
+}
+
+/**
+ * Claims up to `limit` orders whose payment has been in doubt for `afterSeconds` or more, oldest
+ * first, by moving their mark to now: another instance's reconciler skips them (SKIP LOCKED
+ * while this runs, and the fresh mark after) until `afterSeconds` pass again, so instances
+ * share the work without a lock, and an instance that dies mid-round leaves its claims to lapse.
+ */
+export async function claimUnsettledPayments(
+  sql: Queryable,
+  afterSeconds: number,
+  limit: number,
+): Promise<{ id: number; userId: number; status: OrderStatus; totalWon: number }[]> {
+  const rows = await sql<{ id: number | bigint; user_id: number | bigint; status: OrderStatus; total_won: number }[]>`
+    UPDATE orders o SET payment_unsettled_since = now()
+    FROM (
+      SELECT id FROM orders
+      WHERE payment_unsettled_since < now() - make_interval(secs => ${afterSeconds})
+      ORDER BY payment_unsettled_since, id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    ) due
+    WHERE o.id = due.id
+    RETURNING o.id, o.user_id, o.status, o.total_won`;
+  return rows.map((r) => ({ id: Number(r.id), userId: Number(r.user_id), status: r.status, totalWon: r.total_won }));
 }

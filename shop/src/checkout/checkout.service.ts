@@ -1,10 +1,10 @@
 import { withWriterRetry, type Queryable, type Sql } from '../db/pools.js';
-import { badRequest, conflict, ShopError, unprocessable } from '../errors.js';
+import { badRequest, conflict, notFound, ShopError, unprocessable } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
 import { ensureUserCart, findUserCartId, listCartItems, restoreCartItems, type CartItem } from '../cart/cart.repository.js';
 import { findOrder, publicOrder, returnStock, transitionOrder, type StoredOrder } from '../orders/orders.repository.js';
 import type { Order } from '../orders/orders.schemas.js';
-import type { PaymentProvider } from '../payments/payment-provider.js';
+import { orderIdOfRef, orderRef, type ChargeRequest, type PaymentProvider } from '../payments/payment-provider.js';
 import type { ShopMetrics } from '../plugins/metrics.js';
 import type { SessionUser } from '../plugins/sessions.js';
 import {
@@ -14,13 +14,15 @@ import {
   insertOrders,
   lockProducts,
   markOrdersPlaced,
+  markPaymentSettled,
+  markPaymentUnsettled,
   readCarts,
   readPurchases,
   removeOrderedCartItems,
   takeStock,
   type InsertedOrder,
 } from './checkout.repository.js';
-import { IDEMPOTENCY_KEY_PATTERN, type CheckoutBody } from './checkout.schemas.js';
+import { IDEMPOTENCY_KEY_PATTERN, type CheckoutBody, type ConfirmBody } from './checkout.schemas.js';
 import { requestHash } from './request-hash.js';
 import { CommitBatcher, type Outcome } from './commit-batcher.js';
 import { allocate, keyOf, type BatchCart, type BatchJob, type LockedProduct } from './allocation.js';
@@ -48,7 +50,12 @@ type Reservation = { kind: 'created'; order: StoredOrder } | { kind: 'seen' };
 
 interface CheckoutJob extends BatchJob {
   body: CheckoutBody;
+  /** The card flow: the order is charged right after its reservation commits. */
+  chargesNow: boolean;
 }
+
+/** What the customer gave to pay with: a card (card flow) or the provider's key for their authorization (redirect flow). */
+type Authorization = Pick<ChargeRequest, 'card' | 'paymentKey'>;
 
 interface Settlement {
   orderId: number;
@@ -65,6 +72,14 @@ const paymentDeclined = (orderId: number, replayed: boolean) =>
     orderId,
     replayed,
   });
+
+const paymentMethodUnsupported = (provider: PaymentProvider) =>
+  badRequest(
+    'PAYMENT_METHOD_UNSUPPORTED',
+    provider.flow === 'redirect'
+      ? `This shop takes payments at ${provider.name}: send payment: { provider: '${provider.name}' } and pay with the order's paymentRequest.`
+      : 'This shop takes cards in the checkout body: send payment: { card }.',
+  );
 
 const orderExpired = (orderId: number, then: string) =>
   conflict('ORDER_EXPIRED', `This order was not paid in time and has expired; its items went back on sale. ${then}`, { orderId });
@@ -129,15 +144,20 @@ export class CheckoutService {
   async placeOrder(user: SessionUser, idempotencyKey: string | undefined, body: CheckoutBody): Promise<CheckoutResult> {
     const key = requireIdempotencyKey(idempotencyKey);
     const items = buyNowItems(body);
+    const { provider } = this.deps.payments;
+    const redirect = provider.flow === 'redirect';
+    if (redirect === 'card' in body.payment) throw paymentMethodUnsupported(provider);
     let reservation: Reservation;
     try {
-      reservation = await this.batcher.submit({ userId: user.id, idempotencyKey: key, body, ...(items ? { items } : {}) });
+      reservation = await this.batcher.submit({ userId: user.id, idempotencyKey: key, body, chargesNow: !redirect, ...(items ? { items } : {}) });
     } catch (err) {
       if (err instanceof ShopError) this.deps.metrics.checkoutConflicts.inc({ reason: err.code.toLowerCase() });
       throw err;
     }
     if (reservation.kind === 'seen') return this.replay(user.id, key, body);
-    return { order: await this.collectPayment(reservation.order, body, false), replayed: false };
+    // The redirect flow: the customer pays in the provider's window, then POST /api/checkout/confirm.
+    if (redirect) return { order: publicOrder(reservation.order), replayed: false };
+    return { order: await this.collectPayment(reservation.order, cardOf(body), false), replayed: false };
   }
 
   /**
@@ -167,6 +187,8 @@ export class CheckoutService {
           requestHash: requestHash(d.items, job.body),
           totalWon: d.totalWon,
           shipping: job.body.shipping,
+          fromCart: !job.items,
+          chargesNow: job.chargesNow,
         })),
       );
       for (const row of rows) inserted.set(keyOf(row.userId, row.idempotencyKey), row);
@@ -202,6 +224,8 @@ export class CheckoutService {
         shipping: job.body.shipping,
         createdAt: row.createdAt.toISOString(),
         updatedAt: row.updatedAt.toISOString(),
+        fromCart: !job.items,
+        paymentRef: null,
       };
       return { ok: true, value: { kind: 'created', order } };
     });
@@ -228,27 +252,72 @@ export class CheckoutService {
         orderId: order.id,
       });
     }
-    if (order.status === 'pending_payment') return { order: await this.collectPayment(order, body, true), replayed: true };
+    if (order.status === 'pending_payment') {
+      // The redirect flow's payment happens in the provider's window; a card checkout resumes its charge.
+      if (this.deps.payments.provider.flow === 'redirect' || !('card' in body.payment)) return { order: publicOrder(order), replayed: true };
+      return { order: await this.collectPayment(order, cardOf(body), true), replayed: true };
+    }
     if (order.status === 'payment_declined') throw paymentDeclined(order.id, true);
     if (order.status === 'expired') throw orderExpired(order.id, 'Check out again with a new Idempotency-Key.');
     return { order: publicOrder(order), replayed: true };
   }
 
-  /** Step 2, outside the stock transaction, for an order as step 1 (or a replay) read it. */
-  private async collectPayment(order: StoredOrder, body: CheckoutBody, replayed: boolean): Promise<Order> {
+  /**
+   * The redirect flow's step 2: the customer authorized the payment in the provider's window,
+   * and the browser brings back the provider's key with the order's reference and the amount.
+   * The amount is checked against the order before anything is sent (a tampered redirect moves
+   * no money); the provider is then asked to confirm the order's own total. The order is marked
+   * in doubt first, so a timeout, a 5xx or a crash here is settled by the reconciler.
+   * Repeating the request is safe: an order already placed with this key is answered as it is,
+   * and the provider answers a repeated confirm from its record.
+   */
+  async confirmPayment(user: SessionUser, body: ConfirmBody): Promise<CheckoutResult> {
+    const { provider } = this.deps.payments;
+    if (provider.flow !== 'redirect') throw paymentMethodUnsupported(provider);
+    const orderId = orderIdOfRef(body.orderId);
+    const order = orderId === undefined ? undefined : await withWriterRetry(() => findOrder(this.sql, orderId), { logger: this.deps.log });
+    // Another customer's order is "not found", as everywhere: order ids reveal nothing.
+    if (!order || order.userId !== user.id) throw notFound('The order');
+    if (body.amount !== order.totalWon) {
+      throw badRequest('PAYMENT_AMOUNT_MISMATCH', 'The amount paid does not match the order total. Nothing was charged; pay the order again from its page.', {
+        orderId: order.id,
+      });
+    }
+    if (order.status === 'pending_payment' && (await withWriterRetry(() => markPaymentUnsettled(this.sql, order.id), { logger: this.deps.log }))) {
+      return { order: await this.collectPayment(order, { paymentKey: body.paymentKey }, false), replayed: false };
+    }
+    // Not waiting for a payment (any more): answer from what the order is now.
+    const now = order.status === 'pending_payment' ? await withWriterRetry(() => findOrder(this.sql, order.id), { logger: this.deps.log }) : order;
+    if (!now) throw notFound('The order');
+    switch (now.status) {
+      case 'placed':
+      case 'paid':
+      case 'shipped':
+        if (now.paymentRef === body.paymentKey) return { order: publicOrder(now), replayed: true };
+        throw conflict('ORDER_ALREADY_PAID', 'This order is already paid with another payment. Nothing more was charged.', { orderId: now.id });
+      case 'payment_declined':
+        throw paymentDeclined(now.id, true);
+      case 'expired':
+        throw orderExpired(now.id, 'Nothing was charged: check out again.');
+      default:
+        throw conflict('ORDER_CANCELLED', 'This order was cancelled. Nothing was charged.', { orderId: now.id });
+    }
+  }
+
+  /** Step 2, outside the stock transaction, for an order as step 1 (or a replay, or a confirm) read it. */
+  private async collectPayment(order: StoredOrder, authorization: Authorization, replayed: boolean): Promise<Order> {
     const orderId = order.id;
-    const card = body.payment.card;
+    const { provider } = this.deps.payments;
     let result;
     try {
-      result = await this.deps.payments.provider.charge({
-        idempotencyKey: `evermall-order-${orderId}`,
-        amountWon: order.totalWon,
-        card,
-        description: `Evermall order ${orderId}`,
-      });
+      result = await provider.charge({ idempotencyKey: orderRef(orderId), amountWon: order.totalWon, description: `Evermall order ${orderId}`, ...authorization });
     } catch (err) {
-      this.deps.log.error({ err, orderId, provider: this.deps.payments.provider.name }, 'payment provider failed; order stays pending');
-      throw new ShopError(503, 'PAYMENT_UNAVAILABLE', 'Payment could not be completed right now. Your items are reserved: retry with the same Idempotency-Key.', { orderId });
+      this.deps.log.error({ err, orderId, provider: provider.name }, 'payment provider failed; order stays pending until the reconciler settles it');
+      // In doubt: the charge may have moved money. Marked (again: a resumed card charge), the reconciler asks the provider.
+      await withWriterRetry(() => markPaymentUnsettled(this.sql, orderId), { logger: this.deps.log }).catch((markErr: unknown) =>
+        this.deps.log.error({ err: markErr, orderId }, 'could not mark the payment in doubt; the order expires if nobody retries'),
+      );
+      throw new ShopError(503, 'PAYMENT_UNAVAILABLE', 'Payment could not be completed right now. Your items are reserved: retry with the same request.', { orderId });
     }
 
     if (result.status === 'approved') {
@@ -256,35 +325,46 @@ export class CheckoutService {
       const placedAt = await this.settler.submit({ orderId, paymentRef: reference });
       if (placedAt) {
         this.deps.metrics.ordersPlaced.inc();
-        return publicOrder({ ...order, status: 'placed', updatedAt: placedAt.toISOString() });
+        return publicOrder({ ...order, status: 'placed', updatedAt: placedAt.toISOString(), paymentRef: reference });
       }
       // It was not pending any more: a concurrent retry placed it, staff cancelled it, or it expired.
       const final = await withWriterRetry(() => findOrder(this.sql, orderId), { logger: this.deps.log });
-      if (final?.status === 'cancelled' || final?.status === 'expired') {
+      if (final?.status === 'cancelled' || final?.status === 'expired' || final?.status === 'payment_declined') {
         // Its stock was released while this charge completed: the customer must not pay for nothing.
-        await this.deps.payments.provider.refund(reference);
+        await provider.refund(reference);
+        await withWriterRetry(() => markPaymentSettled(this.sql, orderId), { logger: this.deps.log });
         this.deps.log.warn({ orderId, reference, status: final.status }, 'order was released during its payment; charge refunded');
         if (final.status === 'expired') throw orderExpired(orderId, 'The charge was refunded.');
+        if (final.status === 'payment_declined') throw paymentDeclined(orderId, true);
         throw conflict('ORDER_CANCELLED', 'This order was cancelled before its payment completed. The charge was refunded.', { orderId });
       }
       return publicOrder(final ?? order);
     }
 
-    await withWriterRetry(
-      () =>
-        this.sql.begin(async (tx) => {
-          if (!(await transitionOrder(tx, orderId, ['pending_payment'], 'payment_declined'))) return;
-          await returnStock(tx, orderId, `payment declined (order ${orderId})`, null);
-          // A cart checkout gives the customer their cart back; a buy now never touched it.
-          if (body.items) return;
-          const cartId = await ensureUserCart(tx, order.userId);
-          await restoreCartItems(tx, cartId, order.lines);
-        }),
-      { logger: this.deps.log },
-    );
+    await declineOrder(this.sql, order, this.deps.log);
     this.deps.metrics.checkoutConflicts.inc({ reason: 'payment_declined' });
     throw paymentDeclined(orderId, replayed);
   }
+}
+
+/**
+ * A declined payment, in one transaction: the order becomes `payment_declined` (only from
+ * `pending_payment`, so once), its stock goes back, a cart checkout gets its cart back (a buy
+ * now never touched it), and the payment is no longer in doubt.
+ */
+export async function declineOrder(sql: Sql, order: Pick<StoredOrder, 'id' | 'userId' | 'lines' | 'fromCart'>, logger: Logger): Promise<void> {
+  await withWriterRetry(
+    () =>
+      sql.begin(async (tx) => {
+        await markPaymentSettled(tx, order.id);
+        if (!(await transitionOrder(tx, order.id, ['pending_payment'], 'payment_declined'))) return;
+        await returnStock(tx, order.id, `payment declined (order ${order.id})`, null);
+        if (!order.fromCart) return;
+        const cartId = await ensureUserCart(tx, order.userId);
+        await restoreCartItems(tx, cartId, order.lines);
+      }),
+    { logger },
+  );
 }
 
 /**
@@ -300,6 +380,8 @@ async function settleBatch(tx: Queryable, jobs: readonly Settlement[]): Promise<
     return { ok: true, value: at };
   });
 }
+
+const cardOf = (body: CheckoutBody): Authorization => ('card' in body.payment ? { card: body.payment.card } : {});
 
 /** A buy now's lines in ascending product id (the lock order), or undefined for a cart checkout. */
 function buyNowItems(body: CheckoutBody): CartItem[] | undefined {

@@ -17,7 +17,7 @@ export function requestHash(items: readonly CartItem[], body: CheckoutBody): str
   const canonical = JSON.stringify({
     lines: [...items].sort((a, b) => a.productId - b.productId).map((i) => [i.productId, i.quantity]),
     shipping: [shipping.name, shipping.phone, shipping.address1, shipping.address2 ?? '', shipping.postalCode, shipping.city ?? ''],
-    card: normalizeCard(body.payment.card).slice(-CARD_DIGITS_IN_HASH),
+    ...('card' in body.payment ? { card: normalizeCard(body.payment.card).slice(-CARD_DIGITS_IN_HASH) } : { provider: body.payment.provider }),
     // Only when true, so the hashes of cart checkouts stored before buy now existed still match.
     ...(body.items ? { buyNow: true } : {}),
   });

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { connect } from './pools.js';
 import { postgresTls, weakTlsReason } from './tls.js';
 
-const secret = { SESSION_SECRET: 'tls-test-secret-0123456789abcdef-0123' };
+const secret = { SESSION_SECRET: 'tls-test-secret-0123456789abcdef-0123', PAYMENT_PROVIDER: 'toss', TOSS_CLIENT_KEY: 'test_ck_tls', TOSS_SECRET_KEY: 'test_sk_tls' };
 
 describe('the database URL in production', () => {
   let dir: string;

@@ -9,6 +9,8 @@ interface OrderRow {
   shipping: Shipping;
   created_at: Date;
   updated_at: Date;
+  from_cart: boolean;
+  payment_ref: string | null;
   lines: { productId: number; sku: string; name: string; unitPriceWon: number; quantity: number }[];
   customer_email?: string;
   customer_name?: string;
@@ -16,11 +18,15 @@ interface OrderRow {
 
 export interface StoredOrder extends Order {
   userId: number;
+  /** Checked out from the cart (not a buy now): a declined payment gives the cart back. */
+  fromCart: boolean;
+  /** The provider's reference of the approved charge. */
+  paymentRef: string | null;
 }
 
 /** An order with its lines in one round trip; lines come in product id order. */
 const ORDER_COLUMNS = `
-  o.id, o.user_id, o.status, o.total_won, o.shipping, o.created_at, o.updated_at,
+  o.id, o.user_id, o.status, o.total_won, o.shipping, o.created_at, o.updated_at, o.from_cart, o.payment_ref,
   COALESCE((SELECT json_agg(json_build_object('productId', l.product_id, 'sku', l.sku, 'name', l.name,
                                                'unitPriceWon', l.unit_price_won, 'quantity', l.quantity)
                             ORDER BY l.product_id)
@@ -36,14 +42,18 @@ function toOrder(row: OrderRow): StoredOrder {
     shipping: row.shipping,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    fromCart: row.from_cart,
+    paymentRef: row.payment_ref,
   };
 }
 
 /** The order as its customer sees it. */
-export const publicOrder = ({ userId: _userId, ...order }: StoredOrder): Order => order;
+export const publicOrder = ({ userId: _userId, fromCart: _fromCart, paymentRef: _paymentRef, ...order }: StoredOrder): Order => order;
+
+const publicOrderWithUser = (order: StoredOrder): Order & { userId: number } => ({ ...publicOrder(order), userId: order.userId });
 
 function toAdminOrder(row: OrderRow): AdminOrder {
-  const { userId, ...order } = toOrder(row);
+  const { userId, ...order } = publicOrderWithUser(toOrder(row));
   return { ...order, customer: { id: userId, email: row.customer_email ?? '', name: row.customer_name ?? '' } };
 }
 

@@ -9,12 +9,27 @@ const tags = ['orders'];
 const ordersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const orders = new OrdersService(app.pools.writer);
 
-  app.get('', { schema: { tags, summary: 'My orders, newest first', querystring: OrderListQuery, response: { 200: OrderList, ...errorResponses(400, 401) } } }, async (request) =>
-    orders.listMine(app.requireUser(request).id, request.query),
-  );
+  app.get('', { schema: { tags, summary: 'My orders, newest first', querystring: OrderListQuery, response: { 200: OrderList, ...errorResponses(400, 401) } } }, async (request) => {
+    const userId = app.requireUser(request).id;
+    const page = await orders.listMine(userId, request.query);
+    return { ...page, items: page.items.map((order) => app.payments.withPaymentRequest(order, userId)) };
+  });
 
-  app.get('/:id', { schema: { tags, summary: 'One of my orders', params: OrderParams, response: { 200: Order, ...errorResponses(400, 401, 404) } } }, async (request) =>
-    orders.getMine(app.requireUser(request).id, request.params.id),
+  app.get(
+    '/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One of my orders',
+        description: 'An order waiting for a payment at the provider carries its paymentRequest: "Pay now" reopens the payment window with it.',
+        params: OrderParams,
+        response: { 200: Order, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const userId = app.requireUser(request).id;
+      return app.payments.withPaymentRequest(await orders.getMine(userId, request.params.id), userId);
+    },
   );
 };
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { PaymentRequest } from '../payments/payment-request.js';
 
 export const ORDER_STATUSES = ['pending_payment', 'placed', 'paid', 'shipped', 'cancelled', 'payment_declined', 'expired'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -50,6 +51,7 @@ export const Order = Type.Object({
   shipping: Shipping,
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
+  paymentRequest: Type.Optional(PaymentRequest),
 });
 export type Order = Static<typeof Order>;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChargeRequest, ChargeResult, PaymentProvider } from './payment-provider.js';
+import type { ChargeRequest, ChargeResult, PaymentProvider, PaymentsConfig, SettleRequest, SettleResult } from './payment-provider.js';
 
 /**
  * The card number the test provider always declines. It is Stripe's "generic decline" test
@@ -17,6 +17,7 @@ export const normalizeCard = (card: string): string => card.replace(/[\s-]/g, ''
  */
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = 'test';
+  readonly flow = 'card' as const;
   private readonly results = new Map<string, ChargeResult>();
   /** Every charge that reached the provider and was not a repeat of a key, for tests to count. */
   readonly charges: ChargeRequest[] = [];
@@ -28,7 +29,7 @@ export class TestPaymentProvider implements PaymentProvider {
     if (previous) return previous;
     this.charges.push(request);
     const result: ChargeResult =
-      normalizeCard(request.card) === DECLINED_TEST_CARD
+      normalizeCard(request.card ?? '') === DECLINED_TEST_CARD
         ? { status: 'declined', reason: 'The card was declined (test card).' }
         : { status: 'approved', reference: `test_${randomUUID()}` };
     this.results.set(request.idempotencyKey, result);
@@ -37,5 +38,17 @@ export class TestPaymentProvider implements PaymentProvider {
 
   async refund(reference: string): Promise<void> {
     if (!this.refunds.includes(reference)) this.refunds.push(reference);
+  }
+
+  /** A charge it answered, or `none` (a charge that never reached it); a refunded one moved no money in the end. */
+  async settle(request: SettleRequest): Promise<SettleResult> {
+    const result = this.results.get(request.idempotencyKey);
+    if (!result) return { status: 'none' };
+    if (result.status === 'approved' && this.refunds.includes(result.reference)) return { status: 'none' };
+    return result;
+  }
+
+  publicConfig(): PaymentsConfig {
+    return { provider: 'test', flow: 'card' };
   }
 }

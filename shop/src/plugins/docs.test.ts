@@ -3,9 +3,12 @@ import { launchChromium } from '@evermall/testkit';
 import { buildApp } from '../app.js';
 import { testShopConfig } from '../testing/test-config.js';
 
+/** Production refuses the test provider: these apps take Toss (never called here). */
+const toss = { PAYMENT_PROVIDER: 'toss', TOSS_CLIENT_KEY: 'test_ck_docs', TOSS_SECRET_KEY: 'test_sk_docs' };
+
 /** A shop app without a database: the docs need no query (postgres.js connects lazily). */
 async function appWith(env: Record<string, string>) {
-  const app = await buildApp({ config: testShopConfig('postgres://x@127.0.0.1:1/x', '/nonexistent', env), logger: false });
+  const app = await buildApp({ config: testShopConfig('postgres://x@127.0.0.1:1/x', '/nonexistent', { ...toss, ...env }), logger: false });
   await app.ready();
   return app;
 }

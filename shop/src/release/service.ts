@@ -109,6 +109,11 @@ export interface ServiceHost {
   readonly database?: { readonly writerUrl: string; readonly readerUrl: string };
   readonly sessionSecret?: string;
   readonly logLevel?: string;
+  /**
+   * The payment provider (Toss Payments) and its keys. On AWS the env step writes them from Secrets
+   * Manager into the environment file instead; the twin passes its local stand-in's here.
+   */
+  readonly payments?: { readonly tossApiUrl: string; readonly tossSdkUrl: string; readonly clientKey: string; readonly secretKey: string };
 }
 
 /** The service's environment on one host (shop/src/config.ts validates it at start). */
@@ -144,5 +149,14 @@ export function serviceEnvironment(host: ServiceHost): Record<string, string> {
     ...(host.database ? { DATABASE_URL: host.database.writerUrl, DATABASE_READ_URL: host.database.readerUrl } : {}),
     ...(host.sessionSecret ? { SESSION_SECRET: host.sessionSecret } : {}),
     ...(host.logLevel ? { LOG_LEVEL: host.logLevel } : {}),
+    ...(host.payments
+      ? {
+          PAYMENT_PROVIDER: 'toss',
+          TOSS_API_URL: host.payments.tossApiUrl,
+          TOSS_SDK_URL: host.payments.tossSdkUrl,
+          TOSS_CLIENT_KEY: host.payments.clientKey,
+          TOSS_SECRET_KEY: host.payments.secretKey,
+        }
+      : {}),
   };
 }

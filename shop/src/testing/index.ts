@@ -2,3 +2,4 @@ export { createTestDatabase, type TestDatabase } from './test-database.js';
 export { createTestShop, type TestShop } from './test-app.js';
 export { startListeningShop, type ListeningShop, type ListeningShopOptions } from './listening-shop.js';
 export { loginAs, type TestLogin } from './sessions.js';
+export { tossShopEnv, type TossEndpoint } from './toss.js';
