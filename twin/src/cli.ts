@@ -188,6 +188,7 @@ Ready in ${((Date.now() - began) / 1000).toFixed(1)}s.
   Shop (front door)   ${u.frontDoor}
   Status page         ${u.status}
   Load balancer       ${u.loadBalancer}   (HAProxy stats ${u.haproxyStats})
+  Payments            ${twin.parts.payments.url}   (Toss Payments stand-in; payment window ${twin.parts.payments.payPageUrl})
 Try: npm run twin -- status | kill-instance | fail-db-primary | fail-site | restore | down
 Logs: ${twin.paths.logs}. Ctrl-C stops everything.
 `);

@@ -17,6 +17,7 @@ import { FrontDoor } from './front-door/front-door.js';
 import { LaunchTemplate } from './instances/launch-template.js';
 import { serviceOwner } from './instances/service-user.js';
 import { LoadBalancer } from './load-balancer/load-balancer.js';
+import { PaymentProvider } from './payments/payment-provider.js';
 import { TrafficMeter } from './load-balancer/traffic-meter.js';
 import { exited, signalGroup, spawnPart } from './processes.js';
 import { AutoScalingController } from './scaling/auto-scaling-controller.js';
@@ -59,7 +60,7 @@ export interface RunningTwin {
   stopped: Promise<void>;
   stop(): Promise<void>;
   /** The parts, for tests and drills that need to look inside. */
-  parts: { database: DatabaseCluster; loadBalancer: LoadBalancer; controller: AutoScalingController; frontDoor: FrontDoor };
+  parts: { database: DatabaseCluster; loadBalancer: LoadBalancer; controller: AutoScalingController; frontDoor: FrontDoor; payments: PaymentProvider };
 }
 
 /** startTwin was stopped (its `signal` aborted) before the twin was ready; every part it started is stopped. */
@@ -123,11 +124,14 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     frontDoor: { port: ports.frontDoor, bucketsPort },
   });
   const traffic = new TrafficMeter(ports.trafficLog);
+  if (!state.paymentKeys) throw new Error('the state dir has no payment keys: prepareStateDir writes them');
+  const payments = new PaymentProvider({ port: ports.paymentProvider, journalPath: paths.payments.journal, keys: state.paymentKeys });
   const launchTemplate = new LaunchTemplate({
     paths,
     shopDir: shopDir(),
     database: { ...database.appUrls, migratorUrl: () => database.migratorUrl() },
     sessionSecret: state.sessionSecret,
+    payments: payments.settings,
     drainSeconds: timings.instanceDrainSeconds,
     logLevel: twinEnvironment().shopLogLevel,
   });
@@ -146,7 +150,7 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     events,
     logger,
   });
-  return { database, loadBalancer, traffic, controller, frontDoor, events, logger, timings, launchTemplate };
+  return { database, loadBalancer, traffic, controller, frontDoor, payments, events, logger, timings, launchTemplate };
 }
 
 /**
@@ -179,7 +183,7 @@ class TwinSupervisor {
 
   /** Starts every part; rejects with the stop's reason as soon as stop() is called. */
   async bringUp(build: boolean): Promise<void> {
-    const { database, loadBalancer, traffic, controller, frontDoor, events, timings, launchTemplate } = this.parts;
+    const { database, loadBalancer, traffic, controller, frontDoor, payments, events, timings, launchTemplate } = this.parts;
     const { paths } = this.dir;
     const signal = this.stopping.signal;
     const step = <T>(work: () => Promise<T>) => unlessStopping(signal, work);
@@ -188,6 +192,9 @@ class TwinSupervisor {
     this.refreshTimer.unref();
 
     this.say('storefront', await step(() => syncStorefront(paths, build, signal)));
+    // Before any instance: a checkout's confirm goes to it.
+    await step(() => payments.start());
+    this.say('payments', `Toss Payments stand-in ${payments.url}, payment window ${payments.payPageUrl}, journal ${paths.payments.journal}`);
     this.say('release', `shop built into ${await step(() => launchTemplate.newRelease([], signal))}; instances run as ${launchTemplate.runsAs}`);
     const started = Date.now();
     await step(() => database.start((m) => this.say('database', m)));
@@ -210,7 +217,7 @@ class TwinSupervisor {
   }
 
   running(): RunningTwin {
-    const { database, loadBalancer, controller, frontDoor } = this.parts;
+    const { database, loadBalancer, controller, frontDoor, payments } = this.parts;
     const statusUrl = this.statusServer?.url ?? twinUrls(this.parts, this.dir.ports.statusPage).status;
     return {
       urls: twinUrls(this.parts, this.dir.ports.statusPage),
@@ -218,7 +225,7 @@ class TwinSupervisor {
       paths: this.dir.paths,
       stopped: this.stopped,
       stop: () => this.stop(),
-      parts: { database, loadBalancer, controller, frontDoor },
+      parts: { database, loadBalancer, controller, frontDoor, payments },
     };
   }
 
@@ -227,11 +234,11 @@ class TwinSupervisor {
     return this.stopPromise;
   }
 
-  /** Front door, instances (drained), HAProxy, database, status page: whichever have started. */
+  /** Front door, instances (drained), payment provider, HAProxy, database, status page: whichever have started. */
   private async stopParts(): Promise<void> {
-    const { frontDoor, controller, loadBalancer, traffic, database, events, logger } = this.parts;
+    const { frontDoor, controller, payments, loadBalancer, traffic, database, events, logger } = this.parts;
     this.stopping.abort(new Error('the twin is stopping'));
-    events.emit('twin-stopping', 'stopping: front door, instances (drained), HAProxy, database, status page');
+    events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, HAProxy, database, status page');
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.watcher.stop();
     // One part failing to stop must not leave the others running.
@@ -244,6 +251,8 @@ class TwinSupervisor {
     };
     await stopPart('front door', 'stopping', () => frontDoor.stop());
     await stopPart('instances', 'draining and stopping', () => controller.stop());
+    // After the instances: a draining instance may still confirm a payment.
+    await stopPart('payments', 'stopping the Toss Payments stand-in', () => payments.stop());
     await stopPart('haproxy', 'stopping', () => Promise.all([loadBalancer.stop(), traffic.stop()]));
     await stopPart('database', 'stopping replica, standby, primary, monitor', () => database.stop());
     await stopPart('status page', 'stopping', async () => this.statusServer?.stop());

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDrillOptions, type DrillEnv } from '../src/drills/drill.js';
 import { flashSaleDrill } from '../src/drills/flash-sale.drill.js';
+import { paymentProviderOutageDrill } from '../src/drills/payment-provider-outage.drill.js';
 import { runDrill } from '../src/drills/run-drill.js';
 import { startStandaloneShop, type StandaloneShop } from '../src/drills/standalone-shop.js';
 import { LoadGenerator, defaultLoadSettings } from '../src/load/load-generator.js';
 import { Ledger } from '../src/load/ledger.js';
-import { connectWriter, reconcile, snapshotStock, type Sql } from '../src/load/reconcile.js';
+import { connectWriter, fetchProviderPayments, providerOrderId, reconcile, snapshotStock, type Sql } from '../src/load/reconcile.js';
 
 /**
  * The drill tooling against one real shop on a throwaway PostgreSQL. Correctness only, never timings:
@@ -36,6 +37,7 @@ describe('drills against a standalone shop', () => {
     sql,
     twin: undefined,
     watcher: undefined,
+    paymentsUrl: shop.paymentsUrl,
     options: { ...defaultDrillOptions, ...overrides },
     log: () => undefined,
   });
@@ -52,6 +54,9 @@ describe('drills against a standalone shop', () => {
     expect(report.figures.acknowledgedOrders).toBe(stock);
     expect(report.figures.unitsSold).toBe(stock);
     expect(report.figures.fairness?.maxUnitsPerShopper).toBe(1);
+    // Every winner paid: the shop said placed, and the provider holds one DONE payment for each order.
+    expect(report.figures.ordersConfirmed).toBe(stock);
+    expect(report.figures.placedWithoutPayment).toBe(0);
 
     // Other tools read these names (issue 6); figures that do not apply are null, not missing.
     const json = JSON.parse(readFileSync(files.json, 'utf8')) as Record<string, unknown>;
@@ -77,12 +82,60 @@ describe('drills against a standalone shop', () => {
     await new Promise((r) => setTimeout(r, 4_000));
     await load.stop();
     const actions = new Set(load.ledger.entries.map((e) => e.action));
-    expect([...actions]).toEqual(expect.arrayContaining(['register', 'browse-product', 'list-category', 'search', 'add-to-cart', 'view-cart', 'checkout']));
+    expect([...actions]).toEqual(
+      expect.arrayContaining(['register', 'browse-product', 'list-category', 'search', 'add-to-cart', 'view-cart', 'checkout', 'authorize-payment', 'confirm-payment']),
+    );
     expect(load.ledger.entries.filter((e) => e.status === 0 || e.status >= 500)).toEqual([]);
     expect(load.ledger.acknowledged.length).toBeGreaterThan(0);
-    const result = await reconcile(sql, load.ledger, before);
+    // A checkout still in flight when the load stopped may not have reached its confirm.
+    expect(load.ledger.confirmed.length).toBeGreaterThan(0);
+    const payments = await fetchProviderPayments(shop.paymentsUrl);
+    const result = await reconcile(sql, load.ledger, before, payments);
     expect(result.violations).toEqual([]);
+    expect(result.placedWithoutPayment).toEqual([]);
+
+    // Nobody orders without paying: the same run read against a provider that lost one payment, or
+    // took another amount, and a database where a confirmed order went back to waiting, each fails.
+    const paidOrder = load.ledger.confirmed[0]!.orderId;
+    const ref = providerOrderId(paidOrder);
+    const withoutIt = await reconcile(
+      sql,
+      load.ledger,
+      before,
+      payments.filter((p) => p.orderId !== ref),
+    );
+    expect(withoutIt.placedWithoutPayment).toEqual([paidOrder]);
+    const otherAmount = await reconcile(
+      sql,
+      load.ledger,
+      before,
+      payments.map((p) => (p.orderId === ref ? { ...p, totalAmount: p.totalAmount + 1 } : p)),
+    );
+    expect(otherAmount.placedWithoutPayment).toEqual([paidOrder]);
+    const twice = await reconcile(sql, load.ledger, before, [...payments, ...payments.filter((p) => p.orderId === ref && p.status === 'DONE')]);
+    expect(twice.paidTwice).toEqual([paidOrder]);
+    await sql`UPDATE orders SET status = 'pending_payment' WHERE id = ${paidOrder}`;
+    try {
+      const unplaced = await reconcile(sql, load.ledger, before, payments);
+      expect(unplaced.confirmedButNotPlaced).toEqual([paidOrder]);
+      expect(unplaced.violations.join(' ')).toMatch(/told are placed are not placed/);
+    } finally {
+      await sql`UPDATE orders SET status = 'placed' WHERE id = ${paidOrder}`;
+    }
   });
+
+  it('payment-provider-outage: confirms fail with 500s, then time out; every order ends placed once, with one DONE payment', async () => {
+    const { report } = await runDrill(paymentProviderOutageDrill(), env({ sessions: 12 }), reportsDir, { png: false });
+    expect(report.violations).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report.figures.acknowledgedOrders).toBe(24);
+    expect(report.figures.placedWithoutPayment).toBe(0);
+    expect(report.figures.duplicateOrders).toBe(0);
+    // The outage was real: shoppers were answered 503 or nothing, and resent the same confirm.
+    const payments = await fetchProviderPayments(shop.paymentsUrl);
+    const drillOrders = payments.filter((p) => p.status === 'DONE' && p.confirmCalls > 1);
+    expect(drillOrders.length).toBeGreaterThan(0);
+  }, 240_000);
 
   it('reconciliation fails loudly when an acknowledged order is missing or a key was answered with two orders', async () => {
     const before = await snapshotStock(sql);

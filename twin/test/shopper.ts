@@ -1,5 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CookieJar } from '@evermall/testkit';
+import { CookieJar, TOSS_STANDIN_CARDS } from '@evermall/testkit';
+
+/** What checkout answers for an order to pay at Toss (the redirect flow). */
+export interface PendingOrder {
+  id: number;
+  status: string;
+  totalWon: number;
+  paymentRequest: { orderId: string; amountWon: number; orderName: string; clientKey: string; sdkUrl: string };
+}
 
 /** A shopper talking to the shop through the front door, with a cookie jar, as a browser would. */
 export class Shopper {
@@ -41,9 +49,56 @@ export class Shopper {
     return product.id;
   }
 
+  /** POST /api/checkout paying through Toss: the order comes back `pending_payment` with its paymentRequest. */
   checkout(key: string = randomUUID()): Promise<Response> {
     const shipping = { name: '김지우', phone: '010-1234-5678', address1: '서울특별시 강남구 테헤란로 1', postalCode: '06236', city: '서울' };
-    return this.request('POST', '/api/checkout', { shipping, payment: { card: '4242 4242 4242 4242' } }, { 'idempotency-key': key });
+    return this.request('POST', '/api/checkout', { shipping, payment: { provider: 'toss' } }, { 'idempotency-key': key });
+  }
+
+  /** Pays a pending order (the window, then confirm); returns the confirm's answer. */
+  async pay(order: PendingOrder, card: string = TOSS_STANDIN_CARDS.approve): Promise<Response> {
+    return this.confirm(await this.authorize(order, card));
+  }
+
+  /** POST /api/checkout/confirm with what the window's success redirect carried; resending it is how a customer retries. */
+  confirm(body: { paymentKey: string; orderId: string | null; amount: number }): Promise<Response> {
+    return this.request('POST', '/api/checkout/confirm', body);
+  }
+
+  /**
+   * The customer in Toss's window: POST /pay where the paymentRequest's SDK points (the stand-in's
+   * window); returns what its success redirect carries, for the confirm.
+   */
+  async authorize(order: PendingOrder, card: string = TOSS_STANDIN_CARDS.approve): Promise<{ paymentKey: string; orderId: string | null; amount: number }> {
+    const request = order.paymentRequest;
+    const window = await fetch(new URL('/pay', request.sdkUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        clientKey: request.clientKey,
+        orderId: request.orderId,
+        amount: String(request.amountWon),
+        orderName: request.orderName,
+        successUrl: new URL('/checkout/payment/success', this.baseUrl).href,
+        failUrl: new URL('/checkout/payment/fail', this.baseUrl).href,
+        card,
+      }),
+      redirect: 'manual',
+    });
+    if (window.status !== 303) throw new Error(`the payment window answered ${window.status}: ${await window.text()}`);
+    const back = new URL(window.headers.get('location') ?? '');
+    const paymentKey = back.searchParams.get('paymentKey');
+    if (!paymentKey) throw new Error(`the payment window sent the shopper to ${back.href}`);
+    return { paymentKey, orderId: back.searchParams.get('orderId'), amount: Number(back.searchParams.get('amount')) };
+  }
+
+  /** Checkout, pay, confirm: the placed order, or an error naming the step that failed. */
+  async placeOrder(key: string = randomUUID()): Promise<{ id: number; status: string }> {
+    const checkout = await this.checkout(key);
+    if (checkout.status !== 201 && checkout.status !== 200) throw new Error(`checkout answered ${checkout.status}: ${await checkout.text()}`);
+    const confirm = await this.pay((await checkout.json()) as PendingOrder);
+    if (confirm.status !== 200) throw new Error(`confirm answered ${confirm.status}: ${await confirm.text()}`);
+    return (await confirm.json()) as { id: number; status: string };
   }
 
   async orderIds(): Promise<number[]> {

@@ -11,7 +11,7 @@ import { databaseFailover } from '@evermall/topology';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorSettings, startTwin, type RunningTwin, type TwinEvent } from '../src/index.js';
-import { Shopper } from './shopper.js';
+import { Shopper, type PendingOrder } from './shopper.js';
 
 /**
  * One small twin for every scenario (2 cores: a twin per scenario would not fit the budget).
@@ -19,7 +19,19 @@ import { Shopper } from './shopper.js';
  * and pg_auto_failover settings stay topology's.
  */
 const STOREFRONT_DIR = fileURLToPath(new URL('../../storefront', import.meta.url));
-const ALL_FREE = { frontDoor: 0, loadBalancer: 0, statusPage: 0, haproxyStats: 0, firstInstance: 0, dbMonitor: 0, dbNodeA: 0, dbNodeB: 0, dbReplica: 0, trafficLog: 0 };
+const ALL_FREE = {
+  frontDoor: 0,
+  loadBalancer: 0,
+  statusPage: 0,
+  haproxyStats: 0,
+  firstInstance: 0,
+  dbMonitor: 0,
+  dbNodeA: 0,
+  dbNodeB: 0,
+  dbReplica: 0,
+  trafficLog: 0,
+  paymentProvider: 0,
+};
 
 describe('the twin', () => {
   let twin: RunningTwin;
@@ -143,14 +155,31 @@ describe('the twin', () => {
     }
   });
 
-  it('places an order end to end through the front door', async () => {
+  it('places an order end to end through the front door, paid at the Toss Payments stand-in', async () => {
     const shopper = new Shopper(front);
     await shopper.register();
     await shopper.addSomethingToCart();
     const res = await shopper.checkout();
     expect(res.status).toBe(201);
-    const order = (await res.json()) as { id: number };
-    expect(await shopper.orderIds()).toContain(order.id);
+    const pending = (await res.json()) as PendingOrder;
+    expect(pending.status).toBe('pending_payment');
+    const { payments } = await twin.client.status();
+    expect(pending.paymentRequest.sdkUrl).toBe(`${payments.url}/v2/standard`);
+    const doneBefore = payments.payments.DONE;
+
+    const redirect = await shopper.authorize(pending);
+    const confirm = await shopper.confirm(redirect);
+    expect(confirm.status).toBe(200);
+    expect(((await confirm.json()) as { status: string }).status).toBe('placed');
+    // The same confirm again (a customer's retry) changes nothing and says so.
+    const again = await shopper.confirm(redirect);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await shopper.orderIds()).toContain(pending.id);
+    // The provider took the money once, for the order's total, and the status page counts it.
+    const paid = (await fetch(`${payments.url}/__standin/payments`).then((r) => r.json())) as { orderId: string; status: string; totalAmount: number }[];
+    expect(paid.filter((p) => p.orderId === `evermall-order-${pending.id}` && p.status === 'DONE').map((p) => p.totalAmount)).toEqual([pending.totalWon]);
+    expect((await twin.client.status()).payments.payments.DONE).toBe(doneBefore + 1);
   });
 
   it('rotate-db-password: instances keep taking orders as the alternating users after every connection of theirs is ended', async () => {
@@ -177,7 +206,7 @@ describe('the twin', () => {
       await recycleAppConnections();
       for (const shopper of shoppers) {
         await shopper.addSomethingToCart();
-        expect((await shopper.checkout()).status).toBe(201);
+        expect((await shopper.placeOrder()).status).toBe('placed');
       }
     }
     // The instances' new connections logged in as the secret's current user.

@@ -36,6 +36,8 @@ export interface TwinPaths {
   readonly shop: { readonly state: string; readonly logs: string; readonly secrets: string };
   /** Secrets Manager stand-in: one JSON secret per database login (twin/src/database/database-logins.ts). */
   readonly secrets: string;
+  /** The Toss Payments stand-in's journal: its payments survive a restart, as the real provider's do. */
+  readonly payments: { readonly root: string; readonly journal: string };
 }
 
 export function twinPaths(stateDir: string): TwinPaths {
@@ -61,5 +63,6 @@ export function twinPaths(stateDir: string): TwinPaths {
     releases: path.join(root, 'releases'),
     shop: { state: path.join(root, 'shop', 'state'), logs: path.join(root, 'logs', 'shop'), secrets: path.join(root, 'shop', 'secrets') },
     secrets: path.join(root, 'secrets'),
+    payments: { root: path.join(root, 'payments'), journal: path.join(root, 'payments', 'toss-standin.jsonl') },
   };
 }

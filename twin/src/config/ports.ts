@@ -15,6 +15,8 @@ export interface TwinPortMap {
   dbReplica: number;
   /** UDP port HAProxy sends its request log to, for requests/s and p99. */
   trafficLog: number;
+  /** The Toss Payments stand-in the instances charge through (api.tosspayments.com and its payment window). */
+  paymentProvider: number;
 }
 
 /** What each port is called for people, and the CLI flag that changes it. */
@@ -29,6 +31,7 @@ export const portFlags: Record<keyof TwinPortMap, { label: string; flag: string 
   dbNodeB: { label: 'database node b', flag: '--db-port-b' },
   dbReplica: { label: 'database read replica', flag: '--db-port-replica' },
   trafficLog: { label: 'HAProxy log receiver (UDP)', flag: '--traffic-log-port' },
+  paymentProvider: { label: 'payment provider (Toss Payments stand-in)', flag: '--payment-provider-port' },
 };
 
 export function defaultPorts(): TwinPortMap {
@@ -43,6 +46,8 @@ export function defaultPorts(): TwinPortMap {
     dbNodeB: twinPorts.dbNodes.b,
     dbReplica: twinPorts.dbNodes.replica,
     trafficLog: twinPorts.haproxyStats + 1,
+    // Beside the status page: both are the twin's own, not the architecture's (AWS has no port for Toss).
+    paymentProvider: twinPorts.statusPage + 1,
   };
 }
 

@@ -15,6 +15,11 @@ export interface PreparedStateDir {
   saveState(): void;
 }
 
+/** Test keys in Toss's format (docs.tosspayments.com/reference/using-api/api-keys), which the shop's config checks. */
+function newPaymentKeys(): { clientKey: string; secretKey: string } {
+  return { clientKey: `test_ck_twin_${randomBytes(12).toString('hex')}`, secretKey: `test_sk_twin_${randomBytes(12).toString('hex')}` };
+}
+
 /** Kills process groups a crashed twin left behind. Returns how many were alive. */
 export function killLeftovers(stateDir: string): number {
   const state = readStateFile(stateDir);
@@ -57,9 +62,17 @@ export async function prepareStateDir(
     for (const k of ['dbMonitor', 'dbNodeA', 'dbNodeB', 'dbReplica'] as const) base[k] = previous.ports[k];
   }
   const ports = await resolvePorts(base);
-  await assertPortsFree(ports, ['frontDoor', 'loadBalancer', 'statusPage', 'haproxyStats', 'dbMonitor', 'dbNodeA', 'dbNodeB', 'dbReplica']);
+  await assertPortsFree(ports, ['frontDoor', 'loadBalancer', 'statusPage', 'haproxyStats', 'paymentProvider', 'dbMonitor', 'dbNodeA', 'dbNodeB', 'dbReplica']);
 
-  const state: TwinStateFile = { ports, sessionSecret: previous?.sessionSecret ?? randomBytes(32).toString('hex'), seeded: previous?.seeded ?? false, supervisorPid: process.pid };
+  const state: TwinStateFile = {
+    ports,
+    sessionSecret: previous?.sessionSecret ?? randomBytes(32).toString('hex'),
+    // Kept like the session secret: instances launched after a restart, and the payments journalled
+    // before it, go on with the keys the stand-in had.
+    paymentKeys: previous?.paymentKeys ?? newPaymentKeys(),
+    seeded: previous?.seeded ?? false,
+    supervisorPid: process.pid,
+  };
   const saveState = () => writeFileSync(paths.stateFile, `${JSON.stringify(state, null, 2)}\n`);
   saveState();
   return { paths, ports, state, saveState };

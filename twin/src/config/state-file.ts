@@ -8,6 +8,8 @@ export interface TwinStateFile {
   supervisorPid?: number | undefined;
   ports: TwinPortMap;
   sessionSecret: string;
+  /** The payment provider stand-in's keys, generated once (older state files have none yet). */
+  paymentKeys?: { clientKey: string; secretKey: string };
   seeded?: boolean;
   /** Process groups the twin started, so `down` can clean up after a crashed supervisor. */
   processGroups?: number[];

@@ -21,9 +21,12 @@ Drills: ${drillNames.join(', ')}, all
 
 Target (default: the running twin in .twin/, else a fresh twin started and stopped here):
   --state-dir DIR          the twin's state dir (default: <repo>/.twin)
-  --standalone             flash-sale only: one shop on a throwaway PostgreSQL, started here
-  --base-url URL           flash-sale only: a shop you run; needs --db-url
+  --standalone             flash-sale, payment-provider-outage: one shop on a throwaway PostgreSQL
+                           with its own Toss Payments stand-in, started here
+  --base-url URL           flash-sale, payment-provider-outage: a shop you run; needs --db-url
   --db-url URL             the shop's writer DB, for reconciliation
+  --payments-url URL       with --base-url: the Toss Payments stand-in it charges through (payment faults
+                           and reconciling payments; without it payments are not reconciled)
   --entry front-door|load-balancer
                            where shoppers enter (default front-door). load-balancer skips the twin's
                            front-door hop (the same HAProxy, a second pass through it)
@@ -78,6 +81,7 @@ async function main(): Promise<number> {
       standalone: { type: 'boolean' },
       'base-url': { type: 'string' },
       'db-url': { type: 'string' },
+      'payments-url': { type: 'string' },
       entry: { type: 'string' },
       sessions: { type: 'string' },
       warmup: { type: 'string' },
@@ -117,12 +121,13 @@ async function main(): Promise<number> {
   const entry = values.entry ?? 'front-door';
   if (entry !== 'front-door' && entry !== 'load-balancer') fail(`--entry must be front-door or load-balancer, got "${entry}".`);
   const bareShop = Boolean(values.standalone || values['base-url']);
-  if (bareShop && names.some((n) => drills[n]().needsTwin)) fail('--standalone and --base-url run only flash-sale: the other drills need a twin.');
+  if (bareShop && names.some((n) => drills[n]().needsTwin)) fail('--standalone and --base-url run only flash-sale and payment-provider-outage: the other drills need a twin.');
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const reportsDir = path.resolve(values.reports ?? path.join(repoRoot, 'reports'));
   const resolving = resolveTarget({
     baseUrl: values['base-url'],
     dbUrl: values['db-url'],
+    ...(values['payments-url'] ? { paymentsUrl: values['payments-url'] } : {}),
     standalone: Boolean(values.standalone),
     stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')),
     ...(values['cpu-target'] === undefined ? {} : { cpuTargetPercent: positiveNumber('--cpu-target', values['cpu-target'], 50) }),
@@ -142,7 +147,9 @@ async function main(): Promise<number> {
     try {
       for (const name of names) {
         try {
-          const { report } = await runDrill(drills[name](), { baseUrl, sql, twin: target.twin, watcher, options, log }, reportsDir, { png: !values['no-png'] });
+          const { report } = await runDrill(drills[name](), { baseUrl, sql, twin: target.twin, watcher, paymentsUrl: target.paymentsUrl, options, log }, reportsDir, {
+            png: !values['no-png'],
+          });
           reports.push(report);
         } catch (err) {
           crashed = true;

@@ -13,6 +13,8 @@ export interface DrillTarget {
   baseUrl: string;
   writerUrl: string;
   twin: TwinClient | undefined;
+  /** The payment provider's stand-in the shop charges through (unknown for a shop given by URL without one). */
+  paymentsUrl: string | undefined;
   /** What this process started and must stop. */
   stop(): Promise<void>;
   description: string;
@@ -20,7 +22,7 @@ export interface DrillTarget {
 
 async function fromTwin(control: TwinClient, description: string, stop: () => Promise<void>): Promise<DrillTarget> {
   const status = await control.status();
-  return { baseUrl: status.frontDoor.url, writerUrl: status.database.writerUrl, twin: control, stop, description };
+  return { baseUrl: status.frontDoor.url, writerUrl: status.database.writerUrl, twin: control, paymentsUrl: status.payments.url, stop, description };
 }
 
 /**
@@ -30,6 +32,8 @@ async function fromTwin(control: TwinClient, description: string, stop: () => Pr
 export async function resolveTarget(options: {
   baseUrl?: string;
   dbUrl?: string;
+  /** With baseUrl: the Toss Payments stand-in that shop charges through, to reconcile payments. */
+  paymentsUrl?: string;
   standalone: boolean;
   stateDir: string;
   /** Own twin only: the CPU target tracking aims at, instead of topology's. */
@@ -40,12 +44,26 @@ export async function resolveTarget(options: {
 }): Promise<DrillTarget> {
   if (options.baseUrl) {
     if (!options.dbUrl) throw new Error('--base-url needs --db-url (the writer DB) so the drill can reconcile orders.');
-    return { baseUrl: options.baseUrl, writerUrl: options.dbUrl, twin: undefined, stop: async () => undefined, description: `shop at ${options.baseUrl}` };
+    return {
+      baseUrl: options.baseUrl,
+      writerUrl: options.dbUrl,
+      twin: undefined,
+      paymentsUrl: options.paymentsUrl,
+      stop: async () => undefined,
+      description: `shop at ${options.baseUrl}`,
+    };
   }
   if (options.standalone) {
     options.log('Starting a standalone shop on a throwaway PostgreSQL…');
     const shop = await startStandaloneShop({ products: 40, stockPerProduct: 100_000 });
-    return { baseUrl: shop.baseUrl, writerUrl: shop.writerUrl, twin: undefined, stop: () => shop.stop(), description: `standalone shop at ${shop.baseUrl}` };
+    return {
+      baseUrl: shop.baseUrl,
+      writerUrl: shop.writerUrl,
+      twin: undefined,
+      paymentsUrl: shop.paymentsUrl,
+      stop: () => shop.stop(),
+      description: `standalone shop at ${shop.baseUrl}`,
+    };
   }
   const running = await findRunningTwin(options.stateDir);
   if (running) return fromTwin(running, `running twin (${options.stateDir})`, async () => undefined);
@@ -63,6 +81,7 @@ export async function resolveTarget(options: {
     dbNodeB: 0,
     dbReplica: 0,
     trafficLog: 0,
+    paymentProvider: 0,
   };
   const controller = options.cpuTargetPercent === undefined ? {} : { cpuTargetPercent: options.cpuTargetPercent };
   const twin = await startTwin({

@@ -4,7 +4,17 @@ import type { Figures, Mark } from '../reports/drill-report.js';
 import type { TwinClient } from '../client.js';
 import type { TwinWatcher } from './twin-watcher.js';
 
-export const drillNames = ['instance-crash', 'zone-outage', 'db-failover', 'site-down', 'flash-sale', 'scale-out', 'rolling-deploy', 'credential-rotation'] as const;
+export const drillNames = [
+  'instance-crash',
+  'zone-outage',
+  'db-failover',
+  'site-down',
+  'flash-sale',
+  'scale-out',
+  'rolling-deploy',
+  'credential-rotation',
+  'payment-provider-outage',
+] as const;
 export type DrillName = (typeof drillNames)[number];
 
 /** Every knob of a drill run; the CLI fills it from flags over these defaults. */
@@ -62,6 +72,8 @@ export interface DrillEnv {
   sql: Sql;
   twin: TwinClient | undefined;
   watcher: TwinWatcher | undefined;
+  /** The Toss Payments stand-in the shop charges through, for its faults and for reconciling payments; unknown for a shop given by URL. */
+  paymentsUrl: string | undefined;
   options: DrillOptions;
   /** Progress for people; the CLI prints it. */
   log: (line: string) => void;
@@ -76,6 +88,8 @@ export interface DrillRun {
   settings: Record<string, unknown>;
   /** Epoch ms of the fault and of recovery (or the end of the run), for the "during" figures. */
   faultWindow?: { from: number; to: number };
+  /** What the drill itself found wrong beyond the common reconciliation. */
+  violations?: string[];
 }
 
 export interface Drill {

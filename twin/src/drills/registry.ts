@@ -2,6 +2,7 @@ import type { Drill, DrillName } from './drill.js';
 import { dbFailoverDrill, instanceCrashDrill, rollingDeployDrill, scaleOutDrill, siteDownDrill, zoneOutageDrill } from './fault-drills.js';
 import { credentialRotationDrill } from './credential-rotation.drill.js';
 import { flashSaleDrill } from './flash-sale.drill.js';
+import { paymentProviderOutageDrill } from './payment-provider-outage.drill.js';
 
 /** Each drill is made fresh per run: a drill keeps state between arrange() and run(). */
 export const drills: Record<DrillName, () => Drill> = {
@@ -13,7 +14,18 @@ export const drills: Record<DrillName, () => Drill> = {
   'scale-out': scaleOutDrill,
   'rolling-deploy': rollingDeployDrill,
   'credential-rotation': credentialRotationDrill,
+  'payment-provider-outage': paymentProviderOutageDrill,
 };
 
 /** The order of `drill all`: gentle faults first, the scale-out (longest) and the deploy last. */
-export const allDrillsInOrder: DrillName[] = ['flash-sale', 'instance-crash', 'db-failover', 'zone-outage', 'site-down', 'credential-rotation', 'rolling-deploy', 'scale-out'];
+export const allDrillsInOrder: DrillName[] = [
+  'flash-sale',
+  'payment-provider-outage',
+  'instance-crash',
+  'db-failover',
+  'zone-outage',
+  'site-down',
+  'credential-rotation',
+  'rolling-deploy',
+  'scale-out',
+];

@@ -1,7 +1,7 @@
 import { withWriterRetry } from '@evermall/shop';
 import { autoScaling } from '@evermall/topology';
 import { isFailure } from '../load/ledger.js';
-import { reconcile, snapshotStock } from '../load/reconcile.js';
+import { fetchProviderPayments, reconcile, snapshotStock } from '../load/reconcile.js';
 import { drillAnchors } from '../reports/anchors.js';
 import { emptyFigures, machineInfo, type DrillReport } from '../reports/drill-report.js';
 import { writeReport, type WrittenReport } from '../reports/write-report.js';
@@ -47,7 +47,10 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
   const before = await withDb(() => snapshotStock(env.sql));
   const run = await drill.run(env);
   env.log('  reconciling what shoppers were told against the database…');
-  const rec = await withDb(() => reconcile(env.sql, run.ledger, before));
+  const payments = env.paymentsUrl === undefined ? undefined : await fetchProviderPayments(env.paymentsUrl);
+  const rec = await withDb(() => reconcile(env.sql, run.ledger, before, payments));
+  if (!rec.paymentsReconciled) notes.push("payments not reconciled: the payment provider's stand-in is unknown for this target");
+  if (rec.awaitingSettlement) notes.push(`${rec.awaitingSettlement} orders are still pending_payment with a DONE payment: the shop's payment reconciler settles them`);
   const load = loadFigures(run.ledger, run.faultWindow);
   const checkouts = run.ledger.entries.filter((e) => e.action === 'checkout');
   const lastByKey = new Map<string, number>();
@@ -64,6 +67,8 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
     oversold: rec.oversold,
     negativeStock: rec.negativeStock,
     placedButUnacknowledged: rec.placedButUnacknowledged,
+    ordersConfirmed: rec.confirmedOrders,
+    placedWithoutPayment: rec.paymentsReconciled ? rec.placedWithoutPayment.length : null,
     unitsSold: Object.values(rec.unitsSold).reduce((a, b) => a + b, 0),
     checkoutsAbandoned: [...lastByKey.values()].filter(isFailure).length,
     ...run.figures,
@@ -82,8 +87,8 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
     machine: machineInfo(),
     figures,
     anchors: drillAnchors[drill.name] ?? [],
-    passed: rec.violations.length === 0,
-    violations: rec.violations,
+    passed: rec.violations.length + (run.violations?.length ?? 0) === 0,
+    violations: [...rec.violations, ...(run.violations ?? [])],
     marks: run.marks,
     timeline: run.ledger.timeline(finishedAt.getTime()),
     events: env.watcher?.eventsSince(startedAt.getTime()) ?? [],

@@ -1,9 +1,12 @@
 import type { Sql } from '@evermall/shop';
-import { startListeningShop } from '@evermall/shop/testing';
+import { startListeningShop, tossShopEnv } from '@evermall/shop/testing';
+import { startTossStandin } from '@evermall/testkit';
 
 export interface StandaloneShop {
   baseUrl: string;
   writerUrl: string;
+  /** The Toss Payments stand-in the shop charges through (in memory: it goes with the shop). */
+  paymentsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -36,13 +39,24 @@ async function loadFixtureCatalog(sql: Sql, options: StandaloneShopOptions): Pro
 }
 
 /**
- * One shop instance on a throwaway PostgreSQL, for drills that need no twin (flash-sale) and for
- * the drills' own tests. It listens on a free port on 127.0.0.1 and is gone after `stop()`.
+ * One shop instance on a throwaway PostgreSQL, taking payments through a Toss Payments stand-in as
+ * the twin's instances do, for drills that need no twin (flash-sale, payment-provider-outage) and
+ * for the drills' own tests. Both listen on free ports on 127.0.0.1 and are gone after `stop()`.
  */
 export async function startStandaloneShop(options: StandaloneShopOptions): Promise<StandaloneShop> {
-  const shop = await startListeningShop({
-    prepare: (sql) => loadFixtureCatalog(sql, options),
-    env: { INSTANCE_ID: 'standalone-1', DATABASE_POOL_MAX: '20' },
-  });
-  return { baseUrl: shop.baseUrl, writerUrl: shop.databaseUrl, stop: () => shop.stop() };
+  const standin = await startTossStandin();
+  try {
+    const shop = await startListeningShop({
+      prepare: (sql) => loadFixtureCatalog(sql, options),
+      env: tossShopEnv(standin, { INSTANCE_ID: 'standalone-1', DATABASE_POOL_MAX: '20' }),
+    });
+    const stop = async () => {
+      await shop.stop();
+      await standin.close();
+    };
+    return { baseUrl: shop.baseUrl, writerUrl: shop.databaseUrl, paymentsUrl: standin.url, stop };
+  } catch (err) {
+    await standin.close();
+    throw err;
+  }
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { serviceEnvironment, writableDirectories, type ServiceDirectories } from '@evermall/shop/release';
 import type { TwinPaths } from '../config/paths.js';
+import type { PaymentProviderSettings } from '../payments/payment-provider.js';
 import type { Owner } from '../processes.js';
 import { runShopCli, type ShopCliLaunch } from '../shop-cli.js';
 import { Releases } from './releases.js';
@@ -17,6 +18,11 @@ export interface LaunchTemplateOptions {
   /** The instances' URLs (no password: they read the app login's file) and the CLI's (the migration role). */
   database: { writerUrl: string; readerUrl: string; migratorUrl: () => string };
   sessionSecret: string;
+  /**
+   * The payment provider (the twin's Toss Payments stand-in): instances run NODE_ENV=production,
+   * where the shop refuses its test provider.
+   */
+  payments: PaymentProviderSettings;
   drainSeconds: number;
   logLevel: string;
 }
@@ -73,7 +79,7 @@ export class LaunchTemplate implements InstanceEnvironment {
   }
 
   environment(instance: InstanceIdentity & { release: string }): Record<string, string> {
-    const { database, sessionSecret, drainSeconds, logLevel } = this.options;
+    const { database, sessionSecret, payments, drainSeconds, logLevel } = this.options;
     return serviceEnvironment({
       zone: instance.zone,
       instanceId: instance.id,
@@ -92,6 +98,7 @@ export class LaunchTemplate implements InstanceEnvironment {
       drainSeconds,
       database: { writerUrl: database.writerUrl, readerUrl: database.readerUrl },
       sessionSecret,
+      payments,
       logLevel,
     });
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CookieJar } from '@evermall/testkit';
-import type { ShopHttp } from './shop-http.js';
+import { TOSS_STANDIN_CARDS, type CookieJar } from '@evermall/testkit';
+import type { ShopHttp, ShopResponse } from './shop-http.js';
 import { isFailure } from './ledger.js';
 
 /** How a careful client retries a checkout: same key, exponential backoff, bounded in count and time. */
@@ -14,27 +14,59 @@ export interface CheckoutRetryPolicy {
 
 export const defaultCheckoutRetry: CheckoutRetryPolicy = { maxAttempts: 8, firstBackoffMs: 100, maxBackoffMs: 2_000, budgetMs: 30_000 };
 
-/** The order body the shop expects (issue 2): a shipping address and a card the test provider approves. */
-export const checkoutBody = (shopper: string, card: string) => ({
+/**
+ * The order body the shop expects: a shipping address, and the payment through Toss Payments (the
+ * redirect flow: the order comes back `pending_payment` with a paymentRequest, the customer pays
+ * in the provider's window, then the shop confirms).
+ */
+export const checkoutBody = (shopper: string) => ({
   shipping: { name: `Drill ${shopper}`, phone: '010-0000-0000', address1: '1 Teheran-ro', postalCode: '06236', city: 'Seoul' },
-  payment: { card },
+  payment: { provider: 'toss' as const },
 });
 
-/** The test provider's approving card (shop/src/payments: anything but the documented decline card). */
-export const APPROVED_TEST_CARD = '4242424242424242';
+/** The card the shopper enters in the payment window: the stand-in's approving card. */
+export const APPROVED_TEST_CARD = TOSS_STANDIN_CARDS.approve;
+
+/**
+ * What became of the payment of an acknowledged order: `confirmed` (the shop answered placed),
+ * `declined` (402: the stock went back), `refused` (another 4xx, or the window sent the shopper to
+ * failUrl), `unconfirmed` (no answer after every retry: the shop's reconciler settles it).
+ */
+export type PaymentOutcome = { kind: 'confirmed'; attempts: number } | { kind: 'declined' | 'refused' | 'unconfirmed'; status: number; code?: string; attempts: number };
 
 export type CheckoutOutcome =
-  | { kind: 'acknowledged'; orderId: number; replayed: boolean; status: number; attempts: number; lines: { productId: number; quantity: number }[] }
+  | {
+      kind: 'acknowledged';
+      orderId: number;
+      replayed: boolean;
+      status: number;
+      attempts: number;
+      lines: { productId: number; quantity: number }[];
+      payment: PaymentOutcome;
+    }
   | { kind: 'out-of-stock'; attempts: number }
   | { kind: 'rejected'; status: number; code?: string; attempts: number }
   | { kind: 'gave-up'; lastStatus: number; attempts: number };
 
+interface PaymentRequestJson {
+  orderId?: unknown;
+  amountWon?: unknown;
+  orderName?: unknown;
+  clientKey?: unknown;
+  sdkUrl?: unknown;
+}
+
 interface OrderJson {
   id?: unknown;
+  status?: unknown;
   order?: OrderJson;
   lines?: unknown;
   items?: unknown;
+  paymentRequest?: PaymentRequestJson;
 }
+
+/** Statuses the shop reaches only once the payment is taken. */
+export const PAID_STATUSES: readonly string[] = ['placed', 'paid', 'shipped'];
 
 const orderOf = (body: unknown): OrderJson => {
   const o = (body ?? {}) as OrderJson;
@@ -53,9 +85,34 @@ const errorCode = (body: unknown): string | undefined => (body as { error?: { co
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Places one order: POST /api/checkout with one Idempotency-Key for every attempt. Retries only when
- * the answer may have been lost (no response or 5xx); a 4xx is an answer and ends it. Every attempt is
- * in the ledger; an acknowledged order goes into the ledger's book for reconciliation.
+ * Sends one request until it is answered (anything but no answer or a 5xx), the same request each
+ * time, with full-jitter exponential backoff, bounded in attempts and time by the policy.
+ */
+async function untilAnswered(policy: CheckoutRetryPolicy, send: (attempt: number) => Promise<ShopResponse>): Promise<{ res: ShopResponse; attempts: number }> {
+  const started = Date.now();
+  let res: ShopResponse | undefined;
+  let attempt = 0;
+  while (attempt < policy.maxAttempts) {
+    attempt += 1;
+    res = await send(attempt);
+    if (!isFailure(res.status)) break;
+    const backoff = Math.min(policy.maxBackoffMs, policy.firstBackoffMs * 2 ** (attempt - 1));
+    // Full jitter, so shoppers who failed together do not come back together.
+    const wait = Math.random() * backoff;
+    if (attempt >= policy.maxAttempts || Date.now() - started + wait > policy.budgetMs) break;
+    await sleep(wait);
+  }
+  return { res: res!, attempts: attempt };
+}
+
+/**
+ * Places one order as a customer does with Toss Payments: POST /api/checkout (one Idempotency-Key
+ * for every attempt), then pays in the provider's window (POST /pay where the shop's paymentRequest
+ * points, as its SDK would open it), then POST /api/checkout/confirm with what the window's success
+ * redirect carried. Each step retries only when the answer may have been lost (no response or 5xx),
+ * resending the same request; a 4xx is an answer and ends it. Every attempt is in the ledger. The
+ * order is acknowledged in the ledger's book when the checkout answers (the stock is reserved and
+ * the order is the shopper's), and marked confirmed when the shop says it is placed.
  */
 export async function placeOrder(
   http: ShopHttp,
@@ -63,6 +120,7 @@ export async function placeOrder(
   shopper: string,
   options: {
     policy?: CheckoutRetryPolicy;
+    /** The card entered in the payment window (default: the stand-in's approving card). */
     card?: string;
     idempotencyKey?: string;
     expectedLines?: { productId: number; quantity: number }[];
@@ -72,40 +130,69 @@ export async function placeOrder(
 ): Promise<CheckoutOutcome> {
   const policy = options.policy ?? defaultCheckoutRetry;
   const key = options.idempotencyKey ?? randomUUID();
-  const body = { ...checkoutBody(shopper, options.card ?? APPROVED_TEST_CARD), ...(options.items ? { items: options.items } : {}) };
+  const body = { ...checkoutBody(shopper), ...(options.items ? { items: options.items } : {}) };
   http.ledger.keysSent.add(key);
-  const started = Date.now();
-  let lastStatus = 0;
-  let attempts = 0;
-  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
-    attempts = attempt;
-    const res = await http.send('checkout', 'POST', '/api/checkout', {
-      jar,
-      body,
-      headers: { 'idempotency-key': key },
-      record: { idempotencyKey: key, attempt },
-    });
-    lastStatus = res.status;
-    if (res.status === 200 || res.status === 201) {
-      const order = orderOf(res.body);
-      const orderId = Number(order.id);
-      if (!Number.isSafeInteger(orderId)) return { kind: 'rejected', status: res.status, code: 'NO_ORDER_ID', attempts: attempt };
-      res.entry.orderId = orderId;
-      const fromBody = linesOf(order);
-      const lines = fromBody.length > 0 ? fromBody : (options.expectedLines ?? options.items ?? []);
-      http.ledger.acknowledge({ orderId, idempotencyKey: key, shopper, lines, at: Date.now() });
-      return { kind: 'acknowledged', orderId, replayed: res.headers['idempotent-replayed'] === 'true', status: res.status, attempts: attempt, lines };
-    }
-    if (!isFailure(res.status)) {
-      const code = errorCode(res.body);
-      if (res.status === 409 && code === 'OUT_OF_STOCK') return { kind: 'out-of-stock', attempts: attempt };
-      return { kind: 'rejected', status: res.status, ...(code ? { code } : {}), attempts: attempt };
-    }
-    const backoff = Math.min(policy.maxBackoffMs, policy.firstBackoffMs * 2 ** (attempt - 1));
-    // Full jitter, so shoppers who failed together do not come back together.
-    const wait = Math.random() * backoff;
-    if (Date.now() - started + wait > policy.budgetMs) break;
-    await sleep(wait);
+  const { res, attempts } = await untilAnswered(policy, (attempt) =>
+    http.send('checkout', 'POST', '/api/checkout', { jar, body, headers: { 'idempotency-key': key }, record: { idempotencyKey: key, attempt } }),
+  );
+  if (isFailure(res.status)) return { kind: 'gave-up', lastStatus: res.status, attempts };
+  if (res.status !== 200 && res.status !== 201) {
+    const code = errorCode(res.body);
+    if (res.status === 409 && code === 'OUT_OF_STOCK') return { kind: 'out-of-stock', attempts };
+    return { kind: 'rejected', status: res.status, ...(code ? { code } : {}), attempts };
   }
-  return { kind: 'gave-up', lastStatus, attempts };
+  const order = orderOf(res.body);
+  const orderId = Number(order.id);
+  if (!Number.isSafeInteger(orderId)) return { kind: 'rejected', status: res.status, code: 'NO_ORDER_ID', attempts };
+  res.entry.orderId = orderId;
+  const fromBody = linesOf(order);
+  const lines = fromBody.length > 0 ? fromBody : (options.expectedLines ?? options.items ?? []);
+  http.ledger.acknowledge({ orderId, idempotencyKey: key, shopper, lines, at: Date.now() });
+  const payment = await payFor(http, jar, orderId, order, { policy, card: options.card ?? APPROVED_TEST_CARD });
+  return { kind: 'acknowledged', orderId, replayed: res.headers['idempotent-replayed'] === 'true', status: res.status, attempts, lines, payment };
+}
+
+/** The payment of an acknowledged order: the provider's window, then the shop's confirm. */
+async function payFor(http: ShopHttp, jar: CookieJar, orderId: number, order: OrderJson, o: { policy: CheckoutRetryPolicy; card: string }): Promise<PaymentOutcome> {
+  // A replayed checkout of an order paid for earlier answers it as it is now.
+  if (typeof order.status === 'string' && PAID_STATUSES.includes(order.status)) {
+    http.ledger.markConfirmed(orderId);
+    return { kind: 'confirmed', attempts: 0 };
+  }
+  const request = order.paymentRequest;
+  if (order.status !== 'pending_payment' || !request || typeof request.sdkUrl !== 'string' || !URL.canParse(request.sdkUrl)) {
+    return { kind: 'refused', status: 0, code: 'NO_PAYMENT_REQUEST', attempts: 0 };
+  }
+  // Where the shop's success and fail pages would be; the headless shopper reads the redirect instead of following it.
+  const back = `${http.origin}/checkout/payment`;
+  const window = {
+    clientKey: request.clientKey,
+    orderId: request.orderId,
+    amount: request.amountWon,
+    orderName: request.orderName,
+    successUrl: `${back}/success`,
+    failUrl: `${back}/fail`,
+    card: o.card,
+  };
+  const provider = new URL(request.sdkUrl).origin;
+  const authorized = await untilAnswered(o.policy, (attempt) => http.send('authorize-payment', 'POST', '/pay', { origin: provider, body: window, record: { orderId, attempt } }));
+  const location = authorized.res.headers.location;
+  const redirect = typeof location === 'string' && URL.canParse(location) ? new URL(location) : undefined;
+  const paymentKey = redirect?.searchParams.get('paymentKey');
+  if (authorized.res.status !== 303 || !redirect || !paymentKey) {
+    const code = redirect?.searchParams.get('code') ?? undefined;
+    const kind = isFailure(authorized.res.status) ? 'unconfirmed' : 'refused';
+    return { kind, status: authorized.res.status, ...(code ? { code } : {}), attempts: authorized.attempts };
+  }
+  const confirm = { paymentKey, orderId: redirect.searchParams.get('orderId'), amount: Number(redirect.searchParams.get('amount')) };
+  const { res, attempts } = await untilAnswered(o.policy, (attempt) =>
+    http.send('confirm-payment', 'POST', '/api/checkout/confirm', { jar, body: confirm, record: { orderId, attempt } }),
+  );
+  if (res.status === 200) {
+    http.ledger.markConfirmed(orderId);
+    return { kind: 'confirmed', attempts };
+  }
+  const code = errorCode(res.body);
+  const kind = isFailure(res.status) ? 'unconfirmed' : res.status === 402 ? 'declined' : 'refused';
+  return { kind, status: res.status, ...(code ? { code } : {}), attempts };
 }

@@ -1,7 +1,19 @@
 import * as hdr from 'hdr-histogram-js';
 
 /** What a shopper did; the labels appear in reports and the ledger. */
-export type Action = 'register' | 'browse-product' | 'list-category' | 'search' | 'add-to-cart' | 'remove-from-cart' | 'view-cart' | 'checkout' | 'probe';
+export type Action =
+  | 'register'
+  | 'browse-product'
+  | 'list-category'
+  | 'search'
+  | 'add-to-cart'
+  | 'remove-from-cart'
+  | 'view-cart'
+  | 'checkout'
+  /** The payment window at the provider (the Toss stand-in's POST /pay), between checkout and confirm. */
+  | 'authorize-payment'
+  | 'confirm-payment'
+  | 'probe';
 
 /** One HTTP exchange as the client saw it. `status` 0 means no response (network error or timeout). */
 export interface LedgerEntry {
@@ -28,6 +40,8 @@ export interface AcknowledgedOrder {
   shopper: string;
   lines: { productId: number; quantity: number }[];
   at: number;
+  /** Epoch ms when the shop told the shopper the order is paid for (a confirm's 200, or a checkout answering `placed`). */
+  confirmedAt?: number;
 }
 
 /** Per-second figures for the timeline chart. */
@@ -104,6 +118,16 @@ export class Ledger {
     }
     this.ackByKey.set(order.idempotencyKey, order.orderId);
     this.acknowledged.push(order);
+  }
+
+  /** The shop said the order is placed: reconciliation then holds it to `placed` (or later) and to a payment taken. */
+  markConfirmed(orderId: number, at = Date.now()): void {
+    const order = this.acknowledged.find((o) => o.orderId === orderId);
+    if (order && order.confirmedAt === undefined) order.confirmedAt = at;
+  }
+
+  get confirmed(): AcknowledgedOrder[] {
+    return this.acknowledged.filter((o) => o.confirmedAt !== undefined);
   }
 
   /** Entries sent in [from, to) epoch ms, optionally of some actions only. */

@@ -1,5 +1,7 @@
 import postgres from 'postgres';
 import { writerUrl } from '@evermall/shop';
+import type { StandinPayment } from '@evermall/testkit';
+import { PAID_STATUSES } from './checkout-client.js';
 import type { Ledger } from './ledger.js';
 
 export type Sql = postgres.Sql;
@@ -42,14 +44,40 @@ export interface Reconciliation {
   placedButUnacknowledged: number;
   /** Units sold during the run per product that sold any. */
   unitsSold: Record<string, number>;
+  /** Orders the shop told a shopper were placed (confirm 200). */
+  confirmedOrders: number;
+  /** Told placed, yet not placed (or later) in the database. Must be 0. */
+  confirmedButNotPlaced: number[];
+  /** Whether the provider's payments were read: without them the three checks below are not made. */
+  paymentsReconciled: boolean;
+  /** Orders of the run placed (or later) without a DONE payment of their total at the provider: nobody orders without paying. Must be 0. */
+  placedWithoutPayment: number[];
+  /** Orders with more than one DONE payment: a customer charged twice. Must be 0. */
+  paidTwice: number[];
+  /** DONE payments kept for orders that gave their stock back (declined, expired, cancelled): charged for nothing. Must be 0. */
+  chargedWithoutOrder: number[];
+  /** Orders still pending_payment whose payment is DONE: the shop's reconciler has not settled them yet. Not a violation. */
+  awaitingSettlement: number;
   violations: string[];
 }
 
+/** The stand-in's payment reference for a shop order (shop/src/payments/payment-provider.ts `orderRef`). */
+export const providerOrderId = (orderId: number): string => `evermall-order-${orderId}`;
+
+/** The payments the Toss Payments stand-in holds (GET /__standin/payments: loopback only, the stand-in's own control). */
+export async function fetchProviderPayments(providerUrl: string): Promise<StandinPayment[]> {
+  const res = await fetch(new URL('/__standin/payments', providerUrl), { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`the payment provider at ${providerUrl} answered ${res.status} for its payments`);
+  return (await res.json()) as StandinPayment[];
+}
+
 /**
- * Compares what clients were told (the ledger) with what the database holds, and checks the stock
- * invariants against the snapshot taken before the run. Any violation is listed in `violations`.
+ * Compares what clients were told (the ledger) with what the database holds, checks the stock
+ * invariants against the snapshot taken before the run, and, given the provider's payments, that
+ * every order of the run placed was paid for exactly once with its total and no charge is kept for
+ * an order that gave its stock back. Any violation is listed in `violations`.
  */
-export async function reconcile(sql: Sql, ledger: Ledger, before: StockSnapshot): Promise<Reconciliation> {
+export async function reconcile(sql: Sql, ledger: Ledger, before: StockSnapshot, payments?: readonly StandinPayment[]): Promise<Reconciliation> {
   const violations: string[] = [];
   const acked = ledger.acknowledged;
   const ackedIds = acked.map((o) => o.orderId);
@@ -89,6 +117,9 @@ export async function reconcile(sql: Sql, ledger: Ledger, before: StockSnapshot)
   if (duplicateOrders) violations.push(`${duplicateOrders} duplicate orders for one idempotency key`);
   const placedButUnacknowledged = perKey.filter((r) => !r.acked).length;
 
+  const paid = await reconcilePayments(sql, ledger, payments);
+  violations.push(...paid.violations);
+
   const after = await snapshotStock(sql);
   const stockMismatches: Reconciliation['stockMismatches'] = [];
   const unitsSold: Record<string, number> = {};
@@ -122,6 +153,65 @@ export async function reconcile(sql: Sql, ledger: Ledger, before: StockSnapshot)
     oversold,
     placedButUnacknowledged,
     unitsSold,
+    confirmedOrders: paid.confirmedOrders,
+    confirmedButNotPlaced: paid.confirmedButNotPlaced,
+    paymentsReconciled: payments !== undefined,
+    placedWithoutPayment: paid.placedWithoutPayment,
+    paidTwice: paid.paidTwice,
+    chargedWithoutOrder: paid.chargedWithoutOrder,
+    awaitingSettlement: paid.awaitingSettlement,
     violations,
   };
+}
+
+type PaymentChecks = Pick<Reconciliation, 'confirmedOrders' | 'confirmedButNotPlaced' | 'placedWithoutPayment' | 'paidTwice' | 'chargedWithoutOrder' | 'awaitingSettlement'> & {
+  violations: string[];
+};
+
+const sample = (ids: number[]) => ids.slice(0, 5).join(', ');
+
+/** Told placed ⇒ placed in the database; placed ⇒ one DONE payment of the order's total; no DONE payment kept for an order released. */
+async function reconcilePayments(sql: Sql, ledger: Ledger, payments: readonly StandinPayment[] | undefined): Promise<PaymentChecks> {
+  const violations: string[] = [];
+  const keys = [...ledger.keysSent];
+  // Every order the run created, told to a shopper or not: one the shopper gave up on may still have been paid.
+  const orders = keys.length
+    ? await sql<{ id: string; status: string; total_won: number }[]>`
+        SELECT id::text AS id, status, total_won FROM orders WHERE idempotency_key = ANY(${keys}::text[])`
+    : [];
+  const byId = new Map(orders.map((o) => [Number(o.id), o]));
+  const confirmed = ledger.confirmed;
+  const confirmedButNotPlaced = confirmed.filter((o) => !PAID_STATUSES.includes(byId.get(o.orderId)?.status ?? '')).map((o) => o.orderId);
+  if (confirmedButNotPlaced.length)
+    violations.push(`${confirmedButNotPlaced.length} orders shoppers were told are placed are not placed in the database (e.g. ${sample(confirmedButNotPlaced)})`);
+  const checks: PaymentChecks = {
+    confirmedOrders: confirmed.length,
+    confirmedButNotPlaced,
+    placedWithoutPayment: [],
+    paidTwice: [],
+    chargedWithoutOrder: [],
+    awaitingSettlement: 0,
+    violations,
+  };
+  if (!payments) return checks;
+
+  const done = new Map<string, StandinPayment[]>();
+  for (const p of payments) if (p.status === 'DONE') done.set(p.orderId, [...(done.get(p.orderId) ?? []), p]);
+  for (const [id, order] of byId) {
+    const taken = done.get(providerOrderId(id)) ?? [];
+    if (PAID_STATUSES.includes(order.status)) {
+      if (!taken.some((p) => p.totalAmount === order.total_won)) checks.placedWithoutPayment.push(id);
+    } else if (order.status === 'pending_payment') {
+      if (taken.length) checks.awaitingSettlement += 1;
+    } else if (taken.length) checks.chargedWithoutOrder.push(id);
+    if (taken.length > 1) checks.paidTwice.push(id);
+  }
+  if (checks.placedWithoutPayment.length) {
+    violations.push(`${checks.placedWithoutPayment.length} orders are placed without a DONE payment of their total at the provider (e.g. ${sample(checks.placedWithoutPayment)})`);
+  }
+  if (checks.paidTwice.length) violations.push(`${checks.paidTwice.length} orders were paid more than once (e.g. ${sample(checks.paidTwice)})`);
+  if (checks.chargedWithoutOrder.length) {
+    violations.push(`${checks.chargedWithoutOrder.length} orders gave their stock back but their payment was kept, not refunded (e.g. ${sample(checks.chargedWithoutOrder)})`);
+  }
+  return checks;
 }

@@ -50,7 +50,14 @@ export class ShopHttp {
     action: Action,
     method: Dispatcher.HttpMethod,
     path: string,
-    init: { jar?: CookieJar; body?: unknown; headers?: Record<string, string>; record?: Partial<LedgerEntry> } = {},
+    init: {
+      jar?: CookieJar;
+      body?: unknown;
+      headers?: Record<string, string>;
+      record?: Partial<LedgerEntry>;
+      /** Another origin than the shop's: the payment provider's window, where the shop sends its customers. */
+      origin?: string;
+    } = {},
   ): Promise<ShopResponse> {
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
     const cookie = init.jar?.header();
@@ -64,7 +71,8 @@ export class ShopHttp {
     const t0 = performance.now();
     let result: Omit<ShopResponse, 'entry'>;
     try {
-      const res = await this.agent.request({ origin: this.origin, path, method, headers, body: payload });
+      // undici does not follow redirects: a provider's 303 back to the shop is read, not followed.
+      const res = await this.agent.request({ origin: init.origin ?? this.origin, path, method, headers, body: payload });
       const text = await res.body.text();
       const latencyMs = performance.now() - t0;
       init.jar?.store(res.headers['set-cookie']);

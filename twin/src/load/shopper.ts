@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CookieJar } from '@evermall/testkit';
 import type { CatalogSample } from './catalog.js';
-import { placeOrder, type CheckoutOutcome, type CheckoutRetryPolicy } from './checkout-client.js';
+import { APPROVED_TEST_CARD, placeOrder, type CheckoutOutcome, type CheckoutRetryPolicy } from './checkout-client.js';
 import { pickAction, type MixAction } from './mix.js';
 import type { ShopHttp } from './shop-http.js';
 
@@ -22,6 +22,8 @@ export class Shopper {
   loggedIn = false;
   /** What the shopper believes is in their cart; the order's lines come from the shop's answer. */
   cart = new Map<number, number>();
+  /** The card this shopper enters in the payment window. */
+  card: string = APPROVED_TEST_CARD;
 
   constructor(
     private readonly http: ShopHttp,
@@ -106,7 +108,7 @@ export class Shopper {
   /** Buys `quantity` units of one product in one request (POST /api/checkout with items), leaving the cart alone. */
   async buyNow(productId: number, quantity = 1, idempotencyKey: string = randomUUID()): Promise<CheckoutOutcome | undefined> {
     if (!this.loggedIn && !(await this.register())) return undefined;
-    return placeOrder(this.http, this.jar, this.name, { policy: this.retry, idempotencyKey, items: [{ productId, quantity }] });
+    return placeOrder(this.http, this.jar, this.name, { policy: this.retry, idempotencyKey, card: this.card, items: [{ productId, quantity }] });
   }
 
   /** Checks out what is in the cart, filling it first when it is empty, as the mix's checkout step does. */
@@ -114,10 +116,12 @@ export class Shopper {
     if (!this.loggedIn && !(await this.register())) return undefined;
     if (this.cart.size === 0 && !(await this.addToCart())) return undefined;
     const expectedLines = [...this.cart].map(([productId, quantity]) => ({ productId, quantity }));
-    const outcome = await placeOrder(this.http, this.jar, this.name, { policy: this.retry, idempotencyKey, expectedLines });
-    // The shop empties the cart with the order; after a refusal the shopper empties it and starts over.
+    const outcome = await placeOrder(this.http, this.jar, this.name, { policy: this.retry, idempotencyKey, card: this.card, expectedLines });
+    // The shop empties the cart with the order, and gives it back when the payment is declined;
+    // after a refusal the shopper empties it and starts over.
     if (outcome.kind === 'out-of-stock' || outcome.kind === 'rejected') await this.emptyCart();
-    if (outcome.kind !== 'gave-up') this.cart.clear();
+    const cartGivenBack = outcome.kind === 'acknowledged' && outcome.payment.kind === 'declined';
+    if (outcome.kind !== 'gave-up' && !cartGivenBack) this.cart.clear();
     return outcome;
   }
 }

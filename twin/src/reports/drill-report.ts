@@ -47,6 +47,10 @@ export interface Figures {
   negativeStock: number;
   placedButUnacknowledged: number;
   checkoutsAbandoned: number;
+  /** Orders the shop told shoppers were placed (their payment confirmed). */
+  ordersConfirmed: number;
+  /** Orders placed without a DONE payment of their total at the provider; null when its payments were not read. */
+  placedWithoutPayment: number | null;
 }
 
 export const emptyFigures = (): Figures => ({
@@ -74,6 +78,8 @@ export const emptyFigures = (): Figures => ({
   negativeStock: 0,
   placedButUnacknowledged: 0,
   checkoutsAbandoned: 0,
+  ordersConfirmed: 0,
+  placedWithoutPayment: null,
 });
 
 /** A moment on the timeline: when the fault was injected, when the system recovered. */

@@ -10,6 +10,7 @@ export const headlineFigures: Record<string, (keyof Figures)[]> = {
   'scale-out': ['secondsUntilNewInstanceServes', 'peakP99Ms', 'scaleInSeconds'],
   'rolling-deploy': ['failedRequests', 'recoverySeconds'],
   'credential-rotation': ['failedRequests', 'readErrors'],
+  'payment-provider-outage': ['acknowledgedOrders', 'ordersConfirmed', 'placedWithoutPayment', 'failedRequests'],
 };
 
 function show(name: keyof Figures, figures: Figures): string {

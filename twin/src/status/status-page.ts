@@ -32,6 +32,7 @@ export function statusPageHtml(): string {
 <div class="row">
   <div class="box"><b>Front door</b> <span id="fd"></span><div class="muted" id="fdcheck"></div></div>
   <div class="box"><b>Traffic</b> (HAProxy) <div id="traffic"></div></div>
+  <div class="box"><b>Payments</b> (Toss Payments stand-in) <div id="payments"></div></div>
   <div class="box"><b>Auto Scaling group</b> <div id="asg"></div></div>
 </div>
 <div class="arrow">▼ /api, /media → load balancer (<a id="lb" href="#">HAProxy</a>, <a id="stats" href="#">stats</a>)</div>
@@ -49,6 +50,9 @@ async function refresh() {
   document.getElementById('fd').innerHTML = badge(s.frontDoor.mode, s.frontDoor.mode === 'primary' ? 'ok' : 'bad') + ' <a href="' + s.frontDoor.url + '">' + esc(s.frontDoor.url) + '</a>';
   document.getElementById('fdcheck').textContent = s.frontDoor.lastCheck ? 'deep check ' + (s.frontDoor.lastCheck.ok ? 'ok' : 'failed') + ': ' + s.frontDoor.lastCheck.detail : 'deep check not run yet';
   document.getElementById('traffic').textContent = s.traffic.rps + ' req/s, p99 ' + s.traffic.p99Ms + ' ms, ' + s.traffic.errorsPerSecond + ' 5xx/s';
+  const p = s.payments;
+  document.getElementById('payments').innerHTML = (p.running ? '' : badge('stopped', 'bad') + ' ') + '<a href="' + esc(p.url) + '/__standin/payments">' + esc(p.url) + '</a><br>' +
+    Object.entries(p.payments).map(([status, n]) => n + ' ' + esc(status)).join(', ');
   const a = s.autoScaling;
   document.getElementById('asg').innerHTML = 'desired ' + a.desired + ' (min ' + a.min + ', max ' + a.max + '), CPU target ' + a.cpuTargetPercent + '%' + (a.blockedZones.length ? ' ' + badge('zone ' + a.blockedZones.join(', ') + ' failed', 'bad') : '');
   document.getElementById('lb').href = s.loadBalancer.url; document.getElementById('stats').href = s.loadBalancer.statsUrl;

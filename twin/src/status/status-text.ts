@@ -8,6 +8,10 @@ export function renderStatusText(s: TwinStatus, eventCount = 12): string {
     `Front door   ${s.frontDoor.url}  mode: ${s.frontDoor.mode.toUpperCase()}${s.frontDoor.lastCheck ? `  (deep check ${s.frontDoor.lastCheck.ok ? 'ok' : `failed: ${s.frontDoor.lastCheck.detail}`})` : ''}`,
   );
   lines.push(`Load bal.    ${s.loadBalancer.url}  stats ${s.loadBalancer.statsUrl}`);
+  const paid = Object.entries(s.payments.payments)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(', ');
+  lines.push(`Payments     ${s.payments.url}  (Toss Payments stand-in${s.payments.running ? '' : ', STOPPED'}): ${paid}`);
   lines.push(`Traffic      ${s.traffic.rps} req/s, p99 ${s.traffic.p99Ms} ms, ${s.traffic.errorsPerSecond} 5xx/s`);
   lines.push(
     `Scaling      desired ${a.desired} (min ${a.min}, max ${a.max}), CPU target ${a.cpuTargetPercent}%${a.blockedZones.length ? `, FAILED zones: ${a.blockedZones.join(', ')}` : ''}`,

@@ -3,6 +3,7 @@ import type { DbNodeStatus } from '../database/database-cluster.js';
 import type { TwinEvent } from '../events.js';
 import type { FrontDoorMode } from '../front-door/front-door.js';
 import type { TrafficFigures } from '../load-balancer/traffic-meter.js';
+import type { PaymentProviderStatus } from '../payments/payment-provider.js';
 import type { InstanceView } from '../scaling/auto-scaling-controller.js';
 
 export interface TwinUrls {
@@ -19,6 +20,8 @@ export interface TwinStatus {
   frontDoor: { url: string; mode: FrontDoorMode; lastCheck?: { at: string; ok: boolean; detail: string } | undefined };
   loadBalancer: { url: string; statsUrl: string };
   traffic: TrafficFigures;
+  /** The payment provider the instances charge through (the Toss Payments stand-in) and its payments by status. */
+  payments: PaymentProviderStatus;
   autoScaling: { desired: number; min: number; max: number; cpuTargetPercent: number; blockedZones: Zone[] };
   events: TwinEvent[];
   urls: TwinUrls;

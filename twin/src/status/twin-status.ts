@@ -3,6 +3,7 @@ import type { EventLog } from '../events.js';
 import type { FrontDoor } from '../front-door/front-door.js';
 import type { LoadBalancer } from '../load-balancer/load-balancer.js';
 import type { TrafficMeter } from '../load-balancer/traffic-meter.js';
+import type { PaymentProvider } from '../payments/payment-provider.js';
 import type { AutoScalingController } from '../scaling/auto-scaling-controller.js';
 import type { TwinStatus, TwinUrls } from './status-types.js';
 
@@ -13,6 +14,7 @@ export interface StatusSources {
   frontDoor: FrontDoor;
   loadBalancer: LoadBalancer;
   traffic: TrafficMeter;
+  payments: PaymentProvider;
   events: EventLog;
 }
 
@@ -23,7 +25,7 @@ export function twinUrls(parts: Pick<StatusSources, 'frontDoor' | 'loadBalancer'
 
 /** What GET /api/status answers, read from the parts as they are now. */
 export async function readTwinStatus(parts: StatusSources, statusPort: number): Promise<TwinStatus> {
-  const { controller, database, frontDoor, loadBalancer, traffic, events } = parts;
+  const { controller, database, frontDoor, loadBalancer, traffic, payments, events } = parts;
   const { minCapacity, maxCapacity, cpuTargetPercent } = controller.timings;
   return {
     instances: controller.list(),
@@ -31,6 +33,7 @@ export async function readTwinStatus(parts: StatusSources, statusPort: number): 
     frontDoor: { url: frontDoor.url, mode: frontDoor.mode, lastCheck: frontDoor.lastCheck },
     loadBalancer: { url: loadBalancer.url, statsUrl: loadBalancer.statsUrl },
     traffic: traffic.figures(),
+    payments: payments.status(),
     autoScaling: { desired: controller.desiredCapacity, min: minCapacity, max: maxCapacity, cpuTargetPercent, blockedZones: controller.blocked },
     events: events.recent(),
     urls: twinUrls(parts, statusPort),
