@@ -1,5 +1,6 @@
 import { Tags, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { shopClientSecretName } from './constructs/user-pool.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import { readParameters, type Parameters } from './parameters.js';
 import { AppStack } from './stacks/app-stack.js';
@@ -7,6 +8,7 @@ import { DataStack } from './stacks/data-stack.js';
 import { EdgeFirewallStack } from './stacks/edge-firewall-stack.js';
 import { EdgeStack } from './stacks/edge-stack.js';
 import { FailoverStack } from './stacks/failover-stack.js';
+import { IdentityStack } from './stacks/identity-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
 import { ObservabilityStack } from './stacks/observability-stack.js';
 
@@ -21,6 +23,8 @@ export interface EvermallStacks {
   readonly observability: ObservabilityStack;
   /** Only with a domain: Route 53 failover lives in us-east-1. */
   readonly failover?: FailoverStack;
+  /** Sign-in (Cognito), deployed after the edge and failover stacks. */
+  readonly identity: IdentityStack;
 }
 
 /**
@@ -62,6 +66,7 @@ export function createEvermall(app: App): EvermallStacks {
     database: data.database,
     media: data.media,
     paymentSecret: data.paymentProvider.secret,
+    shopClientSecretName: shopClientSecretName(prefix),
     ...(parameters.shopImageId ? { shopImageId: parameters.shopImageId } : {}),
     settings,
     ...(domain ? { domain } : {}),
@@ -109,8 +114,30 @@ export function createEvermall(app: App): EvermallStacks {
     // The PRIMARY record aliases api.<domain>, which the edge stack creates.
     failover.addStackDependency(edge);
   }
+  const identity = new IdentityStack(app, `${prefix}-Identity`, {
+    env,
+    description: description('Cognito user pool, managed login, social sign-in and the shop client'),
+    stackPrefix: prefix,
+    shopOrigin: domain ? `https://${domain.spaDomainName}` : `https://${edge.spa.distribution.distributionDomainName}`,
+    ...(domain
+      ? {
+          domain: {
+            domainName: domain.authDomainName,
+            certificateArn: domain.authCertificateArn,
+            hostedZoneId: domain.hostedZoneId,
+            hostedZoneName: domain.hostedZoneName,
+          },
+        }
+      : {}),
+    identityProviderClientIds: parameters.identityProviderClientIds,
+    deletionProtection: parameters.deletionProtection,
+    terminationProtection: parameters.deletionProtection,
+  });
+  // Cognito creates auth.<domain> only once <domain> has an A record (Developer Guide, "Troubleshoot
+  // Amazon Cognito": the parent domain needs one), which the failover stack makes.
+  if (failover) identity.addStackDependency(failover);
 
-  for (const stack of [network, data, appStack, edgeFirewall, edge, observability, failover]) {
+  for (const stack of [network, data, appStack, edgeFirewall, edge, observability, failover, identity]) {
     if (!stack) continue;
     // Resource types whose Tags property is newer than cfn-lint's CloudFormation schema; they
     // carry no cost, so tagging them buys nothing.
@@ -120,7 +147,7 @@ export function createEvermall(app: App): EvermallStacks {
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   acknowledgeNagFindings(
-    { network, data, app: appStack, edgeFirewall, edge, observability, ...(failover ? { failover } : {}) },
+    { network, data, app: appStack, edgeFirewall, edge, observability, identity, ...(failover ? { failover } : {}) },
     {
       region,
       withDomain: domain !== undefined,
@@ -129,5 +156,5 @@ export function createEvermall(app: App): EvermallStacks {
       bakesImage: parameters.shopImageId === undefined,
     },
   );
-  return { parameters, network, data, app: appStack, edgeFirewall, edge, observability, ...(failover ? { failover } : {}) };
+  return { parameters, network, data, app: appStack, edgeFirewall, edge, observability, identity, ...(failover ? { failover } : {}) };
 }

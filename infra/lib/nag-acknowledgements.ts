@@ -2,7 +2,7 @@ import { Validations, type Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /** Which stack of the app an acknowledgement belongs to. */
-export type StackRole = 'network' | 'data' | 'app' | 'edgeFirewall' | 'edge' | 'observability' | 'failover';
+export type StackRole = 'network' | 'data' | 'app' | 'edgeFirewall' | 'edge' | 'observability' | 'failover' | 'identity';
 
 /**
  * A cdk-nag finding we accept on purpose. `path` is the construct path inside the stack; a
@@ -176,6 +176,38 @@ const databaseRolesAcknowledgements: readonly NagAcknowledgement[] = [
   },
 ];
 
+/** Sign-in (user-pool.ts): the Cognito user pool, its staff-MFA trigger and the shop client's secret. */
+const signInAcknowledgements: readonly NagAcknowledgement[] = [
+  {
+    stack: 'identity',
+    path: 'UserPool/Pool',
+    id: 'AwsSolutions-COG1',
+    reason:
+      'The shop’s own password rule: at least 8 characters and no composition rules, as NIST SP 800-63B §5.1.1.2 asks; the shop refuses common and guessable passwords (zxcvbn) and Plus threat protection refuses compromised ones, which composition rules would not',
+  },
+  {
+    stack: 'identity',
+    path: 'UserPool/Pool',
+    id: 'AwsSolutions-COG2',
+    reason:
+      'MFA is optional for shoppers (issue 13) and required for the staff group, which Cognito cannot express per group: the pre token generation trigger refuses tokens to staff without an authenticator app; adaptive authentication asks risky shopper sign-ins for a second factor',
+  },
+  {
+    stack: 'identity',
+    path: 'UserPool/StaffMfa/ServiceRole',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason:
+      'The execution-role policy AWS documents for a function’s own logs (Lambda Developer Guide, "Lambda execution role"); the trigger’s one other permission is cognito-idp:AdminGetUser on this user pool',
+  },
+  {
+    stack: 'identity',
+    path: 'UserPool/ShopClientSecret',
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'It holds the app client’s secret, which Cognito issues and CloudFormation copies in (Fn::GetAtt ClientSecret); a rotation function cannot change it, a new app client does, and the next deploy rewrites the secret (infra/README.md, "Sign-in")',
+  },
+];
+
 /** The shop image's build instance role (shop-image.ts); absent when parameter shopImageId names an AMI. */
 const shopImageAcknowledgements = (region: string): NagAcknowledgement[] => [
   {
@@ -313,6 +345,7 @@ export function nagAcknowledgementsFor(config: AcknowledgementConfig): NagAcknow
     ...commonAcknowledgements(config.region),
     ...faultInjectionAcknowledgements(config.region),
     ...databaseRolesAcknowledgements,
+    ...signInAcknowledgements,
     ...(config.bakesImage ? shopImageAcknowledgements(config.region) : []),
     ...(config.readReplica ? readReplicaAcknowledgements : []),
     ...(config.withDomain ? domainAcknowledgements(config.region) : noDomainAcknowledgements),

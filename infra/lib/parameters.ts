@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Node } from 'constructs';
+import { socialProviderOrder, socialProviders, type SocialProviderKey } from './constructs/identity-providers.js';
 
 /**
  * Every input of the CDK app, in one schema with defaults. Values come from CDK context
@@ -22,6 +23,20 @@ export const ParametersSchema = Type.Object({
   albCertificateArn: Type.Optional(Type.String({ pattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/.+$' })),
   /** ACM certificate in us-east-1 for CloudFront (CloudFront only reads certificates from there); it must cover www.domainName. */
   cloudFrontCertificateArn: Type.Optional(Type.String({ pattern: '^arn:aws[a-z-]*:acm:us-east-1:\\d{12}:certificate/.+$' })),
+  /**
+   * ACM certificate in us-east-1 for the sign-in pages on auth.domainName (Cognito serves a custom
+   * domain from CloudFront). Defaults to cloudFrontCertificateArn, which must then cover
+   * auth.domainName too (one certificate naming both, or *.domainName).
+   */
+  authCertificateArn: Type.Optional(Type.String({ pattern: '^arn:aws[a-z-]*:acm:us-east-1:\\d{12}:certificate/.+$' })),
+  /**
+   * Client ids of the social sign-in providers (socialProviders, identity-providers.ts). None by
+   * default; a provider without one is not created. Each provider's secret is read from Secrets
+   * Manager (`<stackPrefix>/identity-providers/<provider>`, infra/README.md "Sign-in").
+   */
+  kakaoClientId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,255}$' })),
+  googleClientId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,255}$' })),
+  facebookAppId: Type.Optional(Type.String({ pattern: '^[0-9]{1,32}$' })),
   /** Who receives alarms and fleet events. Without it the SNS topics exist with no subscriber. */
   alarmEmail: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' })),
   /** Lets instances connect with IAM database authentication besides the password in Secrets Manager. */
@@ -97,6 +112,10 @@ export interface DomainParameters {
   readonly apiDomainName: string;
   /** Where shoppers load the SPA from CloudFront. */
   readonly spaDomainName: string;
+  /** Where Cognito serves the sign-in pages (managed login). */
+  readonly authDomainName: string;
+  /** us-east-1 certificate covering authDomainName (parameter authCertificateArn, or cloudFrontCertificateArn). */
+  readonly authCertificateArn: string;
 }
 
 export interface Parameters {
@@ -112,6 +131,8 @@ export interface Parameters {
   readonly deletionProtection: boolean;
   readonly bootMigrates: boolean;
   readonly shopImageId?: string;
+  /** The client id of each configured social sign-in provider. */
+  readonly identityProviderClientIds: Partial<Record<SocialProviderKey, string>>;
 }
 
 export class ParameterError extends Error {
@@ -151,6 +172,8 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
           cloudFrontCertificateArn: p.cloudFrontCertificateArn,
           apiDomainName: `api.${p.domainName}`,
           spaDomainName: `www.${p.domainName}`,
+          authDomainName: `auth.${p.domainName}`,
+          authCertificateArn: p.authCertificateArn ?? p.cloudFrontCertificateArn,
         }
       : undefined;
   if (domain && !`.${domain.domainName}`.endsWith(`.${domain.hostedZoneName}`)) {
@@ -169,6 +192,12 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
     deletionProtection: p.deletionProtection,
     bootMigrates: p.bootMigrates,
     ...(p.shopImageId ? { shopImageId: p.shopImageId } : {}),
+    identityProviderClientIds: Object.fromEntries(
+      socialProviderOrder.flatMap((key) => {
+        const clientId = p[socialProviders[key].parameter];
+        return clientId ? [[key, clientId]] : [];
+      }),
+    ),
   };
 }
 

@@ -51,7 +51,7 @@ describe('database logins', () => {
     expect(migrator?.Properties.RotateImmediatelyOnUpdate).toBe(false);
   });
 
-  it('lets the instances read the app and migration logins, the session key and the payment keys, and never the master secret', () => {
+  it('lets the instances read the app and migration logins, the session key, the payment keys and the sign-in client, and never the master secret', () => {
     const t = template(s, 'app');
     const instanceRole = resourcesOf(t, 'AWS::IAM::Role').find((r) => r.id.startsWith('FleetInstanceRole'));
     const policies = resourcesOf(t, 'AWS::IAM::Policy').filter((p) => JSON.stringify(p.Properties.Roles).includes('FleetInstanceRole'));
@@ -65,7 +65,9 @@ describe('database logins', () => {
         name,
       ).toBe(true);
     }
-    expect(reads).toHaveLength(4);
+    // The fifth: the shop's sign-in client, by its fixed name (user-pool.test.ts).
+    expect(reads).toHaveLength(5);
+    expect(reads.filter((r) => r.includes('shop-oidc-client'))).toHaveLength(1);
     // The master secret's ARN (its attachment's, as the data stack exports it) appears nowhere in the role or its policies.
     const masterArn = /DatabaseInstanceSecretAttachment|DatabaseInstanceSecret[0-9A-F]{8}/;
     expect(JSON.stringify([instanceRole, ...policies])).not.toMatch(masterArn);

@@ -83,7 +83,14 @@ it('renders a bootstrap bash parses, with and without the boot migrating', () =>
   for (const bootMigrates of [true, false]) {
     const script = renderShopUserData({
       ...{ region: 'ap-northeast-2', stackName: 'Evermall-App', autoScalingGroupLogicalId: 'Group', autoScalingGroupName: 'Evermall-App-shop' },
-      ...{ bundleBucket: 'bucket', bundleKey: 'key.zip', fileSystemId: 'fs-1', accessPointId: 'fsap-1', paymentSecretArn: 'arn:payment' },
+      ...{
+        bundleBucket: 'bucket',
+        bundleKey: 'key.zip',
+        fileSystemId: 'fs-1',
+        accessPointId: 'fsap-1',
+        paymentSecretArn: 'arn:payment',
+        shopClientSecretName: 'Evermall/shop-oidc-client',
+      },
       ...{ appSecretArn: 'arn:app', migratorSecretArn: 'arn:migrator', sessionSecretArn: 'arn:session', backupBucket: 'backup' },
       ...{ logGroupName: 'logs', allowedOrigins: '', vpcCidr: '10.0.0.0/16', bootMigrates },
     });

@@ -30,6 +30,10 @@ const everywhere = [
   'data DatabaseRoles/Provider/framework-onEvent/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
   'data DatabaseRoles/Provider/framework-onEvent/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<DatabaseRolesFunctionB120C4B0.Arn>:*]',
   'data PaymentProvider/TossSecret AwsSolutions-SMG4',
+  'identity UserPool/Pool AwsSolutions-COG1',
+  'identity UserPool/Pool AwsSolutions-COG2',
+  'identity UserPool/StaffMfa/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'identity UserPool/ShopClientSecret AwsSolutions-SMG4',
   ...['instance-termination', 'az-power-interruption', 'rds-failover', 'cpu-stress'].map(
     (name) => `observability FaultInjection/${name}-role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
   ),

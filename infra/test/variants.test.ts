@@ -20,8 +20,8 @@ describe.each(names)('%s', (name) => {
     expect(s.missingContext).toEqual([]);
     expect(Object.keys(s.templates).sort()).toEqual(
       name.endsWith('no-domain')
-        ? ['app', 'data', 'edge', 'edgeFirewall', 'network', 'observability']
-        : ['app', 'data', 'edge', 'edgeFirewall', 'failover', 'network', 'observability'],
+        ? ['app', 'data', 'edge', 'edgeFirewall', 'identity', 'network', 'observability']
+        : ['app', 'data', 'edge', 'edgeFirewall', 'failover', 'identity', 'network', 'observability'],
     );
   });
 

@@ -33,6 +33,8 @@ export interface AppFleetProps {
   readonly sessionSecret: secretsmanager.ISecret;
   /** The Toss Payments keys, written into the service's environment by the env step. */
   readonly paymentSecret: secretsmanager.ISecret;
+  /** The fixed name of the shop's Cognito app client secret (Identity stack, deployed after this one). */
+  readonly shopClientSecretName: string;
   readonly backupBucket: s3.IBucket;
   readonly allowedOrigins: string;
 }
@@ -60,6 +62,17 @@ export class AppFleet extends Construct {
     });
     // The shop's logins, its session key and the payment keys; never the master user's.
     for (const secret of [props.appDatabaseSecret, props.migratorDatabaseSecret, props.sessionSecret, props.paymentSecret]) secret.grantRead(this.role);
+    // The shop's sign-in client, by name: the Identity stack creating it comes after this one. `-??????`
+    // is the suffix Secrets Manager appends to every secret's ARN, so no other secret matches; in
+    // particular not the social providers' secrets (`<prefix>/identity-providers/*`), which only Cognito uses.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [
+          stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${props.shopClientSecretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        ],
+      }),
+    );
     // Exactly the bundle object, not the whole asset bucket.
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bundle.bucket.arnForObjects(props.bundle.s3ObjectKey)] }));
     props.fileSystem.grantReadWrite(this.role);
@@ -187,6 +200,7 @@ export class AppFleet extends Construct {
         ...(props.readerHost ? { readerHost: props.readerHost } : {}),
         sessionSecretArn: props.sessionSecret.secretArn,
         paymentSecretArn: props.paymentSecret.secretArn,
+        shopClientSecretName: props.shopClientSecretName,
         backupBucket: props.backupBucket.bucketName,
         logGroupName: this.logGroup.logGroupName,
         allowedOrigins: props.allowedOrigins,

@@ -13,6 +13,7 @@ import {
 import { maintenancePrefix } from './backup-site.js';
 import { instanceMetrics } from './observability.js';
 import { tossPayments } from './payment-provider.js';
+import { shopClientSecretKeys } from './user-pool.js';
 import { shopImagePackages } from './shop-image.js';
 
 /** Values the bootstrap script needs; in the template they are CloudFormation references. */
@@ -36,6 +37,12 @@ export interface ShopUserDataInputs {
   readonly sessionSecretArn: string;
   /** The Toss Payments keys, JSON {clientKey, secretKey}, put by the operator. */
   readonly paymentSecretArn: string;
+  /**
+   * The fixed name of the secret holding the shop's Cognito app client (Identity stack, deployed
+   * after this one): JSON with shopClientSecretKeys. Until it exists the shop starts with local
+   * accounts only.
+   */
+  readonly shopClientSecretName: string;
   readonly backupBucket: string;
   readonly logGroupName: string;
   /** Origins besides the request's own host that may post with cookies (the SPA domain). */
@@ -203,7 +210,14 @@ install -d -m 0750 -o root -g ${user} ${instanceDirectories.secrets}
 app=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.appSecretArn}' --query SecretString --output text)
 session=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.sessionSecretArn}' --query SecretString --output text)
 payment=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.paymentSecretArn}' --query SecretString --output text) || { echo "cannot read the Toss Payments keys: put them first (infra/README.md, Deploy)" >&2; exit 1; }
-APP_SECRET="$app" SESSION_SECRET_VALUE="$session" PAYMENT_SECRET="$payment" READER_HOST='${i.readerHost ?? ''}' ${runtime} -e '
+# The sign-in client exists once the Identity stack is deployed (after this one); until then the shop
+# runs with local accounts only. Any other failure to read it stops the step.
+err=$(mktemp)
+if ! oidc=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.shopClientSecretName}' --query SecretString --output text 2>"$err"); then
+  if grep -q ResourceNotFoundException "$err"; then oidc=''; echo "no sign-in client yet (${i.shopClientSecretName}): local accounts only until the Identity stack is deployed and the shop restarts" >&2; else cat "$err" >&2; rm -f "$err"; exit 1; fi
+fi
+rm -f "$err"
+APP_SECRET="$app" SESSION_SECRET_VALUE="$session" PAYMENT_SECRET="$payment" OIDC_CLIENT="$oidc" READER_HOST='${i.readerHost ?? ''}' ${runtime} -e '
   const fs = require("node:fs");
   const s = JSON.parse(process.env.APP_SECRET);
   // The shop refuses to start with an empty key; a value that could break the environment file is refused here.
@@ -218,13 +232,27 @@ APP_SECRET="$app" SESSION_SECRET_VALUE="$session" PAYMENT_SECRET="$payment" READ
   };
   const payment = ["PAYMENT_PROVIDER=${tossPayments.provider}", "TOSS_API_URL=${tossPayments.apiUrl}", "TOSS_SDK_URL=${tossPayments.sdkUrl}",
     "TOSS_CLIENT_KEY=" + key("${tossPayments.secretKeys.clientKey}"), "TOSS_SECRET_KEY=" + key("${tossPayments.secretKeys.secretKey}")];
+  // The Cognito app client of the shop, written by CloudFormation; a value that could break the environment file is refused (no quote here: bash quotes this script).
+  const oidc = process.env.OIDC_CLIENT ? JSON.parse(process.env.OIDC_CLIENT) : null;
+  const oidcValue = (name, pattern) => {
+    const value = oidc[name];
+    if (typeof value !== "string" || !pattern.test(value)) {
+      console.error("the sign-in client secret (${i.shopClientSecretName}) has no usable " + name + ": redeploy the Identity stack (infra/README.md, Sign-in)");
+      process.exit(1);
+    }
+    return value;
+  };
+  const token = /^[^\\s"\\x27\\\\]+$/;
+  const signIn = oidc ? ["OIDC_ISSUER_URL=" + oidcValue("${shopClientSecretKeys.issuerUrl}", token), "OIDC_CLIENT_ID=" + oidcValue("${shopClientSecretKeys.clientId}", token),
+    "OIDC_CLIENT_SECRET=" + oidcValue("${shopClientSecretKeys.clientSecret}", token), "OIDC_REDIRECT_URL=" + oidcValue("${shopClientSecretKeys.redirectUrl}", token),
+    "OIDC_PROVIDERS=" + oidcValue("${shopClientSecretKeys.providers}", /^([a-z]+:[A-Za-z]+(,[a-z]+:[A-Za-z]+)*)?$/)] : [];
   const url = (host) => "postgres://" + encodeURIComponent(s.username) + "@" + host + ":" + s.port + "/" + s.dbname + "?sslmode=verify-full&sslrootcert=${rdsCaBundle.path}";
   const write = (file, text, mode, gid) => {
     fs.writeFileSync(file + ".new", text, { mode });
     fs.chownSync(file + ".new", 0, gid);
     fs.renameSync(file + ".new", file);
   };
-  write("${instancePaths.env}", ["DATABASE_URL=" + url(s.host), "DATABASE_READ_URL=" + url(process.env.READER_HOST || s.host), "SESSION_SECRET=" + process.env.SESSION_SECRET_VALUE, ...payment, ""].join("\\n"), 0o600, 0);
+  write("${instancePaths.env}", ["DATABASE_URL=" + url(s.host), "DATABASE_READ_URL=" + url(process.env.READER_HOST || s.host), "SESSION_SECRET=" + process.env.SESSION_SECRET_VALUE, ...payment, ...signIn, ""].join("\\n"), 0o600, 0);
   write("${databaseCredentialsFile(instanceDirectories)}", JSON.stringify({ username: s.username, password: s.password }), 0o640, ${gid});
 '
 ENVSCRIPT

@@ -21,6 +21,8 @@ export interface AppStackProps extends StackProps {
   readonly media: SharedMedia;
   /** The Toss Payments keys (Data stack, filled by the operator): the only secret besides the shop's login and session key the instances read. */
   readonly paymentSecret: secretsmanager.ISecret;
+  /** The fixed name of the shop's Cognito app client secret, made later by the Identity stack. */
+  readonly shopClientSecretName: string;
   /** An existing AMI instead of the image this stack bakes (parameter shopImageId). */
   readonly shopImageId?: string;
   readonly settings: ProfileSettings;
@@ -90,6 +92,7 @@ export class AppStack extends Stack {
       ...(props.database.readReplica ? { readerHost: props.database.readReplica.dbInstanceEndpointAddress } : {}),
       sessionSecret,
       paymentSecret: props.paymentSecret,
+      shopClientSecretName: props.shopClientSecretName,
       backupBucket: this.backupSite.bucket,
       allowedOrigins: props.domain ? `https://${props.domain.spaDomainName}` : '',
       bootMigrates: props.bootMigrates,

@@ -22,7 +22,7 @@ export interface Synthesized {
   readonly missingContext: unknown[];
 }
 
-const roles: StackRole[] = ['network', 'data', 'app', 'edgeFirewall', 'edge', 'observability', 'failover'];
+const roles: StackRole[] = ['network', 'data', 'app', 'edgeFirewall', 'edge', 'observability', 'failover', 'identity'];
 
 /**
  * Synthesizes one named configuration exactly as `npm run synth` does: an App with cdk.json's
