@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { startTossStandin, TOSS_STANDIN_CARDS, type TossStandin } from '@evermall/testkit';
 import { axeViolations } from './axe';
 import { makePng } from './png';
 import { ADMIN, resultsDir, startStack, type Stack } from './stack';
@@ -35,8 +36,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const context = await stack.browser.newContext({ baseURL: stack.baseUrl, viewport, locale: 'ko-KR' });
+async function newPage(viewport = { width: 1280, height: 900 }, on: Stack = stack): Promise<Page> {
+  const context = await on.browser.newContext({ baseURL: on.baseUrl, viewport, locale: 'ko-KR' });
   contexts.push(context);
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
@@ -63,32 +64,36 @@ async function register(page: Page, name: string, email: string, password = 'sho
 }
 
 /** A new shopper, registered on the way to checkout, with `quantity` units of a product put in the cart (reload to show them). */
-async function shopperAtCheckout(page: Page, name: string, email: string, productId: number, quantity = 1) {
+async function shopperAtCheckout(page: Page, name: string, email: string, productId: number, quantity = 1, on: Stack = stack) {
   await page.goto('/register?next=/checkout');
   await register(page, name, email);
   await page.waitForURL((url) => url.pathname === '/checkout');
-  const added = await page.request.post('/api/cart/items', { data: { productId, quantity }, headers: { Origin: stack.baseUrl } });
+  const added = await page.request.post('/api/cart/items', { data: { productId, quantity }, headers: { Origin: on.baseUrl } });
   expect(added.status()).toBe(200);
 }
 
-async function fillCheckout(page: Page, card = '4242 4242 4242 4242') {
+async function fillAddress(page: Page) {
   await page.getByLabel('받는 분').fill('김민지');
   await page.getByLabel('연락처').fill('010-1234-5678');
   await page.getByLabel('우편번호').fill('04524');
   await page.getByLabel('주소', { exact: true }).fill('서울특별시 중구 세종대로 110');
+}
+
+async function fillCheckout(page: Page, card = '4242 4242 4242 4242') {
+  await fillAddress(page);
   await page.getByLabel('카드 번호').fill(card);
 }
 
-async function ordersOf(email: string) {
-  return stack.sql<{ id: string; status: string; total_won: number; quantity: number }[]>`
+async function ordersOf(email: string, on: Stack = stack) {
+  return on.sql<{ id: string; status: string; total_won: number; quantity: number }[]>`
     SELECT o.id, o.status, o.total_won, l.quantity
     FROM orders o JOIN users u ON u.id = o.user_id JOIN order_lines l ON l.order_id = o.id
     WHERE lower(u.email) = lower(${email})`;
 }
 
 /** A product the journeys can buy several of, found the way a shopper would: by searching 운동화. */
-async function sneaker(minStock = 10) {
-  const rows = await stack.sql<{ id: number; slug: string; name: string; price_won: number }[]>`
+async function sneaker(minStock = 10, on: Stack = stack) {
+  const rows = await on.sql<{ id: number; slug: string; name: string; price_won: number }[]>`
     SELECT id::int AS id, slug, name, price_won FROM products
     WHERE active AND name LIKE '%운동화%' AND stock >= ${minStock} ORDER BY id LIMIT 1`;
   const row = rows[0];
@@ -542,5 +547,112 @@ describe('storefront in Chromium', () => {
     await shot(page, 'home-en');
     await page.getByRole('button', { name: '한국어로 보기' }).click();
     await page.getByRole('heading', { level: 1, name: '언제나 열려 있는 쇼핑몰' }).waitFor();
+  });
+});
+
+describe('paying through Toss Payments (the local stand-in) in Chromium', () => {
+  let toss: Stack;
+  let standin: TossStandin;
+
+  beforeAll(async () => {
+    standin = await startTossStandin();
+    toss = await startStack({
+      shopEnv: {
+        PAYMENT_PROVIDER: 'toss',
+        TOSS_API_URL: standin.url,
+        TOSS_SDK_URL: standin.sdkUrl,
+        TOSS_CLIENT_KEY: standin.clientKey,
+        TOSS_SECRET_KEY: standin.secretKey,
+      },
+    });
+  });
+
+  afterAll(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
+    await toss?.stop();
+    await standin?.close();
+  });
+
+  /** A new shopper at checkout with two of a sneaker in the cart, the address filled, and "Place order" pressed: they are in Toss's window. */
+  async function shopperInTossWindow(who: string) {
+    const page = await newPage(undefined, toss);
+    const product = await sneaker(10, toss);
+    const email = uniqueEmail(who);
+    await shopperAtCheckout(page, who, email, product.id, 2, toss);
+    await page.reload();
+    await page.getByText('주문하면 토스페이먼츠 결제창이 열리고, 그곳에서 결제합니다.').waitFor();
+    expect(await page.getByLabel('카드 번호').count()).toBe(0);
+    await fillAddress(page);
+    await page.getByRole('button', { name: '주문하기' }).click();
+    await page.waitForURL((url) => url.origin === standin.url && url.pathname === '/pay');
+    const [order] = await ordersOf(email, toss);
+    expect(order).toMatchObject({ status: 'pending_payment', total_won: product.price_won * 2 });
+    await expect(page.locator('#amount').textContent()).resolves.toBe(`${(product.price_won * 2).toLocaleString('ko-KR')}원`);
+    return { page, product, email, orderId: Number(order!.id) };
+  }
+
+  async function pay(page: Page, card: string) {
+    await page.getByLabel('Card number').fill(card);
+    await page.getByRole('button', { name: 'Pay' }).click();
+  }
+
+  it('a shopper pays in the window and comes back to the order placed', async () => {
+    const { page, email, orderId } = await shopperInTossWindow('toss-approve');
+    await shot(page, 'toss-window');
+    await pay(page, TOSS_STANDIN_CARDS.approve);
+    await page.waitForURL((url) => url.pathname === `/orders/${orderId}` && url.searchParams.get('placed') === '1');
+    await page.getByRole('heading', { name: '주문이 완료되었습니다' }).waitFor();
+    await expect(page.getByTestId('order-status').textContent()).resolves.toBe('주문 접수');
+    await shot(page, 'toss-placed');
+    expect(await axeViolations(page)).toEqual([]);
+
+    expect((await ordersOf(email, toss)).map((o) => o.status)).toEqual(['placed']);
+    const payments = standin.payments().filter((p) => p.orderId === `evermall-order-${orderId}`);
+    expect(payments.map((p) => [p.status, p.confirmCalls])).toEqual([['DONE', 1]]);
+  });
+
+  it('a declined card says so on the return page, and the cart is given back', async () => {
+    const { page, product, email } = await shopperInTossWindow('toss-decline');
+    await pay(page, TOSS_STANDIN_CARDS.decline);
+    await page.waitForURL((url) => url.pathname === '/checkout/payment/success');
+    await page.getByRole('alert').getByText('카드 결제가 거절되었습니다. 다른 카드로 다시 시도해 주세요.').waitFor();
+    await shot(page, 'toss-declined');
+    expect(await axeViolations(page)).toEqual([]);
+    expect((await ordersOf(email, toss)).map((o) => o.status)).toEqual(['payment_declined']);
+
+    await page.getByRole('link', { name: '장바구니로 돌아가기' }).click();
+    await page.getByRole('heading', { level: 1, name: '장바구니' }).waitFor();
+    await expect(page.getByLabel(`${product.name} 수량`).inputValue()).resolves.toBe('2');
+  });
+
+  it('a shopper who cancels lands on the fail page, and "Try again" pays the same order', async () => {
+    const { page, email, orderId } = await shopperInTossWindow('toss-cancel');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForURL((url) => url.pathname === '/checkout/payment/fail');
+    await page.getByRole('heading', { level: 1, name: '결제가 완료되지 않았습니다' }).waitFor();
+    await expect(page.getByTestId('provider-message').textContent()).resolves.toBe('토스페이먼츠: 사용자에 의해 결제가 취소되었습니다.');
+    await page.getByRole('button', { name: '다시 결제하기' }).waitFor();
+    await shot(page, 'toss-cancelled');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.getByRole('button', { name: '다시 결제하기' }).click();
+    await page.waitForURL((url) => url.origin === standin.url && url.pathname === '/pay');
+    await pay(page, TOSS_STANDIN_CARDS.approve);
+    await page.waitForURL((url) => url.pathname === `/orders/${orderId}`);
+    await page.getByRole('heading', { name: '주문이 완료되었습니다' }).waitFor();
+    const orders = await ordersOf(email, toss);
+    expect(orders.map((o) => [Number(o.id), o.status])).toEqual([[orderId, 'placed']]);
+  });
+
+  it('an order waiting for its payment shows how long it is reserved and "Pay now" on its page', async () => {
+    const { page, orderId } = await shopperInTossWindow('toss-pay-now');
+    await page.goto(`${toss.baseUrl}/orders/${orderId}`);
+    await expect(page.getByTestId('order-status').textContent()).resolves.toBe('결제 대기');
+    await page.getByText(/까지 상품을 확보해 두었습니다/).waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: '지금 결제하기' }).click();
+    await page.waitForURL((url) => url.origin === standin.url && url.pathname === '/pay');
+    await pay(page, TOSS_STANDIN_CARDS.approve);
+    await page.getByRole('heading', { name: '주문이 완료되었습니다' }).waitFor();
   });
 });

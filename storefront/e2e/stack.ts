@@ -50,7 +50,12 @@ async function stockShop(sql: Sql, mediaDir: string): Promise<void> {
   await createAdmin(sql, { ...ADMIN, name: 'Staff' });
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /** Shop settings over the test defaults, e.g. PAYMENT_PROVIDER=toss and the Toss stand-in's URLs and keys. */
+  shopEnv?: Record<string, string>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cleanups: (() => Promise<unknown> | void)[] = [];
   const stop = async () => {
     for (const c of cleanups.reverse()) {
@@ -65,7 +70,7 @@ export async function startStack(): Promise<Stack> {
     mkdirSync(resultsDir, { recursive: true });
     ensureBuilt();
 
-    const shop = await startListeningShop({ prepare: stockShop });
+    const shop = await startListeningShop({ prepare: stockShop, env: options.shopEnv });
     cleanups.push(() => shop.stop());
     const sql = postgres(shop.databaseUrl, { max: 2, onnotice: () => undefined });
     cleanups.push(() => sql.end({ timeout: 5 }));

@@ -8,6 +8,9 @@ export const paths = {
   checkout: () => '/checkout',
   /** Checkout of one product and quantity instead of the cart ("buy now"); in the URL so a reload or a detour through login keeps it. */
   buyNow: (slug: string, quantity: number) => `/checkout?${new URLSearchParams({ buy: slug, qty: String(quantity) }).toString()}`,
+  /** Where Toss Payments' window sends the shopper back (as absolute URLs: features/checkout/lib/toss.ts). */
+  paymentSuccess: () => '/checkout/payment/success',
+  paymentFail: () => '/checkout/payment/fail',
   orders: () => '/orders',
   order: (id: number | string, placed = false) => `/orders/${id}${placed ? '?placed=1' : ''}`,
   login: (next?: string) => (next ? `/login?next=${encodeURIComponent(next)}` : '/login'),

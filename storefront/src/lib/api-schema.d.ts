@@ -48,6 +48,28 @@ export interface paths {
                                     /** @description The price at the moment of checkout */
                                     unitPriceWon: number;
                                 }[];
+                                /** @description Present while the order waits for a payment the customer makes at the provider */
+                                paymentRequest?: {
+                                    /** @description The amount to authorize: the order total, checked again by the shop on confirm */
+                                    amountWon: number;
+                                    /** @description The provider's public client key */
+                                    clientKey: string;
+                                    /** @description An opaque key for the customer at the provider (derived, not the shop's user id) */
+                                    customerKey: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description The order expires unpaid at this moment and its stock goes back
+                                     */
+                                    expiresAt: string;
+                                    /** @description The order's reference at the provider (not the shop's order id) */
+                                    orderId: string;
+                                    /** @description What the payment window shows, e.g. "Linen shirt 외 2건" */
+                                    orderName: string;
+                                    /** @enum {string} */
+                                    provider: "toss";
+                                    /** @description The provider's browser SDK */
+                                    sdkUrl: string;
+                                };
                                 shipping: {
                                     address1: string;
                                     address2?: string;
@@ -174,6 +196,28 @@ export interface paths {
                                 /** @description The price at the moment of checkout */
                                 unitPriceWon: number;
                             }[];
+                            /** @description Present while the order waits for a payment the customer makes at the provider */
+                            paymentRequest?: {
+                                /** @description The amount to authorize: the order total, checked again by the shop on confirm */
+                                amountWon: number;
+                                /** @description The provider's public client key */
+                                clientKey: string;
+                                /** @description An opaque key for the customer at the provider (derived, not the shop's user id) */
+                                customerKey: string;
+                                /**
+                                 * Format: date-time
+                                 * @description The order expires unpaid at this moment and its stock goes back
+                                 */
+                                expiresAt: string;
+                                /** @description The order's reference at the provider (not the shop's order id) */
+                                orderId: string;
+                                /** @description What the payment window shows, e.g. "Linen shirt 외 2건" */
+                                orderName: string;
+                                /** @enum {string} */
+                                provider: "toss";
+                                /** @description The provider's browser SDK */
+                                sdkUrl: string;
+                            };
                             shipping: {
                                 address1: string;
                                 address2?: string;
@@ -2362,7 +2406,7 @@ export interface paths {
         put?: never;
         /**
          * Place an order from the cart (idempotent by the Idempotency-Key header)
-         * @description 409 OUT_OF_STOCK names the short lines and orders nothing. 422 IDEMPOTENCY_KEY_REUSED when the key was used with a different cart or body. 402 PAYMENT_DECLINED returns the stock and the cart. 503 PAYMENT_UNAVAILABLE or TEMPORARILY_UNAVAILABLE: retry with the same key. 409 ORDER_EXPIRED or ORDER_CANCELLED: the order was released before its payment completed (any charge is refunded). 409 PURCHASE_LIMIT names the lines over their product's per-customer limit and orders nothing. 429 RATE_LIMITED: too many checkouts from this account this minute.
+         * @description 409 OUT_OF_STOCK names the short lines and orders nothing. 422 IDEMPOTENCY_KEY_REUSED when the key was used with a different cart or body. 402 PAYMENT_DECLINED returns the stock and the cart. 503 PAYMENT_UNAVAILABLE or TEMPORARILY_UNAVAILABLE: retry with the same key. 409 ORDER_EXPIRED or ORDER_CANCELLED: the order was released before its payment completed (any charge is refunded). 409 PURCHASE_LIMIT names the lines over their product's per-customer limit and orders nothing. 429 RATE_LIMITED: too many checkouts from this account this minute. 400 PAYMENT_METHOD_UNSUPPORTED: payment does not match GET /api/payments/config. With a redirect provider (Toss Payments) the order comes back pending_payment with a paymentRequest: the customer pays in the provider's window, then POST /api/checkout/confirm.
          */
         post: {
             parameters: {
@@ -2382,9 +2426,13 @@ export interface paths {
                             productId: number;
                             quantity: number;
                         }[];
+                        /** @description How the order is paid: match GET /api/payments/config. */
                         payment: {
-                            /** @description Card number. The test provider approves every card except 4000000000000002, which it declines. */
+                            /** @description Card number, for a shop whose provider takes cards (GET /api/payments/config: flow "card"). The test provider approves every card except 4000000000000002, which it declines. */
                             card: string;
+                        } | {
+                            /** @enum {string} */
+                            provider: "toss";
                         };
                         shipping: {
                             address1: string;
@@ -2419,6 +2467,28 @@ export interface paths {
                                 /** @description The price at the moment of checkout */
                                 unitPriceWon: number;
                             }[];
+                            /** @description Present while the order waits for a payment the customer makes at the provider */
+                            paymentRequest?: {
+                                /** @description The amount to authorize: the order total, checked again by the shop on confirm */
+                                amountWon: number;
+                                /** @description The provider's public client key */
+                                clientKey: string;
+                                /** @description An opaque key for the customer at the provider (derived, not the shop's user id) */
+                                customerKey: string;
+                                /**
+                                 * Format: date-time
+                                 * @description The order expires unpaid at this moment and its stock goes back
+                                 */
+                                expiresAt: string;
+                                /** @description The order's reference at the provider (not the shop's order id) */
+                                orderId: string;
+                                /** @description What the payment window shows, e.g. "Linen shirt 외 2건" */
+                                orderName: string;
+                                /** @enum {string} */
+                                provider: "toss";
+                                /** @description The provider's browser SDK */
+                                sdkUrl: string;
+                            };
                             shipping: {
                                 address1: string;
                                 address2?: string;
@@ -2456,6 +2526,28 @@ export interface paths {
                                 /** @description The price at the moment of checkout */
                                 unitPriceWon: number;
                             }[];
+                            /** @description Present while the order waits for a payment the customer makes at the provider */
+                            paymentRequest?: {
+                                /** @description The amount to authorize: the order total, checked again by the shop on confirm */
+                                amountWon: number;
+                                /** @description The provider's public client key */
+                                clientKey: string;
+                                /** @description An opaque key for the customer at the provider (derived, not the shop's user id) */
+                                customerKey: string;
+                                /**
+                                 * Format: date-time
+                                 * @description The order expires unpaid at this moment and its stock goes back
+                                 */
+                                expiresAt: string;
+                                /** @description The order's reference at the provider (not the shop's order id) */
+                                orderId: string;
+                                /** @description What the payment window shows, e.g. "Linen shirt 외 2건" */
+                                orderName: string;
+                                /** @enum {string} */
+                                provider: "toss";
+                                /** @description The provider's browser SDK */
+                                sdkUrl: string;
+                            };
                             shipping: {
                                 address1: string;
                                 address2?: string;
@@ -2617,6 +2709,224 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/checkout/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a payment the customer authorized in the provider's window (the redirect flow)
+         * @description Send the paymentKey, orderId and amount the provider's success redirect carried. 400 PAYMENT_AMOUNT_MISMATCH: the amount is not the order's total, nothing is charged. 402 PAYMENT_DECLINED: the stock and the cart go back. 503 PAYMENT_UNAVAILABLE: the provider did not answer; send the same request again, or wait: the shop settles it with the provider and the order page shows the outcome. 409 ORDER_EXPIRED, ORDER_CANCELLED or ORDER_ALREADY_PAID: nothing more is charged (a charge that completed anyway is refunded). Repeating a confirm that succeeded answers 200 with Idempotent-Replayed: true.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        amount: number;
+                        /** @description The paymentRequest's orderId */
+                        orderId: string;
+                        paymentKey: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: number;
+                            lines: {
+                                lineTotalWon: number;
+                                name: string;
+                                productId: number;
+                                quantity: number;
+                                sku: string;
+                                /** @description The price at the moment of checkout */
+                                unitPriceWon: number;
+                            }[];
+                            /** @description Present while the order waits for a payment the customer makes at the provider */
+                            paymentRequest?: {
+                                /** @description The amount to authorize: the order total, checked again by the shop on confirm */
+                                amountWon: number;
+                                /** @description The provider's public client key */
+                                clientKey: string;
+                                /** @description An opaque key for the customer at the provider (derived, not the shop's user id) */
+                                customerKey: string;
+                                /**
+                                 * Format: date-time
+                                 * @description The order expires unpaid at this moment and its stock goes back
+                                 */
+                                expiresAt: string;
+                                /** @description The order's reference at the provider (not the shop's order id) */
+                                orderId: string;
+                                /** @description What the payment window shows, e.g. "Linen shirt 외 2건" */
+                                orderName: string;
+                                /** @enum {string} */
+                                provider: "toss";
+                                /** @description The provider's browser SDK */
+                                sdkUrl: string;
+                            };
+                            shipping: {
+                                address1: string;
+                                address2?: string;
+                                city?: string;
+                                name: string;
+                                /** @description Digits, spaces, dashes, optional leading + */
+                                phone: string;
+                                /** @description Korean 5-digit postal code */
+                                postalCode: string;
+                            };
+                            /** @description pending_payment: stock reserved, payment not yet confirmed; placed: paid for by card; paid: settled; shipped; cancelled (by staff, from pending_payment, placed or paid): stock returned; payment_declined: stock returned; expired: not paid in time (PENDING_PAYMENT_EXPIRY_MINUTES), stock returned */
+                            status: "pending_payment" | "placed" | "paid" | "shipped" | "cancelled" | "payment_declined" | "expired";
+                            totalWon: number;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders": {
         parameters: {
             query?: never;
@@ -2658,6 +2968,28 @@ export interface paths {
                                     /** @description The price at the moment of checkout */
                                     unitPriceWon: number;
                                 }[];
+                                /** @description Present while the order waits for a payment the customer makes at the provider */
+                                paymentRequest?: {
+                                    /** @description The amount to authorize: the order total, checked again by the shop on confirm */
+                                    amountWon: number;
+                                    /** @description The provider's public client key */
+                                    clientKey: string;
+                                    /** @description An opaque key for the customer at the provider (derived, not the shop's user id) */
+                                    customerKey: string;
+                                    /**
+                                     * Format: date-time
+                                     * @description The order expires unpaid at this moment and its stock goes back
+                                     */
+                                    expiresAt: string;
+                                    /** @description The order's reference at the provider (not the shop's order id) */
+                                    orderId: string;
+                                    /** @description What the payment window shows, e.g. "Linen shirt 외 2건" */
+                                    orderName: string;
+                                    /** @enum {string} */
+                                    provider: "toss";
+                                    /** @description The provider's browser SDK */
+                                    sdkUrl: string;
+                                };
                                 shipping: {
                                     address1: string;
                                     address2?: string;
@@ -2726,7 +3058,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of my orders */
+        /**
+         * One of my orders
+         * @description An order waiting for a payment at the provider carries its paymentRequest: "Pay now" reopens the payment window with it.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -2757,6 +3092,28 @@ export interface paths {
                                 /** @description The price at the moment of checkout */
                                 unitPriceWon: number;
                             }[];
+                            /** @description Present while the order waits for a payment the customer makes at the provider */
+                            paymentRequest?: {
+                                /** @description The amount to authorize: the order total, checked again by the shop on confirm */
+                                amountWon: number;
+                                /** @description The provider's public client key */
+                                clientKey: string;
+                                /** @description An opaque key for the customer at the provider (derived, not the shop's user id) */
+                                customerKey: string;
+                                /**
+                                 * Format: date-time
+                                 * @description The order expires unpaid at this moment and its stock goes back
+                                 */
+                                expiresAt: string;
+                                /** @description The order's reference at the provider (not the shop's order id) */
+                                orderId: string;
+                                /** @description What the payment window shows, e.g. "Linen shirt 외 2건" */
+                                orderName: string;
+                                /** @enum {string} */
+                                provider: "toss";
+                                /** @description The provider's browser SDK */
+                                sdkUrl: string;
+                            };
                             shipping: {
                                 address1: string;
                                 address2?: string;
@@ -2817,6 +3174,54 @@ export interface paths {
                                 details?: unknown;
                                 message: string;
                             };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/payments/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How this shop takes payments: a card in the checkout body, or a provider payment window after checkout */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            flow: "card";
+                            /** @enum {string} */
+                            provider: "test";
+                        } | {
+                            clientKey: string;
+                            /** @enum {string} */
+                            flow: "redirect";
+                            /** @enum {string} */
+                            provider: "toss";
+                            sdkUrl: string;
                         };
                     };
                 };

@@ -35,4 +35,8 @@ export type OrderStatus = Order['status'];
 export type OrderList = JsonResponse<Path<'/api/orders'>, 'get'>;
 export type AdminOrderList = JsonResponse<Path<'/api/admin/orders'>, 'get'>;
 export type AdminOrder = AdminOrderList['items'][number];
+export type PaymentsConfig = JsonResponse<'/api/payments/config', 'get'>;
+/** What the provider's payment window needs for an order waiting for a redirect-flow payment (Toss Payments). */
+export type PaymentRequest = NonNullable<Order['paymentRequest']>;
+export type ConfirmPaymentBody = JsonBody<'/api/checkout/confirm', 'post'>;
 export type StaffOrderStatus = JsonBody<'/api/admin/orders/{id}/status', 'put'>['status'];

@@ -1,5 +1,6 @@
 import { fireEvent, screen } from '@testing-library/react';
-import type { Order } from '@/lib/api-types';
+import type { Order, PaymentsConfig } from '@/lib/api-types';
+import { json } from './render';
 
 /** What the shop answers for a placed order of two 라온 운동화 (product 7). */
 export const placedOrder: Order = {
@@ -12,12 +13,47 @@ export const placedOrder: Order = {
   updatedAt: '2026-11-26T00:00:00.000Z',
 };
 
-/** Fills the checkout form's required fields with an address and the test provider's approving card. */
-export function fillCheckoutForm(): void {
+/** The shop with the test provider: checkout carries a card. */
+export const CARD_PAYMENTS: PaymentsConfig = { provider: 'test', flow: 'card' };
+/** The shop with Toss Payments: the shopper pays in Toss's window after checkout. */
+export const TOSS_PAYMENTS: PaymentsConfig = { provider: 'toss', flow: 'redirect', clientKey: 'test_ck_unit', sdkUrl: 'http://toss.test/v2/standard' };
+
+/**
+ * A fetch that answers GET /api/payments/config with `config` and hands every other request to
+ * `shop`, so a test's mock sees (and counts) only the calls it is about.
+ */
+export function withPaymentsConfig(shop: (url: string, init?: RequestInit) => Promise<Response>, config: PaymentsConfig = CARD_PAYMENTS) {
+  return (url: string, init?: RequestInit) => (url === '/api/payments/config' ? Promise.resolve(json(200, config)) : shop(url, init));
+}
+
+/** The order a Toss checkout answers: waiting for its payment, with what Toss's window needs. */
+export const pendingOrder: Order = {
+  ...placedOrder,
+  status: 'pending_payment',
+  paymentRequest: {
+    provider: 'toss',
+    clientKey: 'test_ck_unit',
+    sdkUrl: 'http://toss.test/v2/standard',
+    orderId: 'evermall-order-41',
+    orderName: '라온 운동화',
+    amountWon: 118000,
+    customerKey: 'ck-3f1a',
+    expiresAt: '2026-11-26T00:15:00.000Z',
+  },
+};
+
+/** Fills the shipping address (every required field but the card). */
+export function fillShippingAddress(): void {
   const set = (label: string, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
   set('받는 분', '김민지');
   set('연락처', '010-1234-5678');
   set('우편번호', '04524');
   set('주소', '서울 중구 세종대로 110');
-  set('카드 번호', '4242 4242 4242 4242');
+}
+
+/** Fills the checkout form's required fields with an address and the test provider's approving card, once the form knows the shop takes cards. */
+export async function fillCheckoutForm(): Promise<void> {
+  await screen.findByLabelText('카드 번호');
+  fillShippingAddress();
+  fireEvent.change(screen.getByLabelText('카드 번호'), { target: { value: '4242 4242 4242 4242' } });
 }

@@ -4,7 +4,7 @@ import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { Route, Routes } from 'react-router';
 import { paths } from '@/config/paths';
 import type { Product } from '@/lib/api-types';
-import { fillCheckoutForm, placedOrder } from '@/testing/checkout';
+import { fillCheckoutForm, placedOrder, withPaymentsConfig } from '@/testing/checkout';
 import { json, renderWithProviders } from '@/testing/render';
 import { Component as Checkout } from './checkout';
 
@@ -55,7 +55,7 @@ describe('the checkout page in buy-now mode', () => {
 
   it('shows the one line from the URL, orders it as items without reading the cart, and shows the order', async () => {
     const fetchMock = shop();
-    vi.stubGlobal('fetch', fetchMock);
+    vi.stubGlobal('fetch', withPaymentsConfig(fetchMock));
     renderCheckoutAt(paths.buyNow(product.slug, 2));
 
     const summary = await screen.findByRole('region', { name: '주문 요약' });
@@ -63,7 +63,7 @@ describe('the checkout page in buy-now mode', () => {
     expect(summary.textContent).toContain('2개 × ₩59,000');
     expect(summary.textContent).toContain('₩118,000');
 
-    fillCheckoutForm();
+    await fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await screen.findByRole('heading', { name: 'order page' });
 
@@ -82,7 +82,7 @@ describe('the checkout page in buy-now mode', () => {
           : json(200, { lines: [], itemCount: 0, totalWon: 0 }),
       ),
     );
-    vi.stubGlobal('fetch', fetchMock);
+    vi.stubGlobal('fetch', withPaymentsConfig(fetchMock));
     renderCheckoutAt(paths.checkout());
     await screen.findByText('주문할 상품이 없습니다.', { exact: false });
     expect(fetchMock.mock.calls.map(([url]) => url)).toContain('/api/cart');

@@ -22,7 +22,8 @@ function CheckoutSkeleton() {
 
 function useShowPlaced() {
   const navigate = useNavigate();
-  return (order: Order) => void navigate(paths.order(order.id, true), { replace: true });
+  // An order still waiting for its payment (Toss's window closed) is shown with "Pay now", not as placed.
+  return (order: Order) => void navigate(paths.order(order.id, order.status !== 'pending_payment'), { replace: true });
 }
 
 function CartCheckout() {

@@ -32,12 +32,24 @@ export function usePlaceOrder() {
     mutationFn: placeOrder,
     retry: (count, error) => error instanceof ApiError && error.transient && count < CHECKOUT_RETRIES,
     retryDelay: (attempt) => Math.min(1000 * 2 ** attempt, 8000),
-    onSuccess: async (_placed, { body }) => {
-      // A buy now leaves the cart as it was; only a cart checkout empties it.
-      if (!body.items) await queryClient.invalidateQueries({ queryKey: ['cart'] });
+    onSuccess: async ({ order }, { body }) => {
+      // A buy now leaves the cart as it was; only a cart checkout empties it. An order waiting
+      // for its payment in Toss's window keeps the cart as the page shows it until the shopper
+      // leaves: refreshed now, the emptied cart would swap the checkout form away under the window.
+      if (!body.items && order.status !== 'pending_payment') await queryClient.invalidateQueries({ queryKey: ['cart'] });
       await queryClient.invalidateQueries({ queryKey: ['orders'] });
     },
+    onError: async (error) => {
+      // The shop's provider changed under this page (a deploy): read it again, so the form shows the new one.
+      if (error instanceof ApiError && error.code === 'PAYMENT_METHOD_UNSUPPORTED') await queryClient.invalidateQueries({ queryKey: ['payments-config'] });
+    },
   });
+}
+
+/** The cart as the shop has it now; for an order waiting for its payment, once the shopper leaves the checkout form. */
+export function useRefreshCart() {
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries({ queryKey: ['cart'] });
 }
 
 export interface ShortLine {

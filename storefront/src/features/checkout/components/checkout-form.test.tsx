@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { Cart } from '@/lib/api-types';
-import { fillCheckoutForm, placedOrder } from '@/testing/checkout';
+import { fillCheckoutForm, placedOrder, withPaymentsConfig } from '@/testing/checkout';
 import { json, renderWithProviders } from '@/testing/render';
 import { CheckoutForm } from './checkout-form';
 
@@ -31,10 +31,10 @@ describe('placing an order', () => {
   it('a double click sends one request and places one order', async () => {
     let answer!: (r: Response) => void;
     const fetchMock = vi.fn(() => new Promise<Response>((resolve) => (answer = resolve)));
-    vi.stubGlobal('fetch', fetchMock);
+    vi.stubGlobal('fetch', withPaymentsConfig(fetchMock));
     const onPlaced = vi.fn();
     renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
-    fillCheckoutForm();
+    await fillCheckoutForm();
     const button = screen.getByRole('button', { name: '주문하기' });
     fireEvent.click(button);
     fireEvent.click(button);
@@ -50,10 +50,10 @@ describe('placing an order', () => {
       .mockRejectedValueOnce(new TypeError('Failed to fetch'))
       .mockResolvedValueOnce(json(200, placedOrder, { 'idempotent-replayed': 'true' }))
       .mockResolvedValueOnce(json(201, { ...placedOrder, id: 42 }));
-    vi.stubGlobal('fetch', fetchMock);
+    vi.stubGlobal('fetch', withPaymentsConfig(fetchMock));
     const onPlaced = vi.fn();
     renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
-    fillCheckoutForm();
+    await fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await waitFor(() => expect(onPlaced).toHaveBeenCalledTimes(1), { timeout: 5000 });
     const [first, retry] = keysOf(fetchMock);
@@ -68,14 +68,16 @@ describe('placing an order', () => {
   it('names the short lines when the shop answers OUT_OF_STOCK', async () => {
     vi.stubGlobal(
       'fetch',
-      vi.fn().mockResolvedValue(
-        json(409, {
-          error: { code: 'OUT_OF_STOCK', message: 'Not enough stock', details: [{ productId: 7, name: '라온 운동화', requested: 2, available: 1 }] },
-        }),
+      withPaymentsConfig(
+        vi.fn().mockResolvedValue(
+          json(409, {
+            error: { code: 'OUT_OF_STOCK', message: 'Not enough stock', details: [{ productId: 7, name: '라온 운동화', requested: 2, available: 1 }] },
+          }),
+        ),
       ),
     );
     renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={vi.fn()} />);
-    fillCheckoutForm();
+    await fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('라온 운동화: 1개 남음 (요청 2개)');
@@ -83,8 +85,9 @@ describe('placing an order', () => {
 
   it('says which fields are missing before sending anything', async () => {
     const fetchMock = vi.fn();
-    vi.stubGlobal('fetch', fetchMock);
+    vi.stubGlobal('fetch', withPaymentsConfig(fetchMock));
     renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={vi.fn()} />);
+    await screen.findByLabelText('카드 번호');
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await screen.findByText('받는 분을(를) 입력해 주세요.');
     expect(screen.getByLabelText('받는 분').getAttribute('aria-invalid')).toBe('true');
@@ -104,12 +107,12 @@ describe('buying now', () => {
 
   it('orders exactly the line as items and leaves the cart alone', async () => {
     const fetchMock = vi.fn().mockResolvedValue(json(201, placedOrder));
-    vi.stubGlobal('fetch', fetchMock);
+    vi.stubGlobal('fetch', withPaymentsConfig(fetchMock));
     const onPlaced = vi.fn();
     const { queryClient } = renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={onPlaced} />);
     queryClient.setQueryData(['cart'], { ...cart, lines: [{ ...cart.lines[0]!, productId: 9, name: '머그컵' }] });
     expect(screen.getByText('이 상품만 주문합니다. 장바구니는 그대로 남습니다.')).toBeDefined();
-    fillCheckoutForm();
+    await fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await waitFor(() => expect(onPlaced).toHaveBeenCalledWith(placedOrder));
 
@@ -126,11 +129,11 @@ describe('buying now', () => {
 
   it('the cart checkout sends no items and refreshes the emptied cart', async () => {
     const fetchMock = vi.fn().mockResolvedValue(json(201, placedOrder));
-    vi.stubGlobal('fetch', fetchMock);
+    vi.stubGlobal('fetch', withPaymentsConfig(fetchMock));
     const onPlaced = vi.fn();
     const { queryClient } = renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
     queryClient.setQueryData(['cart'], cart);
-    fillCheckoutForm();
+    await fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     await waitFor(() => expect(onPlaced).toHaveBeenCalledTimes(1));
     expect(bodiesOf(fetchMock)[0]).not.toHaveProperty('items');
@@ -143,10 +146,10 @@ describe('buying now', () => {
       .mockRejectedValueOnce(new TypeError('Failed to fetch'))
       .mockResolvedValueOnce(json(402, { error: { code: 'PAYMENT_DECLINED', message: 'Declined' } }))
       .mockResolvedValueOnce(json(201, placedOrder));
-    vi.stubGlobal('fetch', fetchMock);
+    vi.stubGlobal('fetch', withPaymentsConfig(fetchMock));
     const onPlaced = vi.fn();
     renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={onPlaced} />);
-    fillCheckoutForm();
+    await fillCheckoutForm();
     fireEvent.change(screen.getByLabelText('카드 번호'), { target: { value: '4000 0000 0000 0002' } });
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     const alert = await screen.findByRole('alert', {}, { timeout: 5000 });
@@ -166,10 +169,10 @@ describe('buying now', () => {
       .fn()
       .mockResolvedValueOnce(json(409, { error: { code: 'ORDER_EXPIRED', message: 'Expired', details: { orderId: 5 } } }))
       .mockResolvedValueOnce(json(201, placedOrder));
-    vi.stubGlobal('fetch', fetchMock);
+    vi.stubGlobal('fetch', withPaymentsConfig(fetchMock));
     const onPlaced = vi.fn();
     renderWithProviders(<CheckoutForm lines={cart.lines} totalWon={cart.totalWon} onPlaced={onPlaced} />);
-    fillCheckoutForm();
+    await fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('주문이 만료되었습니다');
@@ -183,10 +186,12 @@ describe('buying now', () => {
   it('names the short product and sends the shopper back to its page, not to the cart', async () => {
     vi.stubGlobal(
       'fetch',
-      vi.fn().mockResolvedValue(json(409, { error: { code: 'OUT_OF_STOCK', message: 'Not enough stock', details: [{ productId: 7, requested: 2, available: 1 }] } })),
+      withPaymentsConfig(
+        vi.fn().mockResolvedValue(json(409, { error: { code: 'OUT_OF_STOCK', message: 'Not enough stock', details: [{ productId: 7, requested: 2, available: 1 }] } })),
+      ),
     );
     renderWithProviders(<CheckoutForm lines={[line]} totalWon={118000} buyNow={buyNow} onPlaced={vi.fn()} />);
-    fillCheckoutForm();
+    await fillCheckoutForm();
     fireEvent.click(screen.getByRole('button', { name: '주문하기' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('라온 운동화: 1개 남음 (요청 2개)');

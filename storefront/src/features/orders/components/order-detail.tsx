@@ -1,11 +1,21 @@
+import type { ReactNode } from 'react';
 import { QueryError } from '@/components/query-error';
 import { LoadingRegion, Skeleton } from '@/components/skeleton';
+import type { Order } from '@/lib/api-types';
 import { formatDate } from '@/lib/format';
 import { useI18n } from '@/lib/i18n';
 import { useOrder } from '../api/get-orders';
 
-/** One order: status, lines, total and where it goes. `placed` shows the confirmation heading. */
-export function OrderDetail({ id, placed }: { id: string; placed: boolean }) {
+export interface OrderDetailProps {
+  id: string;
+  /** Shows the confirmation heading. */
+  placed: boolean;
+  /** What the page offers for this order below its status, e.g. checkout's "Pay now" (features do not import each other). */
+  actions?: (order: Order) => ReactNode;
+}
+
+/** One order: status, lines, total and where it goes. */
+export function OrderDetail({ id, placed, actions }: OrderDetailProps) {
   const { t, won, locale } = useI18n();
   const order = useOrder(id);
   if (order.isPending) {
@@ -38,6 +48,7 @@ export function OrderDetail({ id, placed }: { id: string; placed: boolean }) {
           {o.shipping.name}, {[o.shipping.postalCode, o.shipping.city, o.shipping.address1, o.shipping.address2].filter(Boolean).join(' ')}
         </dd>
       </dl>
+      {actions?.(o)}
       <h2>{t('order.items')}</h2>
       <ul className="order-lines">
         {o.lines.map((l) => (
