@@ -17,6 +17,7 @@ import securityHeaders from './plugins/security-headers.js';
 import healthRoutes from './health/health.routes.js';
 import catalogRoutes from './catalog/catalog.routes.js';
 import accountsRoutes from './accounts/accounts.routes.js';
+import oidcRoutes from './accounts/oidc/oidc.routes.js';
 import cartRoutes from './cart/cart.routes.js';
 import checkoutRoutes from './checkout/checkout.routes.js';
 import ordersRoutes from './orders/orders.routes.js';
@@ -102,6 +103,7 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   await app.register(mediaRoutes, { config });
   await app.register(catalogRoutes, { prefix: '/api' });
   await app.register(accountsRoutes, { prefix: '/api/auth', config });
+  await app.register(oidcRoutes, { prefix: '/api/auth/oidc', config });
   await app.register(cartRoutes, { prefix: '/api/cart', config });
   await app.register(checkoutRoutes, { prefix: '/api/checkout', config });
   await app.register(ordersRoutes, { prefix: '/api/orders' });

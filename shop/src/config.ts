@@ -6,6 +6,7 @@ import { MIGRATIONS_DIR } from './db/migrate.js';
 import { CredentialsFileError, readCredentialsFile } from './db/credentials.js';
 import { weakTlsReason } from './db/tls.js';
 import { parseAddressRange } from './lib/trusted-proxies.js';
+import { parseSignInProviders, SignInProvidersError } from './accounts/oidc/sign-in-providers.js';
 
 /**
  * Every setting of the shop comes from the environment and is checked here at start.
@@ -105,6 +106,25 @@ const ConfigSchema = Type.Object({
   PAYMENT_RECONCILE_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   /** A payment is in doubt once it has been unsettled this long: longer than any provider call may take. */
   PAYMENT_RECONCILE_AFTER_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
+  /**
+   * Sign-in through the user pool (OpenID Connect; accounts/oidc/README.md). All four unset: local
+   * accounts only. The issuer is the pool's (Cognito: https://cognito-idp.<region>.amazonaws.com/<pool id>);
+   * http only on loopback, for the twin's and the tests' providers.
+   */
+  OIDC_ISSUER_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
+  /** The app client's secret, sent to the pool's token endpoint only (client_secret_basic). */
+  OIDC_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  /** The shop's callback as the browser reaches it, e.g. https://www.example.com/api/auth/oidc/callback: registered at the pool. */
+  OIDC_REDIRECT_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** The sign-in buttons, in order: `key:PoolName` pairs, e.g. `kakao:Kakao,google:Google`; PoolName is sent as `identity_provider`. */
+  OIDC_PROVIDERS: Type.String({ default: '' }),
+  /** A user pool group (`cognito:groups` in the pool's ID token) whose members' sessions are staff. Unset: staff only from the shop's own data. */
+  OIDC_STAFF_GROUP: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,128}$' })),
+  /** A sign-in started and not finished within this long is refused (SIGN_IN_EXPIRED); so is an account link not proven within it. */
+  OIDC_SIGN_IN_MINUTES: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
+  /** A call to the pool (discovery, keys, token) unanswered this long fails the sign-in with SIGN_IN_UNAVAILABLE. */
+  OIDC_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
   /** Whether the server applies pending migrations before it listens (under an advisory lock). */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   /** The SQL migrations; a bundled release sets its own copy (see src/release/service.ts). */
@@ -169,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (weak) throw new ConfigError(variable, weak);
   }
   if (options.takesPayments !== false) checkPayments(config, env.NODE_ENV);
+  checkSignIn(config);
   if (config.DATABASE_CREDENTIALS_FILE) {
     try {
       readCredentialsFile(config.DATABASE_CREDENTIALS_FILE);
@@ -208,6 +229,39 @@ function checkPayments(config: Static<typeof ConfigSchema>, nodeEnv: string | un
       'PAYMENT_RECONCILE_AFTER_SECONDS',
       `must be longer than TOSS_TIMEOUT_MS (${config.TOSS_TIMEOUT_MS} ms), so the reconciler never races a confirm still waiting`,
     );
+  }
+}
+
+/** The settings that turn sign-in through the user pool on: all of them or none. */
+const SIGN_IN_REQUIRED = ['OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URL'] as const;
+
+/**
+ * Sign-in through the user pool needs the issuer, the app client and the callback together; a
+ * provider list or staff group without them is a mistake, not "off". `OIDC_PROVIDERS` may be
+ * empty with the rest set (infra writes it so when the pool federates no provider yet).
+ */
+function checkSignIn(config: Static<typeof ConfigSchema>): void {
+  const given = [...SIGN_IN_REQUIRED, 'OIDC_PROVIDERS', 'OIDC_STAFF_GROUP'].find((variable) => config[variable as keyof typeof config]);
+  if (!given) return;
+  for (const variable of SIGN_IN_REQUIRED) {
+    if (!config[variable]) throw new ConfigError(variable, `is required when ${given} is set (sign-in through the user pool: set all of ${SIGN_IN_REQUIRED.join(', ')} or none)`);
+  }
+  for (const variable of ['OIDC_ISSUER_URL', 'OIDC_REDIRECT_URL'] as const) {
+    const value = config[variable]!;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new ConfigError(variable, `must be a URL, got "${value}"`);
+    }
+    if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname))
+      throw new ConfigError(variable, `must be https:// (http only on loopback, for a local provider), got "${value}"`);
+  }
+  try {
+    parseSignInProviders(config.OIDC_PROVIDERS);
+  } catch (err) {
+    if (err instanceof SignInProvidersError) throw new ConfigError('OIDC_PROVIDERS', err.message);
+    throw err;
   }
 }
 

@@ -17,3 +17,9 @@ export {
   type StandinCancel,
   type ConfirmFault,
 } from './toss-standin/toss-standin.js';
+export { startSocialIdp, type SocialIdp, type SocialIdpOptions } from './oidc/social-idp.js';
+export { startUserPool, type UserPool, type UserPoolOptions } from './oidc/user-pool.js';
+export type { OidcServer, OidcClientRegistration } from './oidc/provider-host.js';
+export type { OidcUser } from './oidc/user-directory.js';
+export type { SocialProvider } from './oidc/social-federation.js';
+export { oidcServeScript, type OidcServeConfig } from './oidc/serve.js';

@@ -189,6 +189,8 @@ Ready in ${((Date.now() - began) / 1000).toFixed(1)}s.
   Status page         ${u.status}
   Load balancer       ${u.loadBalancer}   (HAProxy stats ${u.haproxyStats})
   Payments            ${twin.parts.payments.url}   (Toss Payments stand-in; payment window ${twin.parts.payments.payPageUrl})
+  User pool           ${twin.parts.identity.userPool.issuer}   (Cognito stand-in; a Kakao sign-in starts at ${twin.parts.identity.signInUrl})
+  Social IdP          ${twin.parts.identity.socialIdp.issuer}   (Kakao stand-in, with a sign-up page)
 Try: npm run twin -- status | kill-instance | fail-db-primary | fail-site | restore | down
 Logs: ${twin.paths.logs}. Ctrl-C stops everything.
 `);

@@ -14,6 +14,7 @@ import { DatabaseLogins } from './database/database-logins.js';
 import { DatabaseWatcher } from './database/database-watcher.js';
 import { EventLog } from './events.js';
 import { FrontDoor } from './front-door/front-door.js';
+import { IdentityProviders } from './identity/identity-providers.js';
 import { LaunchTemplate } from './instances/launch-template.js';
 import { serviceOwner } from './instances/service-user.js';
 import { LoadBalancer } from './load-balancer/load-balancer.js';
@@ -60,7 +61,14 @@ export interface RunningTwin {
   stopped: Promise<void>;
   stop(): Promise<void>;
   /** The parts, for tests and drills that need to look inside. */
-  parts: { database: DatabaseCluster; loadBalancer: LoadBalancer; controller: AutoScalingController; frontDoor: FrontDoor; payments: PaymentProvider };
+  parts: {
+    database: DatabaseCluster;
+    loadBalancer: LoadBalancer;
+    controller: AutoScalingController;
+    frontDoor: FrontDoor;
+    payments: PaymentProvider;
+    identity: IdentityProviders;
+  };
 }
 
 /** startTwin was stopped (its `signal` aborted) before the twin was ready; every part it started is stopped. */
@@ -126,16 +134,6 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
   const traffic = new TrafficMeter(ports.trafficLog);
   if (!state.paymentKeys) throw new Error('the state dir has no payment keys: prepareStateDir writes them');
   const payments = new PaymentProvider({ port: ports.paymentProvider, journalPath: paths.payments.journal, keys: state.paymentKeys });
-  const launchTemplate = new LaunchTemplate({
-    paths,
-    shopDir: shopDir(),
-    database: { ...database.appUrls, migratorUrl: () => database.migratorUrl() },
-    sessionSecret: state.sessionSecret,
-    payments: payments.settings,
-    drainSeconds: timings.instanceDrainSeconds,
-    logLevel: twinEnvironment().shopLogLevel,
-  });
-  const controller = new AutoScalingController({ timings, loadBalancer, events, logger, launch: launchTemplate, firstPort: options.ports?.firstInstance ?? ports.firstInstance });
   const frontDoor = new FrontDoor({
     port: ports.frontDoor,
     bucketsPort,
@@ -150,7 +148,26 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     events,
     logger,
   });
-  return { database, loadBalancer, traffic, controller, frontDoor, payments, events, logger, timings, launchTemplate };
+  if (!state.identitySecrets) throw new Error('the state dir has no sign-in client secrets: prepareStateDir writes them');
+  const identity = new IdentityProviders({
+    paths,
+    ports: { userPool: ports.userPool, socialIdp: ports.socialIdp },
+    frontDoorUrl: frontDoor.url,
+    secrets: state.identitySecrets,
+    events,
+  });
+  const launchTemplate = new LaunchTemplate({
+    paths,
+    shopDir: shopDir(),
+    database: { ...database.appUrls, migratorUrl: () => database.migratorUrl() },
+    sessionSecret: state.sessionSecret,
+    payments: payments.settings,
+    oidc: identity.settings,
+    drainSeconds: timings.instanceDrainSeconds,
+    logLevel: twinEnvironment().shopLogLevel,
+  });
+  const controller = new AutoScalingController({ timings, loadBalancer, events, logger, launch: launchTemplate, firstPort: options.ports?.firstInstance ?? ports.firstInstance });
+  return { database, loadBalancer, traffic, controller, frontDoor, payments, identity, events, logger, timings, launchTemplate };
 }
 
 /**
@@ -183,7 +200,7 @@ class TwinSupervisor {
 
   /** Starts every part; rejects with the stop's reason as soon as stop() is called. */
   async bringUp(build: boolean): Promise<void> {
-    const { database, loadBalancer, traffic, controller, frontDoor, payments, events, timings, launchTemplate } = this.parts;
+    const { database, loadBalancer, traffic, controller, frontDoor, payments, identity, events, timings, launchTemplate } = this.parts;
     const { paths } = this.dir;
     const signal = this.stopping.signal;
     const step = <T>(work: () => Promise<T>) => unlessStopping(signal, work);
@@ -195,6 +212,9 @@ class TwinSupervisor {
     // Before any instance: a checkout's confirm goes to it.
     await step(() => payments.start());
     this.say('payments', `Toss Payments stand-in ${payments.url}, payment window ${payments.payPageUrl}, journal ${paths.payments.journal}`);
+    // Before any instance too: a sign-in's callback redeems its code at the pool.
+    await step(() => identity.start());
+    this.say('sign-in', `user pool (Cognito stand-in) ${identity.userPool.issuer}, social IdP (Kakao stand-in) ${identity.socialIdp.issuer}; data in ${paths.identity.root}`);
     this.say('release', `shop built into ${await step(() => launchTemplate.newRelease([], signal))}; instances run as ${launchTemplate.runsAs}`);
     const started = Date.now();
     await step(() => database.start((m) => this.say('database', m)));
@@ -217,7 +237,7 @@ class TwinSupervisor {
   }
 
   running(): RunningTwin {
-    const { database, loadBalancer, controller, frontDoor, payments } = this.parts;
+    const { database, loadBalancer, controller, frontDoor, payments, identity } = this.parts;
     const statusUrl = this.statusServer?.url ?? twinUrls(this.parts, this.dir.ports.statusPage).status;
     return {
       urls: twinUrls(this.parts, this.dir.ports.statusPage),
@@ -225,7 +245,7 @@ class TwinSupervisor {
       paths: this.dir.paths,
       stopped: this.stopped,
       stop: () => this.stop(),
-      parts: { database, loadBalancer, controller, frontDoor, payments },
+      parts: { database, loadBalancer, controller, frontDoor, payments, identity },
     };
   }
 
@@ -234,11 +254,11 @@ class TwinSupervisor {
     return this.stopPromise;
   }
 
-  /** Front door, instances (drained), payment provider, HAProxy, database, status page: whichever have started. */
+  /** Front door, instances (drained), payment provider, sign-in providers, HAProxy, database, status page: whichever have started. */
   private async stopParts(): Promise<void> {
-    const { frontDoor, controller, payments, loadBalancer, traffic, database, events, logger } = this.parts;
+    const { frontDoor, controller, payments, identity, loadBalancer, traffic, database, events, logger } = this.parts;
     this.stopping.abort(new Error('the twin is stopping'));
-    events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, HAProxy, database, status page');
+    events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, sign-in providers, HAProxy, database, status page');
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.watcher.stop();
     // One part failing to stop must not leave the others running.
@@ -253,6 +273,7 @@ class TwinSupervisor {
     await stopPart('instances', 'draining and stopping', () => controller.stop());
     // After the instances: a draining instance may still confirm a payment.
     await stopPart('payments', 'stopping the Toss Payments stand-in', () => payments.stop());
+    await stopPart('sign-in', 'stopping the user pool and social IdP', () => identity.stop());
     await stopPart('haproxy', 'stopping', () => Promise.all([loadBalancer.stop(), traffic.stop()]));
     await stopPart('database', 'stopping replica, standby, primary, monitor', () => database.stop());
     await stopPart('status page', 'stopping', async () => this.statusServer?.stop());
@@ -268,8 +289,8 @@ class TwinSupervisor {
   }
 
   private processGroups(): number[] {
-    const { database, loadBalancer, controller } = this.parts;
-    return [...database.pids(), ...(loadBalancer.pid ? [loadBalancer.pid] : []), ...controller.pids()];
+    const { database, loadBalancer, controller, identity } = this.parts;
+    return [...database.pids(), ...(loadBalancer.pid ? [loadBalancer.pid] : []), ...controller.pids(), ...identity.pids()];
   }
 
   /** Writes the running process groups to twin.json, so `down` can clean up after a crashed supervisor. */

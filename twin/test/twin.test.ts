@@ -31,6 +31,8 @@ const ALL_FREE = {
   dbReplica: 0,
   trafficLog: 0,
   paymentProvider: 0,
+  userPool: 0,
+  socialIdp: 0,
 };
 
 describe('the twin', () => {

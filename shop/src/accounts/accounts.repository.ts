@@ -6,7 +6,8 @@ interface UserRow {
   email: string;
   name: string;
   role: 'customer' | 'admin';
-  password_hash: string;
+  /** NULL for an account created by signing in through the user pool: it has no password. */
+  password_hash: string | null;
 }
 
 const toUser = (row: UserRow): User => ({ id: Number(row.id), email: row.email, name: row.name, role: row.role });
@@ -21,14 +22,15 @@ export async function insertCustomer(sql: Sql, input: { email: string; name: str
   return toUser(row);
 }
 
-export async function findUserWithPasswordByEmail(sql: Sql, email: string): Promise<(User & { passwordHash: string }) | undefined> {
+export async function findUserWithPasswordByEmail(sql: Sql, email: string): Promise<(User & { passwordHash: string | null }) | undefined> {
   const [row] = await sql<UserRow[]>`
     SELECT id, email, name, role, password_hash FROM users WHERE lower(email) = lower(${email})`;
   return row ? { ...toUser(row), passwordHash: row.password_hash } : undefined;
 }
 
-export async function findPasswordHash(sql: Queryable, userId: number): Promise<string | undefined> {
-  const [row] = await sql<{ password_hash: string }[]>`SELECT password_hash FROM users WHERE id = ${userId}`;
+/** The account's password hash; null when it has none (it signs in through the user pool), undefined when there is no such account. */
+export async function findPasswordHash(sql: Queryable, userId: number): Promise<string | null | undefined> {
+  const [row] = await sql<{ password_hash: string | null }[]>`SELECT password_hash FROM users WHERE id = ${userId}`;
   return row?.password_hash;
 }
 

@@ -4,14 +4,12 @@ import type { Config } from '../config.js';
 import { errorResponses } from '../lib/error-body.js';
 import { clearCartCookie, readCartCookie } from '../cart/cart-cookie.js';
 import { CartService } from '../cart/cart.service.js';
-import { HOUR_SECONDS, MINUTE_SECONDS, type AttemptLimit } from '../plugins/attempt-limits.js';
+import { HOUR_SECONDS } from '../plugins/attempt-limits.js';
+import { loginLimits, loginPerAccount } from './login-limits.js';
 import { AccountsService } from './accounts.service.js';
 import { LoginBody, PasswordChangeBody, RegisterBody, UserBody } from './accounts.schemas.js';
 
 const tags = ['auth'];
-
-/** An account's attempts are counted by its email as the database compares it: case-insensitively. */
-const accountKey = (email: string) => email.trim().toLowerCase();
 
 /**
  * Register, login, logout, me, password change. A session is a DB row behind an HttpOnly,
@@ -23,17 +21,6 @@ const accountKey = (email: string) => email.trim().toLowerCase();
 const accountsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const accounts = new AccountsService(app.pools.writer);
   const carts = new CartService(app.pools.writer);
-  const loginPerAccount = (email: string): AttemptLimit => ({
-    scope: 'login-account',
-    key: accountKey(email),
-    max: config.LOGIN_ACCOUNT_RATE_LIMIT_PER_HOUR,
-    windowSeconds: HOUR_SECONDS,
-  });
-  const loginLimits = (clientAddress: string, email: string): AttemptLimit[] => [
-    { scope: 'login-client', key: clientAddress, max: config.LOGIN_RATE_LIMIT_PER_MINUTE, windowSeconds: MINUTE_SECONDS },
-    loginPerAccount(email),
-  ];
-
   app.post(
     '/register',
     {
@@ -59,7 +46,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
   app.post(
     '/login',
     {
-      preHandler: async (request, reply) => app.attemptLimits.count(reply, loginLimits(request.ip, request.body.email)),
+      preHandler: async (request, reply) => app.attemptLimits.count(reply, loginLimits(config, request.ip, request.body.email)),
       schema: {
         tags,
         summary: `Log in (at most ${config.LOGIN_RATE_LIMIT_PER_MINUTE} attempts a minute per client, ${config.LOGIN_ACCOUNT_RATE_LIMIT_PER_HOUR} an hour per account)`,
@@ -69,7 +56,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
     },
     async (request, reply) => {
       const user = await accounts.login(request.body);
-      await app.attemptLimits.clear(loginPerAccount(user.email));
+      await app.attemptLimits.clear(loginPerAccount(config, user.email));
       await carts.mergeAtLogin(readCartCookie(request), user.id);
       await app.sessions.start(reply, user.id);
       clearCartCookie(reply);
@@ -81,17 +68,18 @@ const accountsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
     '/password',
     {
       // Checking the current password is a guess like a login: it counts against the same limits.
-      preHandler: async (request, reply) => app.attemptLimits.count(reply, loginLimits(request.ip, app.requireUser(request).email)),
+      preHandler: async (request, reply) => app.attemptLimits.count(reply, loginLimits(config, request.ip, app.requireUser(request).email)),
       schema: {
         tags,
         summary: 'Change the password: ends every session of the account and starts a new one here',
+        description: 'An account created by signing in through a provider has no password to change: 409 PASSWORD_NOT_SET.',
         body: PasswordChangeBody,
-        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 415, 429) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 409, 415, 429) },
       },
     },
     async (request, reply) => {
       const user = app.requireUser(request);
-      await accounts.changePassword(user, request.body, (tx) => app.sessions.start(reply, user.id, tx));
+      await accounts.changePassword(user, request.body, (tx) => app.sessions.start(reply, user.id, { sql: tx }));
       return reply.status(204).send(null);
     },
   );

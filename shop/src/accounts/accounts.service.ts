@@ -14,7 +14,7 @@ const invalidCredentials = () => new ShopError(401, 'INVALID_CREDENTIALS', 'The 
 
 /** Registration, login and password changes. Sessions themselves are the sessions plugin's business. */
 export class AccountsService {
-  /** Verified against when the email is unknown, so both failures take an argon2 verify. */
+  /** Verified against when the email is unknown or has no password, so every failure takes an argon2 verify. */
   private decoyHash: Promise<string> | undefined;
 
   constructor(private readonly sql: Sql) {}
@@ -36,13 +36,33 @@ export class AccountsService {
 
   async login(input: LoginBody): Promise<User> {
     const found = await findUserWithPasswordByEmail(this.sql, input.email.trim());
-    if (!found) {
-      this.decoyHash ??= hashPassword('decoy password that matches nothing');
-      await verifyPassword(await this.decoyHash, input.password);
+    // An account without a password (created by signing in through the pool) answers as a wrong
+    // password does, after the same argon2 work: login does not reveal how anyone signs in.
+    if (!found?.passwordHash) {
+      await this.verifyDecoy(input.password);
       throw invalidCredentials();
     }
     if (!(await verifyPassword(found.passwordHash, input.password))) throw invalidCredentials();
     return { id: found.id, email: found.email, name: found.name, role: found.role };
+  }
+
+  /**
+   * Checks the password of a known account, e.g. to link a sign-in through the pool to it: `none`
+   * when it has no password (it signs in through the pool), after the same argon2 work as `wrong`.
+   */
+  async verifyAccountPassword(userId: number, password: string): Promise<'verified' | 'wrong' | 'none'> {
+    const passwordHash = await findPasswordHash(this.sql, userId);
+    if (!passwordHash) {
+      await this.verifyDecoy(password);
+      return passwordHash === null ? 'none' : 'wrong';
+    }
+    return (await verifyPassword(passwordHash, password)) ? 'verified' : 'wrong';
+  }
+
+  /** Verified against when there is no hash to check, so every failure takes an argon2 verify. */
+  private async verifyDecoy(password: string): Promise<void> {
+    this.decoyHash ??= hashPassword('decoy password that matches nothing');
+    await verifyPassword(await this.decoyHash, password);
   }
 
   /**
@@ -54,6 +74,9 @@ export class AccountsService {
    */
   async changePassword(user: SessionUser, input: PasswordChangeBody, startSession: (tx: Queryable) => Promise<void>): Promise<void> {
     const currentHash = await findPasswordHash(this.sql, user.id);
+    if (currentHash === null) {
+      throw conflict('PASSWORD_NOT_SET', 'This account signs in through Kakao, Google or another provider and has no password to change.');
+    }
     if (!currentHash || !(await verifyPassword(currentHash, input.currentPassword))) {
       throw new ShopError(403, 'WRONG_PASSWORD', 'The current password is not correct.');
     }

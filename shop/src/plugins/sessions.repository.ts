@@ -9,7 +9,8 @@ import type { SessionUser } from './sessions.js';
 export async function findSessionUser(sql: Queryable, tokenHash: Buffer, idle: { idleSeconds: number; touchAfterSeconds: number }): Promise<SessionUser | undefined> {
   const [row] = await sql<(Omit<SessionUser, 'id'> & { id: number | bigint })[]>`
     WITH live AS (
-      SELECT s.token_hash, s.last_seen_at, u.id, u.email, u.name, u.role
+      SELECT s.token_hash, s.last_seen_at, u.id, u.email, u.name,
+             CASE WHEN s.staff_from_pool THEN 'admin' ELSE u.role END AS role
       FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.token_hash = ${tokenHash} AND s.expires_at > now()
         AND s.last_seen_at > now() - make_interval(secs => ${idle.idleSeconds})
@@ -22,10 +23,11 @@ export async function findSessionUser(sql: Queryable, tokenHash: Buffer, idle: {
   return row ? { ...row, id: Number(row.id) } : undefined;
 }
 
-export async function insertSession(sql: Queryable, tokenHash: Buffer, userId: number, ttlDays: number): Promise<void> {
+/** `staffFromPool`: the session is staff for its life, whatever the user's role (signed in with the pool's staff group). */
+export async function insertSession(sql: Queryable, tokenHash: Buffer, userId: number, ttlDays: number, staffFromPool = false): Promise<void> {
   await sql`
-    INSERT INTO sessions (token_hash, user_id, expires_at)
-    VALUES (${tokenHash}, ${userId}, now() + make_interval(days => ${ttlDays}))`;
+    INSERT INTO sessions (token_hash, user_id, expires_at, staff_from_pool)
+    VALUES (${tokenHash}, ${userId}, now() + make_interval(days => ${ttlDays}), ${staffFromPool})`;
 }
 
 export async function deleteSession(sql: Queryable, tokenHash: Buffer): Promise<void> {

@@ -31,13 +31,22 @@ declare module 'fastify' {
     requireUser(request: FastifyRequest): SessionUser;
     requireAdmin(request: FastifyRequest): SessionUser;
     sessions: {
-      /** Creates a session for the user and sets its cookie; pass `sql` to create it inside a transaction. */
-      start(reply: FastifyReply, userId: number, sql?: Queryable): Promise<void>;
+      /**
+       * Creates a session for the user and sets its cookie; pass `sql` to create it inside a
+       * transaction. `staffFromPool`: the user pool's staff group signed this browser in, so the
+       * session is staff whatever the user's role (accounts/oidc/README.md).
+       */
+      start(reply: FastifyReply, userId: number, options?: SessionStart): Promise<void>;
       /** Deletes the session row and clears the cookie: logout really ends it. */
       end(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     };
     cookieOptions: { httpOnly: true; sameSite: 'lax'; secure: boolean; path: '/'; signed: boolean };
   }
+}
+
+export interface SessionStart {
+  sql?: Queryable;
+  staffFromPool?: boolean;
 }
 
 export interface SessionsOptions {
@@ -126,9 +135,9 @@ export default fp(
     });
 
     app.decorate('sessions', {
-      async start(reply: FastifyReply, userId: number, sql: Queryable = app.pools.writer) {
+      async start(reply: FastifyReply, userId: number, { sql = app.pools.writer, staffFromPool = false }: SessionStart = {}) {
         const token = randomBytes(32).toString('base64url');
-        await insertSession(sql, hashToken(token), userId, SESSION_TTL_DAYS);
+        await insertSession(sql, hashToken(token), userId, SESSION_TTL_DAYS, staffFromPool);
         reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, maxAge: SESSION_TTL_DAYS * 86400 });
       },
       async end(request: FastifyRequest, reply: FastifyReply) {

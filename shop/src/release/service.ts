@@ -114,6 +114,12 @@ export interface ServiceHost {
    * Manager into the environment file instead; the twin passes its local stand-in's here.
    */
   readonly payments?: { readonly tossApiUrl: string; readonly tossSdkUrl: string; readonly clientKey: string; readonly secretKey: string };
+  /**
+   * Sign-in through the user pool (OpenID Connect): Cognito on AWS, where the env step writes these
+   * from the Identity stack's secret instead; the twin's oidc-provider stand-in here. `providers` is
+   * `key:PoolName` pairs, e.g. `kakao:Kakao` (infra/lib/constructs/identity-providers.ts).
+   */
+  readonly oidc?: { readonly issuerUrl: string; readonly clientId: string; readonly clientSecret: string; readonly redirectUrl: string; readonly providers: string };
 }
 
 /** The service's environment on one host (shop/src/config.ts validates it at start). */
@@ -156,6 +162,15 @@ export function serviceEnvironment(host: ServiceHost): Record<string, string> {
           TOSS_SDK_URL: host.payments.tossSdkUrl,
           TOSS_CLIENT_KEY: host.payments.clientKey,
           TOSS_SECRET_KEY: host.payments.secretKey,
+        }
+      : {}),
+    ...(host.oidc
+      ? {
+          OIDC_ISSUER_URL: host.oidc.issuerUrl,
+          OIDC_CLIENT_ID: host.oidc.clientId,
+          OIDC_CLIENT_SECRET: host.oidc.clientSecret,
+          OIDC_REDIRECT_URL: host.oidc.redirectUrl,
+          OIDC_PROVIDERS: host.oidc.providers,
         }
       : {}),
   };

@@ -38,6 +38,13 @@ export interface TwinPaths {
   readonly secrets: string;
   /** The Toss Payments stand-in's journal: its payments survive a restart, as the real provider's do. */
   readonly payments: { readonly root: string; readonly journal: string };
+  /** The sign-in providers: each one's data dir (keys, sessions, users) and the config file the twin writes it each start. */
+  readonly identity: { readonly root: string; readonly pool: IdentityProviderPaths; readonly social: IdentityProviderPaths };
+}
+
+export interface IdentityProviderPaths {
+  readonly data: string;
+  readonly config: string;
 }
 
 export function twinPaths(stateDir: string): TwinPaths {
@@ -64,5 +71,10 @@ export function twinPaths(stateDir: string): TwinPaths {
     shop: { state: path.join(root, 'shop', 'state'), logs: path.join(root, 'logs', 'shop'), secrets: path.join(root, 'shop', 'secrets') },
     secrets: path.join(root, 'secrets'),
     payments: { root: path.join(root, 'payments'), journal: path.join(root, 'payments', 'toss-standin.jsonl') },
+    identity: {
+      root: path.join(root, 'identity'),
+      pool: { data: path.join(root, 'identity', 'pool'), config: path.join(root, 'identity', 'pool.config.json') },
+      social: { data: path.join(root, 'identity', 'social'), config: path.join(root, 'identity', 'social.config.json') },
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { freePort } from '@evermall/testkit';
 import { twinPorts } from '@evermall/topology';
+import { identitySettings } from './twin-settings.js';
 
 /** Every port the twin listens on (127.0.0.1). 0 means "any free port" (tests). */
 export interface TwinPortMap {
@@ -17,6 +18,10 @@ export interface TwinPortMap {
   trafficLog: number;
   /** The Toss Payments stand-in the instances charge through (api.tosspayments.com and its payment window). */
   paymentProvider: number;
+  /** The Cognito user pool stand-in (an OpenID Connect provider), on its own loopback address (identitySettings). */
+  userPool: number;
+  /** The social IdP stand-in (Kakao) behind the user pool, on another loopback address. */
+  socialIdp: number;
 }
 
 /** What each port is called for people, and the CLI flag that changes it. */
@@ -32,7 +37,16 @@ export const portFlags: Record<keyof TwinPortMap, { label: string; flag: string 
   dbReplica: { label: 'database read replica', flag: '--db-port-replica' },
   trafficLog: { label: 'HAProxy log receiver (UDP)', flag: '--traffic-log-port' },
   paymentProvider: { label: 'payment provider (Toss Payments stand-in)', flag: '--payment-provider-port' },
+  userPool: { label: 'user pool (Cognito stand-in)', flag: '--user-pool-port' },
+  socialIdp: { label: 'social IdP (Kakao stand-in)', flag: '--social-idp-port' },
 };
+
+/** Where each port listens: 127.0.0.1, except the sign-in providers, each on an address of its own (cookies ignore ports). */
+export function portHost(key: keyof TwinPortMap): string {
+  if (key === 'userPool') return identitySettings.userPoolHost;
+  if (key === 'socialIdp') return identitySettings.socialIdpHost;
+  return '127.0.0.1';
+}
 
 export function defaultPorts(): TwinPortMap {
   return {
@@ -48,6 +62,8 @@ export function defaultPorts(): TwinPortMap {
     trafficLog: twinPorts.haproxyStats + 1,
     // Beside the status page: both are the twin's own, not the architecture's (AWS has no port for Toss).
     paymentProvider: twinPorts.statusPage + 1,
+    userPool: twinPorts.statusPage + 2,
+    socialIdp: twinPorts.statusPage + 3,
   };
 }
 
@@ -61,12 +77,12 @@ export class PortTakenError extends Error {
   }
 }
 
-export async function isPortFree(port: number): Promise<boolean> {
+export async function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.unref();
     srv.once('error', () => resolve(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
 }
 
@@ -83,6 +99,6 @@ export async function resolvePorts(ports: TwinPortMap): Promise<TwinPortMap> {
 export async function assertPortsFree(ports: TwinPortMap, keys: (keyof TwinPortMap)[]): Promise<void> {
   for (const key of keys) {
     if (key === 'trafficLog') continue; // UDP: a TCP probe says nothing about it
-    if (!(await isPortFree(ports[key]))) throw new PortTakenError(key, ports[key]);
+    if (!(await isPortFree(ports[key], portHost(key)))) throw new PortTakenError(key, ports[key]);
   }
 }

@@ -62,7 +62,19 @@ export async function prepareStateDir(
     for (const k of ['dbMonitor', 'dbNodeA', 'dbNodeB', 'dbReplica'] as const) base[k] = previous.ports[k];
   }
   const ports = await resolvePorts(base);
-  await assertPortsFree(ports, ['frontDoor', 'loadBalancer', 'statusPage', 'haproxyStats', 'paymentProvider', 'dbMonitor', 'dbNodeA', 'dbNodeB', 'dbReplica']);
+  await assertPortsFree(ports, [
+    'frontDoor',
+    'loadBalancer',
+    'statusPage',
+    'haproxyStats',
+    'paymentProvider',
+    'userPool',
+    'socialIdp',
+    'dbMonitor',
+    'dbNodeA',
+    'dbNodeB',
+    'dbReplica',
+  ]);
 
   const state: TwinStateFile = {
     ports,
@@ -70,6 +82,8 @@ export async function prepareStateDir(
     // Kept like the session secret: instances launched after a restart, and the payments journalled
     // before it, go on with the keys the stand-in had.
     paymentKeys: previous?.paymentKeys ?? newPaymentKeys(),
+    // Kept too: the providers' registrations and the instances' settings must agree across restarts.
+    identitySecrets: previous?.identitySecrets ?? { shopAtUserPool: randomBytes(32).toString('base64url'), userPoolAtSocialIdp: randomBytes(32).toString('base64url') },
     seeded: previous?.seeded ?? false,
     supervisorPid: process.pid,
   };

@@ -10,6 +10,8 @@ export interface TwinStateFile {
   sessionSecret: string;
   /** The payment provider stand-in's keys, generated once (older state files have none yet). */
   paymentKeys?: { clientKey: string; secretKey: string };
+  /** Client secrets of the sign-in providers: the shop's at the user pool, the pool's at the social IdP; generated once. */
+  identitySecrets?: { shopAtUserPool: string; userPoolAtSocialIdp: string };
   seeded?: boolean;
   /** Process groups the twin started, so `down` can clean up after a crashed supervisor. */
   processGroups?: number[];

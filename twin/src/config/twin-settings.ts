@@ -68,6 +68,22 @@ export const databaseSettings = {
   watchIntervalMs: 500,
 } as const;
 
+export const identitySettings = {
+  /**
+   * The sign-in providers' loopback addresses: browsers keep cookies per host, not per port
+   * (RFC 6265 §8.5), so two providers on 127.0.0.1 would overwrite each other's session cookies
+   * (docs/design.md, "Cookies ignore ports").
+   */
+  userPoolHost: '127.0.0.2',
+  socialIdpHost: '127.0.0.3',
+  /** A provider process that died is started again after this long, so one that dies at once does not spin. */
+  restartDelayMs: 1000,
+  /** How long a provider process may take to answer its discovery document (tsx compiles it first). */
+  startTimeoutMs: 30_000,
+  /** How long SIGTERM may take before SIGKILL. */
+  stopBoundMs: 5000,
+} as const;
+
 export const supervisorSettings = {
   /** How often a twin started through npm checks that the npm process that launched it is still there. */
   launcherCheckMs: 1000,

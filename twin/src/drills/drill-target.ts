@@ -82,6 +82,8 @@ export async function resolveTarget(options: {
     dbReplica: 0,
     trafficLog: 0,
     paymentProvider: 0,
+    userPool: 0,
+    socialIdp: 0,
   };
   const controller = options.cpuTargetPercent === undefined ? {} : { cpuTargetPercent: options.cpuTargetPercent };
   const twin = await startTwin({

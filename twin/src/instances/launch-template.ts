@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { serviceEnvironment, writableDirectories, type ServiceDirectories } from '@evermall/shop/release';
 import type { TwinPaths } from '../config/paths.js';
+import type { SignInSettings } from '../identity/identity-providers.js';
 import type { PaymentProviderSettings } from '../payments/payment-provider.js';
 import type { Owner } from '../processes.js';
 import { runShopCli, type ShopCliLaunch } from '../shop-cli.js';
@@ -23,6 +24,8 @@ export interface LaunchTemplateOptions {
    * where the shop refuses its test provider.
    */
   payments: PaymentProviderSettings;
+  /** Sign-in: the twin's user pool (an OpenID Connect provider standing in for Cognito), the shop as its client. */
+  oidc: SignInSettings;
   drainSeconds: number;
   logLevel: string;
 }
@@ -79,7 +82,7 @@ export class LaunchTemplate implements InstanceEnvironment {
   }
 
   environment(instance: InstanceIdentity & { release: string }): Record<string, string> {
-    const { database, sessionSecret, payments, drainSeconds, logLevel } = this.options;
+    const { database, sessionSecret, payments, oidc, drainSeconds, logLevel } = this.options;
     return serviceEnvironment({
       zone: instance.zone,
       instanceId: instance.id,
@@ -99,6 +102,7 @@ export class LaunchTemplate implements InstanceEnvironment {
       database: { writerUrl: database.writerUrl, readerUrl: database.readerUrl },
       sessionSecret,
       payments,
+      oidc,
       logLevel,
     });
   }

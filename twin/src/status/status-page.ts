@@ -33,6 +33,7 @@ export function statusPageHtml(): string {
   <div class="box"><b>Front door</b> <span id="fd"></span><div class="muted" id="fdcheck"></div></div>
   <div class="box"><b>Traffic</b> (HAProxy) <div id="traffic"></div></div>
   <div class="box"><b>Payments</b> (Toss Payments stand-in) <div id="payments"></div></div>
+  <div class="box"><b>Sign-in</b> (user pool, social IdP) <div id="identity"></div></div>
   <div class="box"><b>Auto Scaling group</b> <div id="asg"></div></div>
 </div>
 <div class="arrow">▼ /api, /media → load balancer (<a id="lb" href="#">HAProxy</a>, <a id="stats" href="#">stats</a>)</div>
@@ -53,6 +54,9 @@ async function refresh() {
   const p = s.payments;
   document.getElementById('payments').innerHTML = (p.running ? '' : badge('stopped', 'bad') + ' ') + '<a href="' + esc(p.url) + '/__standin/payments">' + esc(p.url) + '</a><br>' +
     Object.entries(p.payments).map(([status, n]) => n + ' ' + esc(status)).join(', ');
+  const idp = (p, what) => (p.running ? '' : badge('down', 'bad') + ' ') + esc(what) + ' <a href="' + esc(p.issuer) + '/.well-known/openid-configuration">' + esc(p.issuer) + '</a>' + (p.restarts ? ' (restarted ' + p.restarts + '×)' : '');
+  document.getElementById('identity').innerHTML = idp(s.identity.userPool, 'user pool') + '<br>' + idp(s.identity.socialIdp, s.identity.socialIdp.displayName) +
+    '<br><a href="' + esc(s.identity.userPool.signInUrl) + '">sign in with Kakao</a>';
   const a = s.autoScaling;
   document.getElementById('asg').innerHTML = 'desired ' + a.desired + ' (min ' + a.min + ', max ' + a.max + '), CPU target ' + a.cpuTargetPercent + '%' + (a.blockedZones.length ? ' ' + badge('zone ' + a.blockedZones.join(', ') + ' failed', 'bad') : '');
   document.getElementById('lb').href = s.loadBalancer.url; document.getElementById('stats').href = s.loadBalancer.statsUrl;

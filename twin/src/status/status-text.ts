@@ -12,6 +12,10 @@ export function renderStatusText(s: TwinStatus, eventCount = 12): string {
     .map(([status, n]) => `${n} ${status}`)
     .join(', ');
   lines.push(`Payments     ${s.payments.url}  (Toss Payments stand-in${s.payments.running ? '' : ', STOPPED'}): ${paid}`);
+  const { userPool, socialIdp } = s.identity;
+  const down = (p: { running: boolean; restarts: number }) => `${p.running ? '' : ', DOWN'}${p.restarts ? `, restarted ${p.restarts}×` : ''}`;
+  lines.push(`User pool    ${userPool.issuer}  (Cognito stand-in${down(userPool)}); Kakao sign-in starts at ${userPool.signInUrl}`);
+  lines.push(`Social IdP   ${socialIdp.issuer}  (${socialIdp.displayName}${down(socialIdp)})`);
   lines.push(`Traffic      ${s.traffic.rps} req/s, p99 ${s.traffic.p99Ms} ms, ${s.traffic.errorsPerSecond} 5xx/s`);
   lines.push(
     `Scaling      desired ${a.desired} (min ${a.min}, max ${a.max}), CPU target ${a.cpuTargetPercent}%${a.blockedZones.length ? `, FAILED zones: ${a.blockedZones.join(', ')}` : ''}`,

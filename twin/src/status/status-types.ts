@@ -3,6 +3,7 @@ import type { DbNodeStatus } from '../database/database-cluster.js';
 import type { TwinEvent } from '../events.js';
 import type { FrontDoorMode } from '../front-door/front-door.js';
 import type { TrafficFigures } from '../load-balancer/traffic-meter.js';
+import type { IdentityStatus } from '../identity/identity-providers.js';
 import type { PaymentProviderStatus } from '../payments/payment-provider.js';
 import type { InstanceView } from '../scaling/auto-scaling-controller.js';
 
@@ -22,6 +23,8 @@ export interface TwinStatus {
   traffic: TrafficFigures;
   /** The payment provider the instances charge through (the Toss Payments stand-in) and its payments by status. */
   payments: PaymentProviderStatus;
+  /** The sign-in providers: the user pool (Cognito stand-in) and the social IdP behind it. */
+  identity: IdentityStatus;
   autoScaling: { desired: number; min: number; max: number; cpuTargetPercent: number; blockedZones: Zone[] };
   events: TwinEvent[];
   urls: TwinUrls;

@@ -1,6 +1,7 @@
 import type { DatabaseCluster } from '../database/database-cluster.js';
 import type { EventLog } from '../events.js';
 import type { FrontDoor } from '../front-door/front-door.js';
+import type { IdentityProviders } from '../identity/identity-providers.js';
 import type { LoadBalancer } from '../load-balancer/load-balancer.js';
 import type { TrafficMeter } from '../load-balancer/traffic-meter.js';
 import type { PaymentProvider } from '../payments/payment-provider.js';
@@ -15,6 +16,7 @@ export interface StatusSources {
   loadBalancer: LoadBalancer;
   traffic: TrafficMeter;
   payments: PaymentProvider;
+  identity: IdentityProviders;
   events: EventLog;
 }
 
@@ -25,7 +27,7 @@ export function twinUrls(parts: Pick<StatusSources, 'frontDoor' | 'loadBalancer'
 
 /** What GET /api/status answers, read from the parts as they are now. */
 export async function readTwinStatus(parts: StatusSources, statusPort: number): Promise<TwinStatus> {
-  const { controller, database, frontDoor, loadBalancer, traffic, payments, events } = parts;
+  const { controller, database, frontDoor, loadBalancer, traffic, payments, identity, events } = parts;
   const { minCapacity, maxCapacity, cpuTargetPercent } = controller.timings;
   return {
     instances: controller.list(),
@@ -34,6 +36,7 @@ export async function readTwinStatus(parts: StatusSources, statusPort: number): 
     loadBalancer: { url: loadBalancer.url, statsUrl: loadBalancer.statsUrl },
     traffic: traffic.figures(),
     payments: payments.status(),
+    identity: identity.status(),
     autoScaling: { desired: controller.desiredCapacity, min: minCapacity, max: maxCapacity, cpuTargetPercent, blockedZones: controller.blocked },
     events: events.recent(),
     urls: twinUrls(parts, statusPort),
