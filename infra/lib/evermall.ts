@@ -45,10 +45,12 @@ export function createEvermall(app: App): EvermallStacks {
   });
   const data = new DataStack(app, `${prefix}-Data`, {
     env,
-    description: description('RDS PostgreSQL Multi-AZ, EFS media, AWS Backup'),
+    description: description('RDS PostgreSQL Multi-AZ, ElastiCache Valkey, EFS media, AWS Backup'),
     vpc: network.network.vpc,
     appSecurityGroup: network.securityGroups.app,
     databaseRolesSecurityGroup: network.securityGroups.databaseRoles,
+    cacheSecurityGroup: network.securityGroups.cache,
+    cacheReplicas: parameters.cacheReplicas,
     settings,
     iamDatabaseAuth: parameters.iamDatabaseAuth,
     secretRotationDays: parameters.secretRotationDays,
@@ -66,6 +68,7 @@ export function createEvermall(app: App): EvermallStacks {
     database: data.database,
     media: data.media,
     paymentSecret: data.paymentProvider.secret,
+    cache: data.cache,
     shopClientSecretName: shopClientSecretName(prefix),
     ...(parameters.shopImageId ? { shopImageId: parameters.shopImageId } : {}),
     settings,
@@ -100,6 +103,7 @@ export function createEvermall(app: App): EvermallStacks {
     ...(data.database.readReplica ? { readReplica: data.database.readReplica } : {}),
     allocatedStorageGiB: settings.allocatedStorageGiB,
     fileSystem: data.media.fileSystem,
+    cacheNodeIds: data.cache.nodeIds,
     fleetEvents: appStack.fleet.events,
   });
   let failover: FailoverStack | undefined;

@@ -169,6 +169,13 @@ const databaseRolesAcknowledgements: readonly NagAcknowledgement[] = [
   },
   {
     stack: 'data',
+    path: 'Cache/AuthToken',
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'ElastiCache takes a new AUTH token only through ModifyReplicationGroup (ROTATE, then SET once every client has it), so a rotation function changing the secret alone would lock the shop out; a rotation is the documented put-secret-value, ROTATE, instance refresh and SET (infra/README.md, "Cache tier")',
+  },
+  {
+    stack: 'data',
     path: 'PaymentProvider/TossSecret',
     id: 'AwsSolutions-SMG4',
     reason:

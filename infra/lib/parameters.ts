@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Node } from 'constructs';
+import { cache } from '@evermall/topology';
 import { socialProviderOrder, socialProviders, type SocialProviderKey } from './constructs/identity-providers.js';
 
 /**
@@ -66,6 +67,13 @@ export const ParametersSchema = Type.Object({
    * installs (shop-image.ts): the boot installs nothing and fails on a missing tool.
    */
   shopImageId: Type.Optional(Type.String({ pattern: '^ami-[0-9a-f]{8,17}$' })),
+  /** The cache's node type (e.g. cache.t4g.small) instead of the profile's; every node of the group has it. */
+  cacheNodeType: Type.Optional(Type.String({ pattern: '^cache\\.[a-z0-9]+\\.[a-z0-9]+$' })),
+  /**
+   * Cache replicas besides the primary, spread over the zones; topology's count by default. At least
+   * 1 (automatic failover needs a replica), at most 5 (ElastiCache's limit for one shard).
+   */
+  cacheReplicas: Type.Integer({ minimum: 1, maximum: 5, default: cache.replicas }),
 });
 
 export type ParameterInput = Static<typeof ParametersSchema>;
@@ -78,6 +86,8 @@ export interface ProfileSettings {
   readonly readReplica: boolean;
   readonly allocatedStorageGiB: number;
   readonly maxAllocatedStorageGiB: number;
+  /** ElastiCache node type of the cache's primary and replicas. */
+  readonly cacheNodeType: string;
 }
 
 export const profiles: Readonly<Record<ParameterInput['profile'], ProfileSettings>> = {
@@ -89,6 +99,9 @@ export const profiles: Readonly<Record<ParameterInput['profile'], ProfileSetting
     readReplica: true,
     allocatedStorageGiB: 100,
     maxAllocatedStorageGiB: 500,
+    // Not burstable, like the other production classes: a cache that slows down under a sale is the
+    // slow-cache case the shop must survive, not one to buy. Its 6 GiB far exceed the catalog and sessions.
+    cacheNodeType: 'cache.m7g.large',
   },
   small: {
     natGateways: 1,
@@ -98,6 +111,8 @@ export const profiles: Readonly<Record<ParameterInput['profile'], ProfileSetting
     readReplica: false,
     allocatedStorageGiB: 20,
     maxAllocatedStorageGiB: 100,
+    // The smallest Graviton node with room (about 1.4 GiB) for the catalog and the sessions.
+    cacheNodeType: 'cache.t4g.small',
   },
 };
 
@@ -131,6 +146,8 @@ export interface Parameters {
   readonly deletionProtection: boolean;
   readonly bootMigrates: boolean;
   readonly shopImageId?: string;
+  /** Cache replicas besides the primary (settings.cacheNodeType holds the node type). */
+  readonly cacheReplicas: number;
   /** The client id of each configured social sign-in provider. */
   readonly identityProviderClientIds: Partial<Record<SocialProviderKey, string>>;
 }
@@ -183,7 +200,7 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
     profile: p.profile,
     region: p.region,
     stackPrefix: p.stackPrefix,
-    settings: profiles[p.profile],
+    settings: { ...profiles[p.profile], ...(p.cacheNodeType ? { cacheNodeType: p.cacheNodeType } : {}) },
     ...(domain ? { domain } : {}),
     ...(p.alarmEmail ? { alarmEmail: p.alarmEmail } : {}),
     iamDatabaseAuth: p.iamDatabaseAuth,
@@ -192,6 +209,7 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
     deletionProtection: p.deletionProtection,
     bootMigrates: p.bootMigrates,
     ...(p.shopImageId ? { shopImageId: p.shopImageId } : {}),
+    cacheReplicas: p.cacheReplicas,
     identityProviderClientIds: Object.fromEntries(
       socialProviderOrder.flatMap((key) => {
         const clientId = p[socialProviders[key].parameter];

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { databaseCredentialsFile, databaseRoles } from '@evermall/shop/release';
 import { databaseLoginRefreshMinutes, instanceDirectories, rdsCaBundle } from '../lib/constructs/user-data.js';
 import { tossPayments } from '../lib/constructs/payment-provider.js';
-import { type CfnJson, only, renderText, resourcesOf, synthesize, template, type Synthesized } from './support/synthesized.js';
+import { cacheEnvStepInputs, type CfnJson, only, renderText, resourcesOf, synthesize, template, writeEnvStep, type Synthesized } from './support/synthesized.js';
 
 /**
  * The shop's database logins on AWS (issue 11, defect 1): its own least-privilege role and a
@@ -51,7 +51,7 @@ describe('database logins', () => {
     expect(migrator?.Properties.RotateImmediatelyOnUpdate).toBe(false);
   });
 
-  it('lets the instances read the app and migration logins, the session key, the payment keys and the sign-in client, and never the master secret', () => {
+  it('lets the instances read the app and migration logins, the session key, the payment keys, the cache token and the sign-in client, and never the master secret', () => {
     const t = template(s, 'app');
     const instanceRole = resourcesOf(t, 'AWS::IAM::Role').find((r) => r.id.startsWith('FleetInstanceRole'));
     const policies = resourcesOf(t, 'AWS::IAM::Policy').filter((p) => JSON.stringify(p.Properties.Roles).includes('FleetInstanceRole'));
@@ -59,14 +59,14 @@ describe('database logins', () => {
       .flatMap((p) => p.Properties.PolicyDocument.Statement as CfnJson[])
       .filter((x) => JSON.stringify(x.Action).includes('secretsmanager:GetSecretValue'))
       .flatMap((x) => (Array.isArray(x.Resource) ? x.Resource : [x.Resource]).map((r: CfnJson) => JSON.stringify(r)));
-    for (const name of ['DatabaseAppSecretAttachment', 'DatabaseMigratorSecretAttachment', 'SessionSecret', 'PaymentProviderTossSecret']) {
+    for (const name of ['DatabaseAppSecretAttachment', 'DatabaseMigratorSecretAttachment', 'SessionSecret', 'PaymentProviderTossSecret', 'CacheAuthToken']) {
       expect(
         reads.some((r) => r.includes(name)),
         name,
       ).toBe(true);
     }
-    // The fifth: the shop's sign-in client, by its fixed name (user-pool.test.ts).
-    expect(reads).toHaveLength(5);
+    // The sixth: the shop's sign-in client, by its fixed name (user-pool.test.ts).
+    expect(reads).toHaveLength(6);
     expect(reads.filter((r) => r.includes('shop-oidc-client'))).toHaveLength(1);
     // The master secret's ARN (its attachment's, as the data stack exports it) appears nowhere in the role or its policies.
     const masterArn = /DatabaseInstanceSecretAttachment|DatabaseInstanceSecret[0-9A-F]{8}/;
@@ -148,12 +148,9 @@ describe('the env step on an instance', () => {
   it("writes the shop's environment and login files with a script Node runs as written", () => {
     // The Node part of evermall-write-env, run against a secret shaped as Secrets Manager keeps it,
     // with the instance's paths moved into a temporary folder.
-    const script = /\$\{runtimeNode\} -e '([\s\S]*?)'\n/.exec(userData.replaceAll('/opt/evermall/current/runtime/node', '${runtimeNode}'))?.[1];
-    expect(script).toBeDefined();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'evermall-env-step-'));
     try {
-      const local = script!.replaceAll(instanceDirectories.secrets, dir).replace(/fs\.chownSync\([^)]*\);/, '');
-      writeFileSync(path.join(dir, 'env-step.cjs'), local);
+      const envStep = writeEnvStep(userData, instanceDirectories.secrets, dir);
       const secret = {
         engine: 'postgres',
         host: 'db.example.internal',
@@ -165,8 +162,14 @@ describe('the env step on an instance', () => {
       };
       const toss = { clientKey: 'test_ck_D5GePWvyJnrK0W0k6q8gLzN97Eoq', secretKey: 'test_sk_zXLkKEypNArWmo50nX3lmeaxYG5R' };
       const run = (payment: unknown) =>
-        spawnSync(process.execPath, [path.join(dir, 'env-step.cjs')], {
-          env: { APP_SECRET: JSON.stringify(secret), SESSION_SECRET_VALUE: 'session', PAYMENT_SECRET: JSON.stringify(payment), READER_HOST: 'replica.example.internal' },
+        spawnSync(process.execPath, [envStep], {
+          env: {
+            APP_SECRET: JSON.stringify(secret),
+            SESSION_SECRET_VALUE: 'session',
+            PAYMENT_SECRET: JSON.stringify(payment),
+            READER_HOST: 'replica.example.internal',
+            ...cacheEnvStepInputs,
+          },
           encoding: 'utf8',
         });
       // The operator has not put both keys yet, or put one that would break the environment file: no environment, and a message saying what to do.

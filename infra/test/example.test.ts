@@ -18,6 +18,7 @@ import { originVerifyHeader } from '../lib/constructs/load-balancer.js';
 import { maintenancePage, maintenancePrefix } from '../lib/constructs/backup-site.js';
 import { managedRuleGroups, rateLimits } from '../lib/constructs/edge-firewall.js';
 import { backupSiteStaleAfterIntervals, instanceMetrics } from '../lib/constructs/observability.js';
+import { cachePort } from '../lib/constructs/cache.js';
 import { spaRoutingFunctionCode } from '../lib/constructs/spa.js';
 import { tossPayments } from '../lib/constructs/payment-provider.js';
 import { shopImagePackages } from '../lib/constructs/shop-image.js';
@@ -152,6 +153,24 @@ describe('security groups', () => {
     const fn = resourcesOf(template(s, 'data'), 'AWS::Lambda::Function').find((f) => f.id.startsWith('DatabaseRolesFunction'));
     expect(JSON.stringify(fn?.Properties.VpcConfig.SecurityGroupIds)).toContain('SecurityGroupsDatabaseRoles');
     expect(JSON.stringify(fn?.Properties.VpcConfig.SubnetIds)).toMatch(/appSubnet/);
+  });
+
+  it('lets the cache group in only from the app group, only on the non-default cache port, and lets nothing out', () => {
+    expect(cachePort).not.toBe(6379);
+    const groups = resourcesOf(template(s, 'network'), 'AWS::EC2::SecurityGroup');
+    const cacheSg = groups.find((g) => String(g.Properties.GroupDescription).startsWith('ElastiCache'));
+    const app = groups.find((g) => String(g.Properties.GroupDescription).startsWith('Shop instances'));
+    expect(cacheSg && app).toBeTruthy();
+    expect(cacheSg!.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })]);
+    const rules = ingressRules('network').filter((r) => JSON.stringify(r.GroupId).includes(cacheSg!.id));
+    expect(rules).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: cachePort, ToPort: cachePort, SourceSecurityGroupId: { 'Fn::GetAtt': [app!.id, 'GroupId'] } })]);
+    // The replication group sits in that group alone, and no other group admits the cache port.
+    const group = only(template(s, 'data'), 'AWS::ElastiCache::ReplicationGroup');
+    expect(group.Properties.SecurityGroupIds).toEqual([{ 'Fn::ImportValue': expect.stringMatching(/SecurityGroupsCache/) }]);
+    const others = (['network', 'data', 'app'] as const)
+      .flatMap((role) => ingressRules(role))
+      .filter((r) => r.FromPort === cachePort && !JSON.stringify(r.GroupId).includes(cacheSg!.id));
+    expect(others).toEqual([]);
   });
 
   it('lets the EFS group in only from the app group on NFS 2049', () => {
@@ -719,7 +738,7 @@ describe('observability', () => {
     return resourcesOf(template(s, 'observability'), 'AWS::CloudWatch::Alarm');
   }
 
-  it('alarms on ALB 5xx rate, unhealthy hosts, p99, fleet at max, RDS CPU/storage/connections/replica lag and EFS I/O', () => {
+  it('alarms on ALB 5xx rate, unhealthy hosts, p99, fleet at max, RDS CPU/storage/connections/replica lag, EFS I/O and the cache', () => {
     const metrics = alarms().map((a) => a.Properties.MetricName ?? (a.Properties.Metrics as { Id: string; Expression?: string }[]).find((m) => m.Expression)?.Expression);
     expect(metrics).toEqual(
       expect.arrayContaining([
@@ -732,6 +751,8 @@ describe('observability', () => {
         'DatabaseConnections',
         'ReplicaLag',
         'PercentIOLimit',
+        // The cache's, one expression over its nodes each (cache.test.ts).
+        'MAX([n0, n1])',
       ]),
     );
     const atMax = alarms().find((a) => a.Properties.MetricName === 'GroupInServiceInstances');
@@ -778,7 +799,18 @@ describe('observability', () => {
   it('has a dashboard with the same metrics', () => {
     const dashboard = only(template(s, 'observability'), 'AWS::CloudWatch::Dashboard');
     const body = renderText(dashboard.Properties.DashboardBody);
-    for (const metric of ['HTTPCode_Target_5XX_Count', 'TargetResponseTime', 'UnHealthyHostCount', 'CPUUtilization', 'ReplicaLag', 'PercentIOLimit']) {
+    for (const metric of [
+      'HTTPCode_Target_5XX_Count',
+      'TargetResponseTime',
+      'UnHealthyHostCount',
+      'CPUUtilization',
+      'ReplicaLag',
+      'PercentIOLimit',
+      'EngineCPUUtilization',
+      'DatabaseMemoryUsagePercentage',
+      'Evictions',
+      'ReplicationLag',
+    ]) {
       expect(body).toContain(metric);
     }
   });
@@ -811,6 +843,7 @@ describe('parity with topology/', () => {
       deepCheckPath: hc.ResourcePath,
       deepCheckIntervalSeconds: hc.RequestInterval,
       deepCheckFailureThreshold: hc.FailureThreshold,
+      cacheReplicas: only(template(s, 'data'), 'AWS::ElastiCache::ReplicationGroup').Properties.NumCacheClusters - 1,
     };
     expect(rendered).toEqual(parityValues());
   });

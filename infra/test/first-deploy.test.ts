@@ -90,6 +90,8 @@ it('renders a bootstrap bash parses, with and without the boot migrating', () =>
         accessPointId: 'fsap-1',
         paymentSecretArn: 'arn:payment',
         shopClientSecretName: 'Evermall/shop-oidc-client',
+        cacheAuthSecretArn: 'arn:cache',
+        cacheHost: 'master.evermall-cache.abc123.apn2.cache.amazonaws.com',
       },
       ...{ appSecretArn: 'arn:app', migratorSecretArn: 'arn:migrator', sessionSecretArn: 'arn:session', backupBucket: 'backup' },
       ...{ logGroupName: 'logs', allowedOrigins: '', vpcCidr: '10.0.0.0/16', bootMigrates },

@@ -30,6 +30,7 @@ const everywhere = [
   'data DatabaseRoles/Provider/framework-onEvent/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
   'data DatabaseRoles/Provider/framework-onEvent/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<DatabaseRolesFunctionB120C4B0.Arn>:*]',
   'data PaymentProvider/TossSecret AwsSolutions-SMG4',
+  'data Cache/AuthToken AwsSolutions-SMG4',
   'identity UserPool/Pool AwsSolutions-COG1',
   'identity UserPool/Pool AwsSolutions-COG2',
   'identity UserPool/StaffMfa/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exampleDomain } from '../lib/configurations.js';
+import { cache } from '@evermall/topology';
 import { ParameterError, parseParameters, profiles } from '../lib/parameters.js';
 
 describe('parameters', () => {
@@ -39,6 +40,16 @@ describe('parameters', () => {
   it('names the bad parameter', () => {
     expect(() => parseParameters({ profile: 'huge' })).toThrow(/Invalid parameter profile/);
     expect(() => parseParameters({ cloudFrontCertificateArn: exampleDomain.albCertificateArn, ...{ domainName: 'shop.example.com' } })).toThrow(ParameterError);
+  });
+
+  it('sizes the cache from the profile and topology unless cacheNodeType and cacheReplicas say otherwise', () => {
+    expect(parseParameters({ profile: 'small' })).toMatchObject({ settings: { cacheNodeType: 'cache.t4g.small' }, cacheReplicas: cache.replicas });
+    const p = parseParameters({ profile: 'small', cacheNodeType: 'cache.r7g.large', cacheReplicas: '3' });
+    expect(p.settings).toEqual({ ...profiles.small, cacheNodeType: 'cache.r7g.large' });
+    expect(p.cacheReplicas).toBe(3);
+    // Automatic failover needs a replica; ElastiCache allows five.
+    for (const replicas of ['0', '6', 'two']) expect(() => parseParameters({ cacheReplicas: replicas })).toThrow(/Invalid parameter cacheReplicas/);
+    expect(() => parseParameters({ cacheNodeType: 't4g.small' })).toThrow(/Invalid parameter cacheNodeType/);
   });
 
   it('refuses half a domain configuration', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,19 @@ import { requireStaffMfa, staffGroupName, staffMfaRequired, type PreTokenGenerat
 import { oidcProvidersValue, providerSecretName, socialProviders } from '../lib/constructs/identity-providers.js';
 import { instanceDirectories } from '../lib/constructs/user-data.js';
 import { passwordPolicy, shopClientSecretName, shopOidcPaths, tokenValidity } from '../lib/constructs/user-pool.js';
-import { cfnLint, cfnLintAvailable, only, renderText, resourcesOf, synthesize, template, type CfnJson, type Synthesized } from './support/synthesized.js';
+import {
+  cacheEnvStepInputs,
+  cfnLint,
+  cfnLintAvailable,
+  only,
+  renderText,
+  resourcesOf,
+  synthesize,
+  template,
+  writeEnvStep,
+  type CfnJson,
+  type Synthesized,
+} from './support/synthesized.js';
 
 /**
  * Sign-in on AWS (issue 13): the Cognito user pool, managed login on auth.<domain>, the social
@@ -236,11 +248,9 @@ describe('the shop client’s secret and the instances', () => {
 
   it('writes OIDC_* into the service environment with the script Node runs as written', () => {
     const userData = renderText(only(template(withProviders, 'app'), 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData);
-    const script = /\$\{runtimeNode\} -e '([\s\S]*?)'\n/.exec(userData.replaceAll('/opt/evermall/current/runtime/node', '${runtimeNode}'))?.[1];
-    expect(script).toBeDefined();
     const dir = mkdtempSync(path.join(os.tmpdir(), 'evermall-oidc-env-'));
     try {
-      writeFileSync(path.join(dir, 'env-step.cjs'), script!.replaceAll(instanceDirectories.secrets, dir).replace(/fs\.chownSync\([^)]*\);/, ''));
+      const envStep = writeEnvStep(userData, instanceDirectories.secrets, dir);
       const app = { host: 'db.example.internal', port: 5433, dbname: 'evermall', username: 'evermall_app', password: 'pw' };
       const toss = { clientKey: 'test_ck_1', secretKey: 'test_sk_1' };
       const oidc = {
@@ -251,13 +261,14 @@ describe('the shop client’s secret and the instances', () => {
         providers: 'kakao:Kakao,google:Google',
       };
       const run = (client: unknown) =>
-        spawnSync(process.execPath, [path.join(dir, 'env-step.cjs')], {
+        spawnSync(process.execPath, [envStep], {
           env: {
             APP_SECRET: JSON.stringify(app),
             SESSION_SECRET_VALUE: 's',
             PAYMENT_SECRET: JSON.stringify(toss),
             OIDC_CLIENT: client === '' ? '' : JSON.stringify(client),
             READER_HOST: '',
+            ...cacheEnvStepInputs,
           },
           encoding: 'utf8',
         });
@@ -272,6 +283,7 @@ describe('the shop client’s secret and the instances', () => {
           `OIDC_CLIENT_SECRET=${oidc.clientSecret}`,
           `OIDC_REDIRECT_URL=${oidc.redirectUrl}`,
           'OIDC_PROVIDERS=kakao:Kakao,google:Google',
+          'OIDC_STAFF_GROUP=staff',
         ]),
       );
       expect(run({ ...oidc, providers: '' }).status).toBe(0);

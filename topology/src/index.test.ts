@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { architectureDiagram, autoScaling, databaseFailover, drainSeconds, parityValues, shutdownBoundSeconds, targetHealthCheck } from './index.js';
+import { architectureDiagram, autoScaling, cache, databaseFailover, drainSeconds, parityValues, shutdownBoundSeconds, targetHealthCheck } from './index.js';
 
 describe('topology', () => {
   it('keeps the ALB health check inside what AWS accepts', () => {
@@ -21,6 +21,17 @@ describe('topology', () => {
   it('drains long enough for the load balancer to notice, within the shutdown bound', () => {
     expect(drainSeconds).toBe(targetHealthCheck.intervalSeconds * targetHealthCheck.unhealthyThreshold);
     expect(shutdownBoundSeconds).toBeGreaterThan(drainSeconds);
+  });
+
+  it('keeps a cache replica for failover, and a cache that hangs costs a request less than the load balancer waits for it', () => {
+    expect(cache.replicas).toBeGreaterThanOrEqual(1);
+    // A request that meets a dead cache (one connection that never opens, one command that never
+    // answers) and then reads PostgreSQL still answers sooner than the load balancer gives a target
+    // to answer its health check.
+    expect(cache.connectTimeoutMs + cache.commandTimeoutMs).toBeLessThan(targetHealthCheck.timeoutSeconds * 1000);
+    expect(cache.commandTimeoutMs).toBeLessThan(cache.connectTimeoutMs);
+    expect(cache.retryDelayMs).toBeGreaterThan(0);
+    expect(parityValues()['cacheReplicas']).toBe(cache.replicas);
   });
 
   it('exports parity values and a diagram', () => {

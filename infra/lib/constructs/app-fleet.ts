@@ -33,6 +33,10 @@ export interface AppFleetProps {
   readonly sessionSecret: secretsmanager.ISecret;
   /** The Toss Payments keys, written into the service's environment by the env step. */
   readonly paymentSecret: secretsmanager.ISecret;
+  /** The cache's AUTH token (Cache, Data stack), written into the service's environment by the env step. */
+  readonly cacheAuthSecret: secretsmanager.ISecret;
+  /** The cache's primary endpoint, which follows a failover. */
+  readonly cacheHost: string;
   /** The fixed name of the shop's Cognito app client secret (Identity stack, deployed after this one). */
   readonly shopClientSecretName: string;
   readonly backupBucket: s3.IBucket;
@@ -60,8 +64,8 @@ export class AppFleet extends Construct {
       description: 'Evermall shop instances: DB secret, bundle, media, backup site, logs, Session Manager',
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'), iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy')],
     });
-    // The shop's logins, its session key and the payment keys; never the master user's.
-    for (const secret of [props.appDatabaseSecret, props.migratorDatabaseSecret, props.sessionSecret, props.paymentSecret]) secret.grantRead(this.role);
+    // The shop's logins, its session key, the payment keys and the cache's AUTH token; never the master user's.
+    for (const secret of [props.appDatabaseSecret, props.migratorDatabaseSecret, props.sessionSecret, props.paymentSecret, props.cacheAuthSecret]) secret.grantRead(this.role);
     // The shop's sign-in client, by name: the Identity stack creating it comes after this one. `-??????`
     // is the suffix Secrets Manager appends to every secret's ARN, so no other secret matches; in
     // particular not the social providers' secrets (`<prefix>/identity-providers/*`), which only Cognito uses.
@@ -200,6 +204,8 @@ export class AppFleet extends Construct {
         ...(props.readerHost ? { readerHost: props.readerHost } : {}),
         sessionSecretArn: props.sessionSecret.secretArn,
         paymentSecretArn: props.paymentSecret.secretArn,
+        cacheAuthSecretArn: props.cacheAuthSecret.secretArn,
+        cacheHost: props.cacheHost,
         shopClientSecretName: props.shopClientSecretName,
         backupBucket: props.backupBucket.bucketName,
         logGroupName: this.logGroup.logGroupName,

@@ -20,6 +20,8 @@ export interface ObservabilityProps {
   readonly readReplica?: rds.IDatabaseInstance;
   readonly allocatedStorageGiB: number;
   readonly fileSystem: efs.IFileSystem;
+  /** The cache's nodes (Cache.nodeIds): which one is the primary changes with every failover, so each alarm reads all of them. */
+  readonly cacheNodeIds: readonly string[];
   /** Fleet launch/terminate events; the alarm email subscribes to them too. */
   readonly fleetEvents: sns.ITopic;
 }
@@ -54,6 +56,21 @@ const thresholds = {
   freeStorageShare: 0.1,
   replicaLagSeconds: 60,
   efsIoLimitPercent: 90,
+  /** Valkey runs commands on one thread: past this its node is the bottleneck (EngineCPUUtilization is that thread's share). */
+  cacheEngineCpuPercent: 80,
+  /**
+   * Of maxmemory. With allkeys-lru a full cache is not an outage, it evicts; sustained fullness
+   * means the working set outgrows the node (raise cacheNodeType), together with the evictions alarm.
+   */
+  cacheMemoryPercent: 90,
+  /** Keys evicted per minute, sustained: catalog pages and sessions go back to PostgreSQL. */
+  cacheEvictionsPerMinute: 100,
+  /**
+   * A healthy replica is well under a second behind; writes within the lag are lost in a failover,
+   * invalidations among them, so a stale catalog entry could then outlive its invalidation until
+   * its TTL.
+   */
+  cacheReplicationLagSeconds: 10,
 } as const;
 
 /** CloudWatch alarms to an SNS topic, and one dashboard with the same metrics. */
@@ -129,6 +146,26 @@ export class Observability extends Construct {
       statistic: 'Sum',
     });
 
+    // The cache's metrics are per node (dimension CacheClusterId: ElastiCache User Guide, "Metrics for
+    // Valkey and Redis OSS"); the worst node is the one that hurts, whichever is primary now.
+    const cacheWorst = (label: string, metricName: string, statistic: string) =>
+      new cloudwatch.MathExpression({
+        label,
+        expression: `MAX([${props.cacheNodeIds.map((_, i) => `n${i}`).join(', ')}])`,
+        usingMetrics: Object.fromEntries(
+          props.cacheNodeIds.map((nodeId, i) => [
+            `n${i}`,
+            new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName, dimensionsMap: { CacheClusterId: nodeId }, period, statistic }),
+          ]),
+        ),
+        period,
+      });
+    const cacheCpu = cacheWorst('Cache engine CPU (%), busiest node', 'EngineCPUUtilization', 'Average');
+    const cacheMemory = cacheWorst('Cache memory (% of maxmemory), fullest node', 'DatabaseMemoryUsagePercentage', 'Maximum');
+    const cacheEvictions = cacheWorst('Cache evictions per minute', 'Evictions', 'Sum');
+    // Only replicas publish ReplicationLag; the primary's missing series drops out of MAX.
+    const cacheReplicationLag = cacheWorst('Cache replication lag (s), furthest replica', 'ReplicationLag', 'Maximum');
+
     this.errorRateAlarm = this.alarm('Alb5xxRate', errorRate, thresholds.errorRatePercent, 3, '5xx responses above 1 % of requests for 3 minutes');
     this.alarm('UnhealthyHosts', unhealthy, 1, 3, 'At least one target failed the /healthz check for 3 minutes');
     this.alarm('TargetP99', p99, thresholds.p99Seconds, 5, 'p99 target response time above 1 s for 5 minutes');
@@ -144,6 +181,10 @@ export class Observability extends Construct {
     );
     this.alarm('DatabaseConnections', connections, autoScaling.maxCapacity * connectionsPerInstance, 5, 'More connections than the full fleet’s pools can open');
     if (replicaLag) this.alarm('ReplicaLag', replicaLag, thresholds.replicaLagSeconds, 5, 'The read replica is more than 60 s behind');
+    this.alarm('CacheEngineCpu', cacheCpu, thresholds.cacheEngineCpuPercent, 5, 'A cache node’s engine thread above 80 % CPU for 5 minutes');
+    this.alarm('CacheMemory', cacheMemory, thresholds.cacheMemoryPercent, 15, 'A cache node above 90 % of maxmemory for 15 minutes: the working set outgrows the node');
+    this.alarm('CacheEvictions', cacheEvictions, thresholds.cacheEvictionsPerMinute, 15, 'The cache evicted 100 or more keys a minute for 15 minutes');
+    this.alarm('CacheReplicationLag', cacheReplicationLag, thresholds.cacheReplicationLagSeconds, 5, 'A cache replica more than 10 s behind for 5 minutes');
     this.alarm('EfsIoLimit', efsIo, thresholds.efsIoLimitPercent, 5, 'EFS is close to its I/O limit');
     this.alarm('InstanceDiskUsed', diskUsed, thresholds.diskUsedPercent, 5, 'An instance’s root volume is more than 80 % full for 5 minutes');
     // No upload at all (no datapoint) is the failure this alarm exists for, so missing data breaches.
@@ -176,6 +217,12 @@ export class Observability extends Construct {
           new cloudwatch.GraphWidget({ title: 'EFS metered I/O (bytes)', left: [efsThroughput], width: 6 }),
           new cloudwatch.GraphWidget({ title: 'Fullest root volume (%)', left: [diskUsed], width: 6 }),
           new cloudwatch.GraphWidget({ title: 'Backup site uploads', left: [backupUploads], width: 6 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'Cache engine CPU (%)', left: [cacheCpu], width: 6 }),
+          new cloudwatch.GraphWidget({ title: 'Cache memory (% of maxmemory)', left: [cacheMemory], width: 6 }),
+          new cloudwatch.GraphWidget({ title: 'Cache evictions', left: [cacheEvictions], width: 6 }),
+          new cloudwatch.GraphWidget({ title: 'Cache replication lag (s)', left: [cacheReplicationLag], width: 6 }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
       ],

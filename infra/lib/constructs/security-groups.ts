@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { appPort } from '@evermall/topology';
+import { cachePort } from './cache.js';
 import { vpcCidr } from './network.js';
 
 export interface SecurityGroupsProps {
@@ -13,7 +14,7 @@ export interface SecurityGroupsProps {
 }
 
 /**
- * The front of the security-group chain: ALB → app, and the database-roles function. The database
+ * The front of the security-group chain: ALB → app → cache, and the database-roles function. The database
  * and the media file system own their groups (Database, SharedMedia): the database admits the app
  * group, the database-roles function's group and its rotation functions' group; the file system
  * the app group only. The ALB's only egress is the app port on the app group.
@@ -32,6 +33,8 @@ export class SecurityGroups extends Construct {
    * No ingress; egress to the database and, through the NAT gateways, Secrets Manager.
    */
   public readonly databaseRoles: ec2.SecurityGroup;
+  /** The cache (Cache, Data stack): the cache port from the app group only, and no egress (it only answers). */
+  public readonly cache: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
@@ -61,5 +64,12 @@ export class SecurityGroups extends Construct {
     }
     this.loadBalancer.addEgressRule(this.app, ec2.Port.tcp(appPort), 'to the shop instances');
     this.app.addIngressRule(this.loadBalancer, ec2.Port.tcp(appPort), 'from the ALB');
+
+    this.cache = new ec2.SecurityGroup(this, 'Cache', {
+      vpc,
+      description: 'ElastiCache (Valkey): the cache port from the shop instances only',
+      allowAllOutbound: false,
+    });
+    this.cache.addIngressRule(this.app, ec2.Port.tcp(cachePort), 'from the shop instances (TLS, AUTH)');
   }
 }

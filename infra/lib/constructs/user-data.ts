@@ -1,3 +1,4 @@
+import { staffGroupName } from '../../lambda/staff-mfa/handler.js';
 import { appPort, drainSeconds, shutdownBoundSeconds } from '@evermall/topology';
 import {
   backupSiteDir,
@@ -11,6 +12,7 @@ import {
   type ServiceDirectories,
 } from '@evermall/shop/release';
 import { maintenancePrefix } from './backup-site.js';
+import { cachePort } from './cache.js';
 import { instanceMetrics } from './observability.js';
 import { tossPayments } from './payment-provider.js';
 import { shopClientSecretKeys } from './user-pool.js';
@@ -37,6 +39,10 @@ export interface ShopUserDataInputs {
   readonly sessionSecretArn: string;
   /** The Toss Payments keys, JSON {clientKey, secretKey}, put by the operator. */
   readonly paymentSecretArn: string;
+  /** The cache's AUTH token (a plain string), written into the environment as CACHE_PASSWORD. */
+  readonly cacheAuthSecretArn: string;
+  /** The cache's primary endpoint (follows a failover), written as CACHE_URL. */
+  readonly cacheHost: string;
   /**
    * The fixed name of the secret holding the shop's Cognito app client (Identity stack, deployed
    * after this one): JSON with shopClientSecretKeys. Until it exists the shop starts with local
@@ -210,6 +216,7 @@ install -d -m 0750 -o root -g ${user} ${instanceDirectories.secrets}
 app=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.appSecretArn}' --query SecretString --output text)
 session=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.sessionSecretArn}' --query SecretString --output text)
 payment=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.paymentSecretArn}' --query SecretString --output text) || { echo "cannot read the Toss Payments keys: put them first (infra/README.md, Deploy)" >&2; exit 1; }
+cache=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-id '${i.cacheAuthSecretArn}' --query SecretString --output text)
 # The sign-in client exists once the Identity stack is deployed (after this one); until then the shop
 # runs with local accounts only. Any other failure to read it stops the step.
 err=$(mktemp)
@@ -217,7 +224,7 @@ if ! oidc=$(aws secretsmanager get-secret-value --region '${i.region}' --secret-
   if grep -q ResourceNotFoundException "$err"; then oidc=''; echo "no sign-in client yet (${i.shopClientSecretName}): local accounts only until the Identity stack is deployed and the shop restarts" >&2; else cat "$err" >&2; rm -f "$err"; exit 1; fi
 fi
 rm -f "$err"
-APP_SECRET="$app" SESSION_SECRET_VALUE="$session" PAYMENT_SECRET="$payment" OIDC_CLIENT="$oidc" READER_HOST='${i.readerHost ?? ''}' ${runtime} -e '
+APP_SECRET="$app" SESSION_SECRET_VALUE="$session" PAYMENT_SECRET="$payment" OIDC_CLIENT="$oidc" CACHE_AUTH="$cache" CACHE_HOST='${i.cacheHost}' READER_HOST='${i.readerHost ?? ''}' ${runtime} -e '
   const fs = require("node:fs");
   const s = JSON.parse(process.env.APP_SECRET);
   // The shop refuses to start with an empty key; a value that could break the environment file is refused here.
@@ -245,14 +252,25 @@ APP_SECRET="$app" SESSION_SECRET_VALUE="$session" PAYMENT_SECRET="$payment" OIDC
   const token = /^[^\\s"\\x27\\\\]+$/;
   const signIn = oidc ? ["OIDC_ISSUER_URL=" + oidcValue("${shopClientSecretKeys.issuerUrl}", token), "OIDC_CLIENT_ID=" + oidcValue("${shopClientSecretKeys.clientId}", token),
     "OIDC_CLIENT_SECRET=" + oidcValue("${shopClientSecretKeys.clientSecret}", token), "OIDC_REDIRECT_URL=" + oidcValue("${shopClientSecretKeys.redirectUrl}", token),
-    "OIDC_PROVIDERS=" + oidcValue("${shopClientSecretKeys.providers}", /^([a-z]+:[A-Za-z]+(,[a-z]+:[A-Za-z]+)*)?$/)] : [];
+    "OIDC_PROVIDERS=" + oidcValue("${shopClientSecretKeys.providers}", /^([a-z]+:[A-Za-z]+(,[a-z]+:[A-Za-z]+)*)?$/),
+    // The pool's own staff group (its members must use MFA: the pre-token trigger): the shop's sessions of its members are staff.
+    "OIDC_STAFF_GROUP=${staffGroupName}"] : [];
+  // The cache: the primary endpoint over TLS (rediss: ElastiCache presents a certificate from a
+  // public Amazon CA, which Node trusts by default) with no password in the URL, and the AUTH token
+  // beside it. The token is not rotated, so an environment value is enough (infra/README.md, Cache tier).
+  const cacheToken = process.env.CACHE_AUTH || "";
+  if (cacheToken.length < 16 || cacheToken.length > 128 || !token.test(cacheToken) || !/^[a-z0-9.-]+$/.test(process.env.CACHE_HOST || "")) {
+    console.error("the cache AUTH token must be 16 to 128 characters without spaces, quotes or backslashes, and the cache needs an endpoint: redeploy the Data stack (infra/README.md, Cache tier)");
+    process.exit(1);
+  }
+  const cache = ["CACHE_URL=rediss://" + process.env.CACHE_HOST + ":${cachePort}", "CACHE_PASSWORD=" + cacheToken];
   const url = (host) => "postgres://" + encodeURIComponent(s.username) + "@" + host + ":" + s.port + "/" + s.dbname + "?sslmode=verify-full&sslrootcert=${rdsCaBundle.path}";
   const write = (file, text, mode, gid) => {
     fs.writeFileSync(file + ".new", text, { mode });
     fs.chownSync(file + ".new", 0, gid);
     fs.renameSync(file + ".new", file);
   };
-  write("${instancePaths.env}", ["DATABASE_URL=" + url(s.host), "DATABASE_READ_URL=" + url(process.env.READER_HOST || s.host), "SESSION_SECRET=" + process.env.SESSION_SECRET_VALUE, ...payment, ...signIn, ""].join("\\n"), 0o600, 0);
+  write("${instancePaths.env}", ["DATABASE_URL=" + url(s.host), "DATABASE_READ_URL=" + url(process.env.READER_HOST || s.host), "SESSION_SECRET=" + process.env.SESSION_SECRET_VALUE, ...payment, ...signIn, ...cache, ""].join("\\n"), 0o600, 0);
   write("${databaseCredentialsFile(instanceDirectories)}", JSON.stringify({ username: s.username, password: s.password }), 0o640, ${gid});
 '
 ENVSCRIPT

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { AccessLogs } from '../constructs/access-logs.js';
 import { AppFleet } from '../constructs/app-fleet.js';
 import { BackupSite } from '../constructs/backup-site.js';
+import type { Cache } from '../constructs/cache.js';
 import type { Database } from '../constructs/database.js';
 import { LoadBalancer } from '../constructs/load-balancer.js';
 import { OriginVerify } from '../constructs/origin-verify.js';
@@ -19,8 +20,10 @@ export interface AppStackProps extends StackProps {
   readonly appSecurityGroup: ec2.ISecurityGroup;
   readonly database: Database;
   readonly media: SharedMedia;
-  /** The Toss Payments keys (Data stack, filled by the operator): the only secret besides the shop's login and session key the instances read. */
+  /** The Toss Payments keys (Data stack, filled by the operator), read by the instances besides the shop's login, its session key and the cache's AUTH token. */
   readonly paymentSecret: secretsmanager.ISecret;
+  /** The cache (Data stack): the env step writes its primary endpoint and AUTH token for the shop. */
+  readonly cache: Cache;
   /** The fixed name of the shop's Cognito app client secret, made later by the Identity stack. */
   readonly shopClientSecretName: string;
   /** An existing AMI instead of the image this stack bakes (parameter shopImageId). */
@@ -92,6 +95,8 @@ export class AppStack extends Stack {
       ...(props.database.readReplica ? { readerHost: props.database.readReplica.dbInstanceEndpointAddress } : {}),
       sessionSecret,
       paymentSecret: props.paymentSecret,
+      cacheAuthSecret: props.cache.authSecret,
+      cacheHost: props.cache.primaryEndpointAddress,
       shopClientSecretName: props.shopClientSecretName,
       backupBucket: this.backupSite.bucket,
       allowedOrigins: props.domain ? `https://${props.domain.spaDomainName}` : '',

@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { Backups } from '../constructs/backups.js';
+import { Cache } from '../constructs/cache.js';
 import { Database } from '../constructs/database.js';
 import { DatabaseRoles } from '../constructs/database-roles.js';
 import { PaymentProvider } from '../constructs/payment-provider.js';
@@ -13,6 +14,10 @@ export interface DataStackProps extends StackProps {
   readonly appSecurityGroup: ec2.ISecurityGroup;
   /** The DatabaseRoles function's group (SecurityGroups.databaseRoles). */
   readonly databaseRolesSecurityGroup: ec2.ISecurityGroup;
+  /** The cache's group (SecurityGroups.cache): the cache port from the app group only. */
+  readonly cacheSecurityGroup: ec2.ISecurityGroup;
+  /** Cache replicas besides the primary (parameter cacheReplicas). */
+  readonly cacheReplicas: number;
   readonly settings: ProfileSettings;
   readonly iamDatabaseAuth: boolean;
   readonly secretRotationDays: number;
@@ -21,9 +26,11 @@ export interface DataStackProps extends StackProps {
 }
 
 /**
- * Stateful resources: the database (and, created at deploy, the shop's roles in it), the media file
- * system, their backups, and the payment provider's keys, which the operator puts before the App
- * stack's instances start. Their ids never change.
+ * Stateful resources: the database (and, created at deploy, the shop's roles in it), the cache in
+ * front of it, the media file system, their backups, and the payment provider's keys, which the
+ * operator puts before the App stack's instances start. Their ids never change. The cache lives
+ * here beside the database because, like it, it is reached from the isolated subnets and must exist
+ * before the App stack's instances write its endpoint and AUTH secret into their environment.
  */
 export class DataStack extends Stack {
   public readonly database: Database;
@@ -31,6 +38,7 @@ export class DataStack extends Stack {
   public readonly backups: Backups;
   public readonly databaseRoles: DatabaseRoles;
   public readonly paymentProvider: PaymentProvider;
+  public readonly cache: Cache;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -54,6 +62,12 @@ export class DataStack extends Stack {
       masterSecret: this.database.masterSecret,
       appSecret: this.database.appSecret,
       migratorSecret: this.database.migratorSecret,
+    });
+    this.cache = new Cache(this, 'Cache', {
+      vpc: props.vpc,
+      securityGroup: props.cacheSecurityGroup,
+      nodeType: props.settings.cacheNodeType,
+      replicas: props.cacheReplicas,
     });
     this.paymentProvider = new PaymentProvider(this, 'PaymentProvider', { retain: props.deletionProtection });
     this.media = new SharedMedia(this, 'Media', { vpc: props.vpc, appSecurityGroup: props.appSecurityGroup });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
@@ -125,3 +125,22 @@ export function cfnLint(...outdirs: string[]): CfnLintResult {
 
 /** Present on PATH. Whether it then runs is the test's business, not a reason to skip. */
 export const cfnLintAvailable = spawnSync('sh', ['-c', 'command -v cfn-lint'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * The Node part of the env step (`evermall-write-env` in user-data.ts), written to `dir/env-step.cjs`
+ * so that a test can run it as an instance would, with the instance's secrets folder moved into
+ * `dir` and no chown (tests do not run as root). Returns the script's path.
+ */
+export function writeEnvStep(userData: string, secretsDir: string, dir: string): string {
+  const script = /\$\{runtimeNode\} -e '([\s\S]*?)'\n/.exec(userData.replaceAll('/opt/evermall/current/runtime/node', '${runtimeNode}'))?.[1];
+  if (!script) throw new Error('no env step in the user data');
+  const file = path.join(dir, 'env-step.cjs');
+  writeFileSync(file, script.replaceAll(secretsDir, dir).replace(/fs\.chownSync\([^)]*\);/, ''));
+  return file;
+}
+
+/** Valid cache inputs of the env step (the AUTH token as Secrets Manager returns it, the primary endpoint), for tests about its other parts. */
+export const cacheEnvStepInputs = {
+  CACHE_AUTH: 'Xy7pQ2mN8vR4tK6wZ1aB3cD5eF9gH0jL2nP4qS6uW8yA1bC3dE5fG7hJ9kL0mN2p',
+  CACHE_HOST: 'master.evermall-cache.abc123.apn2.cache.amazonaws.com',
+} as const;
