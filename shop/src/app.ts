@@ -10,7 +10,8 @@ import database from './plugins/database.js';
 import lifecycle from './plugins/lifecycle.js';
 import identity from './plugins/identity.js';
 import metrics from './plugins/metrics.js';
-import sessions from './plugins/sessions.js';
+import sessions, { sessionTouchAfterMs } from './plugins/sessions.js';
+import cache from './cache/cache.plugin.js';
 import attemptLimits from './plugins/attempt-limits.js';
 import docs from './plugins/docs.js';
 import securityHeaders from './plugins/security-headers.js';
@@ -89,6 +90,10 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   await app.register(identity, { zone: config.ZONE, instanceId: config.INSTANCE_ID });
   await app.register(metrics, { zone: config.ZONE, instanceId: config.INSTANCE_ID });
   await app.register(docs, { enabled: config.DOCS_ENABLED });
+  await app.register(cache, {
+    connection: config.CACHE_URL ? { url: config.CACHE_URL, password: config.CACHE_PASSWORD } : undefined,
+    sessionTouchAfterMs: sessionTouchAfterMs(config.SESSION_IDLE_MINUTES),
+  });
   await app.register(rateLimit, { global: false });
   await app.register(attemptLimits);
   await app.register(sessions, {

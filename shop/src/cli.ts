@@ -1,9 +1,13 @@
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { frontDoorFailover } from '@evermall/topology';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { connect, writerUrl, type Sql } from './db/pools.js';
 import { createAdmin } from './admin/staff-accounts.js';
+import { endCachedSessionsOf } from './cache/cache.plugin.js';
+import { sessionTouchAfterMs } from './plugins/sessions.js';
 import { ShopError } from './errors.js';
 import { DEFAULT_PRODUCT_COUNT, seedCatalog } from './seed/seed.js';
 import { SEED_CATEGORIES } from './seed/catalog-data.js';
@@ -44,6 +48,20 @@ class UsageError extends Error {}
 /** The CLI never signs cookies or takes payments, so it needs neither SESSION_SECRET nor the payment keys; everything else is checked as the server checks it. */
 function cliConfig(): Config {
   return loadConfig({ SESSION_SECRET: 'the-cli-does-not-sign-session-cookies', ...process.env }, { takesPayments: false });
+}
+
+/** The server instances serve sessions from the cache: its copies of the ended ones go too. */
+async function endCachedSessions(config: Config, userId: number): Promise<void> {
+  const touchAfterMs = sessionTouchAfterMs(config.SESSION_IDLE_MINUTES);
+  const options = {
+    connection: { url: config.CACHE_URL!, password: config.CACHE_PASSWORD },
+    sessionTouchAfterMs: touchAfterMs,
+    registry: new Registry(),
+    log: pino({ level: 'silent' }),
+  };
+  if (!(await endCachedSessionsOf(options, userId))) {
+    process.stderr.write(`The cache did not answer: its copies of the ended sessions stop working within ${Math.ceil(touchAfterMs / 1000)} s.\n`);
+  }
 }
 
 async function withDatabase<T>(config: Config, work: (sql: Sql) => Promise<T>): Promise<T> {
@@ -121,6 +139,7 @@ async function main(argv: string[]): Promise<void> {
       });
       const ended = result.sessionsEnded ? `; ended its ${result.sessionsEnded} session(s)` : '';
       process.stdout.write(`${result.created ? 'Created' : 'Updated'} staff account ${email} (id ${result.id})${ended}.\n`);
+      if (config.CACHE_URL && result.sessionsEnded) await endCachedSessions(config, result.id);
       return;
     }
     case 'create-db-roles': {

@@ -37,6 +37,16 @@ describe('loadConfig', () => {
     expect(refusal({ SESSION_SECRET: 'short' })?.message).toContain('SESSION_SECRET');
   });
 
+  it('uses a cache only when CACHE_URL is set: TLS off loopback, the password apart from the URL', () => {
+    expect(loadConfig(required).CACHE_URL).toBeUndefined();
+    expect(loadConfig({ ...required, CACHE_URL: 'rediss://cache.example.internal:6380', CACHE_PASSWORD: 'token' })).toMatchObject({ CACHE_PASSWORD: 'token' });
+    expect(loadConfig({ ...required, CACHE_URL: 'redis://127.0.0.1:6379' }).CACHE_URL).toBe('redis://127.0.0.1:6379');
+    expect(refusal({ CACHE_URL: 'redis://cache.example.internal:6379' })).toMatchObject({ variable: 'CACHE_URL' });
+    expect(refusal({ CACHE_URL: 'rediss://:secret@cache.example.internal:6380' })).toMatchObject({ variable: 'CACHE_URL' });
+    expect(refusal({ CACHE_URL: 'memcached://127.0.0.1:11211' })).toMatchObject({ variable: 'CACHE_URL' });
+    expect(refusal({ CACHE_PASSWORD: 'token' })).toMatchObject({ variable: 'CACHE_URL' });
+  });
+
   it('expires unpaid orders after 15 minutes unless told otherwise, and refuses an expiry or checkout limit below 1', () => {
     expect(loadConfig(required)).toMatchObject({ PENDING_PAYMENT_EXPIRY_MINUTES: 15, CHECKOUT_RATE_LIMIT_PER_MINUTE: 30 });
     expect(loadConfig({ ...required, PENDING_PAYMENT_EXPIRY_MINUTES: '30' }).PENDING_PAYMENT_EXPIRY_MINUTES).toBe(30);

@@ -125,6 +125,13 @@ const ConfigSchema = Type.Object({
   OIDC_SIGN_IN_MINUTES: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
   /** A call to the pool (discovery, keys, token) unanswered this long fails the sign-in with SIGN_IN_UNAVAILABLE. */
   OIDC_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
+  /**
+   * The cache tier's primary endpoint (shop/src/cache/README.md): rediss://host:port on AWS, redis://
+   * only on loopback (the twin, tests). Unset: no cache, every read from PostgreSQL.
+   */
+  CACHE_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** The cache's AUTH token (ElastiCache: from Secrets Manager), kept out of the URL. */
+  CACHE_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
   /** Whether the server applies pending migrations before it listens (under an advisory lock). */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   /** The SQL migrations; a bundled release sets its own copy (see src/release/service.ts). */
@@ -190,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (options.takesPayments !== false) checkPayments(config, env.NODE_ENV);
   checkSignIn(config);
+  checkCache(config);
   if (config.DATABASE_CREDENTIALS_FILE) {
     try {
       readCredentialsFile(config.DATABASE_CREDENTIALS_FILE);
@@ -263,6 +271,24 @@ function checkSignIn(config: Static<typeof ConfigSchema>): void {
     if (err instanceof SignInProvidersError) throw new ConfigError('OIDC_PROVIDERS', err.message);
     throw err;
   }
+}
+
+/** The cache carries sessions: off loopback it must be TLS (ElastiCache's in-transit encryption). */
+function checkCache(config: Static<typeof ConfigSchema>): void {
+  if (config.CACHE_URL === undefined) {
+    if (config.CACHE_PASSWORD !== undefined) throw new ConfigError('CACHE_URL', 'is required when CACHE_PASSWORD is set');
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(config.CACHE_URL);
+  } catch {
+    throw new ConfigError('CACHE_URL', `must be a URL like rediss://host:6380, got "${config.CACHE_URL}"`);
+  }
+  if (url.protocol !== 'rediss:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError('CACHE_URL', `must be rediss:// (redis:// only on loopback, for the twin and tests), got "${config.CACHE_URL}"`);
+  }
+  if (url.password) throw new ConfigError('CACHE_URL', 'must not carry a password: set CACHE_PASSWORD');
 }
 
 const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);

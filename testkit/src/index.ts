@@ -23,3 +23,4 @@ export type { OidcServer, OidcClientRegistration } from './oidc/provider-host.js
 export type { OidcUser } from './oidc/user-directory.js';
 export type { SocialProvider } from './oidc/social-federation.js';
 export { oidcServeScript, type OidcServeConfig } from './oidc/serve.js';
+export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis/redis-server.js';

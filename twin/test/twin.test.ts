@@ -1,7 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import os from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { launchChromium } from '@evermall/testkit';
@@ -10,47 +8,23 @@ import { databaseRoles } from '@evermall/shop';
 import { databaseFailover } from '@evermall/topology';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monitorSettings, startTwin, type RunningTwin, type TwinEvent } from '../src/index.js';
+import { monitorSettings, type RunningTwin, type TwinEvent } from '../src/index.js';
 import { Shopper, type PendingOrder } from './shopper.js';
+import { startTestTwin, type TestTwin } from './test-twin.js';
 
 /**
  * One small twin for every scenario (2 cores: a twin per scenario would not fit the budget).
  * Controller and front-door timings are shortened through startTwin's options; the HAProxy
  * and pg_auto_failover settings stay topology's.
  */
-const STOREFRONT_DIR = fileURLToPath(new URL('../../storefront', import.meta.url));
-const ALL_FREE = {
-  frontDoor: 0,
-  loadBalancer: 0,
-  statusPage: 0,
-  haproxyStats: 0,
-  firstInstance: 0,
-  dbMonitor: 0,
-  dbNodeA: 0,
-  dbNodeB: 0,
-  dbReplica: 0,
-  trafficLog: 0,
-  paymentProvider: 0,
-  userPool: 0,
-  socialIdp: 0,
-};
-
 describe('the twin', () => {
+  let testTwin: TestTwin | undefined;
   let twin: RunningTwin;
   let stateDir: string;
   let front: string;
 
   beforeAll(async () => {
-    // The front door serves storefront/dist; build it first so the SPA scenario sees the real app.
-    if (!existsSync(path.join(STOREFRONT_DIR, 'dist', 'index.html'))) {
-      execFileSync('npm', ['run', 'build', '-w', 'storefront'], { cwd: path.resolve(STOREFRONT_DIR, '..'), stdio: 'ignore' });
-    }
-    stateDir = mkdtempSync(path.join(os.tmpdir(), 'evermall-twin-'));
-    twin = await startTwin({
-      stateDir,
-      fresh: true,
-      quiet: true,
-      ports: ALL_FREE,
+    testTwin = await startTestTwin({
       controller: {
         instanceWarmupSeconds: 15,
         cpuWindowSeconds: 5,
@@ -61,12 +35,12 @@ describe('the twin', () => {
       },
       frontDoor: { intervalSeconds: 1, failureThreshold: 2 },
     });
+    ({ twin, stateDir } = testTwin);
     front = twin.urls.frontDoor;
   }, 240_000);
 
   afterAll(async () => {
-    await twin?.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    await testTwin?.stop();
   }, 120_000);
 
   const eventsAfter = async (since: string): Promise<TwinEvent[]> => (await twin.client.status()).events.filter((e) => e.at > since);

@@ -253,7 +253,7 @@ APP_SECRET="$app" SESSION_SECRET_VALUE="$session" PAYMENT_SECRET="$payment" OIDC
   const signIn = oidc ? ["OIDC_ISSUER_URL=" + oidcValue("${shopClientSecretKeys.issuerUrl}", token), "OIDC_CLIENT_ID=" + oidcValue("${shopClientSecretKeys.clientId}", token),
     "OIDC_CLIENT_SECRET=" + oidcValue("${shopClientSecretKeys.clientSecret}", token), "OIDC_REDIRECT_URL=" + oidcValue("${shopClientSecretKeys.redirectUrl}", token),
     "OIDC_PROVIDERS=" + oidcValue("${shopClientSecretKeys.providers}", /^([a-z]+:[A-Za-z]+(,[a-z]+:[A-Za-z]+)*)?$/),
-    // The pool's own staff group (its members must use MFA: the pre-token trigger): the shop's sessions of its members are staff.
+    // The staff group of the pool (its members must use MFA, the pre-token trigger): sessions of its members are staff in the shop.
     "OIDC_STAFF_GROUP=${staffGroupName}"] : [];
   // The cache: the primary endpoint over TLS (rediss: ElastiCache presents a certificate from a
   // public Amazon CA, which Node trusts by default) with no password in the URL, and the AUTH token

@@ -80,6 +80,7 @@ const accountsRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
     async (request, reply) => {
       const user = app.requireUser(request);
       await accounts.changePassword(user, request.body, (tx) => app.sessions.start(reply, user.id, { sql: tx }));
+      await app.sessions.endCachedSessionsOf(user.id);
       return reply.status(204).send(null);
     },
   );

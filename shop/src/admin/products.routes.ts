@@ -49,6 +49,13 @@ const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
   app.addHook('preHandler', async (request) => {
     app.requireAdmin(request);
   });
+  // Every staff change (price, stock, activation, images, anything else) makes the catalog's cached
+  // answers old on every instance, before the staff member sees the answer. Whatever the status:
+  // a write that failed after its commit still changed the catalog, and staff writes are rare.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.user?.role === 'admin') await app.cache?.catalog.invalidate();
+    return payload;
+  });
   const writer = app.pools.writer;
 
   // '' rather than '/': the documented path is /api/admin/products, without a trailing slash.

@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { errorResponses } from '../lib/error-body.js';
 import catalogCaching from './catalog-caching.js';
+import cachedAnswers from './cached-answers.js';
 import { CategoryTree, Product, ProductList, ProductListQuery, SlugParams } from './catalog.schemas.js';
 import { categoryTree, listProducts, productBySlug } from './catalog.service.js';
 
-/** The public catalog. Reads go to the reader pool (a replica when configured). */
+/** The public catalog. Reads come from the cache tier when it has the answer, else the reader pool (a replica when configured). */
 const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await app.register(cachedAnswers);
   await app.register(catalogCaching);
 
   app.get(

@@ -7,6 +7,8 @@ const HealthBody = Type.Object({
   zone: Type.String(),
   instance: Type.String(),
   detail: Type.Optional(Type.String()),
+  /** The cache tier's connection, for people and drills; never the status: the shop answers without it. Absent when there is no cache. */
+  cache: Type.Optional(Type.Union([Type.Literal('ready'), Type.Literal('unavailable')])),
 });
 
 export interface HealthRoutesOptions {
@@ -25,7 +27,8 @@ const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app,
     { schema: { tags: ['operations'], summary: 'Shallow health: serving and not draining', response: { 200: HealthBody, 503: HealthBody } } },
     async (_request, reply) => {
       const liveness = health.liveness();
-      return reply.status(liveness.status === 'ok' ? 200 : 503).send({ ...liveness, ...who });
+      const cache = app.cache ? { cache: app.cache.shared.state } : {};
+      return reply.status(liveness.status === 'ok' ? 200 : 503).send({ ...liveness, ...who, ...cache });
     },
   );
 

@@ -23,7 +23,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     attemptLimits: {
       /**
-       * Counts one attempt against each limit, in the database every instance shares. Over any
+       * Counts one attempt against each limit, in the cache every instance shares (PostgreSQL when
+       * there is none or it does not answer). Over any
        * of them: sets Retry-After and throws 429 RATE_LIMITED.
        */
       count(reply: FastifyReply, limits: AttemptLimit[]): Promise<void>;
@@ -36,8 +37,10 @@ declare module 'fastify' {
 const waitWords = (seconds: number) => (seconds <= MINUTE_SECONDS ? 'a minute' : `${Math.ceil(seconds / MINUTE_SECONDS)} minutes`);
 
 /**
- * Attempt limits (login, registration) counted per bucket in PostgreSQL, so a client cannot
- * spread its attempts over instances and a restart forgets nothing.
+ * Attempt limits (login, registration, checkout, anonymous carts) counted per bucket where every
+ * instance sees the same count: the cache tier, or PostgreSQL without one or while it is down. A
+ * client cannot spread its attempts over instances; a cache outage may forget a window's count
+ * (counting restarts in PostgreSQL), never lift the limit.
  */
 export default fp(
   async function attemptLimits(app: FastifyInstance) {
@@ -45,7 +48,9 @@ export default fp(
       async count(reply: FastifyReply, limits: AttemptLimit[]) {
         let retryAfterSeconds = 0;
         for (const limit of limits) {
-          const counted = await countAttempt(app.pools.writer, limit.scope, limit.key, limit.windowSeconds);
+          // The cache's counter when it answers; PostgreSQL's when it does not, so a cache outage never lifts a limit.
+          const counted =
+            (await app.cache?.attempts.count(limit.scope, limit.key, limit.windowSeconds)) ?? (await countAttempt(app.pools.writer, limit.scope, limit.key, limit.windowSeconds));
           if (counted.attempts > limit.max) retryAfterSeconds = Math.max(retryAfterSeconds, counted.secondsLeft);
         }
         if (retryAfterSeconds === 0) return;
@@ -53,9 +58,11 @@ export default fp(
         throw new ShopError(429, 'RATE_LIMITED', `Too many attempts. Please wait ${waitWords(retryAfterSeconds)} and try again.`, { retryAfterSeconds });
       },
       async clear(limit: Pick<AttemptLimit, 'scope' | 'key'>) {
+        // Both: attempts made while the cache was down were counted in PostgreSQL.
+        await app.cache?.attempts.clear(limit.scope, limit.key);
         await clearAttempts(app.pools.writer, limit.scope, limit.key);
       },
     });
   },
-  { name: 'attempt-limits', dependencies: ['database'] },
+  { name: 'attempt-limits', dependencies: ['database', 'cache'] },
 );

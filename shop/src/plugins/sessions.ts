@@ -4,7 +4,7 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, ShopError, unauthorized } from '../errors.js';
 import type { Queryable } from '../db/pools.js';
-import { deleteSession, findSessionUser, insertSession } from './sessions.repository.js';
+import { deleteSession, findLiveSession, insertSession } from './sessions.repository.js';
 
 export const SESSION_COOKIE = 'evermall_session';
 export const CART_COOKIE = 'evermall_cart';
@@ -15,6 +15,9 @@ export const SESSION_TTL_DAYS = 14;
  */
 const TOUCH_SHARE_OF_IDLE = 0.1;
 
+/** How long after its last recorded use a session is used without asking PostgreSQL (the cache's copy; see cache/session-cache.ts). */
+export const sessionTouchAfterMs = (idleMinutes: number): number => idleMinutes * 60_000 * TOUCH_SHARE_OF_IDLE;
+
 export interface SessionUser {
   id: number;
   email: string;
@@ -24,7 +27,7 @@ export interface SessionUser {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The logged-in user, or null. Loaded from the DB on every request: no sticky sessions. */
+    /** The logged-in user, or null. Loaded from the cache or the DB on every request: no sticky sessions. */
     user: SessionUser | null;
   }
   interface FastifyInstance {
@@ -37,8 +40,13 @@ declare module 'fastify' {
        * session is staff whatever the user's role (accounts/oidc/README.md).
        */
       start(reply: FastifyReply, userId: number, options?: SessionStart): Promise<void>;
-      /** Deletes the session row and clears the cookie: logout really ends it. */
+      /** Deletes the session row and the cache's copy and clears the cookie: logout really ends it. */
       end(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+      /**
+       * Ends the cache's copies of a user's sessions, after the transaction that deleted their rows
+       * (`deleteUserSessions`) committed: a password or role change.
+       */
+      endCachedSessionsOf(userId: number): Promise<void>;
     };
     cookieOptions: { httpOnly: true; sameSite: 'lax'; secure: boolean; path: '/'; signed: boolean };
   }
@@ -86,7 +94,8 @@ function ownOrigin(request: FastifyRequest, secureCookies: boolean): string | un
 }
 
 /**
- * Cookie sessions stored in the DB (any instance serves any session), the CSRF guard for
+ * Cookie sessions stored in the DB and copied to the cache when there is one (any instance serves
+ * any session; a cache loss logs nobody out), the CSRF guard for
  * cookie-authenticated writes, and the `requireUser` / `requireAdmin` checks services use.
  */
 export default fp(
@@ -96,7 +105,18 @@ export default fp(
     app.decorate('cookieOptions', cookieOptions);
     app.decorateRequest('user', null);
     const allowedOrigins = new Set(opts.allowedOrigins.map((o) => originOf(o) ?? o));
-    const idle = { idleSeconds: opts.idleMinutes * 60, touchAfterSeconds: opts.idleMinutes * 60 * TOUCH_SHARE_OF_IDLE };
+    const idle = { idleSeconds: opts.idleMinutes * 60, touchAfterSeconds: sessionTouchAfterMs(opts.idleMinutes) / 1000 };
+
+    /** The cache's copy when it has one; otherwise PostgreSQL, whose answer then fills the cache. */
+    async function findUser(tokenHash: Buffer): Promise<SessionUser | null> {
+      const cached = await app.cache?.sessions.lookup(tokenHash);
+      if (cached?.found === 'user') return cached.user;
+      if (cached?.found === 'ended') return null;
+      const session = await findLiveSession(app.pools.writer, tokenHash, idle);
+      if (!session) return null;
+      if (cached) await app.cache?.sessions.fill(tokenHash, session, cached.readAt);
+      return session.user;
+    }
 
     app.addHook('onRequest', async (request) => {
       if (SAFE_METHODS.has(request.method)) return;
@@ -121,7 +141,7 @@ export default fp(
       if (!raw) return;
       const unsigned = request.unsignCookie(raw);
       if (!unsigned.valid || !unsigned.value) return;
-      request.user = (await findSessionUser(app.pools.writer, hashToken(unsigned.value), idle)) ?? null;
+      request.user = await findUser(hashToken(unsigned.value));
     });
 
     app.decorate('requireUser', (request: FastifyRequest) => {
@@ -144,11 +164,16 @@ export default fp(
         const raw = request.cookies[SESSION_COOKIE];
         const unsigned = raw ? request.unsignCookie(raw) : undefined;
         if (unsigned?.valid && unsigned.value) {
-          await deleteSession(app.pools.writer, hashToken(unsigned.value));
+          const tokenHash = hashToken(unsigned.value);
+          await deleteSession(app.pools.writer, tokenHash);
+          await app.cache?.sessions.end(tokenHash);
         }
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
       },
+      async endCachedSessionsOf(userId: number) {
+        await app.cache?.sessions.endUser(userId);
+      },
     });
   },
-  { name: 'sessions', dependencies: ['database'] },
+  { name: 'sessions', dependencies: ['database', 'cache'] },
 );

@@ -119,6 +119,8 @@ export interface ServiceHost {
    * from the Identity stack's secret instead; the twin's oidc-provider stand-in here. `providers` is
    * `key:PoolName` pairs, e.g. `kakao:Kakao` (infra/lib/constructs/identity-providers.ts).
    */
+  /** The cache tier's one primary endpoint (ElastiCache's on AWS, written by the env step; HAProxy's on the twin). */
+  readonly cache?: { readonly url: string; readonly password: string };
   readonly oidc?: { readonly issuerUrl: string; readonly clientId: string; readonly clientSecret: string; readonly redirectUrl: string; readonly providers: string };
 }
 
@@ -164,6 +166,7 @@ export function serviceEnvironment(host: ServiceHost): Record<string, string> {
           TOSS_SECRET_KEY: host.payments.secretKey,
         }
       : {}),
+    ...(host.cache ? { CACHE_URL: host.cache.url, CACHE_PASSWORD: host.cache.password } : {}),
     ...(host.oidc
       ? {
           OIDC_ISSUER_URL: host.oidc.issuerUrl,

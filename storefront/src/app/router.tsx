@@ -36,6 +36,7 @@ export const routes: RouteObject[] = [
       { path: 'orders', ...page(() => import('./routes/orders')) },
       { path: 'orders/:id', ...page(() => import('./routes/order')) },
       { path: 'login', ...page(() => import('./routes/login')) },
+      { path: 'login/link', ...page(() => import('./routes/login-link')) },
       { path: 'register', ...page(() => import('./routes/register')) },
       {
         path: 'admin',

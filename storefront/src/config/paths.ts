@@ -1,3 +1,5 @@
+import { config } from './env';
+
 /** Every URL the app links to, in one place. */
 export const paths = {
   home: () => '/',
@@ -14,6 +16,13 @@ export const paths = {
   orders: () => '/orders',
   order: (id: number | string, placed = false) => `/orders/${id}${placed ? '?placed=1' : ''}`,
   login: (next?: string) => (next ? `/login?next=${encodeURIComponent(next)}` : '/login'),
+  /** Where the shop sends a browser whose sign-in through a provider must be linked to a local account (shop/src/accounts/oidc). */
+  loginLink: () => '/login/link',
+  /**
+   * The shop's start of a sign-in through a provider, reached by a full-page navigation (the
+   * browser goes on to the user pool); `next` is a path already made safe by safeNext.
+   */
+  signInStart: (provider: string, next: string) => `${config.apiBase}/auth/oidc/${encodeURIComponent(provider)}/start?next=${encodeURIComponent(next)}`,
   register: (next?: string) => (next ? `/register?next=${encodeURIComponent(next)}` : '/register'),
   admin: () => '/admin',
   adminNewProduct: () => '/admin/products/new',

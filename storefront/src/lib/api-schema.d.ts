@@ -3897,6 +3897,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cache?: "ready" | "unavailable";
                             detail?: string;
                             instance: string;
                             status: "ok" | "draining" | "unavailable";
@@ -3911,6 +3912,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cache?: "ready" | "unavailable";
                             detail?: string;
                             instance: string;
                             status: "ok" | "draining" | "unavailable";
@@ -4020,6 +4022,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cache?: "ready" | "unavailable";
                             detail?: string;
                             instance: string;
                             status: "ok" | "draining" | "unavailable";
@@ -4034,6 +4037,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            cache?: "ready" | "unavailable";
                             detail?: string;
                             instance: string;
                             status: "ok" | "draining" | "unavailable";

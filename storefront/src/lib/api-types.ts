@@ -21,6 +21,12 @@ export type Product = ProductList['items'][number];
 export type User = JsonResponse<'/api/auth/me', 'get'>['user'];
 export type RegisterBody = JsonBody<'/api/auth/register', 'post'>;
 export type LoginBody = JsonBody<'/api/auth/login', 'post'>;
+/** The providers a shopper can sign in with (through the user pool), in the order to show them. */
+export type SignInProvider = JsonResponse<'/api/auth/oidc/providers', 'get'>['providers'][number];
+export type SignInProviderKey = SignInProvider['key'];
+export type LinkSignInBody = JsonBody<'/api/auth/oidc/link', 'post'>;
+/** A sign-in through a provider that finished: the user, and the same-site path to go to now. */
+export type SignedIn = JsonResponse<'/api/auth/oidc/link', 'post'>;
 export type Cart = JsonResponse<Path<'/api/cart'>, 'get'>;
 export type CartLine = Cart['lines'][number];
 export type AdminProductList = JsonResponse<Path<'/api/admin/products'>, 'get'>;

@@ -3,6 +3,7 @@ import { useDocumentTitle } from '@/components/document-title';
 import { RegisterForm } from '@/features/auth/components/login-form';
 import { useMe } from '@/features/auth/api/me';
 import { safeNext } from '@/features/auth/components/safe-next';
+import { SignInButtons } from '@/features/auth/components/sign-in-buttons';
 import { useI18n } from '@/lib/i18n';
 
 export function Component() {
@@ -16,6 +17,7 @@ export function Component() {
     <div className="page narrow">
       <h1>{t('auth.registerTitle')}</h1>
       <RegisterForm next={params.get('next')} />
+      <SignInButtons next={params.get('next')} />
     </div>
   );
 }
