@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { lockHolders } from './package-locks.mjs';
 
 const HELP = `Usage: node scripts/ensure-system.mjs [--for start|test] [--check]
-Checks for PostgreSQL 15, haproxy, pg_auto_failover and chromium, and installs what is missing
+Checks for PostgreSQL 15, haproxy, pg_auto_failover, redis-server, redis-sentinel and chromium, and installs what is missing
 via apt when run as root. --check only reports.`;
 
 const args = process.argv.slice(2);
@@ -26,6 +26,9 @@ const requirements = [
   { name: 'HAProxy', present: () => onPath('haproxy'), pkg: 'haproxy' },
   { name: 'pg_auto_failover extension', present: () => existsSync('/usr/share/postgresql/15/extension/pgautofailover.control'), pkg: 'postgresql-15-auto-failover' },
   { name: 'pg_autoctl', present: () => onPath('pg_autoctl') || existsSync(`${PG_BIN}/pg_autoctl`), pkg: 'pg-auto-failover-cli' },
+  // The twin's cache tier (ElastiCache stand-in): a primary, a replica and three Sentinels.
+  { name: 'Redis server', present: () => onPath('redis-server') && onPath('redis-cli'), pkg: 'redis-server' },
+  { name: 'Redis Sentinel', present: () => onPath('redis-sentinel'), pkg: 'redis-sentinel' },
   { name: 'Chromium', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
   // Korean text in screenshots and the PNG reports renders as boxes without a Hangul font.
   { name: 'Korean font (Nanum)', present: () => existsSync('/usr/share/fonts/truetype/nanum'), pkg: 'fonts-nanum' },
@@ -93,9 +96,17 @@ try {
   process.stderr.write(`Could not install system packages (${err.message}). Run: apt-get update && apt-get install -y ${pkgs.join(' ')}\n`);
   process.exit(1);
 }
-// A service started by a package's postinst would hold ports our tests and twin pick.
-for (const svc of ['haproxy']) spawnSync('systemctl', ['disable', '--now', svc], { stdio: 'ignore' });
-spawnSync('sh', ['-c', 'pkill -x haproxy || true'], { stdio: 'ignore' });
+// A service started by a package's postinst would hold ports our tests and twin pick (HAProxy
+// :80, Redis :6379, Sentinel :26379): disabled and stopped, under systemd or not. The twin runs
+// its own processes from these binaries. Stopped by their init scripts' pid files, never by name:
+// a name would also match the HAProxy and Redis processes of twins and tests running right now.
+const packagedServices = ['haproxy', 'redis-server', 'redis-sentinel'];
+for (const svc of packagedServices) {
+  spawnSync('systemctl', ['disable', '--now', svc], { stdio: 'ignore' });
+  // Without systemd (a container) the init scripts stop what they started, by their pid files.
+  if (existsSync(`/etc/init.d/${svc}`)) spawnSync(`/etc/init.d/${svc}`, ['stop'], { stdio: 'ignore' });
+  spawnSync('update-rc.d', [svc, 'disable'], { stdio: 'ignore' });
+}
 
 const still = requirements.filter((r) => !r.present());
 if (still.length > 0) {

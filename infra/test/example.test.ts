@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import {
   appPort,
   autoScaling,
+  catalogCaching,
   database as topologyDatabase,
   databasePort,
   deregistrationDelaySeconds,
@@ -626,7 +627,7 @@ describe('edge: SPA on CloudFront', () => {
     });
   });
 
-  it('sends /api/* uncached and /media/* cached to the ALB origin over HTTPS, /media/* failing over to the backup bucket over HTTPS', () => {
+  it('sends the rest of /api/* uncached and /media/* cached to the ALB origin over HTTPS, /media/* failing over to the backup bucket over HTTPS', () => {
     const d = distribution();
     const behaviours = Object.fromEntries((d.CacheBehaviors as { PathPattern: string }[]).map((b) => [b.PathPattern, b as Record<string, CfnJson>]));
     const cachingDisabled = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
@@ -651,6 +652,36 @@ describe('edge: SPA on CloudFront', () => {
     expect(JSON.stringify(fallback?.DomainName)).toMatch(/BackupSiteBucket[0-9A-F]+/);
     expect(JSON.stringify(fallback?.DomainName)).not.toMatch(/WebsiteURL/);
     expect(fallback).toMatchObject({ S3OriginConfig: expect.anything(), OriginAccessControlId: expect.anything() });
+  });
+
+  it("caches the catalog reads at the edge like the twin's front door: path and query, no cookies, at most topology's max age, before /api/*", () => {
+    const d = distribution();
+    const behaviours = d.CacheBehaviors as { PathPattern: string; CachePolicyId: CfnJson; OriginRequestPolicyId: CfnJson; AllowedMethods: string[]; TargetOriginId: string }[];
+    const patterns = behaviours.map((b) => b.PathPattern);
+    const api = behaviours.find((b) => b.PathPattern === '/api/*')!;
+    for (const p of catalogCaching.edgePaths) {
+      for (const pattern of [p, `${p}/*`]) {
+        const b = behaviours.find((x) => x.PathPattern === pattern);
+        expect(b, pattern).toMatchObject({ AllowedMethods: ['GET', 'HEAD'], TargetOriginId: api.TargetOriginId });
+        expect(patterns.indexOf(pattern)).toBeLessThan(patterns.indexOf('/api/*'));
+      }
+    }
+    const t = template(s, 'edge');
+    t.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        MinTTL: 0,
+        DefaultTTL: 0,
+        MaxTTL: catalogCaching.maxAgeSeconds,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          QueryStringsConfig: { QueryStringBehavior: 'all' },
+          CookiesConfig: { CookieBehavior: 'none' },
+          HeadersConfig: { HeaderBehavior: 'none' },
+        }),
+      }),
+    });
+    t.hasResourceProperties('AWS::CloudFront::OriginRequestPolicy', {
+      OriginRequestPolicyConfig: Match.objectLike({ CookiesConfig: { CookieBehavior: 'none' }, QueryStringsConfig: { QueryStringBehavior: 'all' } }),
+    });
   });
 
   it('sends the origin header as a Secrets Manager reference, never a value in the template', () => {

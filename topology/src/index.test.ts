@@ -34,6 +34,13 @@ describe('topology', () => {
     expect(parityValues()['cacheReplicas']).toBe(cache.replicas);
   });
 
+  it('gives a cache failover time to finish before another is tried, and the endpoint a check per failover step', () => {
+    expect(cache.failover.failoverTimeoutMs).toBeGreaterThan(cache.failover.downAfterMs);
+    // The endpoint notices a promoted replica sooner than Sentinel notices a dead primary.
+    expect(cache.endpointCheck.intervalMs * cache.endpointCheck.rise).toBeLessThan(cache.failover.downAfterMs);
+    expect(cache.endpointCheck.fall).toBeGreaterThanOrEqual(1);
+  });
+
   it('exports parity values and a diagram', () => {
     expect(parityValues()['healthCheckPath']).toBe('/healthz');
     expect(architectureDiagram()).toContain('flowchart');

@@ -114,6 +114,13 @@ export const frontDoorFailover = {
 export const catalogCaching = {
   maxAgeSeconds: 30,
   staleWhileRevalidateSeconds: 60,
+  /**
+   * The catalog's public reads (GET, these paths and everything under them), which the edge
+   * caches: CloudFront's catalog behaviours on AWS, the HAProxy cache of the twin's front door.
+   * Both key on path and query only (no cookies, no headers but the normalised Accept-Encoding)
+   * and keep an answer as long as the shop's Cache-Control allows, at most `maxAgeSeconds`.
+   */
+  edgePaths: ['/api/products', '/api/categories'],
 } as const;
 
 /**
@@ -126,6 +133,12 @@ export const catalogCaching = {
 export const cache = {
   /** Automatic failover needs at least one replica (ElastiCache User Guide, "Minimizing downtime with Multi-AZ"). */
   replicas: 1,
+  /**
+   * Everything in the cache can be rebuilt from PostgreSQL, so a full cache evicts the least
+   * recently used key of any kind rather than refusing writes (ElastiCache's parameter group; the
+   * twin's redis.conf).
+   */
+  maxMemoryPolicy: 'allkeys-lru',
   /**
    * A TLS connection to a node in the same region is set up in milliseconds; past this the node
    * is taken for gone (a primary killed mid-failover often does not refuse, it just never answers).
@@ -143,6 +156,33 @@ export const cache = {
    * took up to 4.1 s (issue 14).
    */
   retryDelayMs: 100,
+  /**
+   * Who notices a dead primary and promotes the replica: ElastiCache's own control plane on AWS
+   * (no knob), three Sentinels on the twin. Sentinel's defaults (down after 30 s, failover timeout
+   * 3 min; redis.io, "High availability with Redis Sentinel", sentinel.conf) would leave the shop
+   * without a cache primary for half a minute; these timings promote within about a second and a
+   * half here, close to ElastiCache's Multi-AZ failover.
+   */
+  failover: {
+    /** A node that does not answer PING for this long is subjectively down (`down-after-milliseconds`). */
+    downAfterMs: 1000,
+    /**
+     * Sentinel's `failover-timeout`: how long a failover may take before another Sentinel retries
+     * it (after twice this), and the bound on replicas re-pointing to the new primary.
+     */
+    failoverTimeoutMs: 5000,
+  },
+  /**
+   * The one primary endpoint on the twin (HAProxy in front of both nodes, a `role:master` check),
+   * the counterpart of ElastiCache's primary endpoint, whose DNS name moves at a failover. A
+   * check every 250 ms sends clients to a promoted replica within a quarter second of its
+   * promotion; two failed checks take a node out (a live connection's error does at once).
+   */
+  endpointCheck: {
+    intervalMs: 250,
+    fall: 2,
+    rise: 1,
+  },
 } as const;
 
 /** Ports the twin uses on 127.0.0.1. Each can be overridden by the twin's CLI. */
@@ -154,6 +194,13 @@ export const twinPorts = {
   firstInstance: appPort,
   dbMonitor: 5500,
   dbNodes: { a: 5501, b: 5502, replica: 5503 },
+  /**
+   * The cache tier: the primary endpoint, the two nodes, the three Sentinels. Beside Redis's
+   * defaults (6379, 26379), not on them: Debian's packaged services use those.
+   */
+  cacheEndpoint: 6380,
+  cacheNodes: { a: 6381, b: 6382 },
+  cacheSentinels: [26380, 26381, 26382],
 } as const;
 
 /** Every value the two renderers must agree on, flattened for parity tests. */

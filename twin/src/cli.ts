@@ -22,10 +22,16 @@ const COMMANDS: Record<string, { usage: string; help: string }> = {
   'kill-instance': { usage: 'kill-instance [ID]', help: 'SIGKILL one instance (random if no id). The controller replaces it.' },
   'fail-zone': { usage: 'fail-zone a|b', help: 'Kill every instance and DB node in a zone; no launches there until restore.' },
   'fail-db-primary': { usage: 'fail-db-primary', help: 'SIGKILL the database primary; pg_auto_failover promotes the standby.' },
+  'fail-cache-primary': {
+    usage: 'fail-cache-primary',
+    help: 'SIGKILL the cache primary; the Sentinels promote the replica, the endpoint follows, the old primary rejoins as a replica.',
+  },
+  'fail-cache': { usage: 'fail-cache', help: 'Take the whole cache tier down (both nodes) until restore-cache or restore; the shop reads PostgreSQL.' },
+  'restore-cache': { usage: 'restore-cache', help: 'Start the cache nodes fail-cache (or fail-zone) took down.' },
   'fail-site': { usage: 'fail-site', help: 'Take down every instance so the front door fails over to the backup site.' },
   'stress-cpu': { usage: 'stress-cpu [ID] [--seconds N]', help: 'Burn one CPU on an instance (all in-service ones if no id) to trigger scale-out.' },
   scale: { usage: 'scale N', help: 'Set the desired capacity (between min and max).' },
-  restore: { usage: 'restore', help: 'Undo fail-zone / fail-site / fail-db-primary: unblock zones, restart DB nodes.' },
+  restore: { usage: 'restore', help: 'Undo fail-zone / fail-site / fail-db-primary / fail-cache: unblock zones, restart DB and cache nodes.' },
   deploy: { usage: 'deploy', help: 'Rolling replacement of every instance, zone-balanced, never below min healthy.' },
   'rotate-db-password': {
     usage: 'rotate-db-password',
@@ -109,6 +115,15 @@ async function main(): Promise<void> {
       case 'fail-db-primary':
         result = await client.failDbPrimary();
         break;
+      case 'fail-cache-primary':
+        result = await client.failCachePrimary();
+        break;
+      case 'fail-cache':
+        result = await client.failCache();
+        break;
+      case 'restore-cache':
+        result = await client.restoreCache();
+        break;
       case 'fail-site':
         result = await client.failSite();
         break;
@@ -191,7 +206,8 @@ Ready in ${((Date.now() - began) / 1000).toFixed(1)}s.
   Payments            ${twin.parts.payments.url}   (Toss Payments stand-in; payment window ${twin.parts.payments.payPageUrl})
   User pool           ${twin.parts.identity.userPool.issuer}   (Cognito stand-in; a Kakao sign-in starts at ${twin.parts.identity.signInUrl})
   Social IdP          ${twin.parts.identity.socialIdp.issuer}   (Kakao stand-in, with a sign-up page)
-Try: npm run twin -- status | kill-instance | fail-db-primary | fail-site | restore | down
+  Cache               ${twin.parts.cache.url}   (primary endpoint: HAProxy in front of a Redis primary and replica, 3 Sentinels)
+Try: npm run twin -- status | kill-instance | fail-db-primary | fail-cache-primary | fail-cache | fail-site | restore | down
 Logs: ${twin.paths.logs}. Ctrl-C stops everything.
 `);
   const stopTwin = () => void twin.stop();

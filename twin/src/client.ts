@@ -54,6 +54,20 @@ export class TwinClient {
     return this.command('fail-db-primary');
   }
 
+  /** SIGKILLs the cache primary; the Sentinels promote the replica and the old primary comes back as its replica. */
+  failCachePrimary(): Promise<CommandResult> {
+    return this.command('fail-cache-primary');
+  }
+
+  /** Takes both cache nodes down until restoreCache() or restore(). */
+  failCache(): Promise<CommandResult> {
+    return this.command('fail-cache');
+  }
+
+  restoreCache(): Promise<CommandResult> {
+    return this.command('restore-cache');
+  }
+
   failSite(): Promise<CommandResult> {
     return this.command('fail-site');
   }

@@ -1,4 +1,5 @@
 import { zones, type Zone } from '@evermall/topology';
+import { CacheTierError, type CacheTier } from './cache/cache-tier.js';
 import type { DatabaseCluster } from './database/database-cluster.js';
 import type { EventLog } from './events.js';
 import type { AutoScalingController } from './scaling/auto-scaling-controller.js';
@@ -18,6 +19,7 @@ export class TwinCommands {
     private readonly parts: {
       controller: AutoScalingController;
       database: DatabaseCluster;
+      cache: CacheTier;
       events: EventLog;
       /** The front door's mode right now (restore follows it back to primary). */
       frontDoorMode: () => 'primary' | 'backup';
@@ -35,6 +37,12 @@ export class TwinCommands {
         return this.failZone(args.zone);
       case 'fail-db-primary':
         return this.failDbPrimary();
+      case 'fail-cache-primary':
+        return this.failCachePrimary();
+      case 'fail-cache':
+        return this.failCache();
+      case 'restore-cache':
+        return this.restoreCache();
       case 'fail-site':
         return this.failSite();
       case 'stress-cpu':
@@ -49,7 +57,7 @@ export class TwinCommands {
         return this.rotateDbPassword();
       case 'down':
         setImmediate(() => this.parts.down());
-        return { ok: true, message: 'Stopping the twin: front door, instances (drained), HAProxy, database, status page.' };
+        return { ok: true, message: 'Stopping the twin: front door, instances (drained), payment provider, sign-in providers, cache, HAProxy, database, status page.' };
     }
   }
 
@@ -70,7 +78,7 @@ export class TwinCommands {
   private async failZone(zone: unknown): Promise<CommandResult> {
     if (typeof zone !== 'string' || !(zones as readonly string[]).includes(zone)) throw new CommandError(`fail-zone needs a zone: ${zones.join(' or ')}`);
     const z = zone as Zone;
-    const { controller, database } = this.parts;
+    const { controller, database, cache } = this.parts;
     controller.blockZone(z, `fail-zone ${z}`);
     const instances = controller
       .list()
@@ -79,11 +87,14 @@ export class TwinCommands {
     controller.kill(instances, `fail-zone ${z}`);
     const nodes = database.specs.filter((s) => s.zone === z).map((s) => s.name);
     for (const n of nodes) await database.kill(n, `fail-zone ${z}`);
+    // Each cache node sits in the zone of its name; the Sentinels and the endpoint are the regional control plane.
+    const cacheNodes = await cache.failNodes([z], `fail-zone ${z}`);
     return {
       ok: true,
-      message: `Zone ${z} is down: killed instances [${instances.join(', ')}] and database nodes [${nodes.join(', ')}]; no launches in zone ${z} until restore. The monitor stays up.`,
+      message: `Zone ${z} is down: killed instances [${instances.join(', ')}], database nodes [${nodes.join(', ')}] and cache node ${z}; no launches in zone ${z} until restore. The monitor and the Sentinels stay up.`,
       instances,
       dbNodes: nodes,
+      cacheNodes,
       expect: ['instance-in-service', 'db-primary-changed'],
     };
   }
@@ -98,6 +109,43 @@ export class TwinCommands {
       message: `Killed the database primary, node ${primary.name} (zone ${primary.zone}, port ${primary.port}), with SIGKILL. pg_auto_failover promotes the synchronous standby; run restore to bring ${primary.name} back as a standby.`,
       killed: primary.name,
       expect: ['db-primary-changed'],
+    };
+  }
+
+  private async failCachePrimary(): Promise<CommandResult> {
+    let killed;
+    try {
+      killed = await this.parts.cache.failPrimary('fail-cache-primary');
+    } catch (err) {
+      if (err instanceof CacheTierError) throw new CommandError(err.message);
+      throw err;
+    }
+    return {
+      ok: true,
+      message: `Killed the cache primary, node ${killed.name} (zone ${killed.zone}, port ${killed.port}), with SIGKILL. The Sentinels promote the replica and the endpoint ${this.parts.cache.url} follows; node ${killed.name} comes back as its replica by itself.`,
+      killed: killed.name,
+      expect: ['cache-node-rejoined'],
+    };
+  }
+
+  private async failCache(): Promise<CommandResult> {
+    const { cache } = this.parts;
+    const nodes = await cache.failNodes(['a', 'b'], 'fail-cache');
+    return {
+      ok: true,
+      message: `The cache tier is down: nodes [${nodes.join(', ')}] got SIGKILL and stay down until restore-cache or restore. The Sentinels stay up; the endpoint ${cache.url} closes every connection (no node passes its check), and the shop answers from PostgreSQL.`,
+      cacheNodes: nodes,
+      expect: [],
+    };
+  }
+
+  private async restoreCache(): Promise<CommandResult> {
+    const nodes = await this.parts.cache.restore();
+    return {
+      ok: true,
+      message: `Cache nodes started: [${nodes.join(', ')}] (the Sentinels' primary first, empty; the other as its replica).`,
+      cacheNodes: nodes,
+      expect: nodes.length > 0 ? ['cache-node-rejoined'] : [],
     };
   }
 
@@ -152,16 +200,27 @@ export class TwinCommands {
   }
 
   private async restore(): Promise<CommandResult> {
-    const { controller, database } = this.parts;
+    const { controller, database, cache } = this.parts;
     const zonesBack = controller.unblockZones('restore');
     const nodes = await database.restore();
+    const cacheNodes = await cache.restore();
     return {
       ok: true,
-      message: `Restored: launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; database nodes restarted: [${nodes.join(', ')}].`,
+      message: `Restored: launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; database nodes restarted: [${nodes.join(', ')}]; cache nodes started: [${cacheNodes.join(', ')}].`,
       zones: zonesBack,
       dbNodes: nodes,
+      cacheNodes,
       // Follow until the last part is back: the front door if it failed over, else instances or DB nodes.
-      expect: this.parts.frontDoorMode() === 'backup' ? ['front-door-primary'] : zonesBack.length > 0 ? ['instance-in-service'] : nodes.length > 0 ? ['db-node-rejoined'] : [],
+      expect:
+        this.parts.frontDoorMode() === 'backup'
+          ? ['front-door-primary']
+          : zonesBack.length > 0
+            ? ['instance-in-service']
+            : nodes.length > 0
+              ? ['db-node-rejoined']
+              : cacheNodes.length > 0
+                ? ['cache-node-rejoined']
+                : [],
     };
   }
 

@@ -7,7 +7,8 @@ import { twinEnvironment } from './config/environment.js';
 import type { TwinPaths } from './config/paths.js';
 import type { TwinPortMap } from './config/ports.js';
 import { prepareStateDir, type PreparedStateDir } from './config/state-dir.js';
-import { frontDoorSettings } from './config/twin-settings.js';
+import { cacheSettings, frontDoorSettings } from './config/twin-settings.js';
+import { CacheTier } from './cache/cache-tier.js';
 import { TwinCommands } from './commands.js';
 import { DatabaseCluster } from './database/database-cluster.js';
 import { DatabaseLogins } from './database/database-logins.js';
@@ -68,6 +69,7 @@ export interface RunningTwin {
     frontDoor: FrontDoor;
     payments: PaymentProvider;
     identity: IdentityProviders;
+    cache: CacheTier;
   };
 }
 
@@ -156,6 +158,13 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     secrets: state.identitySecrets,
     events,
   });
+  if (!state.cachePassword) throw new Error('the state dir has no cache password: prepareStateDir writes it');
+  const cache = new CacheTier({
+    paths,
+    ports: { endpoint: ports.cacheEndpoint, a: ports.cacheNodeA, b: ports.cacheNodeB, sentinels: [ports.cacheSentinel1, ports.cacheSentinel2, ports.cacheSentinel3] },
+    password: state.cachePassword,
+    events,
+  });
   const launchTemplate = new LaunchTemplate({
     paths,
     shopDir: shopDir(),
@@ -163,11 +172,12 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     sessionSecret: state.sessionSecret,
     payments: payments.settings,
     oidc: identity.settings,
+    cache: cache.settings,
     drainSeconds: timings.instanceDrainSeconds,
     logLevel: twinEnvironment().shopLogLevel,
   });
   const controller = new AutoScalingController({ timings, loadBalancer, events, logger, launch: launchTemplate, firstPort: options.ports?.firstInstance ?? ports.firstInstance });
-  return { database, loadBalancer, traffic, controller, frontDoor, payments, identity, events, logger, timings, launchTemplate };
+  return { database, loadBalancer, traffic, controller, frontDoor, payments, identity, cache, events, logger, timings, launchTemplate };
 }
 
 /**
@@ -200,7 +210,7 @@ class TwinSupervisor {
 
   /** Starts every part; rejects with the stop's reason as soon as stop() is called. */
   async bringUp(build: boolean): Promise<void> {
-    const { database, loadBalancer, traffic, controller, frontDoor, payments, identity, events, timings, launchTemplate } = this.parts;
+    const { database, loadBalancer, traffic, controller, frontDoor, payments, identity, cache, events, timings, launchTemplate } = this.parts;
     const { paths } = this.dir;
     const signal = this.stopping.signal;
     const step = <T>(work: () => Promise<T>) => unlessStopping(signal, work);
@@ -215,6 +225,12 @@ class TwinSupervisor {
     // Before any instance too: a sign-in's callback redeems its code at the pool.
     await step(() => identity.start());
     this.say('sign-in', `user pool (Cognito stand-in) ${identity.userPool.issuer}, social IdP (Kakao stand-in) ${identity.socialIdp.issuer}; data in ${paths.identity.root}`);
+    // Before any instance: each connects to the cache's endpoint at start (a cold cache; the shop reads PostgreSQL until it is warm).
+    await step(() => cache.start());
+    this.say(
+      'cache',
+      `primary endpoint ${cache.url} (HAProxy, role:master check); primary zone a, replica zone b, ${cacheSettings.sentinels} Sentinels; data in ${paths.cache.root}`,
+    );
     this.say('release', `shop built into ${await step(() => launchTemplate.newRelease([], signal))}; instances run as ${launchTemplate.runsAs}`);
     const started = Date.now();
     await step(() => database.start((m) => this.say('database', m)));
@@ -237,7 +253,7 @@ class TwinSupervisor {
   }
 
   running(): RunningTwin {
-    const { database, loadBalancer, controller, frontDoor, payments, identity } = this.parts;
+    const { database, loadBalancer, controller, frontDoor, payments, identity, cache } = this.parts;
     const statusUrl = this.statusServer?.url ?? twinUrls(this.parts, this.dir.ports.statusPage).status;
     return {
       urls: twinUrls(this.parts, this.dir.ports.statusPage),
@@ -245,7 +261,7 @@ class TwinSupervisor {
       paths: this.dir.paths,
       stopped: this.stopped,
       stop: () => this.stop(),
-      parts: { database, loadBalancer, controller, frontDoor, payments, identity },
+      parts: { database, loadBalancer, controller, frontDoor, payments, identity, cache },
     };
   }
 
@@ -254,11 +270,11 @@ class TwinSupervisor {
     return this.stopPromise;
   }
 
-  /** Front door, instances (drained), payment provider, sign-in providers, HAProxy, database, status page: whichever have started. */
+  /** Front door, instances (drained), payment provider, sign-in providers, cache, HAProxy, database, status page: whichever have started. */
   private async stopParts(): Promise<void> {
-    const { frontDoor, controller, payments, identity, loadBalancer, traffic, database, events, logger } = this.parts;
+    const { frontDoor, controller, payments, identity, cache, loadBalancer, traffic, database, events, logger } = this.parts;
     this.stopping.abort(new Error('the twin is stopping'));
-    events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, sign-in providers, HAProxy, database, status page');
+    events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, sign-in providers, cache, HAProxy, database, status page');
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.watcher.stop();
     // One part failing to stop must not leave the others running.
@@ -274,6 +290,7 @@ class TwinSupervisor {
     // After the instances: a draining instance may still confirm a payment.
     await stopPart('payments', 'stopping the Toss Payments stand-in', () => payments.stop());
     await stopPart('sign-in', 'stopping the user pool and social IdP', () => identity.stop());
+    await stopPart('cache', 'stopping the endpoint, the Sentinels, the replica and the primary', () => cache.stop());
     await stopPart('haproxy', 'stopping', () => Promise.all([loadBalancer.stop(), traffic.stop()]));
     await stopPart('database', 'stopping replica, standby, primary, monitor', () => database.stop());
     await stopPart('status page', 'stopping', async () => this.statusServer?.stop());
@@ -289,8 +306,8 @@ class TwinSupervisor {
   }
 
   private processGroups(): number[] {
-    const { database, loadBalancer, controller, identity } = this.parts;
-    return [...database.pids(), ...(loadBalancer.pid ? [loadBalancer.pid] : []), ...controller.pids(), ...identity.pids()];
+    const { database, loadBalancer, controller, identity, cache } = this.parts;
+    return [...database.pids(), ...(loadBalancer.pid ? [loadBalancer.pid] : []), ...controller.pids(), ...identity.pids(), ...cache.pids()];
   }
 
   /** Writes the running process groups to twin.json, so `down` can clean up after a crashed supervisor. */
@@ -328,12 +345,12 @@ class TwinSupervisor {
 
   /** The status page and the control API; its URL goes to twin.json (controlUrl). */
   private async serveControl(): Promise<void> {
-    const { controller, database, events, frontDoor } = this.parts;
+    const { controller, database, cache, events, frontDoor } = this.parts;
     const port = this.dir.ports.statusPage;
     this.statusServer = new StatusServer({
       port,
       status: () => readTwinStatus(this.parts, port),
-      commands: new TwinCommands({ controller, database, events, frontDoorMode: () => frontDoor.mode, down: () => void this.stop() }),
+      commands: new TwinCommands({ controller, database, cache, events, frontDoorMode: () => frontDoor.mode, down: () => void this.stop() }),
     });
     await this.statusServer.start();
     this.dir.state.controlUrl = this.statusServer.url;

@@ -1,3 +1,4 @@
+import { cache } from '@evermall/topology';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elasticache from 'aws-cdk-lib/aws-elasticache';
@@ -26,7 +27,7 @@ export const cacheEngine = { engine: 'valkey', version: '7.2', parameterGroupFam
  * through, rate-limit counters), so a full cache evicts the least recently used key of any kind
  * rather than refusing writes (ElastiCache's default, volatile-lru, evicts only keys with a TTL).
  */
-export const cacheParameters = { 'maxmemory-policy': 'allkeys-lru' } as const;
+export const cacheParameters = { 'maxmemory-policy': cache.maxMemoryPolicy } as const;
 
 /** The engine's logs this tier ships to CloudWatch Logs (ElastiCache User Guide, "Log delivery"). */
 export const cacheLogTypes = ['slow-log', 'engine-log'] as const;

@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
-import { frontDoorFailover } from '@evermall/topology';
+import { catalogCaching, frontDoorFailover } from '@evermall/topology';
 import { originVerifyHeader } from './load-balancer.js';
 import { workspaceDir } from './workspace.js';
 
@@ -144,6 +144,37 @@ export class Spa extends Construct {
       responseHeadersPolicy: securityHeaders,
     };
 
+    // The catalog's public reads are cached at the edge (issue 14): keyed by path and query only,
+    // kept as long as the shop's Cache-Control says (no header: not kept), at most topology's max
+    // age; cookies never reach the origin on these paths, so no answer can be anyone's own. The
+    // twin's front door renders the same policy as an HAProxy cache (twin/src/load-balancer).
+    const catalogCache = new cloudfront.CachePolicy(this, 'CatalogCache', {
+      comment: 'Evermall catalog reads: path and query, no cookies, the origin Cache-Control up to the catalog max age',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.seconds(0),
+      maxTtl: Duration.seconds(catalogCaching.maxAgeSeconds),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const catalogOriginRequest = new cloudfront.OriginRequestPolicy(this, 'CatalogOriginRequest', {
+      comment: 'Evermall catalog reads: the query string, no cookies, no viewer headers',
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.none(),
+    });
+    const catalog: cloudfront.BehaviorOptions = {
+      ...api,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: catalogCache,
+      originRequestPolicy: catalogOriginRequest,
+      compress: true,
+    };
+    // Each path and everything under it; listed before /api/* (CloudFront matches behaviours in order).
+    const catalogBehaviors = Object.fromEntries(catalogCaching.edgePaths.flatMap((p) => [[p, catalog] as const, [`${p}/*`, catalog] as const]));
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Evermall storefront',
       defaultRootObject: 'index.html',
@@ -156,6 +187,7 @@ export class Spa extends Construct {
         functionAssociations: [{ function: spaRouting, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
       },
       additionalBehaviors: {
+        ...catalogBehaviors,
         '/api/*': api,
         // The Route 53 failover health check's target: the same path a shopper takes (CloudFront,
         // its WAF, the origin header, the ALB), so the ALB needs no path open without the header.

@@ -40,6 +40,11 @@ export interface TwinPaths {
   readonly payments: { readonly root: string; readonly journal: string };
   /** The sign-in providers: each one's data dir (keys, sessions, users) and the config file the twin writes it each start. */
   readonly identity: { readonly root: string; readonly pool: IdentityProviderPaths; readonly social: IdentityProviderPaths };
+  /**
+   * The cache tier: one folder per node and Sentinel (its config, which Sentinel rewrites, and its
+   * working dir), and the endpoint's HAProxy config and Runtime API socket.
+   */
+  readonly cache: { readonly root: string; node(name: string): string; readonly endpointConfig: string; readonly endpointSocket: string };
 }
 
 export interface IdentityProviderPaths {
@@ -75,6 +80,12 @@ export function twinPaths(stateDir: string): TwinPaths {
       root: path.join(root, 'identity'),
       pool: { data: path.join(root, 'identity', 'pool'), config: path.join(root, 'identity', 'pool.config.json') },
       social: { data: path.join(root, 'identity', 'social'), config: path.join(root, 'identity', 'social.config.json') },
+    },
+    cache: {
+      root: path.join(root, 'cache'),
+      node: (name) => path.join(root, 'cache', name),
+      endpointConfig: path.join(root, 'cache', 'endpoint', 'haproxy.cfg'),
+      endpointSocket: path.join(root, 'cache', 'endpoint', 'admin.sock'),
     },
   };
 }

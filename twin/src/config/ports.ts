@@ -22,6 +22,15 @@ export interface TwinPortMap {
   userPool: number;
   /** The social IdP stand-in (Kakao) behind the user pool, on another loopback address. */
   socialIdp: number;
+  /** The cache tier's one primary endpoint (HAProxy; ElastiCache's primary endpoint): what instances connect to. */
+  cacheEndpoint: number;
+  /** The cache nodes: the first primary (zone a) and the replica (zone b). */
+  cacheNodeA: number;
+  cacheNodeB: number;
+  /** The three Sentinels that watch the cache nodes and promote the replica. */
+  cacheSentinel1: number;
+  cacheSentinel2: number;
+  cacheSentinel3: number;
 }
 
 /** What each port is called for people, and the CLI flag that changes it. */
@@ -39,6 +48,12 @@ export const portFlags: Record<keyof TwinPortMap, { label: string; flag: string 
   paymentProvider: { label: 'payment provider (Toss Payments stand-in)', flag: '--payment-provider-port' },
   userPool: { label: 'user pool (Cognito stand-in)', flag: '--user-pool-port' },
   socialIdp: { label: 'social IdP (Kakao stand-in)', flag: '--social-idp-port' },
+  cacheEndpoint: { label: 'cache primary endpoint (HAProxy)', flag: '--cache-port' },
+  cacheNodeA: { label: 'cache node a', flag: '--cache-port-a' },
+  cacheNodeB: { label: 'cache node b', flag: '--cache-port-b' },
+  cacheSentinel1: { label: 'cache Sentinel 1', flag: '--cache-sentinel-port-1' },
+  cacheSentinel2: { label: 'cache Sentinel 2', flag: '--cache-sentinel-port-2' },
+  cacheSentinel3: { label: 'cache Sentinel 3', flag: '--cache-sentinel-port-3' },
 };
 
 /** Where each port listens: 127.0.0.1, except the sign-in providers, each on an address of its own (cookies ignore ports). */
@@ -64,7 +79,20 @@ export function defaultPorts(): TwinPortMap {
     paymentProvider: twinPorts.statusPage + 1,
     userPool: twinPorts.statusPage + 2,
     socialIdp: twinPorts.statusPage + 3,
+    cacheEndpoint: twinPorts.cacheEndpoint,
+    cacheNodeA: twinPorts.cacheNodes.a,
+    cacheNodeB: twinPorts.cacheNodes.b,
+    cacheSentinel1: twinPorts.cacheSentinels[0],
+    cacheSentinel2: twinPorts.cacheSentinels[1],
+    cacheSentinel3: twinPorts.cacheSentinels[2],
   };
+}
+
+/** Every port 0 (free-picked): a drill's or a test's own twin never collides with one a person runs. */
+export function freePickedPorts(): TwinPortMap {
+  const ports = defaultPorts();
+  for (const key of Object.keys(ports) as (keyof TwinPortMap)[]) ports[key] = 0;
+  return ports;
 }
 
 export class PortTakenError extends Error {

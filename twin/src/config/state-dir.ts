@@ -70,6 +70,12 @@ export async function prepareStateDir(
     'paymentProvider',
     'userPool',
     'socialIdp',
+    'cacheEndpoint',
+    'cacheNodeA',
+    'cacheNodeB',
+    'cacheSentinel1',
+    'cacheSentinel2',
+    'cacheSentinel3',
     'dbMonitor',
     'dbNodeA',
     'dbNodeB',
@@ -84,6 +90,8 @@ export async function prepareStateDir(
     paymentKeys: previous?.paymentKeys ?? newPaymentKeys(),
     // Kept too: the providers' registrations and the instances' settings must agree across restarts.
     identitySecrets: previous?.identitySecrets ?? { shopAtUserPool: randomBytes(32).toString('base64url'), userPoolAtSocialIdp: randomBytes(32).toString('base64url') },
+    // Kept too: instances launched before and after a restart send the same AUTH password.
+    cachePassword: previous?.cachePassword ?? randomBytes(32).toString('hex'),
     seeded: previous?.seeded ?? false,
     supervisorPid: process.pid,
   };

@@ -12,6 +12,8 @@ export interface TwinStateFile {
   paymentKeys?: { clientKey: string; secretKey: string };
   /** Client secrets of the sign-in providers: the shop's at the user pool, the pool's at the social IdP; generated once. */
   identitySecrets?: { shopAtUserPool: string; userPoolAtSocialIdp: string };
+  /** The cache tier's AUTH password (requirepass, masterauth, the Sentinels' and the endpoint check's), generated once. */
+  cachePassword?: string;
   seeded?: boolean;
   /** Process groups the twin started, so `down` can clean up after a crashed supervisor. */
   processGroups?: number[];

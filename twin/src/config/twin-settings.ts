@@ -1,3 +1,4 @@
+import { cache } from '@evermall/topology';
 /**
  * Settings that exist only on the twin (AWS has no equivalent knob, so they are not in
  * topology/). Everything shared with infra/ comes from '@evermall/topology'.
@@ -79,6 +80,37 @@ export const identitySettings = {
   /** A provider process that died is started again after this long, so one that dies at once does not spin. */
   restartDelayMs: 1000,
   /** How long a provider process may take to answer its discovery document (tsx compiles it first). */
+  startTimeoutMs: 30_000,
+  /** How long SIGTERM may take before SIGKILL. */
+  stopBoundMs: 5000,
+} as const;
+
+export const cacheSettings = {
+  /** Three Sentinels, two of which must agree a primary is down (redis.io, "Sentinel", "Example 2: basic setup with three boxes"). */
+  sentinels: 3,
+  quorum: 2,
+  /** The name the Sentinels monitor the primary under (`sentinel monitor <name> ...`). */
+  masterName: 'evermall',
+  /**
+   * Memory per node: the smallest ElastiCache node (cache.t4g.micro) has 0.5 GiB; the twin shares
+   * one machine with everything else, and a full cache evicts (infra's maxmemory-policy) instead
+   * of growing.
+   */
+  maxMemoryMiB: 128,
+  /** topology's, as ElastiCache's parameter group has it. */
+  maxMemoryPolicy: cache.maxMemoryPolicy,
+  /**
+   * Idle client connections are kept, as ElastiCache's `timeout` 0 keeps them; the shop's client
+   * holds one connection per instance for hours. HAProxy's client/server timeouts bound it anyway.
+   */
+  endpointIdleTimeoutSeconds: 3600,
+  /** How often the twin reads the Sentinels' view of the primary (primary changes, restarts of a crashed node). */
+  watchIntervalMs: 250,
+  /** A crashed Sentinel is started again after this long, so one that dies at once does not spin. */
+  restartDelayMs: 1000,
+  /** One probe (PING, INFO, SENTINEL) of a node on loopback; past it the node counts as not answering. */
+  probeTimeoutMs: 500,
+  /** Start-up: a node answering, the replica in sync, the Sentinels agreeing on a quorum. */
   startTimeoutMs: 30_000,
   /** How long SIGTERM may take before SIGKILL. */
   stopBoundMs: 5000,

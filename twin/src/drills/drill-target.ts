@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findRunningTwin, startTwin, type TwinClient, type TwinPortMap } from '../index.js';
+import { findRunningTwin, startTwin, type TwinClient } from '../index.js';
+import { freePickedPorts } from '../config/ports.js';
 import { startStandaloneShop } from './standalone-shop.js';
 
 /** The repository root: drills resolve `.twin/` and `reports/` there whatever npm's working directory. */
@@ -70,21 +71,7 @@ export async function resolveTarget(options: {
   options.log('No twin is running: starting one with fresh state in a temp dir…');
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'evermall-drill-twin-'));
   // Every port free-picked, so a drill's own twin never collides with one a person is running.
-  const ports: TwinPortMap = {
-    frontDoor: 0,
-    loadBalancer: 0,
-    statusPage: 0,
-    haproxyStats: 0,
-    firstInstance: 0,
-    dbMonitor: 0,
-    dbNodeA: 0,
-    dbNodeB: 0,
-    dbReplica: 0,
-    trafficLog: 0,
-    paymentProvider: 0,
-    userPool: 0,
-    socialIdp: 0,
-  };
+  const ports = freePickedPorts();
   const controller = options.cpuTargetPercent === undefined ? {} : { cpuTargetPercent: options.cpuTargetPercent };
   const twin = await startTwin({
     stateDir,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { serviceEnvironment, writableDirectories, type ServiceDirectories } from '@evermall/shop/release';
+import type { CacheSettings } from '../cache/cache-tier.js';
 import type { TwinPaths } from '../config/paths.js';
 import type { SignInSettings } from '../identity/identity-providers.js';
 import type { PaymentProviderSettings } from '../payments/payment-provider.js';
@@ -26,6 +27,8 @@ export interface LaunchTemplateOptions {
   payments: PaymentProviderSettings;
   /** Sign-in: the twin's user pool (an OpenID Connect provider standing in for Cognito), the shop as its client. */
   oidc: SignInSettings;
+  /** The cache tier's primary endpoint (HAProxy with a role:master check) and AUTH password, as ElastiCache's are on AWS. */
+  cache: CacheSettings;
   drainSeconds: number;
   logLevel: string;
 }
@@ -82,7 +85,7 @@ export class LaunchTemplate implements InstanceEnvironment {
   }
 
   environment(instance: InstanceIdentity & { release: string }): Record<string, string> {
-    const { database, sessionSecret, payments, oidc, drainSeconds, logLevel } = this.options;
+    const { database, sessionSecret, payments, oidc, cache, drainSeconds, logLevel } = this.options;
     return serviceEnvironment({
       zone: instance.zone,
       instanceId: instance.id,
@@ -103,6 +106,7 @@ export class LaunchTemplate implements InstanceEnvironment {
       sessionSecret,
       payments,
       oidc,
+      cache,
       logLevel,
     });
   }

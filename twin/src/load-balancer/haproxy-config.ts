@@ -1,4 +1,4 @@
-import { autoScaling, deregistrationDelaySeconds, targetHealthCheck } from '@evermall/topology';
+import { autoScaling, catalogCaching, deregistrationDelaySeconds, targetHealthCheck } from '@evermall/topology';
 import { loadBalancerSettings } from '../config/twin-settings.js';
 
 export interface HaproxyConfigInput {
@@ -18,6 +18,8 @@ export const BACKEND = 'app';
 export const ORIGIN_BACKEND = 'alb_origin';
 export const ORIGIN_SERVER = 'alb';
 export const SLOT_PREFIX = 'slot';
+/** The front door's catalog cache (CloudFront's catalog behaviours). */
+export const EDGE_CACHE = 'catalog_edge';
 
 export function slotCount(): number {
   return autoScaling.maxCapacity * loadBalancerSettings.slotsPerMaxCapacity;
@@ -93,7 +95,16 @@ ${input.frontDoor ? renderFrontDoor(input.listenPort, input.frontDoor) : ''}fron
  * every request goes to the buckets, which then serve the backup site.
  */
 function renderFrontDoor(albPort: number, fd: { port: number; bucketsPort: number }): string {
-  return `frontend front_door
+  const paths = catalogCaching.edgePaths;
+  return `# CloudFront's catalog cache policy (§6 "Cache"): the shop's Cache-Control decides what is kept and
+# for how long, at most ${catalogCaching.maxAgeSeconds}s; Vary on Accept-Encoding is honoured ("process-vary").
+cache ${EDGE_CACHE}
+  total-max-size 64
+  max-object-size 1048576
+  max-age ${catalogCaching.maxAgeSeconds}
+  process-vary on
+
+frontend front_door
   bind 127.0.0.1:${fd.port}
   # Appends the viewer's address to X-Forwarded-For, as CloudFront does (§4.2 "option forwardfor").
   option forwardfor
@@ -101,6 +112,17 @@ function renderFrontDoor(albPort: number, fd: { port: number; bucketsPort: numbe
   no log
   acl to_origin path_beg /api/ /media/
   acl to_origin path /api
+  # The catalog's public reads, keyed like CloudFront's policy: the URI (path and query), never
+  # cookies; HAProxy stores only cacheable 200s and never answers a request carrying Authorization.
+  acl catalog_read method GET HEAD
+  acl catalog_path path ${paths.join(' ')}
+  acl catalog_path path_beg ${paths.map((p) => `${p}/`).join(' ')}
+  http-request set-var(txn.catalog) bool(true) if catalog_read catalog_path { nbsrv(${ORIGIN_BACKEND}) gt 0 }
+  http-request cache-use ${EDGE_CACHE} if { var(txn.catalog) -m bool }
+  http-response cache-store ${EDGE_CACHE} if { var(txn.catalog) -m bool }
+  # As CloudFront's X-Cache: whether the edge answered from its cache.
+  http-after-response set-header x-cache "Hit from front door" if { res.cache_hit }
+  http-after-response set-header x-cache "Miss from front door" if { var(txn.catalog) -m bool } !{ res.cache_hit }
   use_backend ${ORIGIN_BACKEND} if to_origin { nbsrv(${ORIGIN_BACKEND}) gt 0 }
   default_backend buckets
 

@@ -39,6 +39,7 @@ export function statusPageHtml(): string {
 <div class="arrow">▼ /api, /media → load balancer (<a id="lb" href="#">HAProxy</a>, <a id="stats" href="#">stats</a>)</div>
 <div class="row" id="zones"></div>
 <div class="box"><b>Database</b> (pg_auto_failover: monitor outside the zones) <table id="db"></table></div>
+<div class="box"><b>Cache</b> (Redis primary and replica, three Sentinels, one primary endpoint through HAProxy) <table id="cache"></table></div>
 <h2>Events</h2>
 <div class="box"><table id="events"></table></div>
 <script>
@@ -67,11 +68,18 @@ async function refresh() {
     return '<div class="box zone"><b>Zone ' + esc(z) + '</b>' + (a.blockedZones.includes(z) ? ' ' + badge('failed', 'bad') : '') +
       '<table><tr><th>instance</th><th>port</th><th>state</th><th>health</th><th>CPU</th></tr>' +
       (inst.map((i) => '<tr><td>' + esc(i.id) + '</td><td>' + i.port + '</td><td>' + esc(i.state) + '</td><td>' + badge(i.loadBalancerStatus, i.healthy ? 'ok' : i.state === 'draining' ? 'warn' : 'bad') + '</td><td>' + (i.cpuPercent ?? '–') + '% of ' + i.vcpu + ' vCPU</td></tr>').join('') || '<tr><td colspan="5" class="muted">no instances</td></tr>') +
-      '</table><div class="muted" style="margin-top:.5rem">DB: ' + (nodes.map((n) => esc(n.name) + ' ' + badge(n.role, n.role === 'down' ? 'bad' : n.role === 'primary' ? 'ok' : 'warn')).join(' ') || 'none') + '</div></div>';
+      '</table><div class="muted" style="margin-top:.5rem">DB: ' + (nodes.map((n) => esc(n.name) + ' ' + badge(n.role, n.role === 'down' ? 'bad' : n.role === 'primary' ? 'ok' : 'warn')).join(' ') || 'none') +
+      ' · cache: ' + (s.cache.nodes.filter((n) => n.zone === z).map((n) => esc(n.name) + ' ' + badge(n.role, n.role === 'down' ? 'bad' : n.role === 'primary' ? 'ok' : 'warn')).join(' ') || 'none') + '</div></div>';
   }).join('');
   document.getElementById('db').innerHTML = '<tr><th>node</th><th>zone</th><th>port</th><th>role</th><th>state</th><th>replication</th><th>LSN</th></tr>' +
     s.database.nodes.map((n) => '<tr><td>' + esc(n.name) + '</td><td>' + esc(n.zone) + '</td><td>' + n.port + '</td><td>' + badge(n.role, n.role === 'down' ? 'bad' : n.role === 'primary' ? 'ok' : 'warn') + '</td><td>' + esc(n.state) + '</td><td>' + esc(n.replication) + '</td><td><code>' + esc(n.lsn) + '</code></td></tr>').join('') +
     '<tr><td colspan="7" class="muted">writer <code>' + esc(s.database.writerUrl) + '</code><br>reader <code>' + esc(s.database.readerUrl) + '</code></td></tr>';
+  const c = s.cache;
+  document.getElementById('cache').innerHTML = '<tr><th>node</th><th>zone</th><th>port</th><th>role</th><th>replication</th><th>endpoint</th></tr>' +
+    c.nodes.map((n) => '<tr><td>' + esc(n.name) + '</td><td>' + esc(n.zone) + '</td><td>' + n.port + '</td><td>' + badge(n.role, n.role === 'down' ? 'bad' : n.role === 'primary' ? 'ok' : 'warn') +
+      (c.failed.includes(n.name) ? ' ' + badge('held down', 'bad') : '') + '</td><td>' + (n.link ? 'from :' + n.link.primaryPort + ', link ' + esc(n.link.status) : '') + '</td><td>' + (n.serving ? badge('serving', 'ok') : '') + '</td></tr>').join('') +
+    '<tr><td colspan="6" class="muted">endpoint <code>' + esc(c.url) + '</code>' + (c.endpointRunning ? '' : ' ' + badge('down', 'bad')) + ' · primary by the Sentinels: ' + (c.primary ? 'node ' + esc(c.primary) : badge('none agreed', 'bad')) + ' (' +
+    c.sentinels.map((x) => esc(x.name) + ' → ' + (x.running ? esc(x.primary ?? '?') : 'down')).join(', ') + ')</td></tr>';
   document.getElementById('events').innerHTML = s.events.slice(-40).reverse().map((e) => '<tr><td>' + new Date(e.at).toLocaleTimeString() + '</td><td><code>' + esc(e.kind) + '</code></td><td>' + esc(e.reason) + '</td></tr>').join('');
 }
 refresh();

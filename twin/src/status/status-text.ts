@@ -16,6 +16,9 @@ export function renderStatusText(s: TwinStatus, eventCount = 12): string {
   const down = (p: { running: boolean; restarts: number }) => `${p.running ? '' : ', DOWN'}${p.restarts ? `, restarted ${p.restarts}×` : ''}`;
   lines.push(`User pool    ${userPool.issuer}  (Cognito stand-in${down(userPool)}); Kakao sign-in starts at ${userPool.signInUrl}`);
   lines.push(`Social IdP   ${socialIdp.issuer}  (${socialIdp.displayName}${down(socialIdp)})`);
+  const c = s.cache;
+  const sentinelViews = c.sentinels.map((x) => `${x.name} ${x.running ? (x.primary ?? '?') : 'DOWN'}`).join(', ');
+  lines.push(`Cache        ${c.url}${c.endpointRunning ? '' : ' (endpoint DOWN)'}  primary: ${c.primary ? `node ${c.primary}` : 'none agreed'}  (Sentinels: ${sentinelViews})`);
   lines.push(`Traffic      ${s.traffic.rps} req/s, p99 ${s.traffic.p99Ms} ms, ${s.traffic.errorsPerSecond} 5xx/s`);
   lines.push(
     `Scaling      desired ${a.desired} (min ${a.min}, max ${a.max}), CPU target ${a.cpuTargetPercent}%${a.blockedZones.length ? `, FAILED zones: ${a.blockedZones.join(', ')}` : ''}`,
@@ -29,6 +32,15 @@ export function renderStatusText(s: TwinStatus, eventCount = 12): string {
       lines.push(`  ${i.id.padEnd(8)} :${String(i.port).padEnd(6)} ${i.state.padEnd(11)} ${i.loadBalancerStatus.padEnd(10)} CPU ${i.cpuPercent ?? '–'}% of ${i.vcpu} vCPU`);
     for (const n of s.database.nodes.filter((d) => d.zone === z))
       lines.push(`  db ${n.name.padEnd(8)} :${String(n.port).padEnd(6)} ${n.role.padEnd(8)} ${n.state} (${n.replication})`);
+    for (const n of s.cache.nodes.filter((d) => d.zone === z)) {
+      const notes = [
+        n.link ? `replicates :${n.link.primaryPort}, link ${n.link.status}` : n.role === 'primary' ? 'takes writes' : '',
+        n.serving ? 'behind the endpoint' : '',
+        s.cache.failed.includes(n.name) ? 'held down until restore' : '',
+        n.restarts ? `restarted ${n.restarts}×` : '',
+      ].filter((note) => note !== '');
+      lines.push(`  cache ${n.name.padEnd(5)} :${String(n.port).padEnd(6)} ${n.role.padEnd(8)} ${notes.join(', ')}`);
+    }
   }
   lines.push('', `Database     writer ${s.database.writerUrl}`, `             reader ${s.database.readerUrl}`, '', 'Recent events');
   for (const e of s.events.slice(-eventCount)) lines.push(`  ${e.at.slice(11, 19)}  ${e.kind.padEnd(22)} ${e.reason}`);

@@ -1,4 +1,5 @@
 import type { Zone } from '@evermall/topology';
+import type { CacheStatus } from '../cache/cache-tier.js';
 import type { DbNodeStatus } from '../database/database-cluster.js';
 import type { TwinEvent } from '../events.js';
 import type { FrontDoorMode } from '../front-door/front-door.js';
@@ -25,6 +26,8 @@ export interface TwinStatus {
   payments: PaymentProviderStatus;
   /** The sign-in providers: the user pool (Cognito stand-in) and the social IdP behind it. */
   identity: IdentityStatus;
+  /** The cache tier: its primary endpoint, each node's role (its own INFO replication), each Sentinel's primary. */
+  cache: CacheStatus;
   autoScaling: { desired: number; min: number; max: number; cpuTargetPercent: number; blockedZones: Zone[] };
   events: TwinEvent[];
   urls: TwinUrls;
@@ -39,5 +42,19 @@ export interface CommandResult {
   [detail: string]: unknown;
 }
 
-export const commandNames = ['kill-instance', 'fail-zone', 'fail-db-primary', 'fail-site', 'stress-cpu', 'scale', 'restore', 'deploy', 'rotate-db-password', 'down'] as const;
+export const commandNames = [
+  'kill-instance',
+  'fail-zone',
+  'fail-db-primary',
+  'fail-cache-primary',
+  'fail-cache',
+  'restore-cache',
+  'fail-site',
+  'stress-cpu',
+  'scale',
+  'restore',
+  'deploy',
+  'rotate-db-password',
+  'down',
+] as const;
 export type CommandName = (typeof commandNames)[number];

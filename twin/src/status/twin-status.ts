@@ -1,3 +1,4 @@
+import type { CacheTier } from '../cache/cache-tier.js';
 import type { DatabaseCluster } from '../database/database-cluster.js';
 import type { EventLog } from '../events.js';
 import type { FrontDoor } from '../front-door/front-door.js';
@@ -17,6 +18,7 @@ export interface StatusSources {
   traffic: TrafficMeter;
   payments: PaymentProvider;
   identity: IdentityProviders;
+  cache: CacheTier;
   events: EventLog;
 }
 
@@ -27,7 +29,7 @@ export function twinUrls(parts: Pick<StatusSources, 'frontDoor' | 'loadBalancer'
 
 /** What GET /api/status answers, read from the parts as they are now. */
 export async function readTwinStatus(parts: StatusSources, statusPort: number): Promise<TwinStatus> {
-  const { controller, database, frontDoor, loadBalancer, traffic, payments, identity, events } = parts;
+  const { controller, database, frontDoor, loadBalancer, traffic, payments, identity, cache, events } = parts;
   const { minCapacity, maxCapacity, cpuTargetPercent } = controller.timings;
   return {
     instances: controller.list(),
@@ -37,6 +39,7 @@ export async function readTwinStatus(parts: StatusSources, statusPort: number): 
     traffic: traffic.figures(),
     payments: payments.status(),
     identity: identity.status(),
+    cache: await cache.status(),
     autoScaling: { desired: controller.desiredCapacity, min: minCapacity, max: maxCapacity, cpuTargetPercent, blockedZones: controller.blocked },
     events: events.recent(),
     urls: twinUrls(parts, statusPort),
