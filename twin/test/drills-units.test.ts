@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { cacheServes } from '../src/drills/cache-drills.js';
 import { longestCheckoutGapSeconds } from '../src/drills/figures.js';
+import { loggedOutShoppers, refusedSessions } from '../src/drills/signed-in-shoppers.js';
 import { jainIndex } from '../src/load/flash-sale.js';
 import { Ledger, routeOf } from '../src/load/ledger.js';
 import { pickAction, shopperMix } from '../src/load/mix.js';
+import type { TwinStatus } from '../src/status/status-types.js';
 
 describe('drill arithmetic', () => {
   it('the mix picks actions with the Online Boutique weights', () => {
@@ -45,5 +48,68 @@ describe('drill arithmetic', () => {
       [2, 1],
       [1, 1],
     ]);
+  });
+
+  it('a signed-in shopper counts as logged out once, on a 401 from a route that needs the session', () => {
+    const answers = [
+      { shopper: 'ann', at: 1, route: 'GET /api/auth/me', status: 200 },
+      { shopper: 'bob', at: 2, route: 'POST /api/checkout', status: 401 },
+      { shopper: 'bob', at: 3, route: 'GET /api/auth/me', status: 401 },
+      { shopper: 'cid', at: 4, route: 'POST /api/checkout/confirm', status: 503 },
+      // A 401 where no session is needed (a wrong password at login) logs nobody out.
+      { shopper: 'dee', at: 5, route: 'POST /api/auth/login', status: 401 },
+      { shopper: 'eve', at: 6, route: 'GET /api/orders/:id', status: 401 },
+    ];
+    expect(loggedOutShoppers(answers)).toEqual(['bob', 'eve']);
+    expect(loggedOutShoppers(answers.filter((a) => a.status !== 401))).toEqual([]);
+  });
+
+  it("refused sessions count every shopper's 401s on routes that need the session, and nothing else", () => {
+    const ledger = new Ledger(0);
+    ledger.record({ at: 1, action: 'checkout', route: 'POST /api/checkout', status: 401, latencyMs: 3 });
+    ledger.record({ at: 2, action: 'confirm-payment', route: 'POST /api/checkout/confirm', status: 401, latencyMs: 3 });
+    ledger.record({ at: 3, action: 'checkout', route: 'POST /api/checkout', status: 201, latencyMs: 3 });
+    ledger.record({ at: 4, action: 'register', route: 'POST /api/auth/login', status: 401, latencyMs: 3 });
+    ledger.record({ at: 5, action: 'view-cart', route: 'GET /api/cart', status: 500, latencyMs: 3 });
+    expect(refusedSessions(ledger.entries)).toBe(2);
+  });
+
+  it('the cache serves only when a live primary takes the endpoint’s connections', () => {
+    const status = (nodes: { role: 'primary' | 'replica' | 'down'; serving: boolean }[]) =>
+      ({ cache: { nodes: nodes.map((n, i) => ({ name: i ? 'b' : 'a', zone: i ? 'b' : 'a', port: 7000 + i, restarts: 0, ...n })) } }) as unknown as TwinStatus;
+    expect(
+      cacheServes(
+        status([
+          { role: 'primary', serving: true },
+          { role: 'replica', serving: false },
+        ]),
+      ),
+    ).toBe(true);
+    // The endpoint's check still passes for a node that has just died: not serving.
+    expect(
+      cacheServes(
+        status([
+          { role: 'down', serving: true },
+          { role: 'replica', serving: false },
+        ]),
+      ),
+    ).toBe(false);
+    // Promoted, but the endpoint has not moved its connections yet.
+    expect(
+      cacheServes(
+        status([
+          { role: 'down', serving: false },
+          { role: 'primary', serving: false },
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      cacheServes(
+        status([
+          { role: 'down', serving: false },
+          { role: 'down', serving: false },
+        ]),
+      ),
+    ).toBe(false);
   });
 });

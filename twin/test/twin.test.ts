@@ -88,14 +88,21 @@ describe('the twin', () => {
   });
 
   it('serves the API from the instances, the SPA with index.html fallback, and /media through the front door', async () => {
+    // A path the edge does not cache, so every request reaches the load balancer.
     const servedBy = new Set<string>();
     for (let i = 0; i < 6; i++) {
-      const res = await fetch(`${front}/api/products?limit=1`);
+      const res = await fetch(`${front}/api/payments/config`);
       expect(res.status).toBe(200);
       servedBy.add(res.headers.get('x-served-by') ?? '');
     }
     expect([...servedBy].every((s) => /^i-\d+[ab]@[ab]$/.test(s))).toBe(true);
     expect(servedBy.size).toBe(2);
+    // The catalog is cached at the front door, as CloudFront caches it.
+    const catalog = `${front}/api/products?limit=1&edge=${Date.now()}`;
+    expect((await fetch(catalog)).headers.get('x-cache')).toBe('Miss from front door');
+    const cached = await fetch(catalog);
+    expect(cached.status).toBe(200);
+    expect(cached.headers.get('x-cache')).toBe('Hit from front door');
 
     const home = await fetch(`${front}/`);
     expect(home.status).toBe(200);
@@ -214,7 +221,8 @@ describe('the twin', () => {
 
     // Requests right after the kill still succeed: retries + redispatch + observe layer4.
     for (let i = 0; i < 10; i++) {
-      const res = await fetch(`${front}/api/products?limit=1`);
+      // Not a catalog path: the front door's cache would answer without the load balancer.
+      const res = await fetch(`${front}/api/payments/config`);
       expect(res.status).toBe(200);
       expect(res.headers.get('x-served-by')).not.toBe(`${victim!.id}@${victim!.zone}`);
     }

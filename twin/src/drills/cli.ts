@@ -44,6 +44,9 @@ Load and timing:
                            (on 2 shared cores the load generator caps instance CPU below 50 %)
   --step-seconds S         scale-out: length of the ×${defaultDrillOptions.scaleStepFactor} load step (default ${defaultDrillOptions.scaleStepSeconds})
   --scale-in-timeout S     scale-out: longest wait for scale-in (default ${defaultDrillOptions.scaleInTimeoutSeconds})
+  --outage-seconds S       cache-outage: how long the whole cache tier stays down (default ${defaultDrillOptions.cacheOutageSeconds})
+  --signed-in N            cache-failover, cache-outage: signed-in shoppers beside the steady load whose
+                           sessions are checked after every action (default ${defaultDrillOptions.signedInShoppers})
 
 Output:
   --reports DIR            where reports go (default: <repo>/reports)
@@ -92,6 +95,8 @@ async function main(): Promise<number> {
       via: { type: 'string' },
       'step-seconds': { type: 'string' },
       'scale-in-timeout': { type: 'string' },
+      'outage-seconds': { type: 'string' },
+      'signed-in': { type: 'string' },
       'cpu-target': { type: 'string' },
       reports: { type: 'string' },
       'no-png': { type: 'boolean' },
@@ -117,6 +122,8 @@ async function main(): Promise<number> {
     flashVia: flashVia(values.via),
     scaleStepSeconds: positiveNumber('--step-seconds', values['step-seconds'], d.scaleStepSeconds),
     scaleInTimeoutSeconds: positiveNumber('--scale-in-timeout', values['scale-in-timeout'], d.scaleInTimeoutSeconds),
+    cacheOutageSeconds: positiveNumber('--outage-seconds', values['outage-seconds'], d.cacheOutageSeconds),
+    signedInShoppers: positiveNumber('--signed-in', values['signed-in'], d.signedInShoppers),
   };
   const entry = values.entry ?? 'front-door';
   if (entry !== 'front-door' && entry !== 'load-balancer') fail(`--entry must be front-door or load-balancer, got "${entry}".`);

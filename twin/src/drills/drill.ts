@@ -14,6 +14,8 @@ export const drillNames = [
   'rolling-deploy',
   'credential-rotation',
   'payment-provider-outage',
+  'cache-failover',
+  'cache-outage',
 ] as const;
 export type DrillName = (typeof drillNames)[number];
 
@@ -43,6 +45,10 @@ export interface DrillOptions {
   scaleStepFactor: number;
   scaleStepSeconds: number;
   scaleInTimeoutSeconds: number;
+  /** cache-outage: how long the whole cache tier stays down under load (issue 14: 30 s). */
+  cacheOutageSeconds: number;
+  /** Cache drills: signed-in shoppers beside the steady load whose sessions are watched for a 401. */
+  signedInShoppers: number;
 }
 
 export const defaultDrillOptions: DrillOptions = {
@@ -62,6 +68,8 @@ export const defaultDrillOptions: DrillOptions = {
   scaleStepFactor: 4,
   scaleStepSeconds: 120,
   scaleInTimeoutSeconds: 300,
+  cacheOutageSeconds: 30,
+  signedInShoppers: 8,
 };
 
 /** What a drill gets to work with. */

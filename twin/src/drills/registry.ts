@@ -1,5 +1,6 @@
 import type { Drill, DrillName } from './drill.js';
 import { dbFailoverDrill, instanceCrashDrill, rollingDeployDrill, scaleOutDrill, siteDownDrill, zoneOutageDrill } from './fault-drills.js';
+import { cacheFailoverDrill, cacheOutageDrill } from './cache-drills.js';
 import { credentialRotationDrill } from './credential-rotation.drill.js';
 import { flashSaleDrill } from './flash-sale.drill.js';
 import { paymentProviderOutageDrill } from './payment-provider-outage.drill.js';
@@ -15,6 +16,8 @@ export const drills: Record<DrillName, () => Drill> = {
   'rolling-deploy': rollingDeployDrill,
   'credential-rotation': credentialRotationDrill,
   'payment-provider-outage': paymentProviderOutageDrill,
+  'cache-failover': cacheFailoverDrill,
+  'cache-outage': cacheOutageDrill,
 };
 
 /** The order of `drill all`: gentle faults first, the scale-out (longest) and the deploy last. */
@@ -22,6 +25,8 @@ export const allDrillsInOrder: DrillName[] = [
   'flash-sale',
   'payment-provider-outage',
   'instance-crash',
+  'cache-failover',
+  'cache-outage',
   'db-failover',
   'zone-outage',
   'site-down',

@@ -51,6 +51,8 @@ export interface Figures {
   ordersConfirmed: number;
   /** Orders placed without a DONE payment of their total at the provider; null when its payments were not read. */
   placedWithoutPayment: number | null;
+  /** Signed-in shoppers who got a 401 on a route that needs their session; null when sessions were not watched. */
+  shoppersLoggedOut: number | null;
 }
 
 export const emptyFigures = (): Figures => ({
@@ -80,6 +82,7 @@ export const emptyFigures = (): Figures => ({
   checkoutsAbandoned: 0,
   ordersConfirmed: 0,
   placedWithoutPayment: null,
+  shoppersLoggedOut: null,
 });
 
 /** A moment on the timeline: when the fault was injected, when the system recovered. */

@@ -11,6 +11,8 @@ export const headlineFigures: Record<string, (keyof Figures)[]> = {
   'rolling-deploy': ['failedRequests', 'recoverySeconds'],
   'credential-rotation': ['failedRequests', 'readErrors'],
   'payment-provider-outage': ['acknowledgedOrders', 'ordersConfirmed', 'placedWithoutPayment', 'failedRequests'],
+  'cache-failover': ['failedRequests', 'p99DuringFaultMs', 'recoverySeconds', 'shoppersLoggedOut'],
+  'cache-outage': ['failedRequests', 'p99DuringFaultMs', 'recoverySeconds', 'shoppersLoggedOut'],
 };
 
 function show(name: keyof Figures, figures: Figures): string {
