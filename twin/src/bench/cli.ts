@@ -11,6 +11,8 @@ import { machineInfo } from '../reports/drill-report.js';
 import { fileTimestamp } from '../reports/write-report.js';
 import { StopRequests } from '../stop-requests.js';
 import { runCheckoutBench } from './checkout-bench.js';
+import { failCacheTier, restoreCacheTier } from './cache-tier-steps.js';
+import { sampleEdgeHits, warm, type EdgeSample } from './edge-cache-sample.js';
 import { runHttpBench, type HttpBenchResult } from './http-bench.js';
 import { processTreeRssMiB } from './rss.js';
 
@@ -31,6 +33,12 @@ const RSS_SAMPLE_MS = 500;
 const FLASH_SALE_GOAL = 1.5;
 /** A path under /api that no route answers: the shop's cheapest answer, through the same proxies as the catalog. */
 const TRIVIAL_PATH = '/api/__bench-ceiling';
+/** The catalog page the storefront opens with. */
+const CATALOG_LIST_PATH = '/api/products?limit=24';
+/** Issue 14's goal for catalog reads from the shop with its cache tier: list at this share of the ceiling, within this p99, on this machine. */
+const CATALOG_GOAL = { ratio: 0.7, p99Ms: 50 };
+/** Issue 14's goal for the catalog through the front door's cache. */
+const EDGE_GOAL_RPS = 3000;
 /**
  * Said under every table: orders/s from before the shop took payments through Toss are not
  * comparable with these (pgbench's transaction is the reservation alone, with no payment).
@@ -44,7 +52,9 @@ const PAYMENT_NOTE =
 const HELP = `Usage: npm run bench -- [options]
 
 Measures the full stack beside its ceilings in one run and prints a table:
-  catalog reads through the front door  vs  a trivial answer through the same proxies
+  catalog reads via the load balancer, the shop's cache warm and then down  vs  a trivial answer via the load balancer
+  catalog reads through the front door's cache (hits, x-cache sampled)       vs  a trivial answer through the front door
+    (issue 14's goals: list >= 0.7x its ceiling with p99 < 50 ms; >= 3,000 req/s through the front door)
   checkout on one hot product           vs  pgbench, same transaction, same replicated primary
     (an order is checkout + the payment window + confirm, as a Toss Payments customer pays:
      three requests by buy now, four via the cart with its add)
@@ -142,13 +152,39 @@ async function main(): Promise<number> {
       reads.push(r);
       return r;
     };
-    const ceiling = await http('trivial answer via the front door', target.baseUrl, [TRIVIAL_PATH], 404);
-    const list = await http('product list via the front door', target.baseUrl, ['/api/products?limit=24']);
-    const detail = await http('product detail via the front door', target.baseUrl, slugs);
+    const listPaths = [CATALOG_LIST_PATH];
+    // The shop's own catalog path: the load balancer (the ALB stand-in) has no cache of its own, so
+    // what is measured there is the shop with its cache tier. A standalone shop has no proxies.
+    const lbUrl = target.twin ? (await target.twin.status()).loadBalancer.url : target.baseUrl;
+    const via = target.twin ? 'via the load balancer' : 'via the shop (standalone, no proxies)';
+    const lbCeiling = await http(`trivial answer ${via}`, lbUrl, [TRIVIAL_PATH], 404);
+    await warm(lbUrl, [...listPaths, ...slugs]);
+    const lbList = await http(`product list ${via}, cache warm`, lbUrl, listPaths);
+    const lbDetail = await http(`product detail ${via}, cache warm`, lbUrl, slugs);
+    let edge: { ceiling: HttpBenchResult; list: HttpBenchResult; detail: HttpBenchResult; sample: EdgeSample } | undefined;
+    let cacheDown: { list: HttpBenchResult; detail: HttpBenchResult } | undefined;
     let lbHealthz: HttpBenchResult | undefined;
     if (target.twin) {
-      const status = await target.twin.status();
-      lbHealthz = await http('/healthz via the load balancer (no front door)', status.loadBalancer.url, ['/healthz']);
+      const twin = target.twin;
+      const edgeCeiling = await http('trivial answer via the front door', target.baseUrl, [TRIVIAL_PATH], 404);
+      await warm(target.baseUrl, [...listPaths, ...slugs]);
+      const before = await sampleEdgeHits(target.baseUrl, [...listPaths, ...slugs]);
+      const edgeList = await http("product list via the front door's cache", target.baseUrl, listPaths);
+      const edgeDetail = await http("product detail via the front door's cache", target.baseUrl, slugs);
+      const after = await sampleEdgeHits(target.baseUrl, [...listPaths, ...slugs]);
+      edge = { ceiling: edgeCeiling, list: edgeList, detail: edgeDetail, sample: { hits: before.hits + after.hits, sampled: before.sampled + after.sampled } };
+      log('  fail-cache: the cache tier down, waiting until every instance reports it unavailable…');
+      try {
+        await failCacheTier(twin);
+        cacheDown = {
+          list: await http(`product list ${via}, cache down`, lbUrl, listPaths),
+          detail: await http(`product detail ${via}, cache down`, lbUrl, slugs),
+        };
+      } finally {
+        log('  restore-cache: waiting until the cache serves again…');
+        await restoreCacheTier(twin);
+      }
+      lbHealthz = await http('/healthz via the load balancer (no front door)', lbUrl, ['/healthz']);
     }
 
     const pg: { clients: number; hot: number; spread: number }[] = [];
@@ -174,13 +210,41 @@ async function main(): Promise<number> {
     }
     if (rssTimer) clearInterval(rssTimer);
 
+    const reading = (r: HttpBenchResult, goal = '') => `${fmt(r.requestsPerSecond, 0)} req/s, p99 ${fmt(r.p99Ms, 0)} ms, ${r.failures} failed${goal}`;
+    const versus = (c: HttpBenchResult) => `${fmt(c.requestsPerSecond, 0)} req/s, p99 ${fmt(c.p99Ms, 0)} ms (${c.label})`;
+    const readRow = (r: HttpBenchResult, c: HttpBenchResult, goal = ''): Row => ({
+      measure: `${r.label} (${READ_CONNECTIONS} conns)`,
+      shop: reading(r, goal),
+      ceiling: versus(c),
+      ratio: ratio(r.requestsPerSecond, c.requestsPerSecond),
+    });
+    const listRatio = ratio(lbList.requestsPerSecond, lbCeiling.requestsPerSecond);
+    const goals = {
+      catalogList: {
+        goal: `list ≥ ${CATALOG_GOAL.ratio}× the ceiling with p99 < ${CATALOG_GOAL.p99Ms} ms (cache warm, ${via})`,
+        ratio: listRatio,
+        p99Ms: lbList.p99Ms,
+        met: listRatio !== null && listRatio >= CATALOG_GOAL.ratio && lbList.p99Ms < CATALOG_GOAL.p99Ms,
+      },
+      ...(edge && {
+        frontDoor: {
+          goal: `≥ ${EDGE_GOAL_RPS} req/s through the front door's cache`,
+          list: edge.list.requestsPerSecond,
+          detail: edge.detail.requestsPerSecond,
+          listMet: edge.list.requestsPerSecond >= EDGE_GOAL_RPS,
+          detailMet: edge.detail.requestsPerSecond >= EDGE_GOAL_RPS,
+          edgeSample: edge.sample,
+        },
+      }),
+    };
+    const met = (yes: boolean) => (yes ? 'met' : 'not met');
+    const edgeGoal = (r: HttpBenchResult) =>
+      `; goal ≥ ${EDGE_GOAL_RPS} req/s: ${met(r.requestsPerSecond >= EDGE_GOAL_RPS)}; x-cache sample ${edge!.sample.hits}/${edge!.sample.sampled} hits`;
     const rows: Row[] = [
-      ...[list, detail].map((r) => ({
-        measure: `${r.label} (${READ_CONNECTIONS} conns)`,
-        shop: `${fmt(r.requestsPerSecond, 0)} req/s, p99 ${fmt(r.p99Ms, 0)} ms, ${r.failures} failed`,
-        ceiling: `${fmt(ceiling.requestsPerSecond, 0)} req/s, p99 ${fmt(ceiling.p99Ms, 0)} ms (${ceiling.label})`,
-        ratio: ratio(r.requestsPerSecond, ceiling.requestsPerSecond),
-      })),
+      readRow(lbList, lbCeiling, `; goal ≥ ${CATALOG_GOAL.ratio}× with p99 < ${CATALOG_GOAL.p99Ms} ms: ${met(goals.catalogList.met)}`),
+      readRow(lbDetail, lbCeiling),
+      ...(cacheDown ? [readRow(cacheDown.list, lbCeiling), readRow(cacheDown.detail, lbCeiling)] : []),
+      ...(edge ? [readRow(edge.list, edge.ceiling, edgeGoal(edge.list)), readRow(edge.detail, edge.ceiling, edgeGoal(edge.detail))] : []),
       ...checkout.map((c) => {
         const same = pg.find((p) => p.clients === c.clients);
         return {
@@ -202,7 +266,7 @@ async function main(): Promise<number> {
         measure: 'front door cost: /healthz via the load balancer only (reference)',
         shop: '—',
         ceiling: `${fmt(lbHealthz.requestsPerSecond, 0)} req/s, p99 ${fmt(lbHealthz.p99Ms, 0)} ms`,
-        ratio: ratio(ceiling.requestsPerSecond, lbHealthz.requestsPerSecond),
+        ratio: ratio(edge?.ceiling.requestsPerSecond ?? null, lbHealthz.requestsPerSecond),
       });
     const rss = [...rssPeak].map(([id, mib]) => `${id} ${fmt(mib, 0)}`).join(', ');
     rows.push({ measure: 'RSS per instance under load (peak MiB)', shop: rss || '— (no twin: not measured)', ceiling: '—', ratio: null });
@@ -232,7 +296,7 @@ async function main(): Promise<number> {
     writeFileSync(`${base}.md`, `${table}\n`);
     writeFileSync(
       `${base}.json`,
-      `${JSON.stringify({ bench: 'evermall', startedAt: new Date().toISOString(), target: target.description, seconds, machine: machineInfo(), reads, checkout, pgbench: pg, paymentNote: PAYMENT_NOTE, rssPeakMiB: Object.fromEntries(rssPeak), flashSaleRatio: flashRatio, rows }, null, 2)}\n`,
+      `${JSON.stringify({ bench: 'evermall', startedAt: new Date().toISOString(), target: target.description, seconds, machine: machineInfo(), reads, catalogGoals: goals, checkout, pgbench: pg, paymentNote: PAYMENT_NOTE, rssPeakMiB: Object.fromEntries(rssPeak), flashSaleRatio: flashRatio, rows }, null, 2)}\n`,
     );
     log(`\n${table}\n\nWritten to ${base}.md and .json`);
     return 0;

@@ -17,21 +17,24 @@ export const cacheServes = (s: TwinStatus): boolean => s.cache.nodes.some((n) =>
 /** Before a cache fault: the tier serves, no node is held down, and a replica follows the primary (a failover needs one). */
 const cacheSteady = (s: TwinStatus): boolean => cacheServes(s) && s.cache.failed.length === 0 && s.cache.nodes.some((n) => n.role === 'replica' && n.link?.status === 'up');
 
-/** Whether every healthy instance says its cache connection is ready (/healthz body, shop/src/health/health.routes.ts). */
-async function everyInstanceCacheReady(status: TwinStatus): Promise<boolean> {
-  const healthy = healthyInstances(status);
-  if (healthy.length === 0) return false;
-  const ready = await Promise.all(
-    healthy.map(async (i) => {
+/** Each healthy instance's cache connection as its /healthz body reports it (`ready`, `unavailable`, or undefined when it did not answer). */
+export async function instanceCacheStates(status: TwinStatus): Promise<(string | undefined)[]> {
+  return Promise.all(
+    healthyInstances(status).map(async (i) => {
       try {
         const res = await fetch(`http://127.0.0.1:${i.port}/healthz`, { signal: AbortSignal.timeout(HEALTHZ_TIMEOUT_MS) });
-        return ((await res.json()) as { cache?: string }).cache === 'ready';
+        return ((await res.json()) as { cache?: string }).cache;
       } catch {
-        return false;
+        return undefined;
       }
     }),
   );
-  return ready.every(Boolean);
+}
+
+/** Whether every healthy instance says its cache connection is ready (/healthz body, shop/src/health/health.routes.ts). */
+async function everyInstanceCacheReady(status: TwinStatus): Promise<boolean> {
+  const states = await instanceCacheStates(status);
+  return states.length > 0 && states.every((c) => c === 'ready');
 }
 
 /**
