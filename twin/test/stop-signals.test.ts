@@ -26,6 +26,8 @@ const STOP_TIMEOUT_MS = 120_000;
 interface Run {
   npm: ChildProcess;
   output: string[];
+  /** True once npm's stdout and stderr are both closed: nothing (npm or a child that outlived it) can print any more. */
+  outputEnded: () => boolean;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -39,9 +41,16 @@ function npmRun(script: 'start' | 'drill' | 'bench', args: string[]): Run {
   expect(command).toContain('--skip-install');
   const npm = spawn('npm', ['exec', '--call', `${command} ${args.join(' ')}`], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
-  for (const stream of [npm.stdout, npm.stderr]) if (stream) createInterface({ input: stream }).on('line', (line) => output.push(line));
+  let open = 0;
+  for (const stream of [npm.stdout, npm.stderr]) {
+    if (!stream) continue;
+    open++;
+    createInterface({ input: stream })
+      .on('line', (line) => output.push(line))
+      .on('close', () => open--);
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => npm.once('exit', (code, signal) => resolve({ code, signal })));
-  return { npm, output, exited };
+  return { npm, output, outputEnded: () => open === 0, exited };
 }
 
 async function until<T>(what: string, check: () => T | undefined, timeoutMs: number): Promise<T> {
@@ -54,7 +63,22 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs: num
   }
 }
 
-const stage = (run: Run, line: RegExp) => until(`a line like ${line}`, () => (run.output.some((l) => line.test(l)) ? true : undefined), STAGE_TIMEOUT_MS);
+/** Waits for a progress line; when it never comes, the error carries the run's last lines (why the start stalled or failed). */
+async function stage(run: Run, line: RegExp): Promise<void> {
+  try {
+    await until(
+      `a line like ${line}`,
+      () => {
+        if (run.output.some((l) => line.test(l))) return true;
+        if (run.outputEnded()) throw new Error(`the output ended before a line like ${line}`);
+        return undefined;
+      },
+      STAGE_TIMEOUT_MS,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the run's last lines:\n${run.output.slice(-40).join('\n')}`);
+  }
+}
 
 const npmStart = (stateDir: string, fresh: boolean) => npmRun('start', ['--state-dir', stateDir, '--no-build', ...(fresh ? ['--fresh'] : []), ...PORT_ARGS]);
 
