@@ -121,6 +121,14 @@ export const catalogCaching = {
    * and keep an answer as long as the shop's Cache-Control allows, at most `maxAgeSeconds`.
    */
   edgePaths: ['/api/products', '/api/categories'],
+  /**
+   * How long an instance keeps a catalog answer in its own memory (the shop's near cache, in
+   * front of the cache tier), and how many answers. A staff change empties every instance's copy
+   * at once (announced through the cache tier); this bounds only what an announcement lost to a
+   * broken connection could leave, far inside `maxAgeSeconds`.
+   */
+  instanceSeconds: 2,
+  instanceEntries: 2000,
 } as const;
 
 /**

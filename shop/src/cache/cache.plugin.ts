@@ -73,7 +73,13 @@ export default fp(
       ? openShopCache({ connection: opts.connection, sessionTouchAfterMs: opts.sessionTouchAfterMs, registry: app.metrics.registry, log: app.log })
       : null;
     app.decorate('cache', shopCache);
-    if (shopCache) app.addHook('onClose', async () => shopCache.shared.close());
+    if (shopCache) {
+      shopCache.catalog.listen();
+      app.addHook('onClose', async () => {
+        await shopCache.catalog.close();
+        await shopCache.shared.close();
+      });
+    }
   },
   { name: 'cache', dependencies: ['metrics'] },
 );

@@ -4,7 +4,8 @@ import { cache as cacheTimings } from '@evermall/topology';
 import type { Logger } from '../lib/logger.js';
 
 /** What a cache operation is for, as the metrics label it. */
-export type CacheOperation = 'catalog-read' | 'catalog-write' | 'catalog-invalidate' | 'session-read' | 'session-fill' | 'session-end' | 'attempt-count' | 'attempt-clear';
+export type CacheOperation =
+  'catalog-near-read' | 'catalog-read' | 'catalog-write' | 'catalog-invalidate' | 'session-read' | 'session-fill' | 'session-end' | 'attempt-count' | 'attempt-clear';
 
 /** The answer of a cache operation, or `ok: false` when the cache was down, slow or refused: the caller then asks PostgreSQL. */
 export type CacheResult<T> = { ok: true; value: T } | { ok: false };

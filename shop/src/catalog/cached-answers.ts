@@ -1,12 +1,17 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { etagOf } from './catalog-caching.js';
 
 /**
- * Catalog answers from the cache tier (cache/catalog-cache.ts), when there is one: a request
- * whose path and query were answered since the last staff change gets the same body without a
- * database query. Registered before `catalog-caching` so its onSend hook stores the 200's body
- * before the ETag hook may turn a repeat into a bodiless 304; a body sent from here passes through
- * the ETag and Cache-Control hooks like any other. Only 200s are stored; errors are computed again.
+ * Catalog answers from the cache (cache/catalog-cache.ts: this instance's memory, then the cache
+ * tier), when there is one: a request whose path and query were answered since the last staff
+ * change gets the same body and ETag without a database query.
+ *
+ * The lookup runs in onRequest, before the query is validated: only 200s are ever stored, so a
+ * stored answer's path and query passed validation when it was computed. Registered before
+ * `catalog-caching`, so its onSend hook stores a 200's body (and sets the ETag computed once for
+ * it) before the ETag hook may turn a repeat into a bodiless 304; a body sent from here passes
+ * through the ETag and Cache-Control hooks like any other. Errors are computed again.
  */
 export default fp(
   async function cachedAnswers(app: FastifyInstance) {
@@ -15,21 +20,24 @@ export default fp(
     /** Where to store each request's answer, set on a miss. */
     const storeKeys = new WeakMap<FastifyRequest, string>();
 
-    app.addHook('preHandler', async (request, reply) => {
+    app.addHook('onRequest', async (request, reply) => {
       if (request.method !== 'GET') return;
-      const found = await catalog.lookup(request.url);
-      if (found === undefined) return;
-      if (found.body === null) {
-        storeKeys.set(request, found.storeKey);
+      const lookup = await catalog.lookup(request.url);
+      if (lookup === undefined) return;
+      if (lookup.found === null) {
+        storeKeys.set(request, lookup.storeKey);
         return;
       }
-      return reply.type('application/json; charset=utf-8').send(found.body);
+      return reply.header('etag', lookup.found.etag).type('application/json; charset=utf-8').send(lookup.found.body);
     });
 
     app.addHook('onSend', async (request, reply, payload) => {
       const storeKey = storeKeys.get(request);
-      if (storeKey !== undefined && reply.statusCode === 200 && typeof payload === 'string') await catalog.store(storeKey, payload);
-      return payload;
+      if (storeKey === undefined || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+      const answer = { body: Buffer.from(payload), etag: etagOf(payload) };
+      reply.header('etag', answer.etag);
+      await catalog.store(request.url, storeKey, answer);
+      return answer.body;
     });
   },
   { name: 'catalog-cached-answers', dependencies: ['cache'] },

@@ -1,7 +1,20 @@
+import { createHash } from 'node:crypto';
 import fp from 'fastify-plugin';
 import etag from '@fastify/etag';
 import type { FastifyInstance } from 'fastify';
 import { catalogCaching } from '@evermall/topology';
+
+/**
+ * The catalog's weak ETag for a body: set by @fastify/etag on an answer computed now, and by the
+ * cache on an answer it stored (computed once then, not on every hit). One function, so both match.
+ */
+export function etagOf(body: string | Buffer): string {
+  return `W/"${bodyHash(body)}"`;
+}
+
+function bodyHash(body: string | Buffer): string {
+  return createHash('sha1').update(body).digest('base64');
+}
 
 const CACHE_CONTROL = `public, max-age=${catalogCaching.maxAgeSeconds}, stale-while-revalidate=${catalogCaching.staleWhileRevalidateSeconds}`;
 
@@ -12,8 +25,8 @@ const CACHE_CONTROL = `public, max-age=${catalogCaching.maxAgeSeconds}, stale-wh
  */
 export default fp(
   async function catalogCachingPlugin(app: FastifyInstance) {
-    // A weak ETag from a hash of the body; @fastify/etag answers 304 when If-None-Match matches.
-    await app.register(etag, { weak: true });
+    // @fastify/etag answers 304 when If-None-Match matches, and sets the ETag where no hook did.
+    await app.register(etag, { hashFn: bodyHash, weak: true });
     app.addHook('onSend', async (request, reply, payload) => {
       if (request.method !== 'GET') return payload;
       // A 304 repeats the 200's caching headers (RFC 9110, 15.4.5); errors are never cached.
