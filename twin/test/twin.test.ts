@@ -9,6 +9,7 @@ import { databaseFailover } from '@evermall/topology';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorSettings, type RunningTwin, type TwinEvent } from '../src/index.js';
+import { instanceCacheStates } from '../src/drills/cache-drills.js';
 import { Shopper, type PendingOrder } from './shopper.js';
 import { startTestTwin, type TestTwin } from './test-twin.js';
 
@@ -275,6 +276,42 @@ describe('the twin', () => {
       async () => ((await eventsAfter(since)).some((e) => e.kind === 'db-node-rejoined' && e.node === before?.name) ? true : undefined),
       120_000,
     );
+  });
+
+  it('fail-cache-primary: a signed-in shopper browses, stays signed in and orders through the cache failover; the killed node rejoins as the replica', async () => {
+    const shopper = new Shopper(front);
+    await shopper.register();
+    await shopper.addSomethingToCart();
+    const before = await twin.client.status();
+    const oldPrimary = before.cache.nodes.find((n) => n.role === 'primary' && n.serving)?.name;
+    expect(oldPrimary).toBeDefined();
+    const since = await lastEventAt();
+    expect((await twin.client.failCachePrimary()).ok).toBe(true);
+
+    // Until the tier serves again, and a while after: every request answers (from PostgreSQL while
+    // the cache is away), the session holds, and the catalog keeps coming.
+    const answers: number[] = [];
+    await until(
+      'a new cache primary serving, with every instance connected to it',
+      async () => {
+        for (const path of ['/api/auth/me', '/api/cart', '/api/products?limit=5&sort=newest']) answers.push((await shopper.request('GET', path)).status);
+        const status = await twin.client.status();
+        const primary = status.cache.nodes.find((n) => n.role === 'primary' && n.serving)?.name;
+        if (primary === undefined || primary === oldPrimary) return undefined;
+        const states = await instanceCacheStates(status);
+        return states.length > 0 && states.every((c) => c === 'ready') ? true : undefined;
+      },
+      60_000,
+    );
+    expect(answers.length).toBeGreaterThan(0);
+    expect(answers.filter((code) => code !== 200)).toEqual([]);
+    const order = await shopper.placeOrder();
+    expect(await shopper.orderIds()).toContain(order.id);
+    await until('the killed node back as the replica', async () => {
+      const status = await twin.client.status();
+      return status.cache.nodes.find((n) => n.name === oldPrimary)?.link?.status === 'up' ? true : undefined;
+    });
+    expect((await eventsAfter(since)).map((e) => e.kind)).toEqual(expect.arrayContaining(['cache-node-killed', 'cache-primary-changed', 'cache-node-rejoined']));
   });
 
   it('fail-site: the front door serves the backup site, and the shop again after restore', async () => {
