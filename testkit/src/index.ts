@@ -22,5 +22,6 @@ export { startUserPool, type UserPool, type UserPoolOptions } from './oidc/user-
 export type { OidcServer, OidcClientRegistration } from './oidc/provider-host.js';
 export type { OidcUser } from './oidc/user-directory.js';
 export type { SocialProvider } from './oidc/social-federation.js';
+export { ProviderBrowser, type ProviderVisit } from './oidc/provider-browser.js';
 export { oidcServeScript, type OidcServeConfig } from './oidc/serve.js';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis/redis-server.js';

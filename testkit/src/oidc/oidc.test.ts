@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as client from 'openid-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CookieJar } from '../cookie-jar.js';
 import { freePort } from '../free-port.js';
+import { fetchRetryingGet, ProviderBrowser, type ProviderVisit } from './provider-browser.js';
 import { startSocialIdp, type SocialIdp } from './social-idp.js';
 import { startUserPool, type UserPool } from './user-pool.js';
 
@@ -14,65 +14,6 @@ const SHOP = { clientId: 'shop', clientSecret: 'shop-secret-0123456789', redirec
 const POOL_AT_KAKAO = { clientId: 'user-pool', clientSecret: 'pool-secret-0123456789' };
 const KAKAO_USER = { sub: 'kakao-4242', email: 'minji@kakao.example', emailVerified: true, name: '김민지', password: 'kakao-password' };
 const POOL_USER = { email: 'staff@evermall.example', emailVerified: true, name: 'Staff Member', password: 'right-password', groups: ['staff'] };
-
-type Visit = { kind: 'page'; url: URL; status: number; html: string } | { kind: 'callback'; url: URL };
-
-/** A headless browser enough for these pages: one cookie jar per origin, redirects followed by hand until a page or the shop's callback. */
-class Browser {
-  private readonly jars = new Map<string, CookieJar>();
-
-  async open(start: string | URL, form?: Record<string, string>): Promise<Visit> {
-    let url = new URL(start);
-    let body: URLSearchParams | undefined = form && new URLSearchParams(form);
-    for (let hop = 0; hop < 20; hop += 1) {
-      if (url.href.startsWith(SHOP_CALLBACK)) return { kind: 'callback', url };
-      const jar = this.jar(url.origin);
-      const res = await fetchRetryingGet(url, {
-        method: body ? 'POST' : 'GET',
-        redirect: 'manual',
-        headers: { ...(jar.header() ? { cookie: jar.header() as string } : {}), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-        body,
-      });
-      jar.store(res.headers.getSetCookie());
-      const location = res.headers.get('location');
-      if (res.status >= 300 && res.status < 400 && location) {
-        url = new URL(location, url);
-        body = undefined;
-        continue;
-      }
-      return { kind: 'page', url, status: res.status, html: await res.text() };
-    }
-    throw new Error('more than 20 redirects');
-  }
-
-  /** Submits the page's form whose action ends with `/<step>`. */
-  async submit(page: Visit, step: string, fields: Record<string, string>): Promise<Visit> {
-    if (page.kind !== 'page') throw new Error(`no page to submit: at ${page.url.href}`);
-    const action = [...page.html.matchAll(/<form[^>]*action="([^"]+)"/g)].map((m) => m[1] as string).find((a) => a.endsWith(`/${step}`));
-    if (!action) throw new Error(`no /${step} form on ${page.url.href}`);
-    return this.open(new URL(action, page.url), fields);
-  }
-
-  private jar(origin: string): CookieJar {
-    let jar = this.jars.get(origin);
-    if (!jar) this.jars.set(origin, (jar = new CookieJar()));
-    return jar;
-  }
-}
-
-/**
- * fetch, but a GET that fails on a kept-alive connection the server has just closed (a provider
- * restarted in this same process, before the client saw the close) is sent once more, as browsers do.
- */
-async function fetchRetryingGet(url: URL | string, init: RequestInit = {}): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code;
-    if ((init.method ?? 'GET') !== 'GET' || code !== 'UND_ERR_SOCKET') throw err;
-    return fetch(url, init);
-  }
-}
 
 /** The shop's side: openid-client 6 with PKCE, state and nonce. */
 async function shopSignIn(pool: UserPool, extra: Record<string, string> = {}) {
@@ -91,7 +32,7 @@ async function shopSignIn(pool: UserPool, extra: Record<string, string> = {}) {
   });
   return {
     url,
-    redeem: (callback: Visit) => {
+    redeem: (callback: ProviderVisit) => {
       if (callback.kind !== 'callback') throw new Error(`expected the shop's callback, got a ${callback.status} page at ${callback.url.href}`);
       return client.authorizationCodeGrant(config, callback.url, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
     },
@@ -133,7 +74,7 @@ describe('user pool and social IdP', () => {
     expect(pool.issuer).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
     expect(kakao.issuer).toMatch(/^http:\/\/127\.0\.0\.3:\d+$/);
     expect(pool.socialRedirectUri).toBe(`${pool.issuer}/federation/callback`);
-    const browser = new Browser();
+    const browser = new ProviderBrowser(SHOP_CALLBACK);
 
     const shop = await shopSignIn(pool, { identity_provider: 'Kakao' });
     const kakaoPage = await browser.open(shop.url);
@@ -159,7 +100,7 @@ describe('user pool and social IdP', () => {
   it('lets a new person create a Kakao account on the way, and a cancel there comes back to the shop as access_denied', async () => {
     const { pool } = await startBoth();
     const shop = await shopSignIn(pool, { identity_provider: 'Kakao' });
-    const browser = new Browser();
+    const browser = new ProviderBrowser(SHOP_CALLBACK);
     const signIn = await browser.open(shop.url);
     const signUp = await browser.open(new URL(signIn.kind === 'page' ? (/href="([^"]+\/signup)"/.exec(signIn.html)?.[1] ?? '') : '', signIn.url));
     expect(signUp.kind === 'page' && signUp.html).toContain('Create account');
@@ -167,7 +108,7 @@ describe('user pool and social IdP', () => {
     expect((await shop.redeem(callback)).claims()).toMatchObject({ email: 'new@kakao.example', email_verified: true, name: 'New Person' });
 
     const other = await shopSignIn(pool, { identity_provider: 'Kakao' });
-    const stranger = new Browser();
+    const stranger = new ProviderBrowser(SHOP_CALLBACK);
     const cancelled = await stranger.submit(await stranger.open(other.url), 'abort', {});
     expect(cancelled.kind === 'callback' && cancelled.url.searchParams.get('error')).toBe('access_denied');
   });
@@ -175,7 +116,7 @@ describe('user pool and social IdP', () => {
   it("shows the pool's own form without identity_provider: a wrong password shows it again with an error, the right one signs in with the user's groups", async () => {
     const { pool } = await startBoth();
     const shop = await shopSignIn(pool);
-    const browser = new Browser();
+    const browser = new ProviderBrowser(SHOP_CALLBACK);
     const form = await browser.open(shop.url);
     expect(form.kind === 'page' && form.html).toMatch(/Email[\s\S]*Password[\s\S]*Sign in[\s\S]*Continue with Kakao/);
 
@@ -194,7 +135,7 @@ describe('user pool and social IdP', () => {
     const first = await startBoth({ poolDataDir: dataDir, poolPort });
     const jwks = async (pool: UserPool) => ((await (await fetchRetryingGet(`${pool.issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
     const kidsBefore = await jwks(first.pool);
-    const browser = new Browser();
+    const browser = new ProviderBrowser(SHOP_CALLBACK);
     const shop = await shopSignIn(first.pool);
     const signIn = await browser.open(shop.url);
     const sub = (await shop.redeem(await browser.submit(signIn, 'login', { email: POOL_USER.email, password: POOL_USER.password }))).claims()?.sub;
@@ -217,7 +158,7 @@ describe('user pool and social IdP', () => {
 
     await kakao.setDown(true);
     const shop = await shopSignIn(pool, { identity_provider: 'Kakao' });
-    const back = await new Browser().open(shop.url);
+    const back = await new ProviderBrowser(SHOP_CALLBACK).open(shop.url);
     expect(back.kind === 'callback' && Object.fromEntries(back.url.searchParams)).toMatchObject({ error: 'temporarily_unavailable' });
   });
 });

@@ -39,17 +39,21 @@ async function everyInstanceCacheReady(status: TwinStatus): Promise<boolean> {
 
 /**
  * Waits, from `since`, until the cache serves again: first the twin's status shows a live primary
- * behind the endpoint, then every healthy instance reports `cache: ready`. Returns both moments
- * (undefined for what did not happen within the recovery timeout).
+ * behind the endpoint, then every healthy instance reports `cache: ready`. Marks and returns both
+ * moments (undefined for what did not happen within the recovery timeout).
  */
-async function untilCacheServes(env: DrillEnv, since: number): Promise<{ tierAt: number | undefined; instancesAt: number | undefined }> {
+async function untilCacheServes(env: DrillEnv, since: number, mark: SteadyLoadContext['mark']): Promise<{ tierAt: number | undefined; instancesAt: number | undefined }> {
   const { twin, watcher } = requireTwin(env);
   const deadline = since + env.options.recoveryTimeoutSeconds * 1000;
   const tierAt = await watcher.waitFor(since, env.options.recoveryTimeoutSeconds * 1000, cacheServes);
   if (tierAt === undefined) return { tierAt, instancesAt: undefined };
+  mark('info', 'a primary serves behind the endpoint', tierAt);
   while (Date.now() < deadline) {
     const checkedAt = Date.now();
-    if (await everyInstanceCacheReady(await twin.status())) return { tierAt, instancesAt: checkedAt };
+    if (await everyInstanceCacheReady(await twin.status())) {
+      mark('recovery', 'every instance: cache ready', checkedAt);
+      return { tierAt, instancesAt: checkedAt };
+    }
     await sleep(env.options.statusPollMs);
   }
   return { tierAt, instancesAt: undefined };
@@ -120,9 +124,7 @@ export function cacheFailoverDrill(): Drill {
         const result = await twin.command('fail-cache-primary');
         killed = typeof result.killed === 'string' ? result.killed : undefined;
         env.log(`  killed cache node ${killed ?? '?'}; waiting for a primary behind the endpoint and every instance's cache ready`);
-        recovery = await untilCacheServes(env, Date.now());
-        if (recovery.tierAt) mark('info', 'a primary serves behind the endpoint', recovery.tierAt);
-        if (recovery.instancesAt) mark('recovery', 'every instance: cache ready', recovery.instancesAt);
+        recovery = await untilCacheServes(env, Date.now(), mark);
         env.log(`  cache serves again after ${seconds(faultAt, recovery.instancesAt) ?? 'n/a'} s`);
       });
       const sessions = sessionFigures(load.ledger, signedIn);
@@ -170,9 +172,7 @@ export function cacheOutageDrill(): Drill {
           restoredAt = mark('restore', 'restore-cache');
           await twin.command('restore-cache');
         }
-        recovery = await untilCacheServes(env, Date.now());
-        if (recovery.tierAt) mark('info', 'a primary serves behind the endpoint', recovery.tierAt);
-        if (recovery.instancesAt) mark('recovery', 'every instance: cache ready', recovery.instancesAt);
+        recovery = await untilCacheServes(env, Date.now(), mark);
         env.log(`  cache serves again ${seconds(restoredAt, recovery.instancesAt) ?? 'n/a'} s after restore-cache`);
       });
       const sessions = sessionFigures(load.ledger, signedIn);
