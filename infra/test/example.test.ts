@@ -7,9 +7,11 @@ import {
   database as topologyDatabase,
   databasePort,
   deregistrationDelaySeconds,
+  edgeOriginFailover,
   drainSeconds,
   frontDoorFailover,
   parityValues,
+  requestTimeouts,
   shopRuntime,
   shutdownBoundSeconds,
   targetHealthCheck,
@@ -503,6 +505,18 @@ describe('user data', () => {
     expect(text).toContain('[ "$index" -nt "$stamp" ]');
   });
 
+  it("uploads the catalog's JSON answers at the keys the origin group asks the bucket for, typed as JSON", () => {
+    const upload = /cat > \/usr\/local\/bin\/evermall-upload-backup-site <<'UPLOAD'\n([\s\S]*?)\nUPLOAD/.exec(text)?.[1] ?? '';
+    const bucket = /s3:\/\/(\$\{Ref:"BackupSiteBucket[0-9A-F]+"\})/.exec(upload)?.[1];
+    expect(bucket).toBeDefined();
+    // The pages' sync leaves the answers alone; the answers' own sync leaves the product list's key alone.
+    expect(upload).toContain(`aws s3 sync ${instancePaths.backupSite} s3://${bucket} --delete --exclude '${maintenancePrefix}*' --exclude 'api/*'`);
+    expect(upload).toContain(
+      `aws s3 sync ${instancePaths.backupSite}/api s3://${bucket}/api --delete --exclude 'products.json' --exclude 'products' --content-type 'application/json; charset=utf-8'`,
+    );
+    expect(upload).toContain(`aws s3 cp ${instancePaths.backupSite}/api/products.json s3://${bucket}/api/products --content-type 'application/json; charset=utf-8'`);
+  });
+
   it('logs at warn, not one line per request, and rotates the shop log by size every hour', () => {
     expect(instanceLogLevel).toBe('warn');
     expect(text).toContain('Environment=LOG_LEVEL=warn');
@@ -639,9 +653,8 @@ describe('edge: SPA on CloudFront', () => {
     });
     expect(behaviours['/media/*']?.CachePolicyId).not.toBe(cachingDisabled);
     const origins = d.Origins as { Id: string; DomainName: unknown; CustomOriginConfig?: Record<string, unknown> }[];
-    const api = origins.find((o) => o.DomainName === apiDomainName);
-    expect(api?.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
-    expect(behaviours['/api/*']?.TargetOriginId).toBe(api?.Id);
+    const api = origins.find((o) => o.Id === behaviours['/api/*']?.TargetOriginId);
+    expect(api).toMatchObject({ DomainName: apiDomainName, CustomOriginConfig: expect.objectContaining({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] }) });
     const group = (d.OriginGroups.Items as { Id: string; Members: { Items: { OriginId: string }[] } }[])[0];
     expect(behaviours['/media/*']?.TargetOriginId).toBe(group?.Id);
     const primary = origins.find((o) => o.Id === group?.Members.Items[0]?.OriginId);
@@ -658,11 +671,11 @@ describe('edge: SPA on CloudFront', () => {
     const d = distribution();
     const behaviours = d.CacheBehaviors as { PathPattern: string; CachePolicyId: CfnJson; OriginRequestPolicyId: CfnJson; AllowedMethods: string[]; TargetOriginId: string }[];
     const patterns = behaviours.map((b) => b.PathPattern);
-    const api = behaviours.find((b) => b.PathPattern === '/api/*')!;
+    const group = (d.OriginGroups.Items as { Id: string }[])[0];
     for (const p of catalogCaching.edgePaths) {
       for (const pattern of [p, `${p}/*`]) {
         const b = behaviours.find((x) => x.PathPattern === pattern);
-        expect(b, pattern).toMatchObject({ AllowedMethods: ['GET', 'HEAD'], TargetOriginId: api.TargetOriginId });
+        expect(b, pattern).toMatchObject({ AllowedMethods: ['GET', 'HEAD'], TargetOriginId: group?.Id });
         expect(patterns.indexOf(pattern)).toBeLessThan(patterns.indexOf('/api/*'));
       }
     }
@@ -682,6 +695,41 @@ describe('edge: SPA on CloudFront', () => {
     t.hasResourceProperties('AWS::CloudFront::OriginRequestPolicy', {
       OriginRequestPolicyConfig: Match.objectLike({ CookiesConfig: { CookieBehavior: 'none' }, QueryStringsConfig: { QueryStringBehavior: 'all' } }),
     });
+  });
+
+  it("fails the shop's page reads over to the backup bucket per request, on topology's status codes and timeouts, and keeps writes on the ALB alone", () => {
+    const d = distribution();
+    const origins = d.Origins as CfnJson[];
+    const groups = d.OriginGroups.Items as CfnJson[];
+    // One origin group, shared by the catalog reads and the images.
+    expect(groups).toHaveLength(1);
+    const group = groups[0];
+    expect(group.FailoverCriteria.StatusCodes).toEqual({ Items: [...edgeOriginFailover.statusCodes], Quantity: edgeOriginFailover.statusCodes.length });
+    const [primary, fallback] = (group.Members.Items as { OriginId: string }[]).map((m) => origins.find((o) => o.Id === m.OriginId));
+    // CloudFront fails over once the primary does not connect or answer in time: topology's timeouts, not 3 × 10 s and 30 s.
+    expect(primary).toMatchObject({
+      DomainName: apiDomainName,
+      ConnectionTimeout: edgeOriginFailover.connectionTimeoutSeconds,
+      ConnectionAttempts: edgeOriginFailover.connectionAttempts,
+      CustomOriginConfig: expect.objectContaining({ OriginReadTimeout: edgeOriginFailover.responseTimeoutSeconds, OriginProtocolPolicy: 'https-only' }),
+    });
+    expect(primary.OriginCustomHeaders).toEqual([{ HeaderName: originVerifyHeader, HeaderValue: expect.anything() }]);
+    expect(fallback).toMatchObject({ S3OriginConfig: expect.anything(), OriginAccessControlId: expect.anything() });
+
+    const behaviours = d.CacheBehaviors as CfnJson[];
+    const viaGroup = behaviours.filter((b) => b.TargetOriginId === group.Id).map((b) => b.PathPattern as string);
+    expect(viaGroup.sort()).toEqual([...catalogCaching.edgePaths.flatMap((p) => [p, `${p}/*`]), '/media/*'].sort());
+    // An origin group serves GET/HEAD/OPTIONS only: every behaviour that takes a write goes to the ALB alone,
+    // with a response timeout long enough for a checkout.
+    for (const b of [d.DefaultCacheBehavior, ...behaviours].filter((x) => ((x.AllowedMethods as string[] | undefined) ?? []).includes('POST'))) {
+      expect(b.TargetOriginId, b.PathPattern).not.toBe(group.Id);
+      const origin = origins.find((o) => o.Id === b.TargetOriginId);
+      expect(origin.CustomOriginConfig.OriginReadTimeout, b.PathPattern).toBeGreaterThan(edgeOriginFailover.responseTimeoutSeconds);
+      // ...and no longer than topology's write timeout: the ALB does not time out a hung target's request itself.
+      expect(origin.CustomOriginConfig.OriginReadTimeout, b.PathPattern).toBe(requestTimeouts.writeSeconds);
+    }
+    // The Route 53 health check must see the ALB's own answer, never the backup site's.
+    expect(behaviours.find((b) => b.PathPattern === frontDoorFailover.deepCheckPath)?.TargetOriginId).not.toBe(group.Id);
   });
 
   it('sends the origin header as a Secrets Manager reference, never a value in the template', () => {

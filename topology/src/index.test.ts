@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { architectureDiagram, autoScaling, cache, databaseFailover, drainSeconds, parityValues, shutdownBoundSeconds, targetHealthCheck } from './index.js';
+import { architectureDiagram, autoScaling, cache, databaseFailover, drainSeconds, parityValues, requestTimeouts, shutdownBoundSeconds, targetHealthCheck } from './index.js';
 
 describe('topology', () => {
   it('keeps the ALB health check inside what AWS accepts', () => {
@@ -21,6 +21,14 @@ describe('topology', () => {
   it('drains long enough for the load balancer to notice, within the shutdown bound', () => {
     expect(drainSeconds).toBe(targetHealthCheck.intervalSeconds * targetHealthCheck.unhealthyThreshold);
     expect(shutdownBoundSeconds).toBeGreaterThan(drainSeconds);
+  });
+
+  it('ends a request caught by a hung instance, retry included, before the health check would even notice it', () => {
+    const detectionSeconds = targetHealthCheck.intervalSeconds * targetHealthCheck.unhealthyThreshold;
+    expect(requestTimeouts.readSeconds).toBeLessThan(requestTimeouts.writeSeconds);
+    expect(requestTimeouts.writeSeconds).toBeLessThan(detectionSeconds);
+    // A read waits longer than an instance's health check is given to answer: a busy but healthy instance is not abandoned.
+    expect(requestTimeouts.readSeconds).toBeGreaterThan(targetHealthCheck.timeoutSeconds);
   });
 
   it('keeps a cache replica for failover, and a cache that hangs costs a request less than the load balancer waits for it', () => {

@@ -26,6 +26,29 @@ export const targetHealthCheck = {
 } as const;
 
 /**
+ * How long the load balancer waits for an instance's answer before giving up on it (issue 15).
+ * A process that hangs or a host starved of CPU keeps its connections open: only a timeout tells,
+ * and HAProxy's and CloudFront's defaults (30 s) would hold a shopper for half a minute. Every
+ * request must end well inside the health check's detection time (interval × unhealthy
+ * threshold, 10 s), retry included. Rendered by the twin's load balancer (HAProxy `timeout
+ * server`, `timeout queue`, `http-request set-timeout`); on AWS the ALB has no per-request
+ * timeout, so CloudFront's origin response timeout for the ALB origin bounds writes the same way.
+ */
+export const requestTimeouts = {
+  /**
+   * A read (GET, HEAD, OPTIONS) unanswered this long is abandoned and sent to another instance.
+   * A catalog read answers in milliseconds and a cart read in tens; three seconds is a sick instance.
+   */
+  readSeconds: 3,
+  /**
+   * A write: past the slowest healthy one, a checkout held across a database failover (the
+   * promotion, 3–5 s here, plus the reconnect). It is retried elsewhere only when it carries an
+   * Idempotency-Key, and the retry still ends inside the detection time.
+   */
+  writeSeconds: 8,
+} as const;
+
+/**
  * How long the load balancer keeps sending in-flight traffic to a target it is removing.
  * AWS's default is 300 s (ELB User Guide, "Target group attributes"); our requests are short.
  */
@@ -104,6 +127,26 @@ export const frontDoorFailover = {
   failureThreshold: 2,
   /** How often running instances re-export the static backup site. */
   backupExportIntervalSeconds: 300,
+} as const;
+
+/**
+ * Per-request origin failover at the edge, for the reads a shopper's pages make (the catalog and
+ * its images): a CloudFront origin group on AWS (primary the ALB, secondary the static backup
+ * site's bucket), the front door's origin-group backend on the twin. A GET, HEAD or OPTIONS that
+ * the ALB answers with one of `statusCodes`, or that it does not accept within
+ * `connectionTimeoutSeconds` (× `connectionAttempts`) or answer within `responseTimeoutSeconds`, is
+ * sent to the backup site at once, with no health check in between (CloudFront Developer Guide,
+ * "Optimize high availability with CloudFront origin failover": by default CloudFront tries 3 × 10 s
+ * before failing over; connection timeout 1–10 s, attempts 1–3, response timeout from 1 s).
+ * A healthy catalog read answers in milliseconds, so one attempt and these timeouts bound what a
+ * dead or hung ALB costs a page at max(connect, response) = 2 s, inside the 3 s goal (issue 15).
+ * Writes never fail over (an origin group serves GET/HEAD/OPTIONS only): they keep the ALB alone.
+ */
+export const edgeOriginFailover = {
+  statusCodes: [500, 502, 503, 504],
+  connectionTimeoutSeconds: 1,
+  connectionAttempts: 1,
+  responseTimeoutSeconds: 2,
 } as const;
 
 /**

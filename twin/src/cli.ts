@@ -20,8 +20,18 @@ const COMMANDS: Record<string, { usage: string; help: string }> = {
   start: { usage: 'start [--fresh] [--instances N] [--state-dir DIR] [--no-build] [port flags]', help: 'Bring up the whole topology and stay in the foreground; Ctrl-C stops it.' },
   status: { usage: 'status [--json]', help: 'Print instances per zone, DB roles, front-door mode, traffic and recent events.' },
   'kill-instance': { usage: 'kill-instance [ID]', help: 'SIGKILL one instance (random if no id). The controller replaces it.' },
+  'hang-instance': {
+    usage: 'hang-instance [ID]',
+    help: 'Freeze one instance with SIGSTOP (random if no id): connections stay open, nothing answers. Timeouts and a recheck take it out; the controller replaces it.',
+  },
+  'slow-instance': {
+    usage: 'slow-instance [ID] [--vcpu N]',
+    help: 'Starve one instance of CPU (its quota drops to N vCPU, default 0.05) until restore. Needs root (cgroups).',
+  },
   'fail-zone': { usage: 'fail-zone a|b', help: 'Kill every instance and DB node in a zone; no launches there until restore.' },
   'fail-db-primary': { usage: 'fail-db-primary', help: 'SIGKILL the database primary; pg_auto_failover promotes the standby.' },
+  'hang-db-primary': { usage: 'hang-db-primary', help: 'Freeze the database primary with SIGSTOP (alive, silent); the monitor promotes the standby; restore thaws it.' },
+  'fail-db-replica': { usage: 'fail-db-replica', help: 'SIGKILL the read replica; reads go to the writer until restore.' },
   'fail-cache-primary': {
     usage: 'fail-cache-primary',
     help: 'SIGKILL the cache primary; the Sentinels promote the replica, the endpoint follows, the old primary rejoins as a replica.',
@@ -31,7 +41,7 @@ const COMMANDS: Record<string, { usage: string; help: string }> = {
   'fail-site': { usage: 'fail-site', help: 'Take down every instance so the front door fails over to the backup site.' },
   'stress-cpu': { usage: 'stress-cpu [ID] [--seconds N]', help: 'Burn one CPU on an instance (all in-service ones if no id) to trigger scale-out.' },
   scale: { usage: 'scale N', help: 'Set the desired capacity (between min and max).' },
-  restore: { usage: 'restore', help: 'Undo fail-zone / fail-site / fail-db-primary / fail-cache: unblock zones, restart DB and cache nodes.' },
+  restore: { usage: 'restore', help: 'Undo fail-zone / fail-site / fail-db-primary / fail-cache / slow-instance: unblock zones, heal instances, restart DB and cache nodes.' },
   deploy: { usage: 'deploy', help: 'Rolling replacement of every instance, zone-balanced, never below min healthy.' },
   'rotate-db-password': {
     usage: 'rotate-db-password',
@@ -73,6 +83,7 @@ async function main(): Promise<void> {
       instances: { type: 'string' },
       json: { type: 'boolean' },
       seconds: { type: 'string' },
+      vcpu: { type: 'string' },
       follow: { type: 'string', default: '45' },
       ...PORT_OPTIONS,
     },
@@ -109,11 +120,23 @@ async function main(): Promise<void> {
       case 'kill-instance':
         result = await client.killInstance(rest[0]);
         break;
+      case 'hang-instance':
+        result = await client.hangInstance(rest[0]);
+        break;
+      case 'slow-instance':
+        result = await client.slowInstance(rest[0], values.vcpu ? Number(values.vcpu) : undefined);
+        break;
       case 'fail-zone':
         result = await client.failZone((rest[0] ?? fail('fail-zone needs a zone: npm run twin -- fail-zone a')) as 'a');
         break;
       case 'fail-db-primary':
         result = await client.failDbPrimary();
+        break;
+      case 'hang-db-primary':
+        result = await client.command('hang-db-primary');
+        break;
+      case 'fail-db-replica':
+        result = await client.command('fail-db-replica');
         break;
       case 'fail-cache-primary':
         result = await client.failCachePrimary();

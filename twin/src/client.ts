@@ -46,6 +46,16 @@ export class TwinClient {
     return this.command('kill-instance', id ? { id } : {});
   }
 
+  /** Freezes an instance (SIGSTOP), a random one without an id. */
+  hangInstance(id?: string): Promise<CommandResult> {
+    return this.command('hang-instance', id ? { id } : {});
+  }
+
+  /** Limits an instance's CPU to `vcpu` until restore(). */
+  slowInstance(id?: string, vcpu?: number): Promise<CommandResult> {
+    return this.command('slow-instance', { ...(id ? { id } : {}), ...(vcpu ? { vcpu } : {}) });
+  }
+
   failZone(zone: Zone): Promise<CommandResult> {
     return this.command('fail-zone', { zone });
   }

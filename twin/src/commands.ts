@@ -7,6 +7,12 @@ import { commandNames, type CommandName, type CommandResult } from './status/sta
 
 /** How long a CPU stress runs when no duration is given: long enough for a scale-out. */
 const DEFAULT_STRESS_SECONDS = 120;
+/**
+ * The CPU a slowed instance keeps when none is given: a twentieth of a CPU, a tenth of its own
+ * half. Its requests slow down several-fold and queue up, but it still answers a health check
+ * now and then, which is what makes a slow host harder to spot than a dead one.
+ */
+const DEFAULT_SLOW_VCPU = 0.05;
 
 export class CommandError extends Error {}
 
@@ -33,10 +39,18 @@ export class TwinCommands {
     switch (name as CommandName) {
       case 'kill-instance':
         return this.killInstance(optionalString(args.id, 'id'));
+      case 'hang-instance':
+        return this.hangInstance(optionalString(args.id, 'id'));
+      case 'slow-instance':
+        return this.slowInstance(optionalString(args.id, 'id'), args.vcpu === undefined ? DEFAULT_SLOW_VCPU : Number(args.vcpu));
       case 'fail-zone':
         return this.failZone(args.zone);
       case 'fail-db-primary':
         return this.failDbPrimary();
+      case 'hang-db-primary':
+        return this.hangDbPrimary();
+      case 'fail-db-replica':
+        return this.failDbReplica();
       case 'fail-cache-primary':
         return this.failCachePrimary();
       case 'fail-cache':
@@ -75,6 +89,46 @@ export class TwinCommands {
     };
   }
 
+  /** The in-service instance named `id`, or a random one. */
+  private pickInService(id: string | undefined, command: string) {
+    const inService = this.parts.controller.list().filter((i) => i.state === 'in-service' && !i.fault);
+    const target = id ? inService.find((i) => i.id === id) : inService[Math.floor(Math.random() * inService.length)];
+    if (!target) throw new CommandError(id ? `no in-service instance "${id}" without a fault; see npm run twin -- status` : `no in-service instance for ${command}`);
+    return target;
+  }
+
+  private hangInstance(id: string | undefined): CommandResult {
+    const target = this.pickInService(id, 'hang-instance');
+    this.parts.controller.hang([target.id], 'hang-instance');
+    return {
+      ok: true,
+      message:
+        `Froze ${target.id} (zone ${target.zone}, port ${target.port}) with SIGSTOP: it keeps its connections and answers nothing. ` +
+        `HAProxy abandons its requests after the read or write timeout and retries the safe and keyed ones elsewhere; the failed requests trigger an immediate recheck that marks it down, and the controller replaces it.`,
+      hung: target.id,
+      expect: ['instance-replace'],
+    };
+  }
+
+  private slowInstance(id: string | undefined, vcpu: number): CommandResult {
+    if (!Number.isFinite(vcpu) || vcpu <= 0 || vcpu > 1) throw new CommandError('slow-instance vcpu must be a number of CPUs above 0 and at most 1');
+    const target = this.pickInService(id, 'slow-instance');
+    try {
+      this.parts.controller.starve([target.id], vcpu, 'slow-instance');
+    } catch (err) {
+      throw new CommandError((err as Error).message);
+    }
+    return {
+      ok: true,
+      message:
+        `Limited ${target.id} (zone ${target.zone}, port ${target.port}) to ${vcpu} vCPU: its requests queue up. Those that outlast the load balancer's timeouts are retried elsewhere and count against it; ` +
+        `if its health check fails too it is replaced. restore gives it its CPUs back.`,
+      slowed: target.id,
+      vcpu,
+      expect: [],
+    };
+  }
+
   private async failZone(zone: unknown): Promise<CommandResult> {
     if (typeof zone !== 'string' || !(zones as readonly string[]).includes(zone)) throw new CommandError(`fail-zone needs a zone: ${zones.join(' or ')}`);
     const z = zone as Zone;
@@ -109,6 +163,32 @@ export class TwinCommands {
       message: `Killed the database primary, node ${primary.name} (zone ${primary.zone}, port ${primary.port}), with SIGKILL. pg_auto_failover promotes the synchronous standby; run restore to bring ${primary.name} back as a standby.`,
       killed: primary.name,
       expect: ['db-primary-changed'],
+    };
+  }
+
+  private async hangDbPrimary(): Promise<CommandResult> {
+    const { database } = this.parts;
+    const primary = await database.primary();
+    if (!primary) throw new CommandError('no database primary right now; wait for the failover in progress (npm run twin -- status)');
+    database.hang(primary.name, 'hang-db-primary');
+    return {
+      ok: true,
+      message: `Froze the database primary, node ${primary.name} (zone ${primary.zone}, port ${primary.port}), with SIGSTOP: alive, connections open, no answers. The monitor's checks time out and it promotes the synchronous standby; restore thaws ${primary.name}, which is then demoted.`,
+      hung: primary.name,
+      expect: ['db-primary-changed'],
+    };
+  }
+
+  private async failDbReplica(): Promise<CommandResult> {
+    const { database } = this.parts;
+    const replica = database.specs.find((s) => s.candidatePriority === 0);
+    if (!replica || !database.isRunning(replica.name)) throw new CommandError('no read replica is running');
+    await database.kill(replica.name, 'fail-db-replica');
+    return {
+      ok: true,
+      message: `Killed the read replica, node ${replica.name} (zone ${replica.zone}, port ${replica.port}), with SIGKILL. Catalog reads go to the writer until restore brings it back.`,
+      killed: replica.name,
+      expect: [],
     };
   }
 
@@ -202,12 +282,14 @@ export class TwinCommands {
   private async restore(): Promise<CommandResult> {
     const { controller, database, cache } = this.parts;
     const zonesBack = controller.unblockZones('restore');
+    const healed = controller.heal('restore');
     const nodes = await database.restore();
     const cacheNodes = await cache.restore();
     return {
       ok: true,
-      message: `Restored: launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; database nodes restarted: [${nodes.join(', ')}]; cache nodes started: [${cacheNodes.join(', ')}].`,
+      message: `Restored: launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; instances healed: [${healed.join(', ')}]; database nodes restarted: [${nodes.join(', ')}]; cache nodes started: [${cacheNodes.join(', ')}].`,
       zones: zonesBack,
+      instances: healed,
       dbNodes: nodes,
       cacheNodes,
       // Follow until the last part is back: the front door if it failed over, else instances or DB nodes.

@@ -1,4 +1,4 @@
-import { targetHealthCheck } from '@evermall/topology';
+import { requestTimeouts, targetHealthCheck } from '@evermall/topology';
 import { describe, expect, it } from 'vitest';
 import { renderHaproxyConfig } from '../src/index.js';
 import { controllerTimings } from '../src/scaling/controller-timings.js';
@@ -12,6 +12,12 @@ describe('parity with topology/', () => {
     expect(config).toContain(`inter ${targetHealthCheck.intervalSeconds}s rise ${targetHealthCheck.healthyThreshold} fall ${targetHealthCheck.unhealthyThreshold}`);
     expect(config).toContain(`timeout check ${targetHealthCheck.timeoutSeconds}s`);
     expect(config).toMatch(/observe layer4 error-limit 1 on-error mark-down/);
+  });
+
+  it("HAProxy gives up on an instance's answer after topology's read and write timeouts", () => {
+    expect(config).toContain(`timeout server ${requestTimeouts.readSeconds}s`);
+    expect(config).toContain(`timeout queue ${requestTimeouts.readSeconds}s`);
+    expect(config).toContain(`http-request set-timeout server ${requestTimeouts.writeSeconds}s if !METH_GET !METH_HEAD !METH_OPTIONS`);
   });
 
   it('HAProxy retries only what is safe to replay and redispatches', () => {

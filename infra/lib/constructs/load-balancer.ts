@@ -22,6 +22,8 @@ export interface LoadBalancerProps {
   readonly originVerifyValues: readonly string[];
   /** Off for a first deploy only, so a failed one can roll back (parameter deletionProtection). */
   readonly deletionProtection: boolean;
+  /** `ip` for pods registered by the Load Balancer Controller (compute=eks); instances otherwise. */
+  readonly targetType?: elbv2.TargetType;
 }
 
 /** The header CloudFront adds on its way to the ALB. */
@@ -55,8 +57,15 @@ export class LoadBalancer extends Construct {
       vpc: props.vpc,
       port: appPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.INSTANCE,
+      targetType: props.targetType ?? elbv2.TargetType.INSTANCE,
       deregistrationDelay: Duration.seconds(deregistrationDelaySeconds),
+      // A target that hangs or starves keeps passing no request while its health check may still
+      // pass now and then: weighted random routing with anomaly mitigation (automatic target
+      // weights) sends less traffic to a target whose errors stand out from its peers', before the
+      // health check marks it unhealthy (ELB User Guide, "Routing algorithms"; issue 15). The
+      // twin's load balancer does the same from HAProxy's stats (twin/src/load-balancer/anomaly-mitigation.ts).
+      loadBalancingAlgorithmType: elbv2.TargetGroupLoadBalancingAlgorithmType.WEIGHTED_RANDOM,
+      enableAnomalyMitigation: true,
       healthCheck: {
         path: targetHealthCheck.path,
         interval: Duration.seconds(targetHealthCheck.intervalSeconds),

@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
-import { catalogCaching, frontDoorFailover } from '@evermall/topology';
+import { catalogCaching, edgeOriginFailover, frontDoorFailover, requestTimeouts } from '@evermall/topology';
 import { originVerifyHeader } from './load-balancer.js';
 import { workspaceDir } from './workspace.js';
 
@@ -42,8 +42,8 @@ export interface SpaProps {
   /** The WAF web ACL (scope CLOUDFRONT, in us-east-1) that guards every request. */
   readonly webAclArn?: string;
   /**
-   * Serves GETs of /media/* when the ALB fails (CloudFront origin failover), through its REST
-   * endpoint with OAC (HTTPS) even when it is also an S3 website for Route 53 failover.
+   * Answers the catalog GETs and /media/* when the ALB cannot (CloudFront origin failover), through
+   * its REST endpoint with OAC (HTTPS) even when it is also an S3 website for Route 53 failover.
    */
   readonly backupBucket: s3.IBucket;
   readonly accessLogs: s3.IBucket;
@@ -67,7 +67,8 @@ export const spaRoutingFunctionCode = `function handler(event) {
 
 /**
  * The storefront: a private S3 bucket behind CloudFront with Origin Access Control, and the
- * /api/* and /media/* behaviours to the ALB. /media/* fails over to the backup bucket for GETs.
+ * /api/* and /media/* behaviours to the ALB. The catalog reads and /media/* fail over to the
+ * backup bucket per request (an origin group); the rest of /api/* has the ALB alone.
  */
 export class Spa extends Construct {
   public readonly bucket: s3.Bucket;
@@ -89,29 +90,59 @@ export class Spa extends Construct {
 
     const originOptions = {
       customHeaders: { [originVerifyHeader]: props.originVerifyValue },
-      readTimeout: Duration.seconds(30),
+      // The ALB neither retries nor times out a request a target holds (its idle timeout is 60 s):
+      // this is the bound on a request caught by a hung instance, topology's write timeout, past
+      // the slowest healthy write (issue 15). The twin's load balancer gives its instances the same.
+      readTimeout: Duration.seconds(requestTimeouts.writeSeconds),
       connectionAttempts: 2,
     };
+    // The same ALB for the reads that fail over (the origin group below): topology's timeouts,
+    // so a dead or hung ALB costs a page seconds, not CloudFront's default 3 × 10 s, before the
+    // backup site answers. Writes keep the patient origin above.
+    const failoverOptions = {
+      customHeaders: originOptions.customHeaders,
+      connectionTimeout: Duration.seconds(edgeOriginFailover.connectionTimeoutSeconds),
+      connectionAttempts: edgeOriginFailover.connectionAttempts,
+      readTimeout: Duration.seconds(edgeOriginFailover.responseTimeoutSeconds),
+    };
     const https = 'https' in props.apiOrigin;
-    const alb =
-      'https' in props.apiOrigin
-        ? new origins.HttpOrigin(props.apiOrigin.https.domainName, {
-            ...originOptions,
-            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-            originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
-          })
-        : origins.VpcOrigin.withApplicationLoadBalancer(props.apiOrigin.vpcOrigin, {
-            ...originOptions,
-            protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
-            httpPort: 80,
-            vpcOriginName: `${Stack.of(this).stackName}-alb`,
-          });
+    let alb: cloudfront.IOrigin;
+    let albForReads: cloudfront.IOrigin;
+    if ('https' in props.apiOrigin) {
+      const httpsOrigin = {
+        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      };
+      alb = new origins.HttpOrigin(props.apiOrigin.https.domainName, { ...originOptions, ...httpsOrigin });
+      albForReads = new origins.HttpOrigin(props.apiOrigin.https.domainName, { ...failoverOptions, ...httpsOrigin });
+    } else {
+      // One VPC origin (CloudFront's connection into the VPC) that both origins use.
+      const vpcOrigin = new cloudfront.VpcOrigin(this, 'AlbVpcOrigin', {
+        endpoint: cloudfront.VpcOriginEndpoint.applicationLoadBalancer(props.apiOrigin.vpcOrigin),
+        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+        httpPort: 80,
+        vpcOriginName: `${Stack.of(this).stackName}-alb-origin`,
+      });
+      alb = origins.VpcOrigin.withVpcOrigin(vpcOrigin, originOptions);
+      albForReads = origins.VpcOrigin.withVpcOrigin(vpcOrigin, failoverOptions);
+    }
     // Imported by name: its bucket policy (BackupSite) already admits CloudFront, and changing it
     // from here would make the app stack depend on this one and back.
     const backup = origins.S3BucketOrigin.withOriginAccessControl(
       s3.Bucket.fromBucketAttributes(this, 'BackupBucket', { bucketName: props.backupBucket.bucketName, region: Stack.of(this).region }),
       { originAccessLevels: [cloudfront.AccessLevel.READ] },
     );
+    // The reads a shopper's pages make (the catalog GETs and the images): per request, a GET the
+    // ALB answers with one of topology's status codes, or does not answer in time, is answered
+    // from the backup site's bucket (its catalog JSON answers and images, shop/src/static-site),
+    // with no health check in between (CloudFront Developer Guide, "Optimize high availability
+    // with CloudFront origin failover"). An origin group serves only GET, HEAD and OPTIONS, so every
+    // behaviour that takes writes keeps the ALB alone.
+    const pageReads = new origins.OriginGroup({
+      primaryOrigin: albForReads,
+      fallbackOrigin: backup,
+      fallbackStatusCodes: [...edgeOriginFailover.statusCodes],
+    });
 
     const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Evermall: HSTS, CSP, no framing, no sniffing',
@@ -167,6 +198,7 @@ export class Spa extends Construct {
     });
     const catalog: cloudfront.BehaviorOptions = {
       ...api,
+      origin: pageReads,
       allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
       cachePolicy: catalogCache,
       originRequestPolicy: catalogOriginRequest,
@@ -195,7 +227,7 @@ export class Spa extends Construct {
         // Images are immutable (random names), so they are cached; when the ALB fails, GETs are
         // answered from the backup bucket, which holds the images the static export copied.
         '/media/*': {
-          origin: new origins.OriginGroup({ primaryOrigin: alb, fallbackOrigin: backup, fallbackStatusCodes: [500, 502, 503, 504] }),
+          origin: pageReads,
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
           allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
           cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,

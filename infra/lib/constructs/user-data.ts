@@ -2,6 +2,7 @@ import { staffGroupName } from '../../lambda/staff-mfa/handler.js';
 import { appPort, drainSeconds, shutdownBoundSeconds } from '@evermall/topology';
 import {
   backupSiteDir,
+  catalogAnswers,
   databaseCredentialsFile,
   releaseFiles,
   serviceCommand,
@@ -125,8 +126,19 @@ export const stopTimeoutSeconds = shutdownBoundSeconds + 15;
  * once /healthz answers.
  */
 export function renderShopUserData(i: ShopUserDataInputs): string {
-  // The deploy-time maintenance page (BackupSite) is excluded, so --delete never removes it.
-  const sync = `/usr/bin/aws s3 sync ${instancePaths.backupSite} s3://${i.backupBucket} --delete --exclude '${maintenancePrefix}*' --only-show-errors`;
+  // The deploy-time maintenance page (BackupSite) is excluded, so --delete never removes it. The
+  // catalog's JSON answers (shop/src/static-site/catalog-answers.ts) go up on their own, typed as
+  // JSON and at the keys CloudFront's origin group asks the bucket for (the API paths): the
+  // product list, a file beside the products' folder on disk, is copied to its key, which the
+  // folder's --delete must leave alone.
+  const site = instancePaths.backupSite;
+  const api = catalogAnswers.dir;
+  const json = `--content-type '${catalogAnswers.contentType}'`;
+  const sync = [
+    `/usr/bin/aws s3 sync ${site} s3://${i.backupBucket} --delete --exclude '${maintenancePrefix}*' --exclude '${api}/*' --only-show-errors`,
+    `/usr/bin/aws s3 sync ${site}/${api} s3://${i.backupBucket}/${api} --delete --exclude '${catalogAnswers.productListFile}' --exclude '${catalogAnswers.productListKey.slice(api.length + 1)}' ${json} --only-show-errors`,
+    `/usr/bin/aws s3 cp ${site}/${api}/${catalogAnswers.productListFile} s3://${i.backupBucket}/${catalogAnswers.productListKey} ${json} --only-show-errors`,
+  ].join('\n  ');
   // One datapoint per upload that reached the bucket; the BackupSiteStale alarm fires when none
   // arrived for 3 export intervals (observability.ts).
   const uploaded = `/usr/bin/aws cloudwatch put-metric-data --region '${i.region}' --namespace ${instanceMetrics.namespace} --metric-name ${instanceMetrics.backupSiteUploaded} --dimensions AutoScalingGroupName='${i.autoScalingGroupName}' --unit Count --value 1`;

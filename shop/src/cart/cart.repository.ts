@@ -181,3 +181,38 @@ export async function restoreCartItems(sql: Queryable, cartId: string, items: Ca
       ON CONFLICT (cart_id, product_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity`;
   }
 }
+
+/** An add recorded under its Idempotency-Key, with the owner of the cart it went to. */
+export interface CartAddRecord {
+  cartId: string;
+  /** The cart's user; null for an anonymous cart. */
+  userId: number | null;
+  productId: number;
+  quantity: number;
+}
+
+/** The add recorded under `key` within the last `windowHours`; undefined when none is. */
+export async function findCartAdd(sql: Queryable, key: string, windowHours: number): Promise<CartAddRecord | undefined> {
+  const [row] = await sql<{ cart_id: string; user_id: number | bigint | null; product_id: number | bigint; quantity: number }[]>`
+    SELECT a.cart_id, c.user_id, a.product_id, a.quantity
+    FROM cart_adds a JOIN carts c ON c.id = a.cart_id
+    WHERE a.idempotency_key = ${key} AND a.created_at > now() - make_interval(hours => ${windowHours})`;
+  return row ? { cartId: row.cart_id, userId: row.user_id === null ? null : Number(row.user_id), productId: Number(row.product_id), quantity: row.quantity } : undefined;
+}
+
+/**
+ * Records `key` for an add to `cartId`, in the transaction that changes the line, and forgets
+ * the cart's keys older than `windowHours`. False when another add holds the key: one committed,
+ * or one in flight, whose commit this statement waits for (the primary key's index entry). A key
+ * past the window is taken over.
+ */
+export async function claimCartAdd(tx: Queryable, key: string, add: { cartId: string; productId: number; quantity: number }, windowHours: number): Promise<boolean> {
+  await tx`DELETE FROM cart_adds WHERE cart_id = ${add.cartId} AND created_at <= now() - make_interval(hours => ${windowHours})`;
+  const rows = await tx`
+    INSERT INTO cart_adds (idempotency_key, cart_id, product_id, quantity) VALUES (${key}, ${add.cartId}, ${add.productId}, ${add.quantity})
+    ON CONFLICT (idempotency_key) DO UPDATE
+      SET cart_id = excluded.cart_id, product_id = excluded.product_id, quantity = excluded.quantity, created_at = now()
+      WHERE cart_adds.created_at <= now() - make_interval(hours => ${windowHours})
+    RETURNING 1`;
+  return rows.length > 0;
+}

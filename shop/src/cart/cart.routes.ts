@@ -5,7 +5,7 @@ import { errorResponses } from '../lib/error-body.js';
 import { HOUR_SECONDS } from '../plugins/attempt-limits.js';
 import { readCartCookie, setCartCookie } from './cart-cookie.js';
 import { CartService, type CartOwner } from './cart.service.js';
-import { AddItemBody, Cart, ItemParams, MAX_CART_LINES, UpdateItemBody } from './cart.schemas.js';
+import { AddItemBody, AddItemHeaders, Cart, ItemParams, MAX_CART_LINES, UpdateItemBody } from './cart.schemas.js';
 
 const tags = ['cart'];
 
@@ -15,7 +15,7 @@ const tags = ['cart'];
  * ANONYMOUS_CART_RATE_LIMIT_PER_HOUR of them, counted in the database every instance shares.
  */
 const cartRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  const carts = new CartService(app.pools.writer);
+  const carts = new CartService(app.pools.writer, app.log);
   const ownerOf = (request: FastifyRequest): CartOwner => (request.user ? { userId: request.user.id } : { anonymousCartId: readCartCookie(request) });
   const throttleNewCart = (request: FastifyRequest, reply: FastifyReply) => () =>
     app.attemptLimits.count(reply, [{ scope: 'anonymous-cart-client', key: request.ip, max: config.ANONYMOUS_CART_RATE_LIMIT_PER_HOUR, windowSeconds: HOUR_SECONDS }]);
@@ -30,13 +30,19 @@ const cartRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { 
       schema: {
         tags,
         summary: `Add units of a product (checked against stock; a cart holds at most ${MAX_CART_LINES} products)`,
+        description:
+          'With an Idempotency-Key the add is applied once: a replay answers the cart as it now is, with `Idempotent-Replayed: true`. ' +
+          '422 IDEMPOTENCY_KEY_REUSED when the key was used for another add or cart. 503 TEMPORARILY_UNAVAILABLE: retry with the same key.',
+        headers: AddItemHeaders,
         body: AddItemBody,
-        response: { 200: Cart, ...errorResponses(400, 403, 404, 409, 415, 429) },
+        response: { 200: Cart, ...errorResponses(400, 403, 404, 409, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
-      const { cart, createdAnonymousCartId } = await carts.addItem(ownerOf(request), request.body.productId, request.body.quantity, throttleNewCart(request, reply));
-      if (createdAnonymousCartId) setCartCookie(app, reply, createdAnonymousCartId);
+      const add = { ...request.body, key: request.headers['idempotency-key'] };
+      const { cart, cookieCartId, replayed } = await carts.addItem(ownerOf(request), add, throttleNewCart(request, reply));
+      if (cookieCartId) setCartCookie(app, reply, cookieCartId);
+      if (replayed) reply.header('idempotent-replayed', 'true');
       return cart;
     },
   );

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { IDEMPOTENCY_KEY_PATTERN } from '../lib/idempotency-key.js';
 
 /**
  * One line may hold at most this many units. It bounds the arithmetic a single request can
@@ -17,6 +18,23 @@ const ProductId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })
 
 export const AddItemBody = Type.Object({ productId: ProductId, quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) }, { additionalProperties: false });
 export type AddItemBody = Static<typeof AddItemBody>;
+
+export const AddItemHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      pattern: IDEMPOTENCY_KEY_PATTERN.source,
+      description:
+        'A fresh random key per add (a UUID), 8–255 characters of letters, digits and -_.: With one, the add is applied once however ' +
+        'often it is sent: resend the same key after a network error or a 5xx. Without one, an add that fails is not retried by the shop.',
+    }),
+  ),
+});
+
+/**
+ * How long the key of a cart add is remembered. A replay comes within seconds (the shop's own
+ * retry, a client's after a lost answer); a day covers a browser that resends on reconnecting.
+ */
+export const CART_ADD_REPLAY_WINDOW_HOURS = 24;
 
 export const UpdateItemBody = Type.Object(
   { quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY, description: 'The new quantity; DELETE the item to remove it' }) },

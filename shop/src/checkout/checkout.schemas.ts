@@ -3,11 +3,7 @@ import { AddItemBody } from '../cart/cart.schemas.js';
 import { Shipping } from '../orders/orders.schemas.js';
 import { DECLINED_TEST_CARD } from '../payments/test-payment-provider.js';
 
-/**
- * Idempotency keys: 8–255 characters of letters, digits and `-_.:` (a UUID fits). 255 is
- * Stripe's limit for the same header; the lower bound refuses keys too short to be unique.
- */
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,255}$/;
+export { IDEMPOTENCY_KEY_PATTERN } from '../lib/idempotency-key.js';
 
 export const CheckoutHeaders = Type.Object({
   'idempotency-key': Type.Optional(

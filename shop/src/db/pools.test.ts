@@ -104,3 +104,47 @@ async function waitForReplay(server: PostgresServer, table: string, count: numbe
     await sql.end();
   }
 }
+
+/**
+ * The reader URL the twin gives instances: the read replica first, then both failover candidates
+ * (twin/src/database/database-cluster.ts). Catalog reads must keep coming while the primary fails
+ * over, from the replica, and from the promoted standby when the replica is down too.
+ */
+describe('reader pool across a primary failover', () => {
+  it('serves from the replica while the primary is gone, then from the new primary without the replica', async () => {
+    const primary = await PostgresServer.start({ settings: { wal_level: 'replica', max_wal_senders: 5 } });
+    const started: PostgresServer[] = [];
+    let pools: ReturnType<typeof createPools> | undefined;
+    try {
+      const admin = postgres(primary.url(), { max: 1, onnotice: () => undefined });
+      await admin`CREATE TABLE products (id int PRIMARY KEY)`;
+      await admin`INSERT INTO products VALUES (1), (2)`;
+      await admin.end();
+      const standby = await PostgresServer.startStandby(primary);
+      started.push(standby);
+      const replica = await PostgresServer.startStandby(primary);
+      started.push(replica);
+      const hosts = (...servers: PostgresServer[]) => `postgres://postgres@${servers.map((s) => `127.0.0.1:${s.port}`).join(',')}/postgres`;
+      pools = createPools({ writerUrl: hosts(primary, standby), readerUrl: hosts(replica, standby, primary), max: 2 });
+      const read = async () => {
+        const [row] = await pools!.reader<{ port: number; n: number }[]>`SELECT inet_server_port() AS port, (SELECT count(*)::int FROM products) AS n`;
+        return row;
+      };
+      expect(await read()).toEqual({ port: replica.port, n: 2 });
+
+      // The primary dies and the standby is promoted: the replica, following nobody now, still answers.
+      await primary.stop({ keep: true });
+      standby.promote();
+      expect(await read()).toEqual({ port: replica.port, n: 2 });
+
+      // The replica goes down as well: the pool moves on to the next host, the new primary.
+      await replica.stop();
+      started.splice(started.indexOf(replica), 1);
+      expect(await read()).toEqual({ port: standby.port, n: 2 });
+    } finally {
+      await pools?.close();
+      for (const server of started) await server.stop();
+      await primary.stop();
+    }
+  });
+});

@@ -130,6 +130,17 @@ export function isRetryableDbError(err: unknown): boolean {
   return typeof code === 'string' && (RETRYABLE_SQLSTATES.has(code) || RETRYABLE_CODES.has(code));
 }
 
+/**
+ * Backoff between writer retries: doubling from the first delay up to the longest. A failover
+ * answers 25006 for the seconds the promoted standby is still read-only (pg_auto_failover's
+ * stop_replication state, until the monitor moves it to wait_primary), then takes writes at once;
+ * a short ceiling lets a held request retry within that much of the new primary taking writes,
+ * where 1 s made every held checkout wait up to a second more. A retry that fails costs one
+ * round trip on an idle connection.
+ */
+const RETRY_FIRST_DELAY_MS = 50;
+const RETRY_MAX_DELAY_MS = 200;
+
 export interface RetryOptions {
   /** Total time budget across attempts, so a failover costs latency, not errors. */
   budgetMs?: number;
@@ -149,7 +160,7 @@ export async function withWriterRetry<T>(operation: () => Promise<T>, options: R
     } catch (err) {
       const elapsed = Date.now() - started;
       if (!isRetryableDbError(err) || elapsed >= budgetMs) throw err;
-      const delay = Math.min(50 * 2 ** (attempt - 1), 1000, budgetMs - elapsed);
+      const delay = Math.min(RETRY_FIRST_DELAY_MS * 2 ** (attempt - 1), RETRY_MAX_DELAY_MS, budgetMs - elapsed);
       options.logger?.warn({ err, attempt, delay }, 'writer operation failed; retrying');
       await new Promise((r) => setTimeout(r, delay));
     }

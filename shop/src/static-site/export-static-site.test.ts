@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { seedCatalog } from '../seed/seed.js';
 import { createTestShop, type TestShop } from '../testing/index.js';
 import { startBackupExporter } from './backup-exporter.js';
+import { catalogAnswerFile } from './catalog-answers.js';
 import { exportStaticSite } from './export-static-site.js';
 import { PAUSED_NOTICE_EN, PAUSED_NOTICE_KO } from './pages.js';
 
@@ -69,6 +70,25 @@ describe('static backup site', () => {
       expect(existsSync(path.join(out, 'p', link)), link).toBe(true);
     }
     expect(readdirSync(path.join(out, 'media')).length).toBeGreaterThan(0);
+  });
+
+  it("writes the catalog GETs' answers as the shop gives them, so the edge can answer the SPA from the backup site", async () => {
+    const out = path.join(work, 'site');
+    const [active] = await shop.sql<{ slug: string }[]>`SELECT slug FROM products WHERE sku = 'EM-000003'`;
+    const [inactive] = await shop.sql<{ slug: string }[]>`SELECT slug FROM products WHERE sku = 'EM-000001'`;
+    const answer = (url: string) => JSON.parse(readFileSync(path.join(out, catalogAnswerFile(url.split('?')[0]!)!), 'utf8')) as unknown;
+    const live = async (url: string) => (await shop.app.inject({ method: 'GET', url })).json<unknown>();
+
+    expect(answer('/api/categories')).toEqual(await live('/api/categories'));
+    expect(answer(`/api/products/${active!.slug}`)).toEqual(await live(`/api/products/${active!.slug}`));
+    // The home page's list, with no cursor into a copy that has no second page.
+    expect(answer('/api/products?sort=newest')).toEqual({ ...((await live('/api/products?sort=newest')) as object), nextCursor: null });
+    expect(readdirSync(path.join(out, 'api', 'products'))).toHaveLength(119);
+    expect(existsSync(path.join(out, 'api', 'products', inactive!.slug))).toBe(false);
+    // Paths the export never writes, or that would climb out of the folder, have no answer.
+    expect(catalogAnswerFile('/api/cart')).toBeUndefined();
+    expect(catalogAnswerFile('/api/products/..%2F..%2Findex.html')).toBeUndefined();
+    expect(catalogAnswerFile('/api/products/a/b')).toBeUndefined();
   });
 
   it('swaps a new version in atomically and keeps only the previous one', async () => {

@@ -4,6 +4,7 @@ import { copyFile, link, lstat, mkdir, readdir, readlink, rename, rm, symlink, w
 import path from 'node:path';
 import type { Sql } from '../db/pools.js';
 import { isMediaKey } from '../media/media-keys.js';
+import { exportCatalogAnswers } from './export-catalog-answers.js';
 import { categoryPage, homePage, productPage, type SiteCategory, type SiteProduct } from './pages.js';
 import { listActiveProducts, listCategories } from './static-site.repository.js';
 
@@ -25,6 +26,8 @@ export interface ExportResult {
   products: number;
   pages: number;
   images: number;
+  /** JSON answers to the SPA's catalog GETs (catalog-answers.ts). */
+  catalogAnswers: number;
 }
 
 /** Files written at once; enough to keep the disk busy without running out of descriptors. */
@@ -32,7 +35,7 @@ const WRITE_CONCURRENCY = 64;
 
 /**
  * Renders the active catalog to static HTML in `outDir`: home, category and product pages and
- * the images they show. The site is built in a new version folder next to `outDir`, and `outDir`
+ * the images they show, and the JSON answers to the SPA's catalog GETs (export-catalog-answers.ts). The site is built in a new version folder next to `outDir`, and `outDir`
  * is a symlink that is atomically renamed onto the new version, so a reader (the front door, an
  * S3 sync) never sees a half-written site. The previous version is kept for readers in flight.
  */
@@ -78,6 +81,7 @@ export async function exportStaticSite({ sql, mediaDir, outDir, pageSize = 48, f
     await mkdir(path.join(staging, 'p'), { recursive: true });
     for (const c of byId.values()) await mkdir(path.join(staging, 'c', c.slug), { recursive: true });
     await inBatches(files, ([name, html]) => writeFile(path.join(staging, name), html));
+    const answers = await exportCatalogAnswers(sql, staging);
 
     const previous = await currentVersion(target);
     const keys = [...new Set(products.flatMap((p) => p.images))].filter(isMediaKey);
@@ -88,7 +92,7 @@ export async function exportStaticSite({ sql, mediaDir, outDir, pageSize = 48, f
 
     await swapIn(target, staging);
     await pruneVersions(versionsDir, new Set([version, previous ? path.basename(previous) : '']));
-    return { outDir: target, version, categories: byId.size, products: products.length, pages: files.length, images };
+    return { outDir: target, version, categories: byId.size, products: products.length, pages: files.length, images, catalogAnswers: answers };
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;

@@ -2413,11 +2413,17 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add units of a product (checked against stock; a cart holds at most 100 products) */
+        /**
+         * Add units of a product (checked against stock; a cart holds at most 100 products)
+         * @description With an Idempotency-Key the add is applied once: a replay answers the cart as it now is, with `Idempotent-Replayed: true`. 422 IDEMPOTENCY_KEY_REUSED when the key was used for another add or cart. 503 TEMPORARILY_UNAVAILABLE: retry with the same key.
+         */
         post: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description A fresh random key per add (a UUID), 8–255 characters of letters, digits and -_.: With one, the add is applied once however often it is sent: resend the same key after a network error or a 5xx. Without one, an add that fails is not retried by the shop. */
+                    "idempotency-key"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -2533,7 +2539,37 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };

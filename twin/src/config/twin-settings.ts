@@ -11,9 +11,25 @@ export const loadBalancerSettings = {
    */
   retries: 3,
   connectTimeoutMs: 1000,
-  /** Longer than the shop's slowest request (a checkout during a DB failover retries for seconds). */
-  serverTimeoutSeconds: 30,
   clientTimeoutSeconds: 30,
+  /**
+   * How long the front door's hops wait for the load balancer, which itself gives an instance
+   * topology's read or write timeout and then retries elsewhere: the edge must outwait that whole
+   * answer, as CloudFront's origin timeout (default 30 s) outwaits the ALB's.
+   */
+  edgeTimeoutSeconds: 30,
+  /**
+   * Requests to one instance that failed there (no answer within the timeout, a refused or reset
+   * connection) and were sent to another, within one controller tick, past which the load
+   * balancer takes the instance out of its rotation at once, if it also answered fewer requests
+   * than it failed in that tick; its health checks bring it back when it answers them again
+   * (AnomalyMitigation). HAProxy's own passive checks ("observe layer7") count 5xx answers but
+   * not timeouts (measured on 2.6: `hanafail` stayed 0 while `wredis` counted every abandoned
+   * request), so a hung instance would stay in and cost every request sent to it a timeout. The
+   * ALB's counterpart is anomaly mitigation (automatic target weights), which sends less traffic to
+   * a target with more errors than its peers.
+   */
+  failedRequestLimit: 3,
   /** Server slots declared with server-template, filled and emptied at run time through the Runtime API. */
   slotsPerMaxCapacity: 2,
 } as const;

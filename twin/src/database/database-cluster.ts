@@ -75,6 +75,8 @@ export class DatabaseCluster {
   private readonly nodeProcesses = new Map<DbNodeName, ChildProcess>();
   /** Nodes a fault took down; they stay down until restore. */
   private readonly failed = new Set<DbNodeName>();
+  /** Nodes frozen by `hang`: running, answering nothing, until `restore` thaws them. */
+  private readonly hung = new Set<DbNodeName>();
   private readonly owner: Owner | undefined = postgresOwner();
   private readonly pgBin: string;
   private readonly autoctl: string;
@@ -272,7 +274,9 @@ export class DatabaseCluster {
       const running = this.isRunning(spec.name);
       const reported = row?.reportedstate ?? 'unknown';
       const state = row && row.goalstate !== row.reportedstate ? `${reported} → ${row.goalstate}` : reported;
-      const role: DbNodeStatus['role'] = !running ? 'down' : PRIMARY_STATES.has(reported) ? 'primary' : spec.candidatePriority === 0 ? 'replica' : 'standby';
+      // A frozen node's last report is stale (a hung primary still reads "primary"): it serves no role.
+      const role: DbNodeStatus['role'] =
+        !running || this.hung.has(spec.name) ? 'down' : PRIMARY_STATES.has(reported) ? 'primary' : spec.candidatePriority === 0 ? 'replica' : 'standby';
       const replication = !row
         ? 'unknown'
         : role === 'primary'
@@ -282,8 +286,35 @@ export class DatabaseCluster {
           : row.replicationquorum
             ? 'synchronous'
             : 'asynchronous';
-      return { name: spec.name, zone: spec.zone, port: spec.port, role, state, replication, lsn: row?.lsn ?? '', running };
+      return {
+        name: spec.name,
+        zone: spec.zone,
+        port: spec.port,
+        role,
+        state: this.hung.has(spec.name) ? `hung (SIGSTOP); last reported ${state}` : state,
+        replication,
+        lsn: row?.lsn ?? '',
+        running,
+      };
     });
+  }
+
+  /**
+   * When `name` took writes as the new primary, from the monitor's event log (pgautofailover.event,
+   * what `pg_autoctl show events` prints): its first report of wait_primary or primary since
+   * `since`. A promoted standby passes through stop_replication first, where pg_auto_failover has
+   * promoted it but keeps it read-only (default_transaction_read_only) until the old primary is
+   * taken for demoted; `readOnlyAt` is that report. Undefined fields: not in the log (yet).
+   */
+  async promotion(name: DbNodeName, since: Date): Promise<{ readOnlyAt?: Date; writableAt?: Date }> {
+    const rows = await this.queryMonitor(
+      (sql) => sql<{ eventtime: Date; reportedstate: string }[]>`
+        SELECT eventtime, reportedstate::text FROM pgautofailover.event
+        WHERE nodename = ${name} AND eventtime >= ${since} ORDER BY eventid`,
+    );
+    const readOnly = rows.find((r) => r.reportedstate === 'stop_replication');
+    const writable = rows.find((r) => r.reportedstate === 'wait_primary' || r.reportedstate === 'primary');
+    return { ...(readOnly ? { readOnlyAt: readOnly.eventtime } : {}), ...(writable ? { writableAt: writable.eventtime } : {}) };
   }
 
   async primary(): Promise<DbNodeStatus | undefined> {
@@ -306,8 +337,33 @@ export class DatabaseCluster {
     this.options.events.emit('db-node-killed', `${reason}: node ${name} (pg_autoctl and Postgres) got SIGKILL`, { node: name });
   }
 
-  /** Starts nodes a fault took down; pg_autoctl rejoins them as standbys (pg_rewind if needed). */
+  /**
+   * Freezes the node's pg_autoctl and Postgres (SIGSTOP, one process group), as a host that hangs
+   * rather than crashes: its connections stay open, nothing answers, and only timeouts tell the
+   * monitor and the shop. `restore` thaws it; its keeper then learns from the monitor that it was
+   * demoted, while a write that reaches it meanwhile waits for a synchronous standby it no longer has.
+   */
+  hang(name: DbNodeName, reason: string): void {
+    const child = this.nodeProcesses.get(name);
+    if (!child || !this.isRunning(name)) return;
+    signalGroup(child.pid, 'SIGSTOP');
+    this.hung.add(name);
+    this.options.events.emit('db-node-hung', `${reason}: node ${name} (pg_autoctl and Postgres) frozen with SIGSTOP; its connections stay open`, { node: name });
+  }
+
+  private thaw(): DbNodeName[] {
+    const thawed = [...this.hung];
+    for (const name of thawed) {
+      signalGroup(this.nodeProcesses.get(name)?.pid, 'SIGCONT');
+      this.options.events.emit('db-node-thawed', `node ${name} runs again; the monitor tells its keeper what it is now`, { node: name });
+    }
+    this.hung.clear();
+    return thawed;
+  }
+
+  /** Starts nodes a fault took down and thaws frozen ones; pg_autoctl rejoins them as standbys (pg_rewind if needed). */
   async restore(): Promise<DbNodeName[]> {
+    const thawed = this.thaw();
     const back = [...this.failed];
     this.failed.clear();
     for (const name of back) {
@@ -317,7 +373,7 @@ export class DatabaseCluster {
         this.options.events.emit('db-node-started', `node ${name} restarted; pg_auto_failover rejoins it as a standby`, { node: name });
       }
     }
-    return back;
+    return [...thawed, ...back];
   }
 
   /**
@@ -349,6 +405,8 @@ export class DatabaseCluster {
   /** Stops the replica, then the standby, then the primary, then the monitor; whatever of them has started. */
   async stop(): Promise<void> {
     this.stopping.abort(new Error('the database is stopping'));
+    // A frozen node would sit out its stop bound before SIGKILL: thaw it so it stops in order.
+    this.thaw();
     await Promise.all([...this.oneShots].map((child) => exited(child)));
     const primary = (await this.primary().catch(() => undefined))?.name;
     const order = this.specs.map((s) => s.name).sort((x, y) => Number(x === primary) - Number(y === primary));

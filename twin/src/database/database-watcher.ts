@@ -9,6 +9,8 @@ import type { DatabaseCluster, DbNodeStatus } from './database-cluster.js';
  */
 export class DatabaseWatcher {
   private lastPrimary: string | undefined;
+  /** When the watcher last saw `lastPrimary` as the primary: a promotion is looked for after it. */
+  private lastPrimarySeenAt = new Date();
   private replicaStuckSince: number | undefined;
   private readonly rejoining = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -32,17 +34,31 @@ export class DatabaseWatcher {
   private async watch(): Promise<void> {
     const nodes = await this.database.nodes().catch((): DbNodeStatus[] => []);
     const primary = nodes.find((n) => n.role === 'primary' && n.running && !n.state.includes('→'));
-    this.notePrimary(primary);
+    await this.notePrimary(primary);
     this.rebuildStuckReplica(nodes, primary);
     this.noteRejoined(nodes);
     if (!this.stopped) this.timer = setTimeout(() => void this.watch(), databaseSettings.watchIntervalMs);
   }
 
-  private notePrimary(primary: DbNodeStatus | undefined): void {
+  /**
+   * Announces a new primary with when it took writes by the monitor's own log (`writableAt`, and
+   * `readOnlyAt` when it was promoted but still read-only), so a drill can tell the database's
+   * promotion time from what the shop added to it.
+   */
+  private async notePrimary(primary: DbNodeStatus | undefined): Promise<void> {
     if (primary && this.lastPrimary && primary.name !== this.lastPrimary) {
-      this.events.emit('db-primary-changed', `node ${primary.name} (zone ${primary.zone}) is the primary now (was ${this.lastPrimary})`, { node: primary.name });
+      const since = this.lastPrimarySeenAt;
+      const promotion = await this.database.promotion(primary.name, since).catch(() => ({}) as { readOnlyAt?: Date; writableAt?: Date });
+      this.events.emit('db-primary-changed', `node ${primary.name} (zone ${primary.zone}) is the primary now (was ${this.lastPrimary})`, {
+        node: primary.name,
+        ...(promotion.readOnlyAt ? { readOnlyAt: promotion.readOnlyAt.toISOString() } : {}),
+        ...(promotion.writableAt ? { writableAt: promotion.writableAt.toISOString() } : {}),
+      });
     }
-    if (primary) this.lastPrimary = primary.name;
+    if (primary) {
+      this.lastPrimary = primary.name;
+      this.lastPrimarySeenAt = new Date();
+    }
   }
 
   private rebuildStuckReplica(nodes: DbNodeStatus[], primary: DbNodeStatus | undefined): void {

@@ -45,6 +45,7 @@ Load and timing:
   --step-seconds S         scale-out: length of the ×${defaultDrillOptions.scaleStepFactor} load step (default ${defaultDrillOptions.scaleStepSeconds})
   --scale-in-timeout S     scale-out: longest wait for scale-in (default ${defaultDrillOptions.scaleInTimeoutSeconds})
   --outage-seconds S       cache-outage: how long the whole cache tier stays down (default ${defaultDrillOptions.cacheOutageSeconds})
+  --fault-seconds S        slow-instance, replica-down: how long the fault lasts (default ${defaultDrillOptions.grayFaultSeconds})
   --signed-in N            cache-failover, cache-outage: signed-in shoppers beside the steady load whose
                            sessions are checked after every action (default ${defaultDrillOptions.signedInShoppers})
 
@@ -96,6 +97,7 @@ async function main(): Promise<number> {
       'step-seconds': { type: 'string' },
       'scale-in-timeout': { type: 'string' },
       'outage-seconds': { type: 'string' },
+      'fault-seconds': { type: 'string' },
       'signed-in': { type: 'string' },
       'cpu-target': { type: 'string' },
       reports: { type: 'string' },
@@ -123,6 +125,7 @@ async function main(): Promise<number> {
     scaleStepSeconds: positiveNumber('--step-seconds', values['step-seconds'], d.scaleStepSeconds),
     scaleInTimeoutSeconds: positiveNumber('--scale-in-timeout', values['scale-in-timeout'], d.scaleInTimeoutSeconds),
     cacheOutageSeconds: positiveNumber('--outage-seconds', values['outage-seconds'], d.cacheOutageSeconds),
+    grayFaultSeconds: positiveNumber('--fault-seconds', values['fault-seconds'], d.grayFaultSeconds),
     signedInShoppers: positiveNumber('--signed-in', values['signed-in'], d.signedInShoppers),
   };
   const entry = values.entry ?? 'front-door';

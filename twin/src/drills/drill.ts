@@ -16,6 +16,9 @@ export const drillNames = [
   'payment-provider-outage',
   'cache-failover',
   'cache-outage',
+  'hung-instance',
+  'slow-instance',
+  'replica-down',
 ] as const;
 export type DrillName = (typeof drillNames)[number];
 
@@ -47,6 +50,8 @@ export interface DrillOptions {
   scaleInTimeoutSeconds: number;
   /** cache-outage: how long the whole cache tier stays down under load (issue 14: 30 s). */
   cacheOutageSeconds: number;
+  /** slow-instance, replica-down: how long the fault lasts under load. */
+  grayFaultSeconds: number;
   /** Cache drills: signed-in shoppers beside the steady load whose sessions are watched for a 401. */
   signedInShoppers: number;
 }
@@ -69,6 +74,7 @@ export const defaultDrillOptions: DrillOptions = {
   scaleStepSeconds: 120,
   scaleInTimeoutSeconds: 300,
   cacheOutageSeconds: 30,
+  grayFaultSeconds: 30,
   signedInShoppers: 8,
 };
 

@@ -1,5 +1,7 @@
 import { autoScaling } from '@evermall/topology';
 import { requireTwin, sleep, type Drill, type DrillEnv, type DrillRun } from './drill.js';
+import { sampleCatalog } from '../load/catalog.js';
+import { PageVisitors } from '../load/page-loads.js';
 import { longestCheckoutGapSeconds, round } from './figures.js';
 import { withSteadyLoad } from './steady-load.js';
 import type { TwinStatus } from '../status/status-types.js';
@@ -120,6 +122,17 @@ export function zoneOutageDrill(): Drill {
   };
 }
 
+/**
+ * When the database itself had a new primary, by the monitor's event log as the twin's database
+ * watcher reports it with `db-primary-changed` (database/database-watcher.ts): read-only since
+ * `readOnlyAt`, taking writes since `writableAt`. Epoch ms; undefined when not reported.
+ */
+function promotionAfter(env: DrillEnv, faultAt: number): { readOnlyAt?: number; writableAt?: number } {
+  const changed = env.watcher?.eventsSince(faultAt).find((e) => e.kind === 'db-primary-changed');
+  const at = (field: string) => (typeof changed?.[field] === 'string' ? Date.parse(changed[field]) : undefined);
+  return { readOnlyAt: at('readOnlyAt'), writableAt: at('writableAt') };
+}
+
 /** db-failover: the DB primary dies; pg_auto_failover promotes the synchronous standby. */
 export function dbFailoverDrill(): Drill {
   return {
@@ -134,6 +147,7 @@ export function dbFailoverDrill(): Drill {
       let newPrimary: string | undefined;
       let loadEnd = 0;
       let fleet = 0;
+      let promotion: { readOnlyAt?: number; writableAt?: number } = {};
       const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
         const before = await twin.status();
         fleet = healthyInstances(before).length;
@@ -149,18 +163,27 @@ export function dbFailoverDrill(): Drill {
         env.log(`  ${oldPrimary} → ${newPrimary ?? 'no new primary'} in ${seconds(faultAt, promotedAt) ?? 'n/a'} s`);
         await sleep(env.options.settleSeconds * 1000);
         loadEnd = Date.now();
+        promotion = promotionAfter(env, faultAt);
+        if (promotion.writableAt) mark('info', `${newPrimary} takes writes (monitor)`, promotion.writableAt);
         await restoreAndWait(env, mark, fleet);
       });
+      const writeOutageSeconds = round(longestCheckoutGapSeconds(load.ledger, faultAt, loadEnd));
+      const dbPromotionSeconds = seconds(faultAt, promotion.writableAt);
       return {
         ledger: load.ledger,
         marks,
         figures: {
-          writeOutageSeconds: round(longestCheckoutGapSeconds(load.ledger, faultAt, loadEnd)),
-          checkoutOutageSeconds: round(longestCheckoutGapSeconds(load.ledger, faultAt, loadEnd)),
+          writeOutageSeconds,
+          checkoutOutageSeconds: writeOutageSeconds,
+          dbPromotionSeconds,
           recoverySeconds: seconds(faultAt, promotedAt),
         },
         notes: [
           'writeOutageSeconds is the longest time after the fault in which no checkout was acknowledged (first failed or stalled to first successful)',
+          "dbPromotionSeconds is the database's own promotion time: from the fault to the new primary's first report of wait_primary in the monitor's event log, when it takes writes",
+          `the new primary was promoted read-only (stop_replication) after ${seconds(faultAt, promotion.readOnlyAt) ?? 'n/a'} s; the shop added ${
+            writeOutageSeconds !== null && dbPromotionSeconds !== null ? round(writeOutageSeconds - dbPromotionSeconds) : 'n/a'
+          } s to the database's promotion`,
           'recoverySeconds is the time until the twin reported a new primary',
         ],
         settings: { oldPrimary, newPrimary },
@@ -170,7 +193,15 @@ export function dbFailoverDrill(): Drill {
   };
 }
 
-/** site-down: every instance goes; the front door must serve the static backup site, and come back. */
+/** Shoppers opening pages beside the steady load in site-down, so the drill counts page loads, not API calls. */
+const SITE_DOWN_PAGE_VISITORS = 8;
+
+/**
+ * site-down: every instance goes. Each catalog read a page makes fails over to the static backup
+ * site on its own (CloudFront's origin group: the front door's per-request failover), before the
+ * Route 53-style deep check moves the whole site over; then the site comes back. Page loads (the
+ * document and its catalog GETs, as a browser makes them) are counted beside the steady load.
+ */
 export function siteDownDrill(): Drill {
   return {
     name: 'site-down',
@@ -179,32 +210,58 @@ export function siteDownDrill(): Drill {
     async run(env): Promise<DrillRun> {
       const { twin, watcher } = requireTwin(env);
       let faultAt = 0;
-      let backupAt: number | undefined;
+      let deepCheckAt: number | undefined;
       let restoredAt = 0;
       let primaryAt: number | undefined;
-      const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
+      let visitors: PageVisitors | undefined;
+      const { load, marks } = await withSteadyLoad(env, async ({ load, mark }) => {
         const fleet = healthyInstances(await twin.status()).length;
-        faultAt = mark('fault', 'fail-site');
-        await twin.command('fail-site');
-        backupAt = await watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 1000, (s) => s.frontDoor.mode === 'backup');
-        if (backupAt) mark('recovery', 'backup site served', backupAt);
-        env.log(`  backup site after ${seconds(faultAt, backupAt) ?? 'n/a'} s`);
-        await sleep(env.options.settleSeconds * 1000);
-        const restored = await restoreAndWait(env, mark, fleet);
-        restoredAt = restored.restoredAt;
-        primaryAt = await watcher.waitFor(restoredAt, env.options.recoveryTimeoutSeconds * 1000, (s) => s.frontDoor.mode === 'primary');
+        visitors = new PageVisitors(load.http, await sampleCatalog(load.http), {
+          visitors: SITE_DOWN_PAGE_VISITORS,
+          thinkMs: env.options.thinkMs,
+          maxDurationMs: env.options.recoveryTimeoutSeconds * 3 * 1000,
+        });
+        visitors.start();
+        try {
+          faultAt = mark('fault', 'fail-site');
+          await twin.command('fail-site');
+          deepCheckAt = await watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 1000, (s) => s.frontDoor.mode === 'backup');
+          if (deepCheckAt) mark('info', 'deep check: whole site on the backup', deepCheckAt);
+          const firstBackup = visitors.loads.find((p) => p.at >= faultAt && p.fromBackup && !p.failed);
+          if (firstBackup) mark('recovery', 'first page from the backup site', firstBackup.at);
+          env.log(
+            `  first page from the backup site after ${seconds(faultAt, firstBackup?.at) ?? 'n/a'} s; deep check failed over after ${seconds(faultAt, deepCheckAt) ?? 'n/a'} s`,
+          );
+          await sleep(env.options.settleSeconds * 1000);
+          const restored = await restoreAndWait(env, mark, fleet);
+          restoredAt = restored.restoredAt;
+          primaryAt = await watcher.waitFor(restoredAt, env.options.recoveryTimeoutSeconds * 1000, (s) => s.frontDoor.mode === 'primary');
+        } finally {
+          await visitors.stop();
+        }
       });
+      const end = primaryAt ?? Date.now();
+      const pages = (visitors?.loads ?? []).filter((p) => p.at >= faultAt && p.at <= end);
+      const firstBackupAt = pages.find((p) => p.fromBackup && !p.failed)?.at;
+      const failed = pages.filter((p) => p.failed);
       return {
         ledger: load.ledger,
         marks,
         figures: {
-          secondsToBackupSite: seconds(faultAt, backupAt),
+          secondsToBackupSite: seconds(faultAt, firstBackupAt),
+          pageLoadsFailed: failed.length,
+          secondsToDeepCheckFailover: seconds(faultAt, deepCheckAt),
           secondsBackToPrimary: seconds(restoredAt, primaryAt),
-          recoverySeconds: seconds(faultAt, backupAt),
+          recoverySeconds: seconds(faultAt, firstBackupAt),
         },
-        notes: ['API requests fail while the site is down: the backup site is read-only, with ordering paused'],
-        settings: {},
-        faultWindow: { from: faultAt, to: primaryAt ?? Date.now() },
+        notes: [
+          'secondsToBackupSite runs from the fault to the first page load whose catalog came from the backup site (the per-request failover, CloudFront origin group on AWS)',
+          'a page load is the document plus the catalog GETs its SPA makes; pageLoadsFailed counts those with any of them unanswered or 5xx, from the fault until the site is back on the primary',
+          `secondsToDeepCheckFailover is the Route 53-style deep check moving the whole site, which still guards the apex and the API hostname`,
+          `writes fail while the site is down: the backup site is read-only and answers them 503 ORDERING_PAUSED${failed.length ? `; failed pages: ${failed.map((p) => `${p.page}@${seconds(faultAt, p.at)}s`).join(', ')}` : ''}`,
+        ],
+        settings: { pageVisitors: SITE_DOWN_PAGE_VISITORS, pageLoads: pages.length, pageLoadsFromBackup: pages.filter((p) => p.fromBackup).length },
+        faultWindow: { from: faultAt, to: end },
       };
     },
   };

@@ -3,6 +3,7 @@ import { dbFailoverDrill, instanceCrashDrill, rollingDeployDrill, scaleOutDrill,
 import { cacheFailoverDrill, cacheOutageDrill } from './cache-drills.js';
 import { credentialRotationDrill } from './credential-rotation.drill.js';
 import { flashSaleDrill } from './flash-sale.drill.js';
+import { hungInstanceDrill, replicaDownDrill, slowInstanceDrill } from './gray-failure-drills.js';
 import { paymentProviderOutageDrill } from './payment-provider-outage.drill.js';
 
 /** Each drill is made fresh per run: a drill keeps state between arrange() and run(). */
@@ -18,6 +19,9 @@ export const drills: Record<DrillName, () => Drill> = {
   'payment-provider-outage': paymentProviderOutageDrill,
   'cache-failover': cacheFailoverDrill,
   'cache-outage': cacheOutageDrill,
+  'hung-instance': hungInstanceDrill,
+  'slow-instance': slowInstanceDrill,
+  'replica-down': replicaDownDrill,
 };
 
 /** The order of `drill all`: gentle faults first, the scale-out (longest) and the deploy last. */
@@ -25,6 +29,9 @@ export const allDrillsInOrder: DrillName[] = [
   'flash-sale',
   'payment-provider-outage',
   'instance-crash',
+  'hung-instance',
+  'slow-instance',
+  'replica-down',
   'cache-failover',
   'cache-outage',
   'db-failover',

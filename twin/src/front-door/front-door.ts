@@ -1,7 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { catalogAnswerFile, catalogAnswers } from '@evermall/shop/release';
 import sirv from 'sirv';
 import type { Logger } from 'pino';
 import type { EventLog } from '../events.js';
+import { orderingPaused } from './ordering-paused.js';
 
 export type FrontDoorMode = 'primary' | 'backup';
 
@@ -28,10 +32,14 @@ export interface FrontDoorOptions {
 
 /**
  * Route 53 failover + CloudFront. HAProxy's front_door frontend sends /api and /media to the
- * ALB and everything else here (the buckets). A deep check (/readyz through the load
- * balancer) runs every interval; after `failureThreshold` failures in a row the ALB origin
- * leaves the rotation and every request lands here, served from the static backup site;
- * after as many successes in a row it comes back.
+ * ALB and everything else here (the buckets). Two failovers, as on AWS:
+ * - Per request (CloudFront's origin group, rendered in haproxy-config.ts): a catalog GET or an
+ *   image the ALB cannot answer lands here at once and is answered from the backup site (its
+ *   catalog JSON answers and images); a write the ALB cannot take gets ORDERING_PAUSED.
+ * - Route 53: a deep check (/readyz through the load balancer) runs every interval; after
+ *   `failureThreshold` failures in a row the ALB origin leaves the rotation and every request
+ *   lands here, the pages too served from the static backup site; after as many successes in a
+ *   row it comes back.
  */
 export class FrontDoor {
   mode: FrontDoorMode = 'primary';
@@ -116,18 +124,54 @@ export class FrontDoor {
     return ok;
   }
 
-  /** The buckets: requests HAProxy did not send to the ALB. */
+  /** The buckets: requests HAProxy did not send to the ALB, or that the ALB could not answer. */
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    res.setHeader('x-front-door', this.mode);
-    if ((req.url ?? '/').startsWith('/api')) {
-      // Only reached while the origin is out of rotation: the static site has no API.
-      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': String(this.options.intervalSeconds) });
-      res.end(JSON.stringify({ error: { code: 'ORDERING_PAUSED', message: 'The shop is in read-only backup mode; ordering is paused. Try again shortly.' } }));
+    const pathname = new URL(req.url ?? '/', 'http://front-door').pathname;
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    if (pathname === '/api' || pathname.startsWith('/api/')) {
+      const file = read ? catalogAnswerFile(pathname) : undefined;
+      if (file) void this.catalogAnswer(file, req, res);
+      else pausedAnswer(res);
       return;
     }
-    if (this.mode === 'backup') this.backup(req, res, () => notFound(res));
+    // Images fail over per request as the catalog does: the export copied the ones it shows.
+    const fromBackup = this.mode === 'backup' || pathname.startsWith('/media/');
+    res.setHeader('x-front-door', fromBackup ? 'backup' : 'primary');
+    if (fromBackup) this.backup(req, res, () => notFound(res));
     else this.spa(req, res, () => notFound(res));
   }
+
+  /**
+   * A catalog GET from the backup site's copy, as the backup bucket answers the origin group on
+   * AWS (catalog-answers.ts in the shop): never kept by the edge cache, which would go on serving
+   * the copy after the shop is back.
+   */
+  private async catalogAnswer(file: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readFile(path.join(this.options.backupDir, file));
+    } catch (err) {
+      if (!MISSING.has((err as NodeJS.ErrnoException).code ?? '')) this.options.logger.error({ err, file }, 'backup site catalog answer unreadable');
+      res.writeHead(404, { 'content-type': orderingPaused.contentType, 'x-front-door': 'backup', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Not in the backup copy of the catalog.' } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': catalogAnswers.contentType, 'content-length': body.length, 'x-front-door': 'backup', 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+}
+
+/** A path the copy has no file for: a product it does not hold, or a name that is a folder there. */
+const MISSING = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+/** The API while the shop is down: the backup site has no answer for it. */
+function pausedAnswer(res: ServerResponse): void {
+  res.writeHead(orderingPaused.status, {
+    'content-type': orderingPaused.contentType,
+    'retry-after': String(orderingPaused.retryAfterSeconds),
+    'x-front-door': 'backup',
+  });
+  res.end(orderingPaused.body);
 }
 
 function notFound(res: ServerResponse): void {

@@ -53,6 +53,9 @@ export class CpuQuota {
     readonly vcpu: number,
   ) {}
 
+  /** The CPUs its processes may use right now: `vcpu`, or less while the host is starved (`limit`). */
+  limited: number | undefined;
+
   /** A quota of `vcpu` CPUs, or undefined when this machine does not let us set one. */
   static create(name: string, vcpu: number): CpuQuota | undefined {
     const l = found();
@@ -60,12 +63,7 @@ export class CpuQuota {
     const dir = path.join(l.parent, name.replace(/[^A-Za-z0-9_.-]/g, '_'));
     try {
       mkdirSync(dir, { recursive: true });
-      const quotaUs = Math.max(1000, Math.round(vcpu * PERIOD_US));
-      if (l.version === 2) writeFileSync(path.join(dir, 'cpu.max'), `${quotaUs} ${PERIOD_US}`);
-      else {
-        writeFileSync(path.join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
-        writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
-      }
+      writeQuota(dir, l.version, vcpu);
       return new CpuQuota(dir, l.version, vcpu);
     } catch {
       return undefined;
@@ -83,9 +81,32 @@ export class CpuQuota {
     }
   }
 
+  /**
+   * Lets the group use only `vcpu` CPUs from now on (a host starved by a noisy neighbour or a
+   * runaway process), or its own `vcpu` again with undefined. False if the kernel refused.
+   */
+  limit(vcpu: number | undefined): boolean {
+    try {
+      writeQuota(this.dir, this.version, vcpu ?? this.vcpu);
+      this.limited = vcpu;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Removes the group once its processes are gone (the kernel refuses while any remain). */
   remove(): void {
     removeGroup(this.dir);
+  }
+}
+
+function writeQuota(dir: string, version: 1 | 2, vcpu: number): void {
+  const quotaUs = Math.max(1000, Math.round(vcpu * PERIOD_US));
+  if (version === 2) writeFileSync(path.join(dir, 'cpu.max'), `${quotaUs} ${PERIOD_US}`);
+  else {
+    writeFileSync(path.join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
+    writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
   }
 }
 

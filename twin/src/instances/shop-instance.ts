@@ -37,6 +37,8 @@ export class ShopInstance {
   state: InstanceState = 'pending';
   /** Passing the load balancer's target check. */
   healthy = false;
+  /** A fault that leaves the process running: frozen (`hang`) or short of CPU (`starve`). */
+  fault: 'hung' | 'starved' | undefined;
   inServiceAt: number | undefined;
   slot: string | undefined;
   private readonly stress = new Set<ChildProcess>();
@@ -136,6 +138,35 @@ export class ShopInstance {
 
   kill(signal: NodeJS.Signals): void {
     if (signal === 'SIGKILL') this.stopStress();
+    // A frozen process acts on nothing but SIGKILL until it is thawed: thaw it so a drain's SIGTERM is handled.
+    if (signal !== 'SIGKILL' && this.fault === 'hung') this.heal();
     signalGroup(this.process.pid, signal);
+  }
+
+  /**
+   * Freezes the shop process (SIGSTOP): the kernel keeps accepting connections on its socket and
+   * keeps the open ones open, but nothing answers, as with a process stuck in a deadlock or a host
+   * frozen by its hypervisor. Only timeouts tell.
+   */
+  hang(): void {
+    signalGroup(this.process.pid, 'SIGSTOP');
+    this.fault = 'hung';
+  }
+
+  /**
+   * Starves this host of CPU: its quota drops to `vcpu` CPUs (a noisy neighbour, a runaway
+   * process, a burstable instance out of credits). False when this machine gives no CPU quota.
+   */
+  starve(vcpu: number): boolean {
+    if (!this.quota?.limit(vcpu)) return false;
+    this.fault = 'starved';
+    return true;
+  }
+
+  /** Ends a fault: thaws a hung process, gives a starved host its own CPUs back. */
+  heal(): void {
+    if (this.fault === 'hung') signalGroup(this.process.pid, 'SIGCONT');
+    if (this.fault === 'starved') this.quota?.limit(undefined);
+    this.fault = undefined;
   }
 }

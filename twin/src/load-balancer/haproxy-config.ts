@@ -1,5 +1,6 @@
-import { autoScaling, catalogCaching, deregistrationDelaySeconds, targetHealthCheck } from '@evermall/topology';
+import { autoScaling, catalogCaching, deregistrationDelaySeconds, edgeOriginFailover, requestTimeouts, targetHealthCheck } from '@evermall/topology';
 import { loadBalancerSettings } from '../config/twin-settings.js';
+import { orderingPaused } from '../front-door/ordering-paused.js';
 
 export interface HaproxyConfigInput {
   /** The ALB listener. */
@@ -17,6 +18,8 @@ export const BACKEND = 'app';
 /** The front door's route to the ALB; its one server is put in maintenance in backup mode. */
 export const ORIGIN_BACKEND = 'alb_origin';
 export const ORIGIN_SERVER = 'alb';
+/** CloudFront's origin group for the pages' reads: the ALB, and the backup site when it cannot answer. */
+export const ORIGIN_GROUP_BACKEND = 'alb_or_backup_site';
 export const SLOT_PREFIX = 'slot';
 /** The front door's catalog cache (CloudFront's catalog behaviours). */
 export const EDGE_CACHE = 'catalog_edge';
@@ -47,13 +50,16 @@ defaults
   log-format "%Ta %ST %HM %b/%s"
   timeout connect ${lb.connectTimeoutMs}ms
   timeout client ${lb.clientTimeoutSeconds}s
-  timeout server ${lb.serverTimeoutSeconds}s
+  # The front door's hops wait for the whole of the load balancer's answer, retries included; the
+  # load balancer's own backend waits less (below).
+  timeout server ${lb.edgeTimeoutSeconds}s
   timeout check ${hc.timeoutSeconds}s
   # Retry on another server after a failed attempt (§4.2 "retries", "option redispatch").
   retries ${lb.retries}
   option redispatch 1
-  # L7 retries replay a request after a server error or a dead connection (§4.2 "retry-on");
-  # the backend below limits them to requests that are safe to replay.
+  # L7 retries replay a request after a server error, a dead connection or no answer within the
+  # server timeout (§4.2 "retry-on": all-retryable-errors includes response-timeout); the backend
+  # below limits them to requests that are safe to replay.
   retry-on all-retryable-errors
 
 frontend alb
@@ -64,16 +70,25 @@ frontend alb
 
 backend ${BACKEND}
   balance roundrobin
+  # An instance that hangs keeps its connections open: only timeouts tell (topology's
+  # requestTimeouts). A read waits ${requestTimeouts.readSeconds}s, a write ${requestTimeouts.writeSeconds}s (set per request below), and a request
+  # waiting for a free server as long as a read ("timeout server", "timeout queue", §4.2).
+  timeout server ${requestTimeouts.readSeconds}s
+  timeout queue ${requestTimeouts.readSeconds}s
   # Replaying is safe for GET/HEAD/OPTIONS and for writes carrying an Idempotency-Key (the shop
   # returns the same order for the same key). Other writes are only retried when the
   # connection failed before anything was sent ("disable-l7-retry", §4.2 http-request).
   http-request disable-l7-retry if !METH_GET !METH_OPTIONS !{ req.hdr(idempotency-key) -m found }
+  # Writes get the longer wait (§4.2 "http-request set-timeout").
+  http-request set-timeout server ${requestTimeouts.writeSeconds}s if !METH_GET !METH_HEAD !METH_OPTIONS
   # Target health check: ${hc.path} every ${hc.intervalSeconds}s, ${hc.healthyThreshold} up / ${hc.unhealthyThreshold} down (§5.2 inter/rise/fall).
   option httpchk
   http-check send meth GET uri ${hc.path}
   http-check expect status 200
   # Connection errors on live traffic mark a server down at once, before the next check
-  # (§5.2 "observe layer4", "error-limit", "on-error mark-down").
+  # (§5.2 "observe layer4", "error-limit", "on-error mark-down"). Requests abandoned after the
+  # server timeout are not counted by HAProxy's passive checks: the twin's anomaly mitigation
+  # reads them from the stats (wredis) and marks the server down (anomaly-mitigation.ts).
   default-server inter ${hc.intervalSeconds}s rise ${hc.healthyThreshold} fall ${hc.unhealthyThreshold} observe layer4 error-limit 1 on-error mark-down
   # Deregistration delay ${deregistrationDelaySeconds}s is applied by the controller: drain, wait, then stop.
   server-template ${SLOT_PREFIX} 1-${slotCount()} 127.0.0.1:1 check disabled
@@ -90,12 +105,15 @@ ${input.frontDoor ? renderFrontDoor(input.listenPort, input.frontDoor) : ''}fron
 /**
  * CloudFront's behaviours: /api and /media go to the ALB (a real second hop to the alb
  * frontend, as CloudFront → ALB), everything else to the buckets (the twin's Node server for
- * the SPA and backup-site folders). Route 53 failover is the twin's deep check putting the
- * origin server in maintenance through the Runtime API: with no origin left ("nbsrv", §7.3.2)
- * every request goes to the buckets, which then serve the backup site.
+ * the SPA and backup-site folders). The reads a shopper's pages make (the catalog GETs and the
+ * images) go to the origin group, which fails over to the backup site per request; writes and the
+ * shopper's own reads (cart, orders) keep the ALB alone. Route 53 failover is the twin's deep check
+ * putting the origin server in maintenance through the Runtime API: with no origin left ("nbsrv",
+ * §7.3.2) every request goes to the buckets, which then serve the backup site.
  */
 function renderFrontDoor(albPort: number, fd: { port: number; bucketsPort: number }): string {
   const paths = catalogCaching.edgePaths;
+  const failover = edgeOriginFailover;
   return `# CloudFront's catalog cache policy (§6 "Cache"): the shop's Cache-Control decides what is kept and
 # for how long, at most ${catalogCaching.maxAgeSeconds}s; Vary on Accept-Encoding is honoured ("process-vary").
 cache ${EDGE_CACHE}
@@ -117,17 +135,52 @@ frontend front_door
   acl catalog_read method GET HEAD
   acl catalog_path path ${paths.join(' ')}
   acl catalog_path path_beg ${paths.map((p) => `${p}/`).join(' ')}
+  # What CloudFront's origin group serves: the catalog reads and the images, GET/HEAD/OPTIONS only.
+  acl page_read method GET HEAD OPTIONS
+  acl page_path path_beg /media/
+  acl page_path path ${paths.join(' ')}
+  acl page_path path_beg ${paths.map((p) => `${p}/`).join(' ')}
   http-request set-var(txn.catalog) bool(true) if catalog_read catalog_path { nbsrv(${ORIGIN_BACKEND}) gt 0 }
   http-request cache-use ${EDGE_CACHE} if { var(txn.catalog) -m bool }
   http-response cache-store ${EDGE_CACHE} if { var(txn.catalog) -m bool }
   # As CloudFront's X-Cache: whether the edge answered from its cache.
   http-after-response set-header x-cache "Hit from front door" if { res.cache_hit }
   http-after-response set-header x-cache "Miss from front door" if { var(txn.catalog) -m bool } !{ res.cache_hit }
+  use_backend ${ORIGIN_GROUP_BACKEND} if page_read page_path { nbsrv(${ORIGIN_BACKEND}) gt 0 }
   use_backend ${ORIGIN_BACKEND} if to_origin { nbsrv(${ORIGIN_BACKEND}) gt 0 }
   default_backend buckets
 
+# CloudFront's origin group, per request and with no health check in between: a read the ALB
+# refuses, answers with ${failover.statusCodes.join('/')} or leaves unanswered for ${failover.responseTimeoutSeconds}s is sent to the
+# backup site's bucket at once (topology's edgeOriginFailover). HAProxy does this itself rather
+# than the Node front door, so the failover is where CloudFront's is, in the edge's own request
+# path: "balance first" sends every request to the first server (the ALB), and the one retry
+# allowed ("retries", "retry-on" conn-failure/empty-response/response-timeout/status, §4.2) is
+# redispatched ("option redispatch -1": on the last retry) to the next server, which the balancer
+# picks while avoiding the one that failed. The ALB server has no health check of its own, so it
+# is never skipped for earlier failures, as CloudFront tries the primary for every request.
+backend ${ORIGIN_GROUP_BACKEND}
+  no log
+  balance first
+  timeout connect ${failover.connectionTimeoutSeconds}s
+  timeout server ${failover.responseTimeoutSeconds}s
+  retries ${failover.connectionAttempts}
+  option redispatch -1
+  retry-on conn-failure empty-response response-timeout ${failover.statusCodes.join(' ')}
+  http-response set-header x-front-door primary unless { res.hdr(x-front-door) -m found }
+  # maxconn above the process's: "first" fills a server up to its maxconn before the next, and the
+  # backup site must take only what the ALB failed (§4.2 "balance first").
+  server ${ORIGIN_SERVER} 127.0.0.1:${albPort} maxconn 100000
+  server backup_site 127.0.0.1:${fd.bucketsPort} maxconn 100000
+
 backend ${ORIGIN_BACKEND}
   no log
+  # Every request here waits the edge's timeout (defaults): the load balancer behind it gives an
+  # instance topology's read or write timeout and then retries a safe or keyed request elsewhere.
+  # A 5xx no instance sent (no x-served-by: the ALB found no instance to answer) means the shop is
+  # down; the shopper gets the same "ordering is paused" answer as from the backup site, not the
+  # load balancer's HTML (§4.2 "http-response return").
+  http-response return status ${orderingPaused.status} content-type "${orderingPaused.contentType}" string '${orderingPaused.body}' hdr retry-after ${orderingPaused.retryAfterSeconds} if { status ge 500 } !{ res.hdr(x-served-by) -m found }
   http-response set-header x-front-door primary
   server ${ORIGIN_SERVER} 127.0.0.1:${albPort}
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { TwinPaths } from '../config/paths.js';
 import { spawnPart, stopGroup, waitFor } from '../processes.js';
 import { BACKEND, ORIGIN_BACKEND, ORIGIN_SERVER, renderHaproxyConfig, SLOT_PREFIX, slotCount } from './haproxy-config.js';
+import { slotCounters, type SlotCounters } from './anomaly-mitigation.js';
 import { RuntimeApi } from './runtime-api.js';
 
 export interface SlotHealth {
@@ -12,6 +13,8 @@ export interface SlotHealth {
   status: string;
   /** Takes traffic: UP, also "UP 1/2" (a check failed but fall is not reached). "DOWN 1/2" is still down, rising. */
   up: boolean;
+  /** Its request counters, for anomaly mitigation. */
+  counters: SlotCounters;
 }
 
 export interface LoadBalancerOptions {
@@ -107,6 +110,14 @@ export class LoadBalancer {
     this.usedSlots.delete(slot);
   }
 
+  /**
+   * Takes a slot out of the rotation as if its checks had failed ("set server ... health down",
+   * management guide §9.3): its checks go on and bring it back after `rise` passes.
+   */
+  async markDown(slot: string): Promise<void> {
+    await this.expectOk(`set server ${BACKEND}/${slot} health down`);
+  }
+
   /** Front door failover: the ALB origin in (primary) or out of (backup) rotation. */
   async setFrontDoorOrigin(inRotation: boolean): Promise<void> {
     await this.expectOk(`set server ${ORIGIN_BACKEND}/${ORIGIN_SERVER} state ${inRotation ? 'ready' : 'maint'}`);
@@ -118,7 +129,7 @@ export class LoadBalancer {
     for (const row of rows) {
       if (row.pxname !== BACKEND || !row.svname?.startsWith(SLOT_PREFIX)) continue;
       const status = row.status ?? '';
-      out.set(row.svname, { status, up: status.startsWith('UP') });
+      out.set(row.svname, { status, up: status.startsWith('UP'), counters: slotCounters(row) });
     }
     return out;
   }

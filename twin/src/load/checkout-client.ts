@@ -86,9 +86,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Sends one request until it is answered (anything but no answer or a 5xx), the same request each
- * time, with full-jitter exponential backoff, bounded in attempts and time by the policy.
+ * time, with full-jitter exponential backoff, bounded in attempts and time by the policy. Only for
+ * requests that are safe to repeat: keyed (checkout, a cart add) or idempotent by their method.
  */
-async function untilAnswered(policy: CheckoutRetryPolicy, send: (attempt: number) => Promise<ShopResponse>): Promise<{ res: ShopResponse; attempts: number }> {
+export async function untilAnswered(policy: CheckoutRetryPolicy, send: (attempt: number) => Promise<ShopResponse>): Promise<{ res: ShopResponse; attempts: number }> {
   const started = Date.now();
   let res: ShopResponse | undefined;
   let attempt = 0;

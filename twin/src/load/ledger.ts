@@ -13,6 +13,8 @@ export type Action =
   /** The payment window at the provider (the Toss stand-in's POST /pay), between checkout and confirm. */
   | 'authorize-payment'
   | 'confirm-payment'
+  /** A storefront page's document, as a browser opening the page asks for it (page-loads.ts). */
+  | 'open-page'
   | 'probe';
 
 /** One HTTP exchange as the client saw it. `status` 0 means no response (network error or timeout). */

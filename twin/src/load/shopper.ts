@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CookieJar } from '@evermall/testkit';
 import type { CatalogSample } from './catalog.js';
-import { APPROVED_TEST_CARD, placeOrder, type CheckoutOutcome, type CheckoutRetryPolicy } from './checkout-client.js';
+import { APPROVED_TEST_CARD, placeOrder, untilAnswered, type CheckoutOutcome, type CheckoutRetryPolicy } from './checkout-client.js';
 import { pickAction, type MixAction } from './mix.js';
 import type { ShopHttp } from './shop-http.js';
 
@@ -86,11 +86,17 @@ export class Shopper {
     await this.http.send('search', 'GET', `/api/products?${new URLSearchParams({ q, limit: String(CATEGORY_PAGE) })}`, { jar: this.jar });
   }
 
-  /** Adds one unit of a product that had stock when the catalog was sampled (or of `productId`). */
+  /**
+   * Adds one unit of a product that had stock when the catalog was sampled (or of `productId`),
+   * as the storefront does: one Idempotency-Key per add, resent with every retry of it.
+   */
   async addToCart(productId?: number, quantity = 1): Promise<boolean> {
     const id = productId ?? pick(this.catalog.products.filter((p) => p.stock > 0))?.id;
     if (id === undefined) return false;
-    const res = await this.http.send('add-to-cart', 'POST', '/api/cart/items', { jar: this.jar, body: { productId: id, quantity } });
+    const key = randomUUID();
+    const { res } = await untilAnswered(this.retry, (attempt) =>
+      this.http.send('add-to-cart', 'POST', '/api/cart/items', { jar: this.jar, body: { productId: id, quantity }, headers: { 'idempotency-key': key }, record: { attempt } }),
+    );
     const ok = res.status === 200 || res.status === 201;
     if (ok) this.cart.set(id, (this.cart.get(id) ?? 0) + quantity);
     return ok;

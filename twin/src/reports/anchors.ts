@@ -51,8 +51,16 @@ const ALB_MID_REQUEST: Anchor = {
   url: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html',
 };
 
-const ROUTE53_FAILOVER: Anchor = {
+const CLOUDFRONT_ORIGIN_FAILOVER: Anchor = {
   figure: 'secondsToBackupSite',
+  event: 'CloudFront origin group failover',
+  published: 'per request, no health check: on the listed status codes at once, else after connection timeout × attempts (default 10 s × 3) or the response timeout (default 30 s)',
+  source: 'CloudFront Developer Guide, "Optimize high availability with CloudFront origin failover"',
+  url: 'https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html',
+};
+
+const ROUTE53_FAILOVER: Anchor = {
+  figure: 'secondsToDeepCheckFailover',
   event: 'Route 53 DNS failover',
   published: '~1–3 min with TTL (derived: 10 or 30 s interval × threshold 1–10, default 3, plus TTL ≤ 60 s)',
   source: 'Route 53 Developer Guide, "How Amazon Route 53 determines whether a health check is healthy" and "Failover routing"',
@@ -91,13 +99,23 @@ const OVERSELL_PEERS: Anchor = {
   url: 'https://github.com/medusajs/medusa/issues/16569',
 };
 
+const ALB_UNRESPONSIVE_TARGET: Anchor = {
+  figure: 'slowestRequestMs',
+  event: 'ALB with a target that accepts connections but never answers',
+  published: 'the request waits for the idle timeout (default 60 s) and gets a 504; CloudFront in front gives up after its origin response timeout (default 30 s); neither retries a request that reached the target',
+  source: 'ELB User Guide, "Troubleshoot your Application Load Balancers" (HTTP 504); CloudFront Developer Guide, "Response timeout"',
+  url: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html',
+};
+
 /** The anchors each drill is read against, in the order they are shown. */
 export const drillAnchors: Record<string, Anchor[]> = {
   'instance-crash': [ALB_DETECTION_FLOOR, ALB_MID_REQUEST, ASG_REPLACEMENT],
   'zone-outage': [RDS_MULTI_AZ_INSTANCE, RDS_MULTI_AZ_CLUSTER, ALB_DETECTION_FLOOR],
   'db-failover': [RDS_MULTI_AZ_INSTANCE, RDS_MULTI_AZ_CLUSTER, PG_AUTO_FAILOVER_DEFAULTS],
-  'site-down': [ROUTE53_FAILOVER],
+  'site-down': [CLOUDFRONT_ORIGIN_FAILOVER, ROUTE53_FAILOVER],
   'flash-sale': [OVERSELL_PEERS],
   'scale-out': [ASG_TARGET_TRACKING],
   'rolling-deploy': [INSTANCE_REFRESH, ALB_MID_REQUEST],
+  'hung-instance': [ALB_UNRESPONSIVE_TARGET, ALB_DETECTION_FLOOR, ASG_REPLACEMENT],
+  'slow-instance': [ALB_UNRESPONSIVE_TARGET, ALB_DETECTION_FLOOR],
 };

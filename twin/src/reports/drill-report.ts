@@ -37,7 +37,12 @@ export interface Figures {
   readErrors: number | null;
   checkoutOutageSeconds: number | null;
   timeToFullCapacitySeconds: number | null;
+  /** site-down: seconds from the fault to the first page load whose catalog came from the backup site (per-request failover). */
   secondsToBackupSite: number | null;
+  /** site-down: page loads (document + catalog GETs) with any part unanswered or 5xx, from the fault until the site is back. */
+  pageLoadsFailed: number | null;
+  /** site-down: seconds from the fault until the Route 53-style deep check moved the whole site to the backup. */
+  secondsToDeepCheckFailover: number | null;
   secondsBackToPrimary: number | null;
   ordersPerSecond: number | null;
   unitsSold: number | null;
@@ -53,6 +58,12 @@ export interface Figures {
   placedWithoutPayment: number | null;
   /** Signed-in shoppers who got a 401 on a route that needs their session; null when sessions were not watched. */
   shoppersLoggedOut: number | null;
+  /** db-failover: seconds from the fault until the new primary took writes, by the monitor's event log; the write outage is measured against it. */
+  dbPromotionSeconds: number | null;
+  /** Gray failures: seconds from the fault until the load balancer had the instance out of its rotation; null when it stayed in. */
+  detectionSeconds: number | null;
+  /** Gray failures: the slowest shopper request of the fault window, in ms. */
+  slowestRequestMs: number | null;
 }
 
 export const emptyFigures = (): Figures => ({
@@ -71,6 +82,8 @@ export const emptyFigures = (): Figures => ({
   checkoutOutageSeconds: null,
   timeToFullCapacitySeconds: null,
   secondsToBackupSite: null,
+  pageLoadsFailed: null,
+  secondsToDeepCheckFailover: null,
   secondsBackToPrimary: null,
   ordersPerSecond: null,
   unitsSold: null,
@@ -83,6 +96,9 @@ export const emptyFigures = (): Figures => ({
   ordersConfirmed: 0,
   placedWithoutPayment: null,
   shoppersLoggedOut: null,
+  detectionSeconds: null,
+  slowestRequestMs: null,
+  dbPromotionSeconds: null,
 });
 
 /** A moment on the timeline: when the fault was injected, when the system recovered. */

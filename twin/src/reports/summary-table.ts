@@ -5,7 +5,7 @@ export const headlineFigures: Record<string, (keyof Figures)[]> = {
   'instance-crash': ['failedRequests', 'p99DuringFaultMs', 'recoverySeconds'],
   'zone-outage': ['failedRequests', 'checkoutOutageSeconds', 'ordersLost', 'timeToFullCapacitySeconds'],
   'db-failover': ['writeOutageSeconds', 'ordersLost', 'readErrors'],
-  'site-down': ['secondsToBackupSite', 'secondsBackToPrimary'],
+  'site-down': ['secondsToBackupSite', 'pageLoadsFailed', 'secondsToDeepCheckFailover', 'secondsBackToPrimary'],
   'flash-sale': ['ordersPerSecond', 'p99Ms', 'oversold', 'fairness'],
   'scale-out': ['secondsUntilNewInstanceServes', 'peakP99Ms', 'scaleInSeconds'],
   'rolling-deploy': ['failedRequests', 'recoverySeconds'],
@@ -13,6 +13,9 @@ export const headlineFigures: Record<string, (keyof Figures)[]> = {
   'payment-provider-outage': ['acknowledgedOrders', 'ordersConfirmed', 'placedWithoutPayment', 'failedRequests'],
   'cache-failover': ['failedRequests', 'p99DuringFaultMs', 'recoverySeconds', 'shoppersLoggedOut'],
   'cache-outage': ['failedRequests', 'p99DuringFaultMs', 'recoverySeconds', 'shoppersLoggedOut'],
+  'hung-instance': ['failedRequests', 'detectionSeconds', 'slowestRequestMs', 'recoverySeconds'],
+  'slow-instance': ['failedRequests', 'detectionSeconds', 'slowestRequestMs', 'p99DuringFaultMs'],
+  'replica-down': ['failedRequests', 'readErrors', 'p99DuringFaultMs', 'recoverySeconds'],
 };
 
 function show(name: keyof Figures, figures: Figures): string {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { isPortFree } from '../config/ports.js';
 import type { EventLog } from '../events.js';
 import { ShopInstance, type InstanceEnvironment } from '../instances/shop-instance.js';
+import { AnomalyMitigation } from '../load-balancer/anomaly-mitigation.js';
 import type { LoadBalancer, SlotHealth } from '../load-balancer/load-balancer.js';
 import { sleep, waitFor } from '../processes.js';
 import type { ControllerTimings } from './controller-timings.js';
@@ -34,6 +35,8 @@ export interface InstanceView {
   generation: number;
   /** HAProxy's view of the slot (UP, DOWN, DRAIN, ...). */
   loadBalancerStatus: string;
+  /** A gray failure injected on it: frozen process (`hung`) or starved of CPU (`starved`). */
+  fault?: 'hung' | 'starved';
 }
 
 /**
@@ -57,6 +60,7 @@ export class AutoScalingController {
   private refreshing = false;
   private stopped = false;
   private launchBlockedReported = false;
+  private readonly anomalies = new AnomalyMitigation();
 
   constructor(private readonly options: AutoScalingControllerOptions) {
     this.desired = options.timings.desiredCapacity;
@@ -100,6 +104,7 @@ export class AutoScalingController {
       vcpu: i.vcpu,
       generation: i.generation,
       loadBalancerStatus: (i.slot && this.slotStatus.get(i.slot)) ?? 'unregistered',
+      ...(i.fault ? { fault: i.fault } : {}),
     }));
   }
 
@@ -162,6 +167,42 @@ export class AutoScalingController {
       this.options.events.emit('instance-killed', `${reason}: ${id} (zone ${inst.zone}) got SIGKILL`, { instance: id, zone: inst.zone });
     }
     return killed;
+  }
+
+  /** Freezes instances (SIGSTOP): alive, connections open, no answers. The target check fails and the instance is replaced. */
+  hang(ids: string[], reason: string): InstanceView[] {
+    const hung = this.list().filter((i) => ids.includes(i.id));
+    for (const id of ids) {
+      const inst = this.instances.get(id);
+      if (!inst) continue;
+      inst.hang();
+      this.options.events.emit('instance-hung', `${reason}: ${id} (zone ${inst.zone}) frozen with SIGSTOP; its connections stay open`, { instance: id, zone: inst.zone });
+    }
+    return hung;
+  }
+
+  /** Cuts instances' CPU to `vcpu`; throws when this machine gives no CPU quota. */
+  starve(ids: string[], vcpu: number, reason: string): InstanceView[] {
+    const starved = this.list().filter((i) => ids.includes(i.id));
+    for (const id of ids) {
+      const inst = this.instances.get(id);
+      if (!inst) continue;
+      if (!inst.starve(vcpu)) throw new Error(`cannot limit the CPU of ${id}: this machine gives the twin no CPU quota (cgroups need root)`);
+      this.options.events.emit('instance-starved', `${reason}: ${id} (zone ${inst.zone}) limited to ${vcpu} vCPU`, { instance: id, zone: inst.zone, vcpu });
+    }
+    return starved;
+  }
+
+  /** Ends every instance fault still in place (a replaced instance took its fault with it). */
+  heal(reason: string): string[] {
+    const healed: string[] = [];
+    for (const inst of this.instances.values()) {
+      if (!inst.fault) continue;
+      inst.heal();
+      healed.push(inst.id);
+      this.options.events.emit('instance-healed', `${reason}: ${inst.id} runs normally again`, { instance: inst.id, zone: inst.zone });
+    }
+    return healed;
   }
 
   stress(ids: string[], seconds: number): void {
@@ -257,6 +298,7 @@ export class AutoScalingController {
     } catch {
       return; // HAProxy is restarting or stopping: keep the last view
     }
+    await this.mitigateAnomalies(health);
     this.slotStatus.clear();
     for (const [slot, h] of health) this.slotStatus.set(slot, h.status);
     for (const inst of this.instances.values()) {
@@ -270,6 +312,35 @@ export class AutoScalingController {
         this.options.events.emit('instance-in-service', `${inst.id} passed the target health check and takes traffic`, { instance: inst.id, zone: inst.zone });
       } else if (inst.state === 'in-service' && wasHealthy && !inst.healthy && inst.running) {
         this.options.events.emit('instance-unhealthy', `${inst.id} failed the target health check (HAProxy: ${h?.status ?? 'unknown'})`, { instance: inst.id, zone: inst.zone });
+      }
+    }
+  }
+
+  /**
+   * Marks down the slots that failed more requests than they answered since the last tick (see
+   * AnomalyMitigation), before the health checks would: the load balancer side of a gray failure.
+   * Updates `health` to match, so this tick already counts them out.
+   */
+  private async mitigateAnomalies(health: Map<string, SlotHealth>): Promise<void> {
+    const counters = new Map([...health].filter(([, h]) => h.up).map(([slot, h]) => [slot, h.counters] as const));
+    for (const slot of this.anomalies.judge(counters)) {
+      const inst = [...this.instances.values()].find((i) => i.slot === slot);
+      try {
+        await this.options.loadBalancer.markDown(slot);
+      } catch {
+        continue; // HAProxy is restarting or stopping; the health checks still decide.
+      }
+      const h = health.get(slot);
+      if (h) health.set(slot, { ...h, status: 'DOWN', up: false });
+      if (inst) {
+        this.options.events.emit(
+          'instance-failing-requests',
+          `${inst.id} failed more requests than it answered (timeouts, refused connections); out of the load balancer's rotation until its checks pass`,
+          {
+            instance: inst.id,
+            zone: inst.zone,
+          },
+        );
       }
     }
   }

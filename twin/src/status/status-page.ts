@@ -67,7 +67,7 @@ async function refresh() {
     const nodes = s.database.nodes.filter((n) => n.zone === z);
     return '<div class="box zone"><b>Zone ' + esc(z) + '</b>' + (a.blockedZones.includes(z) ? ' ' + badge('failed', 'bad') : '') +
       '<table><tr><th>instance</th><th>port</th><th>state</th><th>health</th><th>CPU</th></tr>' +
-      (inst.map((i) => '<tr><td>' + esc(i.id) + '</td><td>' + i.port + '</td><td>' + esc(i.state) + '</td><td>' + badge(i.loadBalancerStatus, i.healthy ? 'ok' : i.state === 'draining' ? 'warn' : 'bad') + '</td><td>' + (i.cpuPercent ?? '–') + '% of ' + i.vcpu + ' vCPU</td></tr>').join('') || '<tr><td colspan="5" class="muted">no instances</td></tr>') +
+      (inst.map((i) => '<tr><td>' + esc(i.id) + (i.fault ? ' ' + badge(i.fault, 'bad') : '') + '</td><td>' + i.port + '</td><td>' + esc(i.state) + '</td><td>' + badge(i.loadBalancerStatus, i.healthy ? 'ok' : i.state === 'draining' ? 'warn' : 'bad') + '</td><td>' + (i.cpuPercent ?? '–') + '% of ' + i.vcpu + ' vCPU</td></tr>').join('') || '<tr><td colspan="5" class="muted">no instances</td></tr>') +
       '</table><div class="muted" style="margin-top:.5rem">DB: ' + (nodes.map((n) => esc(n.name) + ' ' + badge(n.role, n.role === 'down' ? 'bad' : n.role === 'primary' ? 'ok' : 'warn')).join(' ') || 'none') +
       ' · cache: ' + (s.cache.nodes.filter((n) => n.zone === z).map((n) => esc(n.name) + ' ' + badge(n.role, n.role === 'down' ? 'bad' : n.role === 'primary' ? 'ok' : 'warn')).join(' ') || 'none') + '</div></div>';
   }).join('');

@@ -29,7 +29,9 @@ export function renderStatusText(s: TwinStatus, eventCount = 12): string {
     const inst = s.instances.filter((i) => i.zone === z);
     if (inst.length === 0) lines.push('  (no instances)');
     for (const i of inst)
-      lines.push(`  ${i.id.padEnd(8)} :${String(i.port).padEnd(6)} ${i.state.padEnd(11)} ${i.loadBalancerStatus.padEnd(10)} CPU ${i.cpuPercent ?? '–'}% of ${i.vcpu} vCPU`);
+      lines.push(
+        `  ${i.id.padEnd(8)} :${String(i.port).padEnd(6)} ${i.state.padEnd(11)} ${i.loadBalancerStatus.padEnd(10)} CPU ${i.cpuPercent ?? '–'}% of ${i.vcpu} vCPU${i.fault ? `  (${i.fault})` : ''}`,
+      );
     for (const n of s.database.nodes.filter((d) => d.zone === z))
       lines.push(`  db ${n.name.padEnd(8)} :${String(n.port).padEnd(6)} ${n.role.padEnd(8)} ${n.state} (${n.replication})`);
     for (const n of s.cache.nodes.filter((d) => d.zone === z)) {

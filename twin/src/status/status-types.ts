@@ -44,8 +44,12 @@ export interface CommandResult {
 
 export const commandNames = [
   'kill-instance',
+  'hang-instance',
+  'slow-instance',
   'fail-zone',
   'fail-db-primary',
+  'hang-db-primary',
+  'fail-db-replica',
   'fail-cache-primary',
   'fail-cache',
   'restore-cache',

@@ -22,7 +22,8 @@ export function AddToCart({ productId, stock, alongside }: { productId: number; 
       className="add-to-cart"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!add.isPending) add.mutate({ productId, quantity });
+        // One key per click: the hook's retries resend it, so a retried add adds once.
+        if (!add.isPending) add.mutate({ productId, quantity, idempotencyKey: crypto.randomUUID() });
       }}
     >
       <div className="field field-inline">
