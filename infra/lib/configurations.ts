@@ -14,6 +14,12 @@ export const exampleDomain = {
   cloudFrontCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-1111-1111-1111-111111111111',
 } as const;
 
+/** What compute=eks needs besides the example domain: a tag of the shop's image and a PEM file to read. */
+export const exampleEksImage = {
+  shopImageTag: '0.1.0-example',
+  rdsCaBundleFile: 'test/fixtures/rds-ca-bundle.example.pem',
+} as const;
+
 export const configurations = {
   example: { profile: 'production', ...exampleDomain, alarmEmail: 'ops@example.com' },
   'production-no-domain': { profile: 'production' },
@@ -23,6 +29,9 @@ export const configurations = {
   // the backup-site bucket emptied and deleted on a rollback, the boot migrating.
   'first-deploy-domain': { profile: 'production', ...exampleDomain, deletionProtection: 'false', bootMigrates: 'true' },
   'first-deploy-no-domain': { profile: 'small', deletionProtection: 'false', bootMigrates: 'true' },
+  // The shop on EKS (parameter compute): the production profile and the example domain, an example
+  // image tag and a self-signed stand-in for the region's RDS bundle (the workflow downloads the real one).
+  eks: { profile: 'production', ...exampleDomain, alarmEmail: 'ops@example.com', compute: 'eks', ...exampleEksImage },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type ConfigurationName = keyof typeof configurations;

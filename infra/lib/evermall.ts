@@ -42,6 +42,7 @@ export function createEvermall(app: App): EvermallStacks {
     description: description('VPC and security groups'),
     natGateways: settings.natGateways,
     httpsListener: domain !== undefined,
+    compute: parameters.compute,
   });
   const data = new DataStack(app, `${prefix}-Data`, {
     env,
@@ -55,13 +56,14 @@ export function createEvermall(app: App): EvermallStacks {
     iamDatabaseAuth: parameters.iamDatabaseAuth,
     secretRotationDays: parameters.secretRotationDays,
     deletionProtection: parameters.deletionProtection,
+    compute: parameters.compute,
     // Off for a first deploy only: CDK deletes a stack whose creation failed before retrying,
     // which termination protection would refuse (infra/README.md, "A first deploy that can be retried").
     terminationProtection: parameters.deletionProtection,
   });
   const appStack = new AppStack(app, `${prefix}-App`, {
     env,
-    description: description('ALB, shop Auto Scaling group, backup-site bucket'),
+    description: description(parameters.compute === 'eks' ? 'ALB, shop EKS cluster and chart, backup-site bucket' : 'ALB, shop Auto Scaling group, backup-site bucket'),
     vpc: network.network.vpc,
     loadBalancerSecurityGroup: network.securityGroups.loadBalancer,
     appSecurityGroup: network.securityGroups.app,
@@ -76,6 +78,8 @@ export function createEvermall(app: App): EvermallStacks {
     originVerifyRotation: parameters.originVerifyRotation,
     deletionProtection: parameters.deletionProtection,
     bootMigrates: parameters.bootMigrates,
+    ...(parameters.flashSale ? { flashSale: parameters.flashSale } : {}),
+    ...(parameters.eks && data.registry ? { eks: { ...parameters.eks, repository: data.registry.repository } } : {}),
   });
   const edgeFirewall = new EdgeFirewallStack(app, `${prefix}-EdgeFirewall`, {
     env: { region: 'us-east-1' },
@@ -98,13 +102,13 @@ export function createEvermall(app: App): EvermallStacks {
     ...(parameters.alarmEmail ? { alarmEmail: parameters.alarmEmail } : {}),
     loadBalancer: appStack.loadBalancer.alb,
     targetGroup: appStack.loadBalancer.targetGroup,
-    autoScalingGroupName: appStack.fleet.group.autoScalingGroupName,
+    ...(appStack.fleet ? { fleet: { autoScalingGroupName: appStack.fleet.group.autoScalingGroupName, events: appStack.fleet.events } } : {}),
+    shopInstanceTag: appStack.shopInstanceTag,
     database: data.database.instance,
     ...(data.database.readReplica ? { readReplica: data.database.readReplica } : {}),
     allocatedStorageGiB: settings.allocatedStorageGiB,
     fileSystem: data.media.fileSystem,
     cacheNodeIds: data.cache.nodeIds,
-    fleetEvents: appStack.fleet.events,
   });
   let failover: FailoverStack | undefined;
   if (domain) {
@@ -157,7 +161,8 @@ export function createEvermall(app: App): EvermallStacks {
       withDomain: domain !== undefined,
       readReplica: settings.readReplica,
       deletionProtection: parameters.deletionProtection,
-      bakesImage: parameters.shopImageId === undefined,
+      bakesImage: parameters.compute === 'ec2' && parameters.shopImageId === undefined,
+      compute: parameters.compute,
     },
   );
   return { parameters, network, data, app: appStack, edgeFirewall, edge, observability, identity, ...(failover ? { failover } : {}) };

@@ -6,7 +6,7 @@ export type StackRole = 'network' | 'data' | 'app' | 'edgeFirewall' | 'edge' | '
 
 /**
  * A cdk-nag finding we accept on purpose. `path` is the construct path inside the stack; a
- * trailing `*` matches by prefix (for CDK singletons whose id carries a hash).
+ * trailing `*` matches by prefix (for CDK singletons whose id carries a hash), a leading one by suffix.
  */
 export interface NagAcknowledgement {
   readonly stack: StackRole;
@@ -66,6 +66,25 @@ const commonAcknowledgements = (region: string): NagAcknowledgement[] => [
       'CloudFront and the ALB read it through dynamic references resolved only at deploy, so a rotation Lambda would change nothing they use; it is rotated by the documented put-secret-value and two deploys (infra/README.md)',
   },
   {
+    stack: 'edge',
+    path: 'Spa/Distribution',
+    id: '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+    reason: 'The backup bucket’s own policy (BackupSite) already lets CloudFront read it; importing it here avoids a dependency cycle between the app and edge stacks',
+  },
+  {
+    stack: 'edge',
+    path: 'Spa/Distribution',
+    id: 'AwsSolutions-CFR1',
+    reason: 'The shop sells to anyone CloudFront reaches; no country is excluded',
+  },
+  ...bucketDeploymentFindings('edge', region, 'SpaBucket49E09520', bucketDeploymentReason),
+  // The deployment also invalidates /index.html on the distribution; CloudFront invalidation has no resource-level permissions.
+  { stack: 'edge', path: `${bucketDeployment}/ServiceRole/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]', reason: bucketDeploymentReason },
+];
+
+/** The EC2 fleet's instance role (app-fleet.ts); absent with compute=eks. */
+const fleetAcknowledgements = (region: string): NagAcknowledgement[] => [
+  {
     stack: 'app',
     path: 'Fleet/InstanceRole',
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
@@ -89,21 +108,6 @@ const commonAcknowledgements = (region: string): NagAcknowledgement[] => [
     id: `AwsSolutions-IAM5[Resource::arn:aws:autoscaling:${region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<AWS::StackName>-shop]`,
     reason: 'An Auto Scaling group ARN contains a UUID known only after creation; the statement is still limited to this one group’s name',
   },
-  {
-    stack: 'edge',
-    path: 'Spa/Distribution',
-    id: '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
-    reason: 'The backup bucket’s own policy (BackupSite) already lets CloudFront read it; importing it here avoids a dependency cycle between the app and edge stacks',
-  },
-  {
-    stack: 'edge',
-    path: 'Spa/Distribution',
-    id: 'AwsSolutions-CFR1',
-    reason: 'The shop sells to anyone CloudFront reaches; no country is excluded',
-  },
-  ...bucketDeploymentFindings('edge', region, 'SpaBucket49E09520', bucketDeploymentReason),
-  // The deployment also invalidates /index.html on the distribution; CloudFront invalidation has no resource-level permissions.
-  { stack: 'edge', path: `${bucketDeployment}/ServiceRole/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]', reason: bucketDeploymentReason },
 ];
 
 /**
@@ -326,8 +330,8 @@ const firstDeployAcknowledgements = (readReplica: boolean): NagAcknowledgement[]
       'A first deploy only, on an empty database: deletion protection would block the rollback of a failed first deploy; the deploy workflow turns it on with the next deploy once the smoke check passed (infra/README.md, "A first deploy that can be retried")',
   }));
 
-/** CDK warnings we accept, with their reasons. */
-const annotationAcknowledgements: readonly NagAcknowledgement[] = [
+/** CDK warnings we accept on the EC2 fleet, with their reasons. */
+const fleetAnnotationAcknowledgements: readonly NagAcknowledgement[] = [
   {
     stack: 'app',
     path: 'Fleet/Group',
@@ -342,14 +346,126 @@ export interface AcknowledgementConfig {
   readonly readReplica: boolean;
   /** False only for a first deploy (parameter deletionProtection). */
   readonly deletionProtection: boolean;
-  /** The App stack bakes the shop image (no parameter shopImageId). */
+  /** The App stack bakes the shop image (no parameter shopImageId, compute=ec2). */
   readonly bakesImage: boolean;
+  /** Where the shop runs (parameter compute); ec2 when not given. */
+  readonly compute?: 'ec2' | 'eks';
 }
+
+/** The shop's EKS cluster (shop-cluster.ts, shop-release.ts) and its image repository (shop-registry.ts); only with compute=eks. */
+const eksAcknowledgements = (region: string): NagAcknowledgement[] => {
+  const clusterProvider = '@aws-cdk--aws-eks.ClusterResourceProvider';
+  const kubectlProvider = '@aws-cdk--aws-eks.KubectlProvider';
+  const providerReason =
+    'aws-cdk-lib’s EKS cluster provider (custom resource framework): its functions only relay CloudFormation events to the cluster handlers, which call the EKS API, and write their own logs; `:*` is the handlers’ versions and aliases';
+  const kubectlReason =
+    'aws-cdk-lib’s kubectl/helm provider: its function runs helm and kubectl against this cluster from inside the VPC (the API endpoint is private), reads the chart assets from the CDK asset bucket and writes its own logs';
+  const basicExecution = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+  const vpcExecution = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]';
+  const controllerReason =
+    'The AWS Load Balancer Controller’s own IAM policy for this release, as aws-cdk-lib ships it (the controller’s docs/install/iam_policy.json): load balancers, target groups, listeners and security groups it manages are created at run time with names it picks, so their ARNs are wildcards; every mutating statement is conditioned on the elbv2.k8s.aws/cluster tag. Here it only registers pods in the CDK-made target group (TargetGroupBinding)';
+  const nodePolicies = ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly'];
+  return [
+    ...['IsCompleteHandler', 'OnEventHandler', 'Provider/framework-isComplete', 'Provider/framework-onEvent', 'Provider/framework-onTimeout'].map((fn) => ({
+      stack: 'app' as const,
+      path: `${clusterProvider}/${fn}/ServiceRole`,
+      id: basicExecution,
+      reason: providerReason,
+    })),
+    ...['framework-isComplete', 'framework-onEvent', 'framework-onTimeout'].flatMap((fn) =>
+      ['IsCompleteHandler7073F4DA', 'OnEventHandler42BEBAE0'].map((handler) => ({
+        stack: 'app' as const,
+        path: `${clusterProvider}/Provider/${fn}/ServiceRole/DefaultPolicy`,
+        id: `AwsSolutions-IAM5[Resource::<${handler}.Arn>:*]`,
+        reason: providerReason,
+      })),
+    ),
+    ...['ProviderframeworkisComplete26D7B0CB', 'ProviderframeworkonTimeout0B47CA38'].map((fn) => ({
+      stack: 'app' as const,
+      path: `${clusterProvider}/Provider/waiter-state-machine/Role/DefaultPolicy`,
+      id: `AwsSolutions-IAM5[Resource::<${fn}.Arn>:*]`,
+      reason: providerReason,
+    })),
+    {
+      stack: 'app',
+      path: `${clusterProvider}/Provider/waiter-state-machine`,
+      id: 'AwsSolutions-SF1',
+      reason: 'aws-cdk-lib’s provider framework waiter: it only polls the cluster handler until EKS reports the cluster active; CloudFormation’s events record each step',
+    },
+    {
+      stack: 'app',
+      path: `${clusterProvider}/Provider/waiter-state-machine`,
+      id: 'AwsSolutions-SF2',
+      reason: 'aws-cdk-lib’s provider framework waiter: a two-state poll loop with nothing to trace across services',
+    },
+    { stack: 'app', path: `${kubectlProvider}/Handler`, id: 'AwsSolutions-L1', reason: `${kubectlReason}; aws-cdk-lib pins its runtime to the one the kubectl layer is built for` },
+    { stack: 'app', path: `${kubectlProvider}/Provider/framework-onEvent/ServiceRole`, id: basicExecution, reason: kubectlReason },
+    { stack: 'app', path: `${kubectlProvider}/Provider/framework-onEvent/ServiceRole`, id: vpcExecution, reason: kubectlReason },
+    {
+      stack: 'app',
+      path: `${kubectlProvider}/Provider/framework-onEvent/ServiceRole/DefaultPolicy`,
+      id: 'AwsSolutions-IAM5[Resource::<Handler886CB40B.Arn>:*]',
+      reason: kubectlReason,
+    },
+    ...[
+      basicExecution,
+      vpcExecution,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly]',
+      'AwsSolutions-IAM4[Policy::{"Fn::If":["ShopClusterHasEcrPublic5908CAE4",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]',
+    ].map((id) => ({ stack: 'app' as const, path: 'ShopCluster/Cluster/KubectlHandlerRole', id, reason: kubectlReason })),
+    ...['Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*', `Resource::arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-${region}/*`].map((finding) => ({
+      stack: 'app' as const,
+      path: 'ShopCluster/Cluster/KubectlHandlerRole/DefaultPolicy',
+      id: `AwsSolutions-IAM5[${finding}]`,
+      reason: `${kubectlReason}: read access to the CDK asset bucket, where the shop's chart is uploaded`,
+    })),
+    {
+      stack: 'app',
+      path: 'ShopCluster/Cluster/Resource/CreationRole/DefaultPolicy',
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'aws-cdk-lib’s cluster creation role: eks:CreateCluster and the describe and tagging calls that precede a cluster have no resource ARN yet (EKS Service Authorization Reference); its other statements name this cluster',
+    },
+    {
+      stack: 'app',
+      path: 'ShopCluster/Cluster/Role',
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]',
+      reason: 'The policy AWS documents for an EKS cluster’s service role (EKS User Guide, "Amazon EKS cluster IAM role")',
+    },
+    {
+      stack: 'app',
+      path: 'ShopCluster/EfsCsiController',
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEFSCSIDriverPolicy]',
+      reason:
+        'The policy AWS documents for the EFS CSI controller (EKS User Guide, "Store an elastic file system with Amazon EFS"); access points it creates are tagged and only those it tagged can be deleted',
+    },
+    ...nodePolicies.map((policy) => ({
+      stack: 'app' as const,
+      path: 'ShopCluster/NodeRole',
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
+      reason: 'The policies AWS documents for managed nodes (EKS User Guide, "Amazon EKS node IAM role"): joining the cluster, the VPC CNI’s pod addresses, image pulls',
+    })),
+    {
+      stack: 'app',
+      path: 'ShopCluster/NodeRole',
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+      reason: 'SSM Session Manager replaces SSH on the nodes, as on the EC2 fleet; this is the policy AWS documents for the SSM agent',
+    },
+    ...[
+      'Resource::*',
+      'Resource::arn:<AWS::Partition>:ec2:*:*:security-group/*',
+      ...['loadbalancer/app/*/*', 'loadbalancer/net/*/*', 'targetgroup/*/*', 'listener-rule/app/*/*/*', 'listener-rule/net/*/*/*', 'listener/app/*/*/*', 'listener/net/*/*/*'].map(
+        (resource) => `Resource::arn:<AWS::Partition>:elasticloadbalancing:*:*:${resource}`,
+      ),
+    ].map((finding) => ({ stack: 'app' as const, path: '*-AlbController/alb-sa/Role/DefaultPolicy', id: `AwsSolutions-IAM5[${finding}]`, reason: controllerReason })),
+  ];
+};
 
 /** Every acknowledgement that belongs to one configuration. */
 export function nagAcknowledgementsFor(config: AcknowledgementConfig): NagAcknowledgement[] {
   return [
     ...commonAcknowledgements(config.region),
+    ...(config.compute === 'eks' ? eksAcknowledgements(config.region) : [...fleetAcknowledgements(config.region), ...fleetAnnotationAcknowledgements]),
     ...faultInjectionAcknowledgements(config.region),
     ...databaseRolesAcknowledgements,
     ...signInAcknowledgements,
@@ -357,7 +473,6 @@ export function nagAcknowledgementsFor(config: AcknowledgementConfig): NagAcknow
     ...(config.readReplica ? readReplicaAcknowledgements : []),
     ...(config.withDomain ? domainAcknowledgements(config.region) : noDomainAcknowledgements),
     ...(config.deletionProtection ? [] : firstDeployAcknowledgements(config.readReplica)),
-    ...annotationAcknowledgements,
   ];
 }
 
@@ -371,11 +486,18 @@ export function acknowledgeNagFindings(stacks: Partial<Record<StackRole, Stack>>
   return applied;
 }
 
-/** Resolves `a/b/c`, where a segment ending in `*` matches a child id by prefix. */
+/**
+ * Resolves `a/b/c`, where a segment ending in `*` matches a child id by prefix and one starting with
+ * `*` by suffix (aws-cdk-lib names the Load Balancer Controller `<cluster's unique id>-AlbController`).
+ */
 function resolvePath(stack: Stack, path: string): IConstruct {
   let scope: IConstruct = stack;
   for (const segment of path.split('/')) {
-    const child: IConstruct | undefined = segment.endsWith('*') ? scope.node.children.find((c) => c.node.id.startsWith(segment.slice(0, -1))) : scope.node.tryFindChild(segment);
+    const child: IConstruct | undefined = segment.endsWith('*')
+      ? scope.node.children.find((c) => c.node.id.startsWith(segment.slice(0, -1)))
+      : segment.startsWith('*')
+        ? scope.node.children.find((c) => c.node.id.endsWith(segment.slice(1)))
+        : scope.node.tryFindChild(segment);
     if (!child) throw new Error(`cdk-nag acknowledgement: no construct ${segment} under ${scope.node.path}`);
     scope = child;
   }

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Node } from 'constructs';
-import { cache } from '@evermall/topology';
+import { autoScaling, cache, warmPool } from '@evermall/topology';
 import { socialProviderOrder, socialProviders, type SocialProviderKey } from './constructs/identity-providers.js';
 
 /**
@@ -74,6 +77,29 @@ export const ParametersSchema = Type.Object({
    * 1 (automatic failover needs a replica), at most 5 (ElastiCache's limit for one shard).
    */
   cacheReplicas: Type.Integer({ minimum: 1, maximum: 5, default: cache.replicas }),
+  /**
+   * Where the shop runs: `ec2`, an Auto Scaling group of instances booting the bundle; `eks`, pods of
+   * the container image on an EKS cluster, deployed by the Helm chart (containers/). Both sit behind
+   * the same ALB, CloudFront, database and cache (infra/README.md, "Compute: EC2 or EKS").
+   */
+  compute: Type.Union([Type.Literal('ec2'), Type.Literal('eks')], { default: 'ec2' }),
+  /** With compute=eks: the image tag the deploy workflow pushed to the shop's ECR repository. */
+  shopImageTag: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$' })),
+  /**
+   * With compute=eks: a file holding the RDS certificate bundle of the stack's region (PEM), which
+   * the chart mounts for verify-full. The deploy workflow downloads it from the RDS trust store, as
+   * the EC2 instances do at boot; a relative path is read from infra/.
+   */
+  rdsCaBundleFile: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * A planned flash sale, as an ISO 8601 interval in UTC: `2026-12-11T00:00:00Z/2026-12-11T03:00:00Z`.
+   * None by default. When set, scheduled actions raise the fleet's min and desired capacity to
+   * flashSaleCapacity before it starts and lower the min again when it ends (compute=ec2 only).
+   * Both times must still be in the future when deployed: Auto Scaling refuses a start time in the past.
+   */
+  flashSale: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?Z/\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?Z$' })),
+  /** The fleet's min and desired capacity during flashSale; by default what the warm pool is prepared for. */
+  flashSaleCapacity: Type.Integer({ minimum: autoScaling.minCapacity, maximum: autoScaling.maxCapacity, default: warmPool.maxGroupPreparedCapacity }),
 });
 
 export type ParameterInput = Static<typeof ParametersSchema>;
@@ -82,6 +108,8 @@ export type ParameterInput = Static<typeof ParametersSchema>;
 export interface ProfileSettings {
   readonly natGateways: number;
   readonly instanceType: string;
+  /** The EKS nodes' type with compute=eks (each node also runs the cluster's own pods besides the shop's). */
+  readonly nodeInstanceType: string;
   readonly databaseInstanceType: string;
   readonly readReplica: boolean;
   readonly allocatedStorageGiB: number;
@@ -95,6 +123,7 @@ export const profiles: Readonly<Record<ParameterInput['profile'], ProfileSetting
     natGateways: 2,
     // x86_64 because the bundle ships @node-rs/argon2's linux-x64-gnu binary (see shop/build.mjs).
     instanceType: 'm7i.large',
+    nodeInstanceType: 'm7i.large',
     databaseInstanceType: 'm7g.large',
     readReplica: true,
     allocatedStorageGiB: 100,
@@ -106,6 +135,9 @@ export const profiles: Readonly<Record<ParameterInput['profile'], ProfileSetting
   small: {
     natGateways: 1,
     instanceType: 't3.small',
+    // Not t3.small: its network interfaces give it 11 pod addresses, fewer than the cluster's own
+    // pods (VPC CNI, kube-proxy, CoreDNS, the CSI drivers, the controllers) and the shop's need.
+    nodeInstanceType: 't3.medium',
     // The smallest Graviton class that still supports Performance Insights and Multi-AZ.
     databaseInstanceType: 't4g.medium',
     readReplica: false,
@@ -150,6 +182,26 @@ export interface Parameters {
   readonly cacheReplicas: number;
   /** The client id of each configured social sign-in provider. */
   readonly identityProviderClientIds: Partial<Record<SocialProviderKey, string>>;
+  readonly compute: ParameterInput['compute'];
+  /** Present exactly when compute is eks. */
+  readonly eks?: EksParameters;
+  /** Present when parameter flashSale is set. */
+  readonly flashSale?: FlashSale;
+}
+
+/** A planned sale the fleet is scaled up for ahead of time (parameters flashSale, flashSaleCapacity). */
+export interface FlashSale {
+  /** ISO 8601, UTC. */
+  readonly start: string;
+  readonly end: string;
+  readonly capacity: number;
+}
+
+/** What compute=eks adds: the image to run and the certificate bundle the pods verify the database with. */
+export interface EksParameters {
+  readonly imageTag: string;
+  /** The PEM text of rdsCaBundleFile. */
+  readonly rdsCaBundle: string;
 }
 
 export class ParameterError extends Error {
@@ -196,6 +248,9 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
   if (domain && !`.${domain.domainName}`.endsWith(`.${domain.hostedZoneName}`)) {
     throw new ParameterError(`Invalid parameter hostedZoneName: ${domain.domainName} is not inside ${domain.hostedZoneName}`);
   }
+  const eks = p.compute === 'eks' ? eksParameters(p) : undefined;
+  const flashSale = p.flashSale ? flashSaleParameters(p.flashSale, p.flashSaleCapacity) : undefined;
+  if (flashSale && p.compute !== 'ec2') throw new ParameterError('Invalid parameter flashSale: its scheduled actions scale the EC2 fleet (compute=ec2)');
   return {
     profile: p.profile,
     region: p.region,
@@ -216,7 +271,38 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
         return clientId ? [[key, clientId]] : [];
       }),
     ),
+    compute: p.compute,
+    ...(eks ? { eks } : {}),
+    ...(flashSale ? { flashSale } : {}),
   };
+}
+
+function flashSaleParameters(interval: string, capacity: number): FlashSale {
+  const [start = '', end = ''] = interval.split('/');
+  const [from, to] = [Date.parse(start), Date.parse(end)];
+  // Date.parse rolls an impossible day over (02-30 becomes 03-02): the date must read back the same.
+  const exists = (text: string, t: number) => Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === text.slice(0, 10);
+  if (!exists(start, from) || !exists(end, to)) throw new ParameterError(`Invalid parameter flashSale: "${interval}" holds a date that does not exist`);
+  if (to <= from) throw new ParameterError(`Invalid parameter flashSale: the sale must end after it starts, got ${interval}`);
+  return { start, end, capacity };
+}
+
+/** Where a relative rdsCaBundleFile is read from. */
+const infraDir = fileURLToPath(new URL('../', import.meta.url));
+
+function eksParameters(p: ParameterInput): EksParameters {
+  if (!p.shopImageTag) throw new ParameterError('Invalid parameter shopImageTag: compute=eks needs the image tag the workflow pushed (set it with -c shopImageTag=...)');
+  if (!p.rdsCaBundleFile) {
+    throw new ParameterError('Invalid parameter rdsCaBundleFile: compute=eks needs the RDS certificate bundle of the region (set it with -c rdsCaBundleFile=...)');
+  }
+  let rdsCaBundle: string;
+  try {
+    rdsCaBundle = readFileSync(path.resolve(infraDir, p.rdsCaBundleFile), 'utf8');
+  } catch (err) {
+    throw new ParameterError(`Invalid parameter rdsCaBundleFile: cannot read ${p.rdsCaBundleFile} (${(err as Error).message})`);
+  }
+  if (!rdsCaBundle.includes('-----BEGIN CERTIFICATE-----')) throw new ParameterError(`Invalid parameter rdsCaBundleFile: ${p.rdsCaBundleFile} holds no PEM certificate`);
+  return { imageTag: p.shopImageTag, rdsCaBundle };
 }
 
 /** Reads the parameters from a construct tree's context. */

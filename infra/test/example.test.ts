@@ -499,7 +499,8 @@ describe('user data', () => {
   });
 
   it('uploads the backup site that the lock-holding instance exported to the backup bucket', () => {
-    expect(text).toContain(`Environment=BACKUP_SITE_DIR=${instancePaths.backupSite}`);
+    // Set by the env step, and only on an instance going into service (warm-pool.test.ts).
+    expect(text).toContain(`echo "BACKUP_SITE_DIR=${instancePaths.backupSite}" >> ${instancePaths.env}`);
     expect(text).toContain(`Environment=BACKUP_EXPORT_INTERVAL_SECONDS=${frontDoorFailover.backupExportIntervalSeconds}`);
     expect(text).toMatch(/aws s3 sync \/var\/lib\/evermall\/backup-site s3:\/\/\$\{Ref:"BackupSiteBucket[0-9A-F]+"\} --delete/);
     expect(text).toContain('[ "$index" -nt "$stamp" ]');
@@ -556,9 +557,9 @@ describe('user data', () => {
   it('completes the launch lifecycle hook only once /healthz answers, and abandons the instance otherwise', () => {
     expect(text).toMatch(/--auto-scaling-group-name '\$\{Ref:"AWS::StackName"\}-shop'/);
     expect(text).toContain(`--lifecycle-hook-name ${launchReadyHookName}`);
-    const healthy = text.indexOf('then complete_launch CONTINUE');
+    const healthy = text.indexOf('then complete CONTINUE');
     expect(healthy).toBeGreaterThan(text.indexOf(`curl -sf http://127.0.0.1:${appPort}/healthz`));
-    expect(text).toContain('complete_launch ABANDON');
+    expect(text).toContain('complete ABANDON');
   });
 
   it('signals CloudFormation only once /healthz answers', () => {
@@ -901,6 +902,7 @@ describe('parity with topology/', () => {
     const tg = only(app, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties;
     const asg = only(app, 'AWS::AutoScaling::AutoScalingGroup');
     const policy = only(app, 'AWS::AutoScaling::ScalingPolicy').Properties;
+    const pool = only(app, 'AWS::AutoScaling::WarmPool').Properties;
     const hc = only(template(s, 'failover'), 'AWS::Route53::HealthCheck').Properties.HealthCheckConfig;
     const deregistration = (tg.TargetGroupAttributes as { Key: string; Value: string }[]).find((a) => a.Key === 'deregistration_delay.timeout_seconds');
 
@@ -919,6 +921,9 @@ describe('parity with topology/', () => {
       desiredCapacity: Number(asg.Properties.MinSize),
       cpuTargetPercent: policy.TargetTrackingConfiguration.TargetValue,
       instanceWarmupSeconds: asg.Properties.DefaultInstanceWarmup,
+      warmPoolMinSize: pool.MinSize,
+      warmPoolMaxGroupPreparedCapacity: pool.MaxGroupPreparedCapacity,
+      warmPoolState: pool.PoolState,
       deepCheckPath: hc.ResourcePath,
       deepCheckIntervalSeconds: hc.RequestInterval,
       deepCheckFailureThreshold: hc.FailureThreshold,

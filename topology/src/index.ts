@@ -93,6 +93,24 @@ export const autoScaling = {
 } as const;
 
 /**
+ * The Auto Scaling group's warm pool (EC2 Auto Scaling User Guide, "Warm pools for Amazon EC2 Auto
+ * Scaling"; the PutWarmPool API's names): instances launched, booted and checked once, then stopped
+ * until a scale-out takes them, so a scale-out skips the launch and the boot. The pool holds
+ * max(minSize, maxGroupPreparedCapacity − desired) instances, which with desired at its minimum is
+ * two: enough for the first scale-out step of a load spike. A stopped instance pays for its EBS
+ * volume only. Scaled-in instances go back to the pool instead of being terminated.
+ */
+export const warmPool = {
+  minSize: 1,
+  /** Instances in service plus in the pool, at most (PutWarmPool MaxGroupPreparedCapacity; without it, the group's max). */
+  maxGroupPreparedCapacity: 4,
+  /** Stopped: no instance-hour charge, only EBS (Running would bill the instance, Hibernated needs an encrypted root volume sized for RAM). */
+  poolState: 'Stopped',
+  /** InstanceReusePolicy.ReuseOnScaleIn. */
+  reuseOnScaleIn: true,
+} as const;
+
+/**
  * pg_auto_failover timings. Its defaults give a write outage of about 50 s; these measured
  * 3–5 s on this machine with no acknowledged row lost (see docs/design.md#database-failover-timing).
  * Keep primaryDemoteTimeoutMs ≥ networkPartitionTimeoutSeconds so a partitioned primary
@@ -268,6 +286,9 @@ export function parityValues(): Record<string, number | string> {
     desiredCapacity: autoScaling.desiredCapacity,
     cpuTargetPercent: autoScaling.cpuTargetPercent,
     instanceWarmupSeconds: autoScaling.instanceWarmupSeconds,
+    warmPoolMinSize: warmPool.minSize,
+    warmPoolMaxGroupPreparedCapacity: warmPool.maxGroupPreparedCapacity,
+    warmPoolState: warmPool.poolState,
     deepCheckPath: frontDoorFailover.deepCheckPath,
     deepCheckIntervalSeconds: frontDoorFailover.intervalSeconds,
     deepCheckFailureThreshold: frontDoorFailover.failureThreshold,

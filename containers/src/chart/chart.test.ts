@@ -61,6 +61,11 @@ describe.each(environments)('the chart with values-%s.yaml', (env) => {
     }
     // The EC2 fleet's access point (production) is a static volume; staging's is provisioned.
     expect(find(manifests, 'PersistentVolume')).toHaveLength(env === 'production' ? 1 : 0);
+    // The file system's policy refuses anonymous clients: every EFS mount goes over TLS with the pod's IAM identity.
+    for (const volume of [...find(manifests, 'StorageClass'), ...find(manifests, 'PersistentVolume')]) {
+      const options = (volume as { mountOptions?: string[] }).mountOptions ?? (volume.spec as { mountOptions?: string[] } | undefined)?.mountOptions;
+      expect(options, `${volume.kind} ${volume.metadata.name}`).toEqual(expect.arrayContaining(['tls', 'iam']));
+    }
   });
 
   it('runs the shop as the service user on a read-only root file system, writing only where the EC2 unit may', () => {

@@ -11,7 +11,8 @@ import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { autoScaling } from '@evermall/topology';
+import { autoScaling, warmPool } from '@evermall/topology';
+import type { FlashSale } from '../parameters.js';
 import { launchReadyHookName, launchReadyTimeoutSeconds, renderShopUserData } from './user-data.js';
 
 export interface AppFleetProps {
@@ -41,6 +42,20 @@ export interface AppFleetProps {
   readonly shopClientSecretName: string;
   readonly backupBucket: s3.IBucket;
   readonly allowedOrigins: string;
+  /** A planned flash sale: scheduled actions raise min and desired before it and lower min after (parameter flashSale). */
+  readonly flashSale?: FlashSale;
+}
+
+/**
+ * How long before a planned sale the fleet is raised: taking instances from the warm pool, starting
+ * them, completing their launch hook and passing the ALB's initial health checks takes minutes at
+ * worst, and launches beyond the pool boot from scratch; shoppers arrive at the start.
+ */
+export const flashSaleLeadMinutes = 15;
+
+/** A CloudFormation ScheduledAction StartTime: ISO 8601 in UTC to the second. */
+export function scheduledActionTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**
@@ -188,6 +203,19 @@ export class AppFleet extends Construct {
     this.group.scaleOnCpuUtilization('CpuTarget', {
       targetUtilizationPercent: autoScaling.cpuTargetPercent,
     });
+    // The warm pool (topology's warmPool): instances that ran the whole bootstrap once, stopped. A
+    // scale-out starts one instead of launching and bootstrapping a new one. The launch hook holds
+    // each instance twice, in Warmed:Pending:Wait and again in Pending:Wait when it leaves the pool
+    // (EC2 Auto Scaling User Guide, "Use lifecycle hooks with a warm pool"); the user data completes
+    // the first, the evermall-launch-ready unit the second (user-data.ts). Stopped instances are billed
+    // for their EBS volume only.
+    this.group.addWarmPool({
+      minSize: warmPool.minSize,
+      maxGroupPreparedCapacity: warmPool.maxGroupPreparedCapacity,
+      poolState: autoscaling.PoolState.STOPPED,
+      reuseOnScaleIn: warmPool.reuseOnScaleIn,
+    });
+    if (props.flashSale) this.scheduleFlashSale(props.flashSale);
 
     userData.addCommands(
       renderShopUserData({
@@ -214,5 +242,26 @@ export class AppFleet extends Construct {
         bootMigrates: props.bootMigrates,
       }),
     );
+  }
+
+  /**
+   * One-time scheduled actions (no recurrence) around a planned sale (EC2 Auto Scaling User Guide,
+   * "Scheduled scaling"): min and desired go up flashSaleLeadMinutes before it, so target tracking
+   * cannot scale the fleet back in before shoppers arrive; at its end only min comes down, and target
+   * tracking lowers desired as the load goes, after its scale-in cooldown, not in one cut.
+   */
+  private scheduleFlashSale(sale: FlashSale): void {
+    const groupName = this.group.autoScalingGroupName;
+    new autoscaling.CfnScheduledAction(this, 'FlashSaleScaleOut', {
+      autoScalingGroupName: groupName,
+      startTime: scheduledActionTime(Date.parse(sale.start) - flashSaleLeadMinutes * 60_000),
+      minSize: sale.capacity,
+      desiredCapacity: sale.capacity,
+    });
+    new autoscaling.CfnScheduledAction(this, 'FlashSaleScaleIn', {
+      autoScalingGroupName: groupName,
+      startTime: scheduledActionTime(Date.parse(sale.end)),
+      minSize: autoScaling.minCapacity,
+    });
   }
 }

@@ -8,8 +8,12 @@ import { Construct } from 'constructs';
 
 export interface FaultInjectionProps {
   readonly vpc: ec2.IVpc;
-  /** The shop's Auto Scaling group (its instances carry the tag aws:autoscaling:groupName). */
-  readonly autoScalingGroupName: string;
+  /**
+   * The tag every instance the shop runs on carries, and only those: `aws:autoscaling:groupName` =
+   * the shop's Auto Scaling group on EC2, `eks:cluster-name` = the shop's cluster on EKS (EKS tags
+   * every managed node with it).
+   */
+  readonly shopInstanceTag: { readonly key: string; readonly value: string };
   /** The Multi-AZ writer the failover experiment reboots. */
   readonly database: rds.IDatabaseInstance;
   /** Stops every experiment when it goes into ALARM (the ALB's 5xx rate: shoppers are being hurt). */
@@ -47,10 +51,10 @@ export class FaultInjection extends Construct {
   constructor(scope: Construct, id: string, props: FaultInjectionProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const groupTag = { 'aws:autoscaling:groupName': props.autoScalingGroupName };
+    const groupTag = { [props.shopInstanceTag.key]: props.shopInstanceTag.value };
     const instanceArns = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
-    // Only the shop's instances: the tag Auto Scaling puts on every instance of the group.
-    const onlyShopInstances = { StringEquals: { 'aws:ResourceTag/aws:autoscaling:groupName': props.autoScalingGroupName } };
+    // Only the shop's instances: the tag Auto Scaling (or EKS) puts on every instance of the group (or cluster).
+    const onlyShopInstances = { StringEquals: { [`aws:ResourceTag/${props.shopInstanceTag.key}`]: props.shopInstanceTag.value } };
     const stopConditions = [{ source: 'aws:cloudwatch:alarm', value: props.stopAlarm.alarmArn }];
     const runningShopInstances = (selectionMode: string, extraFilters: fis.CfnExperimentTemplate.ExperimentTemplateTargetFilterProperty[] = []) => ({
       resourceType: 'aws:ec2:instance',

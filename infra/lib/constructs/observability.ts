@@ -15,15 +15,18 @@ export interface ObservabilityProps {
   readonly alarmEmail?: string;
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   readonly targetGroup: elbv2.IApplicationTargetGroup;
-  readonly autoScalingGroupName: string;
+  /**
+   * The EC2 fleet: its Auto Scaling group (capacity, and the instances' own disk and backup-site
+   * metrics) and its launch/terminate events, which the alarm email subscribes to too. Absent with
+   * compute=eks, whose pods publish neither.
+   */
+  readonly fleet?: { readonly autoScalingGroupName: string; readonly events: sns.ITopic };
   readonly database: rds.IDatabaseInstance;
   readonly readReplica?: rds.IDatabaseInstance;
   readonly allocatedStorageGiB: number;
   readonly fileSystem: efs.IFileSystem;
   /** The cache's nodes (Cache.nodeIds): which one is the primary changes with every failover, so each alarm reads all of them. */
   readonly cacheNodeIds: readonly string[];
-  /** Fleet launch/terminate events; the alarm email subscribes to them too. */
-  readonly fleetEvents: sns.ITopic;
 }
 
 /**
@@ -89,7 +92,7 @@ export class Observability extends Construct {
     key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
     if (props.alarmEmail) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-      props.fleetEvents.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      props.fleet?.events.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
     const period = Duration.minutes(1);
     const lb = props.loadBalancer.metrics;
@@ -108,13 +111,16 @@ export class Observability extends Construct {
     });
     const unhealthy = tg.unhealthyHostCount({ period, statistic: 'Maximum' });
     const p99 = lb.targetResponseTime({ period, statistic: 'p99' });
-    const inService = new cloudwatch.Metric({
-      namespace: 'AWS/AutoScaling',
-      metricName: 'GroupInServiceInstances',
-      dimensionsMap: { AutoScalingGroupName: props.autoScalingGroupName },
-      period,
-      statistic: 'Maximum',
-    });
+    const { fleet } = props;
+    const inService =
+      fleet &&
+      new cloudwatch.Metric({
+        namespace: 'AWS/AutoScaling',
+        metricName: 'GroupInServiceInstances',
+        dimensionsMap: { AutoScalingGroupName: fleet.autoScalingGroupName },
+        period,
+        statistic: 'Maximum',
+      });
     const dbCpu = props.database.metricCPUUtilization({ period, statistic: 'Average' });
     const freeStorage = props.database.metricFreeStorageSpace({ period, statistic: 'Minimum' });
     const connections = props.database.metricDatabaseConnections({ period, statistic: 'Maximum' });
@@ -126,18 +132,18 @@ export class Observability extends Construct {
       period,
       statistic: 'Maximum',
     });
-    const instanceMetric = (metricName: string, statistic: string, metricPeriod: Duration) =>
+    const instanceMetric = (autoScalingGroupName: string, metricName: string, statistic: string, metricPeriod: Duration) =>
       new cloudwatch.Metric({
         namespace: instanceMetrics.namespace,
         metricName,
-        dimensionsMap: { AutoScalingGroupName: props.autoScalingGroupName },
+        dimensionsMap: { AutoScalingGroupName: autoScalingGroupName },
         period: metricPeriod,
         statistic,
       });
     // The fullest root volume of the fleet.
-    const diskUsed = instanceMetric(instanceMetrics.diskUsedPercent, 'Maximum', period);
+    const diskUsed = fleet && instanceMetric(fleet.autoScalingGroupName, instanceMetrics.diskUsedPercent, 'Maximum', period);
     const backupExportInterval = Duration.seconds(frontDoorFailover.backupExportIntervalSeconds);
-    const backupUploads = instanceMetric(instanceMetrics.backupSiteUploaded, 'Sum', backupExportInterval);
+    const backupUploads = fleet && instanceMetric(fleet.autoScalingGroupName, instanceMetrics.backupSiteUploaded, 'Sum', backupExportInterval);
     const efsThroughput = new cloudwatch.Metric({
       namespace: 'AWS/EFS',
       metricName: 'MeteredIOBytes',
@@ -169,7 +175,7 @@ export class Observability extends Construct {
     this.errorRateAlarm = this.alarm('Alb5xxRate', errorRate, thresholds.errorRatePercent, 3, '5xx responses above 1 % of requests for 3 minutes');
     this.alarm('UnhealthyHosts', unhealthy, 1, 3, 'At least one target failed the /healthz check for 3 minutes');
     this.alarm('TargetP99', p99, thresholds.p99Seconds, 5, 'p99 target response time above 1 s for 5 minutes');
-    this.alarm('FleetAtMax', inService, autoScaling.maxCapacity, 15, 'The fleet has been at max capacity for 15 minutes: raise max or investigate');
+    if (inService) this.alarm('FleetAtMax', inService, autoScaling.maxCapacity, 15, 'The fleet has been at max capacity for 15 minutes: raise max or investigate');
     this.alarm('DatabaseCpu', dbCpu, thresholds.databaseCpuPercent, 5, 'Writer CPU above 80 % for 5 minutes');
     this.alarm(
       'DatabaseFreeStorage',
@@ -186,17 +192,19 @@ export class Observability extends Construct {
     this.alarm('CacheEvictions', cacheEvictions, thresholds.cacheEvictionsPerMinute, 15, 'The cache evicted 100 or more keys a minute for 15 minutes');
     this.alarm('CacheReplicationLag', cacheReplicationLag, thresholds.cacheReplicationLagSeconds, 5, 'A cache replica more than 10 s behind for 5 minutes');
     this.alarm('EfsIoLimit', efsIo, thresholds.efsIoLimitPercent, 5, 'EFS is close to its I/O limit');
-    this.alarm('InstanceDiskUsed', diskUsed, thresholds.diskUsedPercent, 5, 'An instance’s root volume is more than 80 % full for 5 minutes');
+    if (diskUsed) this.alarm('InstanceDiskUsed', diskUsed, thresholds.diskUsedPercent, 5, 'An instance’s root volume is more than 80 % full for 5 minutes');
     // No upload at all (no datapoint) is the failure this alarm exists for, so missing data breaches.
-    this.alarm(
-      'BackupSiteStale',
-      backupUploads,
-      1,
-      backupSiteStaleAfterIntervals,
-      `No static backup site reached its bucket for ${backupSiteStaleAfterIntervals} export intervals (${backupSiteStaleAfterIntervals} × ${frontDoorFailover.backupExportIntervalSeconds} s)`,
-      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      cloudwatch.TreatMissingData.BREACHING,
-    );
+    if (backupUploads) {
+      this.alarm(
+        'BackupSiteStale',
+        backupUploads,
+        1,
+        backupSiteStaleAfterIntervals,
+        `No static backup site reached its bucket for ${backupSiteStaleAfterIntervals} export intervals (${backupSiteStaleAfterIntervals} × ${frontDoorFailover.backupExportIntervalSeconds} s)`,
+        cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        cloudwatch.TreatMissingData.BREACHING,
+      );
+    }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
@@ -204,7 +212,7 @@ export class Observability extends Construct {
         [
           new cloudwatch.GraphWidget({ title: 'Requests and 5xx rate', left: [requests], right: [errorRate], width: 8 }),
           new cloudwatch.GraphWidget({ title: 'Target p99 (s)', left: [p99], width: 8 }),
-          new cloudwatch.GraphWidget({ title: 'Targets unhealthy / in service', left: [unhealthy], right: [inService], width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Targets unhealthy / in service', left: [unhealthy], right: inService ? [inService] : [], width: 8 }),
         ],
         [
           new cloudwatch.GraphWidget({ title: 'DB CPU (%)', left: [dbCpu], width: 6 }),
@@ -215,8 +223,8 @@ export class Observability extends Construct {
         [
           new cloudwatch.GraphWidget({ title: 'EFS I/O limit (%)', left: [efsIo], width: 6 }),
           new cloudwatch.GraphWidget({ title: 'EFS metered I/O (bytes)', left: [efsThroughput], width: 6 }),
-          new cloudwatch.GraphWidget({ title: 'Fullest root volume (%)', left: [diskUsed], width: 6 }),
-          new cloudwatch.GraphWidget({ title: 'Backup site uploads', left: [backupUploads], width: 6 }),
+          ...(diskUsed ? [new cloudwatch.GraphWidget({ title: 'Fullest root volume (%)', left: [diskUsed], width: 6 })] : []),
+          ...(backupUploads ? [new cloudwatch.GraphWidget({ title: 'Backup site uploads', left: [backupUploads], width: 6 })] : []),
         ],
         [
           new cloudwatch.GraphWidget({ title: 'Cache engine CPU (%)', left: [cacheCpu], width: 6 }),

@@ -11,6 +11,11 @@ export interface SecurityGroupsProps {
    * internal and CloudFront reaches it on 80 as a VPC origin, from inside the VPC.
    */
   readonly httpsListener: boolean;
+  /**
+   * What the app group is: the shop's instances (`ec2`), or the EKS nodes and so the shop's pods,
+   * whose addresses the VPC CNI takes from the nodes' interfaces (`eks`). The chain behind it is the same.
+   */
+  readonly compute: 'ec2' | 'eks';
 }
 
 /**
@@ -27,6 +32,7 @@ export interface SecurityGroupsProps {
  */
 export class SecurityGroups extends Construct {
   public readonly loadBalancer: ec2.SecurityGroup;
+  /** The shop's instances, or with compute=eks the cluster's nodes and the pods on them. */
   public readonly app: ec2.SecurityGroup;
   /**
    * The DatabaseRoles custom resource's function (the shop's roles and grants, as the master user).
@@ -44,11 +50,19 @@ export class SecurityGroups extends Construct {
       description: props.httpsListener ? 'ALB: HTTPS from the internet, HTTP only to redirect' : 'ALB (internal): HTTP from CloudFront VPC origins',
       allowAllOutbound: false,
     });
-    this.app = new ec2.SecurityGroup(this, 'App', {
-      vpc,
-      description: 'Shop instances: the app port from the ALB only; egress for AWS APIs through NAT',
-      allowAllOutbound: true,
-    });
+    // A different id on EKS: CloudFormation cannot change a group's description in place.
+    this.app =
+      props.compute === 'eks'
+        ? new ec2.SecurityGroup(this, 'ClusterNodes', {
+            vpc,
+            description: 'EKS nodes and the shop pods on them: the app port from the ALB only; egress for AWS APIs and images through NAT',
+            allowAllOutbound: true,
+          })
+        : new ec2.SecurityGroup(this, 'App', {
+            vpc,
+            description: 'Shop instances: the app port from the ALB only; egress for AWS APIs through NAT',
+            allowAllOutbound: true,
+          });
 
     this.databaseRoles = new ec2.SecurityGroup(this, 'DatabaseRoles', {
       vpc,

@@ -92,6 +92,19 @@ export const launchReadyHookName = 'evermall-shop-ready';
 /** How long a launching instance may take to become healthy before Auto Scaling abandons it. */
 export const launchReadyTimeoutSeconds = 900;
 
+/**
+ * Completes the launch hook at every boot after the first: an instance leaving the warm pool is
+ * started again, and user data runs only at the first boot (cloud-init's default), so without this
+ * it would wait in Pending:Wait until the hook's timeout abandoned it.
+ */
+export const launchReadyUnit = 'evermall-launch-ready.service';
+
+/**
+ * Where Auto Scaling is taking the instance, from instance metadata: `InService`, or `Warmed:Stopped`
+ * while it boots into the warm pool (EC2 Auto Scaling User Guide, "Warm pools", target lifecycle state).
+ */
+export const targetStateCommand = '/usr/local/bin/evermall-target-state';
+
 /** The service's directories on an instance (shop/src/release/service.ts says what each is for). */
 export const instanceDirectories: ServiceDirectories = {
   release: '/opt/evermall/current',
@@ -191,6 +204,17 @@ imds() { curl -sf -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "http://169.254.169
 AVAILABILITY_ZONE=$(imds placement/availability-zone)
 INSTANCE_ID=$(imds instance-id)
 
+# The target lifecycle state, for this boot and every later one (an instance of the warm pool boots
+# once into the pool and again when a scale-out takes it): the env step and the launch hook read it.
+cat > ${targetStateCommand} <<'STATE'
+#!/bin/bash
+token=$(curl -sfX PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 60') || { echo InService; exit 0; }
+curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/autoscaling/target-lifecycle-state || echo InService
+STATE
+chmod 0755 ${targetStateCommand}
+TARGET_STATE=$(${targetStateCommand})
+echo "target lifecycle state: $TARGET_STATE"
+
 getent group ${user} >/dev/null || groupadd --system --gid ${gid} ${user}
 id ${user} >/dev/null 2>&1 || useradd --system --uid ${uid} --gid ${gid} --home-dir /opt/evermall --shell /sbin/nologin ${user}
 
@@ -285,6 +309,10 @@ APP_SECRET="$app" SESSION_SECRET_VALUE="$session" PAYMENT_SECRET="$payment" OIDC
   write("${instancePaths.env}", ["DATABASE_URL=" + url(s.host), "DATABASE_READ_URL=" + url(process.env.READER_HOST || s.host), "SESSION_SECRET=" + process.env.SESSION_SECRET_VALUE, ...payment, ...signIn, ...cache, ""].join("\\n"), 0o600, 0);
   write("${databaseCredentialsFile(instanceDirectories)}", JSON.stringify({ username: s.username, password: s.password }), 0o640, ${gid});
 '
+# The backup-site export (the shop's, BACKUP_SITE_DIR) only on an instance going into service: one
+# booting into the warm pool would take the export lock and record an export that is never uploaded
+# before Auto Scaling stops it. The file is read at every start, so leaving the pool turns it on.
+if [ "$(${targetStateCommand})" = InService ]; then echo "BACKUP_SITE_DIR=${instancePaths.backupSite}" >> ${instancePaths.env}; fi
 ENVSCRIPT
 chmod 0755 /usr/local/bin/evermall-write-env
 cat > /etc/systemd/system/evermall-db-login.service <<UNIT
@@ -367,6 +395,7 @@ Group=${user}
 ExecStartPre=+/usr/local/bin/evermall-write-env
 EnvironmentFile=${instancePaths.env}
 ${Object.entries(environment)
+  .filter(([name]) => name !== 'BACKUP_SITE_DIR')
   .map(([name, value]) => `Environment=${name}=${value}`)
   .join('\n')}
 WorkingDirectory=${instanceDirectories.release}
@@ -463,22 +492,51 @@ cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'AGENT
 AGENT
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json
 
-systemctl daemon-reload
-systemctl enable --now evermall-shop.service evermall-backup-upload.timer evermall-logrotate.timer evermall-db-login.timer
-
-# Put the instance in service (lifecycle hook) and signal CloudFormation only once the shop
-# answers its shallow health check locally; otherwise abandon it, and Auto Scaling replaces it.
-complete_launch() {
+# The launch hook: completed once the shop answers its shallow health check locally (CONTINUE), or
+# abandoned when it never does, and Auto Scaling replaces the instance. Until then the instance is
+# not registered with the target group, in the warm pool (Warmed:Pending:Wait) or going into
+# service (Pending:Wait). The first boot runs it below; the unit runs it at every later boot.
+cat > /usr/local/bin/evermall-launch-ready <<'READY'
+#!/bin/bash
+set -uo pipefail
+token=$(curl -sfX PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+instance=$(curl -sf -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/instance-id)
+complete() {
   aws autoscaling complete-lifecycle-action --region '${i.region}' --lifecycle-hook-name ${launchReadyHookName} \
-    --auto-scaling-group-name '${i.autoScalingGroupName}' --instance-id "$INSTANCE_ID" --lifecycle-action-result "$1" || true
+    --auto-scaling-group-name '${i.autoScalingGroupName}' --instance-id "$instance" --lifecycle-action-result "$1" || true
 }
 for attempt in $(seq 1 90); do
-  if curl -sf http://127.0.0.1:${appPort}/healthz >/dev/null; then complete_launch CONTINUE; signal 0; exit 0; fi
+  if curl -sf http://127.0.0.1:${appPort}/healthz >/dev/null; then complete CONTINUE; exit 0; fi
   sleep 2
 done
 echo "the shop did not answer /healthz; see ${instancePaths.log}"
-complete_launch ABANDON
-signal 1
+complete ABANDON
+exit 1
+READY
+chmod 0755 /usr/local/bin/evermall-launch-ready
+cat > /etc/systemd/system/${launchReadyUnit} <<UNIT
+[Unit]
+Description=Complete the Auto Scaling launch hook once the Evermall shop answers (every boot after the first: leaving the warm pool)
+Wants=network-online.target
+After=network-online.target evermall-shop.service
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/evermall-launch-ready
+[Install]
+WantedBy=multi-user.target
+UNIT
+
+systemctl daemon-reload
+systemctl enable --now evermall-shop.service evermall-backup-upload.timer evermall-logrotate.timer evermall-db-login.timer
+systemctl enable ${launchReadyUnit}
+
+# CloudFormation hears only from instances going into service: one booting into the warm pool is
+# stopped by Auto Scaling as soon as its hook completes.
+if /usr/local/bin/evermall-launch-ready; then
+  if [ "$TARGET_STATE" = InService ]; then signal 0; fi
+  exit 0
+fi
+if [ "$TARGET_STATE" = InService ]; then signal 1; fi
 exit 1
 `;
 }

@@ -1,5 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AccessLogs } from '../constructs/access-logs.js';
@@ -11,8 +13,10 @@ import { LoadBalancer } from '../constructs/load-balancer.js';
 import { OriginVerify } from '../constructs/origin-verify.js';
 import type { SharedMedia } from '../constructs/shared-media.js';
 import { ShopBundle } from '../constructs/shop-bundle.js';
+import { ShopCluster } from '../constructs/shop-cluster.js';
 import { ShopImage } from '../constructs/shop-image.js';
-import type { DomainParameters, ProfileSettings } from '../parameters.js';
+import { ShopRelease } from '../constructs/shop-release.js';
+import type { DomainParameters, EksParameters, FlashSale, ProfileSettings } from '../parameters.js';
 
 export interface AppStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
@@ -36,12 +40,27 @@ export interface AppStackProps extends StackProps {
   readonly deletionProtection: boolean;
   /** The boot migrates as the migration role instead of only checking the schema (parameter bootMigrates). */
   readonly bootMigrates: boolean;
+  /** A planned flash sale the EC2 fleet is scaled up for (parameter flashSale). */
+  readonly flashSale?: FlashSale;
+  /** With compute=eks: the image to run, its repository (Data stack) and the RDS bundle; otherwise the EC2 fleet. */
+  readonly eks?: EksParameters & { readonly repository: ecr.IRepository };
 }
 
-/** The ALB, the shop fleet, its baked image and the bucket the fleet exports the static backup site into. */
+/**
+ * The ALB, the bucket the shop exports the static backup site into, and the shop itself: the EC2
+ * fleet and its baked image, or (compute=eks) the EKS cluster and the chart's release on it, behind
+ * the same ALB.
+ */
 export class AppStack extends Stack {
   public readonly loadBalancer: LoadBalancer;
-  public readonly fleet: AppFleet;
+  /** Only with compute=ec2. */
+  public readonly fleet?: AppFleet;
+  /** Only with compute=eks. */
+  public readonly shopCluster?: ShopCluster;
+  /** Only with compute=eks. */
+  public readonly shopRelease?: ShopRelease;
+  /** The tag that marks every instance the shop runs on, and only those (the fault-injection experiments' targets). */
+  public readonly shopInstanceTag: { readonly key: string; readonly value: string };
   /** Absent when parameter shopImageId names an existing AMI. */
   public readonly shopImage?: ShopImage;
   public readonly backupSite: BackupSite;
@@ -72,12 +91,45 @@ export class AppStack extends Stack {
         : {}),
       originVerifyValues: this.originVerify.albValues(),
       deletionProtection: props.deletionProtection,
+      ...(props.eks ? { targetType: elbv2.TargetType.IP } : {}),
     });
-    const bundle = new ShopBundle(this, 'ShopBundle');
     const sessionSecret = new secretsmanager.Secret(this, 'SessionSecret', {
       description: 'Signs Evermall session and cart cookies (HMAC, not encrypted); the same on every instance',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
+    const allowedOrigins = props.domain ? `https://${props.domain.spaDomainName}` : '';
+    if (props.eks) {
+      this.shopCluster = new ShopCluster(this, 'ShopCluster', {
+        vpc: props.vpc,
+        nodeSecurityGroup: props.appSecurityGroup,
+        nodeInstanceType: props.settings.nodeInstanceType,
+        fileSystem: props.media.fileSystem,
+      });
+      this.shopRelease = new ShopRelease(this, 'ShopRelease', {
+        shopCluster: this.shopCluster,
+        repository: props.eks.repository,
+        imageTag: props.eks.imageTag,
+        targetGroup: this.loadBalancer.targetGroup,
+        appDatabaseSecret: props.database.appSecret,
+        migratorDatabaseSecret: props.database.migratorSecret,
+        sessionSecret,
+        paymentSecret: props.paymentSecret,
+        cacheAuthSecret: props.cache.authSecret,
+        shopClientSecretName: props.shopClientSecretName,
+        databaseHost: props.database.instance.dbInstanceEndpointAddress,
+        ...(props.database.readReplica ? { readerHost: props.database.readReplica.dbInstanceEndpointAddress } : {}),
+        rdsCaBundle: props.eks.rdsCaBundle,
+        cacheHost: props.cache.primaryEndpointAddress,
+        fileSystem: props.media.fileSystem,
+        accessPoint: props.media.accessPoint,
+        vpcCidr: props.vpc.vpcCidrBlock,
+        allowedOrigins,
+      });
+      // EKS tags every managed node with its cluster's name.
+      this.shopInstanceTag = { key: 'eks:cluster-name', value: this.shopCluster.cluster.clusterName };
+      return;
+    }
+    const bundle = new ShopBundle(this, 'ShopBundle');
     if (!props.shopImageId) this.shopImage = new ShopImage(this, 'ShopImage', { vpc: props.vpc });
     const imageId = props.shopImageId ?? this.shopImage?.imageId;
     if (!imageId) throw new Error('The shop fleet needs an image');
@@ -99,8 +151,11 @@ export class AppStack extends Stack {
       cacheHost: props.cache.primaryEndpointAddress,
       shopClientSecretName: props.shopClientSecretName,
       backupBucket: this.backupSite.bucket,
-      allowedOrigins: props.domain ? `https://${props.domain.spaDomainName}` : '',
+      allowedOrigins,
       bootMigrates: props.bootMigrates,
+      ...(props.flashSale ? { flashSale: props.flashSale } : {}),
     });
+    // Auto Scaling tags every instance of the group with its name.
+    this.shopInstanceTag = { key: 'aws:autoscaling:groupName', value: this.fleet.group.autoScalingGroupName };
   }
 }

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { Backups } from '../constructs/backups.js';
@@ -7,7 +7,11 @@ import { Database } from '../constructs/database.js';
 import { DatabaseRoles } from '../constructs/database-roles.js';
 import { PaymentProvider } from '../constructs/payment-provider.js';
 import { SharedMedia } from '../constructs/shared-media.js';
+import { ShopRegistry } from '../constructs/shop-registry.js';
 import type { ProfileSettings } from '../parameters.js';
+
+/** The Data stack's output naming the shop's ECR repository (compute=eks), read by the deploy workflow. */
+export const shopRepositoryOutput = 'ShopRepositoryUri';
 
 export interface DataStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
@@ -23,6 +27,8 @@ export interface DataStackProps extends StackProps {
   readonly secretRotationDays: number;
   /** Deletion protection on the database instances (parameter deletionProtection). */
   readonly deletionProtection: boolean;
+  /** With eks: the shop's ECR repository is made here, before the workflow pushes the image. */
+  readonly compute: 'ec2' | 'eks';
 }
 
 /**
@@ -30,7 +36,8 @@ export interface DataStackProps extends StackProps {
  * front of it, the media file system, their backups, and the payment provider's keys, which the
  * operator puts before the App stack's instances start. Their ids never change. The cache lives
  * here beside the database because, like it, it is reached from the isolated subnets and must exist
- * before the App stack's instances write its endpoint and AUTH secret into their environment.
+ * before the App stack's instances write its endpoint and AUTH secret into their environment. With
+ * compute=eks the shop's image repository is here too, so it exists before the workflow pushes.
  */
 export class DataStack extends Stack {
   public readonly database: Database;
@@ -39,6 +46,8 @@ export class DataStack extends Stack {
   public readonly databaseRoles: DatabaseRoles;
   public readonly paymentProvider: PaymentProvider;
   public readonly cache: Cache;
+  /** Only with compute=eks. */
+  public readonly registry?: ShopRegistry;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -71,6 +80,11 @@ export class DataStack extends Stack {
     });
     this.paymentProvider = new PaymentProvider(this, 'PaymentProvider', { retain: props.deletionProtection });
     this.media = new SharedMedia(this, 'Media', { vpc: props.vpc, appSecurityGroup: props.appSecurityGroup });
+    if (props.compute === 'eks') {
+      this.registry = new ShopRegistry(this, 'ShopRegistry');
+      // Where the deploy workflow pushes the image (.github/workflows/deploy.yml).
+      new CfnOutput(this, shopRepositoryOutput, { description: 'The shop image repository (compute=eks)', value: this.registry.repository.repositoryUri });
+    }
     this.backups = new Backups(this, 'Backups', { database: this.database.instance, fileSystem: this.media.fileSystem });
   }
 }

@@ -6,6 +6,7 @@ import { SecurityGroups } from '../constructs/security-groups.js';
 export interface NetworkStackProps extends StackProps {
   readonly natGateways: number;
   readonly httpsListener: boolean;
+  readonly compute: 'ec2' | 'eks';
 }
 
 /** The VPC and the security-group chain. */
@@ -16,6 +17,6 @@ export class NetworkStack extends Stack {
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
     this.network = new Network(this, 'Network', { natGateways: props.natGateways });
-    this.securityGroups = new SecurityGroups(this, 'SecurityGroups', { vpc: this.network.vpc, httpsListener: props.httpsListener });
+    this.securityGroups = new SecurityGroups(this, 'SecurityGroups', { vpc: this.network.vpc, httpsListener: props.httpsListener, compute: props.compute });
   }
 }

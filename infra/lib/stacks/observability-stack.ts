@@ -4,7 +4,12 @@ import type { Construct } from 'constructs';
 import { FaultInjection } from '../constructs/fault-injection.js';
 import { Observability, type ObservabilityProps } from '../constructs/observability.js';
 
-export type ObservabilityStackProps = StackProps & ObservabilityProps & { readonly vpc: ec2.IVpc };
+export type ObservabilityStackProps = StackProps &
+  ObservabilityProps & {
+    readonly vpc: ec2.IVpc;
+    /** The tag of the instances the shop runs on (FaultInjectionProps.shopInstanceTag). */
+    readonly shopInstanceTag: { readonly key: string; readonly value: string };
+  };
 
 /** Alarms to SNS and the dashboard, and the AWS FIS experiments that the 5xx alarm stops. */
 export class ObservabilityStack extends Stack {
@@ -16,7 +21,7 @@ export class ObservabilityStack extends Stack {
     this.observability = new Observability(this, 'Observability', props);
     this.faultInjection = new FaultInjection(this, 'FaultInjection', {
       vpc: props.vpc,
-      autoScalingGroupName: props.autoScalingGroupName,
+      shopInstanceTag: props.shopInstanceTag,
       database: props.database,
       stopAlarm: this.observability.errorRateAlarm,
     });
