@@ -41,6 +41,10 @@ const COMMANDS: Record<string, { usage: string; help: string }> = {
   'fail-site': { usage: 'fail-site', help: 'Take down every instance so the front door fails over to the backup site.' },
   'stress-cpu': { usage: 'stress-cpu [ID] [--seconds N]', help: 'Burn one CPU on an instance (all in-service ones if no id) to trigger scale-out.' },
   scale: { usage: 'scale N', help: 'Set the desired capacity (between min and max).' },
+  'schedule-scale': {
+    usage: 'schedule-scale --at ISO|+SECONDS --desired N [--min N] [--max N]',
+    help: 'Scheduled action (a planned sale): at that time set desired, and min/max if given. Raise min too, or target tracking scales back in.',
+  },
   restore: { usage: 'restore', help: 'Undo fail-zone / fail-site / fail-db-primary / fail-cache / slow-instance: unblock zones, heal instances, restart DB and cache nodes.' },
   deploy: { usage: 'deploy', help: 'Rolling replacement of every instance, zone-balanced, never below min healthy.' },
   'rotate-db-password': {
@@ -67,6 +71,13 @@ function usage(): string {
   ].join('\n');
 }
 
+/** A CLI flag that must be a whole number ≥ 0. */
+function wholeNumber(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) fail(`${flag} must be a whole number ≥ 0, got "${text}"`);
+  return n;
+}
+
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
@@ -84,6 +95,10 @@ async function main(): Promise<void> {
       json: { type: 'boolean' },
       seconds: { type: 'string' },
       vcpu: { type: 'string' },
+      at: { type: 'string' },
+      desired: { type: 'string' },
+      min: { type: 'string' },
+      max: { type: 'string' },
       follow: { type: 'string', default: '45' },
       ...PORT_OPTIONS,
     },
@@ -155,6 +170,13 @@ async function main(): Promise<void> {
         break;
       case 'scale':
         result = await client.scale(Number(rest[0] ?? fail('scale needs a number: npm run twin -- scale 4')));
+        break;
+      case 'schedule-scale':
+        result = await client.scheduleScale(values.at ?? fail('schedule-scale needs --at: npm run twin -- schedule-scale --at +60 --desired 4 --min 4'), {
+          desired: wholeNumber('--desired', values.desired ?? fail('schedule-scale needs --desired N')),
+          ...(values.min === undefined ? {} : { min: wholeNumber('--min', values.min) }),
+          ...(values.max === undefined ? {} : { max: wholeNumber('--max', values.max) }),
+        });
         break;
       case 'restore':
         result = await client.restore();

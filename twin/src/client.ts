@@ -90,6 +90,11 @@ export class TwinClient {
     return this.command('scale', { desired });
   }
 
+  /** A scheduled action: at `at` (ISO 8601, or `+seconds`), set desired and optionally the group's min and max. */
+  scheduleScale(at: string, capacity: { desired: number; min?: number; max?: number }): Promise<CommandResult> {
+    return this.command('schedule-scale', { at, ...capacity });
+  }
+
   stressCpu(id?: string, seconds?: number): Promise<CommandResult> {
     return this.command('stress-cpu', { ...(id ? { id } : {}), ...(seconds ? { seconds } : {}) });
   }

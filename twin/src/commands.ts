@@ -3,6 +3,7 @@ import { CacheTierError, type CacheTier } from './cache/cache-tier.js';
 import type { DatabaseCluster } from './database/database-cluster.js';
 import type { EventLog } from './events.js';
 import type { AutoScalingController } from './scaling/auto-scaling-controller.js';
+import { parseScheduleTime, ScheduleError } from './scaling/scheduled-actions.js';
 import { commandNames, type CommandName, type CommandResult } from './status/status-types.js';
 
 /** How long a CPU stress runs when no duration is given: long enough for a scale-out. */
@@ -63,6 +64,8 @@ export class TwinCommands {
         return this.stressCpu(optionalString(args.id, 'id'), args.seconds === undefined ? DEFAULT_STRESS_SECONDS : Number(args.seconds));
       case 'scale':
         return this.scale(Number(args.desired));
+      case 'schedule-scale':
+        return this.scheduleScale(args);
       case 'restore':
         return this.restore();
       case 'deploy':
@@ -276,6 +279,31 @@ export class TwinCommands {
       message: `Desired capacity is now ${desired}; the controller launches or drains instances to match, spread over zones.`,
       desired,
       expect: ['instance-in-service', 'instance-terminated'],
+    };
+  }
+
+  /** A scheduled action: at `at` (ISO or +seconds), set desired and optionally min and max. */
+  private scheduleScale(args: Record<string, unknown>): CommandResult {
+    const { controller } = this.parts;
+    const optional = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
+    const min = optional(args.min);
+    const max = optional(args.max);
+    let action;
+    try {
+      if (typeof args.at !== 'string' && typeof args.at !== 'number') throw new ScheduleError('schedule-scale needs --at: an ISO date-time or +seconds');
+      const at = parseScheduleTime(String(args.at), Date.now());
+      action = controller.schedule({ at, desired: Number(args.desired), ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) });
+    } catch (err) {
+      if (err instanceof ScheduleError || err instanceof RangeError) throw new CommandError(err.message);
+      throw err;
+    }
+    const when = new Date(action.at).toISOString();
+    return {
+      ok: true,
+      message: `Scheduled ${action.name} for ${when} (in ${Math.round((action.at - Date.now()) / 1000)} s): desired ${action.desired}${min === undefined ? '' : `, min ${min}`}${max === undefined ? '' : `, max ${max}`}. A scale-out then takes warm-pool instances first.`,
+      action: action.name,
+      at: when,
+      expect: ['scheduled-action'],
     };
   }
 

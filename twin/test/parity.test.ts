@@ -53,4 +53,15 @@ describe('parity with topology/', () => {
       deregistrationDelaySeconds,
     });
   });
+
+  // The twin has one pool state, Stopped (ShopInstance.stopWarm freezes the process); parityValues' warmPoolState is held to it by the type of topology's warmPool.
+  it("the controller's warm pool is topology's", () => {
+    const { warmPool } = controllerTimings();
+    const values = parityValues();
+    expect({ warmPoolMinSize: warmPool.minSize, warmPoolMaxGroupPreparedCapacity: warmPool.maxGroupPreparedCapacity }).toEqual({
+      warmPoolMinSize: values.warmPoolMinSize,
+      warmPoolMaxGroupPreparedCapacity: values.warmPoolMaxGroupPreparedCapacity,
+    });
+    expect(values.warmPoolState).toBe('Stopped');
+  });
 });

@@ -346,28 +346,36 @@ describe('the twin', () => {
     // The test machine is shared and busy: a busy loop gets a fraction of a core, so the policy's
     // target is set low for this scenario (the busy loop still dominates idle instances).
     twin.parts.controller.setCpuTarget(5);
+    // A warm pool filled ahead of the spike, as it would be before a sale.
+    await until('a full warm pool', async () => {
+      const pool = (await twin.client.status()).autoScaling.warmPool;
+      return pool.instances.filter((i) => i.state === 'warmed:stopped').length >= pool.size ? true : undefined;
+    });
     const since = await lastEventAt();
     const [target] = (await twin.client.status()).instances.filter((i) => i.state === 'in-service');
     // Long enough to outlast the warmup of instances launched by the previous scenario.
     await twin.client.stressCpu(target!.id, 40);
     await until('a scale-out', async () => ((await eventsAfter(since)).some((e) => e.kind === 'desired-capacity' && e.reason.startsWith('scale out')) ? true : undefined));
+    // The scale-out resumes a stopped instance of the warm pool rather than launching one.
+    await until('an instance out of the warm pool', async () => ((await eventsAfter(since)).some((e) => e.kind === 'instance-from-warm-pool') ? true : undefined));
+    // A scaled-in instance is terminated, or stopped back in the warm pool (reuse on scale-in); either way drained first.
+    const retired = (e: TwinEvent) => e.kind === 'instance-terminated' || e.kind === 'instance-to-warm-pool';
     const scaledIn = await until(
-      'a scale-in back to 2 with the extra instances terminated',
+      'a scale-in back to 2 with the extra instances retired',
       async () => {
         const events = await eventsAfter(since);
         const s = await twin.client.status();
-        const done =
-          events.some((e) => e.kind === 'desired-capacity' && e.reason.startsWith('scale in')) && s.instances.length === 2 && events.some((e) => e.kind === 'instance-terminated');
+        const done = events.some((e) => e.kind === 'desired-capacity' && e.reason.startsWith('scale in')) && s.instances.length === 2 && events.some(retired);
         return done ? events : undefined;
       },
       150_000,
     );
-    for (const terminated of scaledIn.filter((e) => e.kind === 'instance-terminated')) {
-      const id = terminated.instance;
+    for (const done of scaledIn.filter(retired)) {
+      const id = done.instance;
       const draining = scaledIn.findIndex((e) => e.kind === 'instance-draining' && e.instance === id);
-      const sigterm = scaledIn.findIndex((e) => e.kind === 'instance-terminating' && e.instance === id);
+      const end = scaledIn.findIndex((e) => (e.kind === 'instance-terminating' || e.kind === 'instance-to-warm-pool') && e.instance === id);
       expect(draining).toBeGreaterThanOrEqual(0);
-      expect(sigterm).toBeGreaterThan(draining);
+      expect(end).toBeGreaterThan(draining);
     }
   });
 

@@ -1,5 +1,6 @@
 import { loadFigures, round } from './figures.js';
 import { requireTwin, sleep, type Drill, type DrillEnv, type DrillRun } from './drill.js';
+import { holdFault } from './fault-window.js';
 import { loggedOutShoppers, refusedSessions, SignedInShoppers } from './signed-in-shoppers.js';
 import { withSteadyLoad, type SteadyLoadContext } from './steady-load.js';
 import { healthyInstances } from './twin-watcher.js';
@@ -163,15 +164,9 @@ export function cacheOutageDrill(): Drill {
       let restoredAt = 0;
       let recovery: Awaited<ReturnType<typeof untilCacheServes>> = { tierAt: undefined, instancesAt: undefined };
       const { load, marks, signedIn, notes } = await withWatchedSessions(env, async ({ mark }) => {
-        faultAt = mark('fault', 'fail-cache');
-        try {
-          await twin.command('fail-cache');
-          env.log(`  the cache tier is down for ${outageSeconds} s`);
-          await sleep(outageSeconds * 1000);
-        } finally {
-          restoredAt = mark('restore', 'restore-cache');
-          await twin.command('restore-cache');
-        }
+        const fault = { label: 'fail-cache', inject: () => twin.command('fail-cache'), restoreLabel: 'restore-cache', restore: () => twin.command('restore-cache') };
+        env.log(`  the cache tier goes down for ${outageSeconds} s`);
+        ({ faultAt, restoredAt } = await holdFault(mark, fault, outageSeconds));
         recovery = await untilCacheServes(env, Date.now(), mark);
         env.log(`  cache serves again ${seconds(restoredAt, recovery.instancesAt) ?? 'n/a'} s after restore-cache`);
       });

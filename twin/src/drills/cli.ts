@@ -17,7 +17,7 @@ const HELP = `Usage: npm run drill -- <drill|all> [options]
 Breaks the shop on purpose under load, then reconciles what shoppers were told against the DB.
 Writes reports/<drill>-<timestamp>.{json,html,png}; exits 1 when reconciliation finds a violation.
 
-Drills: ${drillNames.join(', ')}, all
+Drills: ${drillNames.join(', ')}, all (all runs every drill but soak; add it with --with-soak)
 
 Target (default: the running twin in .twin/, else a fresh twin started and stopped here):
   --state-dir DIR          the twin's state dir (default: <repo>/.twin)
@@ -32,7 +32,12 @@ Target (default: the running twin in .twin/, else a fresh twin started and stopp
                            front-door hop (the same HAProxy, a second pass through it)
 
 Load and timing:
-  --sessions N             steady shoppers (default ${defaultDrillOptions.sessions})
+  --sessions N             steady shoppers, fixed. Without it the steady load is calibrated: a short
+                           ramp from ${defaultDrillOptions.sessions} shoppers at the start of the first drill finds the
+                           shoppers that hold the fleet's CPU at ${defaultDrillOptions.loadCpuShareOfTarget * 100} % of its target, and the
+                           run's other drills start at them
+  --minutes M              soak: how long it runs (default ${defaultDrillOptions.soakMinutes})
+  --with-soak              all: run the soak too, last
   --warmup S               seconds of load before the fault (default ${defaultDrillOptions.warmupSeconds})
   --settle S               seconds of load after recovery (default ${defaultDrillOptions.settleSeconds})
   --recovery-timeout S     longest wait for recovery (default ${defaultDrillOptions.recoveryTimeoutSeconds})
@@ -100,6 +105,8 @@ async function main(): Promise<number> {
       'fault-seconds': { type: 'string' },
       'signed-in': { type: 'string' },
       'cpu-target': { type: 'string' },
+      minutes: { type: 'string' },
+      'with-soak': { type: 'boolean' },
       reports: { type: 'string' },
       'no-png': { type: 'boolean' },
     },
@@ -111,11 +118,13 @@ async function main(): Promise<number> {
   const which = positionals[0];
   if (!which) fail('name a drill, e.g. `npm run drill -- flash-sale`, or `all`. See --help.');
   if (which !== 'all' && !(drillNames as readonly string[]).includes(which)) fail(`unknown drill "${which}"; choose one of ${drillNames.join(', ')}, all.`);
-  const names: DrillName[] = which === 'all' ? allDrillsInOrder : [which as DrillName];
+  const names: DrillName[] = which === 'all' ? [...allDrillsInOrder, ...(values['with-soak'] ? (['soak'] as const) : [])] : [which as DrillName];
   const d = defaultDrillOptions;
   const options: DrillOptions = {
     ...d,
     sessions: positiveNumber('--sessions', values.sessions, d.sessions),
+    calibrateLoad: values.sessions === undefined,
+    soakMinutes: positiveNumber('--minutes', values.minutes, d.soakMinutes),
     warmupSeconds: positiveNumber('--warmup', values.warmup, d.warmupSeconds),
     settleSeconds: positiveNumber('--settle', values.settle, d.settleSeconds),
     recoveryTimeoutSeconds: positiveNumber('--recovery-timeout', values['recovery-timeout'], d.recoveryTimeoutSeconds),
@@ -154,10 +163,12 @@ async function main(): Promise<number> {
     const sql = connectWriter(target.writerUrl);
     const watcher = target.twin ? new TwinWatcher(target.twin, options.statusPollMs) : undefined;
     watcher?.start();
+    // One calibration per run: the drills after the first start at the load it found.
+    const calibration = {};
     try {
       for (const name of names) {
         try {
-          const { report } = await runDrill(drills[name](), { baseUrl, sql, twin: target.twin, watcher, paymentsUrl: target.paymentsUrl, options, log }, reportsDir, {
+          const { report } = await runDrill(drills[name](), { baseUrl, sql, twin: target.twin, watcher, paymentsUrl: target.paymentsUrl, options, log, calibration }, reportsDir, {
             png: !values['no-png'],
           });
           reports.push(report);

@@ -1,7 +1,8 @@
 import type { Ledger } from '../load/ledger.js';
 import type { Sql } from '../load/reconcile.js';
-import type { Figures, Mark } from '../reports/drill-report.js';
+import type { Figures, Mark, ReportChart } from '../reports/drill-report.js';
 import type { TwinClient } from '../client.js';
+import type { LoadCalibration } from './load-calibration.js';
 import type { TwinWatcher } from './twin-watcher.js';
 
 export const drillNames = [
@@ -19,13 +20,27 @@ export const drillNames = [
   'hung-instance',
   'slow-instance',
   'replica-down',
+  'hung-db-primary',
+  'soak',
 ] as const;
 export type DrillName = (typeof drillNames)[number];
 
 /** Every knob of a drill run; the CLI fills it from flags over these defaults. */
 export interface DrillOptions {
-  /** Steady-load shopper sessions. */
+  /** Steady-load shopper sessions: fixed, or where the calibration's ramp starts. */
   sessions: number;
+  /** Ramp the steady load at the start until the fleet's CPU is near `loadCpuShareOfTarget` of the CPU target; off when --sessions fixes it. */
+  calibrateLoad: boolean;
+  /**
+   * The fleet CPU a calibrated load aims at, as a share of the CPU target: target tracking scales
+   * out as soon as the average passes the target (ceil(n × average / target) > n), so a drill's
+   * own load stays just under it and a fault is what moves the fleet.
+   */
+  loadCpuShareOfTarget: number;
+  /** The settle goes on until the run has seen this many shopper requests (per drill: `minimumRequestsByDrill`). */
+  minimumRequests: number;
+  /** soak: how long the shopper mix runs at the calibrated load, faults in the middle. */
+  soakMinutes: number;
   thinkMs: [number, number];
   connections: number;
   requestTimeoutMs: number;
@@ -76,6 +91,18 @@ export const defaultDrillOptions: DrillOptions = {
   cacheOutageSeconds: 30,
   grayFaultSeconds: 30,
   signedInShoppers: 8,
+  calibrateLoad: true,
+  loadCpuShareOfTarget: 0.9,
+  minimumRequests: 0,
+  soakMinutes: 30,
+};
+
+/**
+ * Drills that must see a number of requests for their figure to mean something (issue 15:
+ * instance-crash ≥ 50,000, so "0 failed" is read over a crash at real load, not a few thousand).
+ */
+export const minimumRequestsByDrill: Partial<Record<DrillName, number>> = {
+  'instance-crash': 50_000,
 };
 
 /** What a drill gets to work with. */
@@ -91,6 +118,8 @@ export interface DrillEnv {
   options: DrillOptions;
   /** Progress for people; the CLI prints it. */
   log: (line: string) => void;
+  /** The load one drill calibrated, kept by the CLI so the next drills of the run start at it. */
+  calibration?: { found?: LoadCalibration };
 }
 
 /** What a drill hands back to be reconciled and reported. */
@@ -104,6 +133,8 @@ export interface DrillRun {
   faultWindow?: { from: number; to: number };
   /** What the drill itself found wrong beyond the common reconciliation. */
   violations?: string[];
+  /** Charts beyond the per-second timeline (the soak's RSS and p99 per minute). */
+  charts?: ReportChart[];
 }
 
 export interface Drill {

@@ -1,4 +1,4 @@
-import { autoScaling } from '@evermall/topology';
+import { autoScaling, targetHealthCheck } from '@evermall/topology';
 import { requireTwin, sleep, type Drill, type DrillEnv, type DrillRun } from './drill.js';
 import { sampleCatalog } from '../load/catalog.js';
 import { PageVisitors } from '../load/page-loads.js';
@@ -135,9 +135,23 @@ function promotionAfter(env: DrillEnv, faultAt: number): { readOnlyAt?: number; 
 
 /** db-failover: the DB primary dies; pg_auto_failover promotes the synchronous standby. */
 export function dbFailoverDrill(): Drill {
+  return dbPrimaryDrill('db-failover', 'fail-db-primary');
+}
+
+/**
+ * hung-db-primary: the database primary is frozen (SIGSTOP), not crashed: its connections stay
+ * open and only timeouts tell the monitor and the shop. The monitor promotes the standby; restore
+ * thaws the old primary, which must come back as a standby and never have accepted a write the
+ * shop acknowledged (reconciliation: every acknowledged order is on the surviving primary, none twice).
+ */
+export function hungDbPrimaryDrill(): Drill {
+  return dbPrimaryDrill('hung-db-primary', 'hang-db-primary');
+}
+
+function dbPrimaryDrill(name: 'db-failover' | 'hung-db-primary', command: 'fail-db-primary' | 'hang-db-primary'): Drill {
   return {
-    name: 'db-failover',
-    fault: 'fail-db-primary',
+    name,
+    fault: command,
     needsTwin: true,
     async run(env): Promise<DrillRun> {
       const { twin, watcher } = requireTwin(env);
@@ -148,12 +162,13 @@ export function dbFailoverDrill(): Drill {
       let loadEnd = 0;
       let fleet = 0;
       let promotion: { readOnlyAt?: number; writableAt?: number } = {};
+      let rejoinedAt: number | undefined;
       const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
         const before = await twin.status();
         fleet = healthyInstances(before).length;
         oldPrimary = primaryOf(before);
-        faultAt = mark('fault', `fail-db-primary (${oldPrimary ?? '?'})`);
-        await twin.command('fail-db-primary');
+        faultAt = mark('fault', `${command} (${oldPrimary ?? '?'})`);
+        await twin.command(command);
         promotedAt = await watcher.waitFor(faultAt, env.options.recoveryTimeoutSeconds * 1000, (s) => {
           const p = primaryOf(s);
           return p !== undefined && p !== oldPrimary;
@@ -166,6 +181,14 @@ export function dbFailoverDrill(): Drill {
         promotion = promotionAfter(env, faultAt);
         if (promotion.writableAt) mark('info', `${newPrimary} takes writes (monitor)`, promotion.writableAt);
         await restoreAndWait(env, mark, fleet);
+        if (command === 'hang-db-primary') {
+          // The thawed old primary must rejoin as a standby: the monitor demoted it while it was frozen.
+          const old = oldPrimary;
+          rejoinedAt = await watcher.waitFor(Date.now(), env.options.recoveryTimeoutSeconds * 1000, (st) =>
+            st.database.nodes.some((n) => n.name === old && n.role === 'standby' && !n.state.includes('→')),
+          );
+          if (rejoinedAt) mark('info', `${old} back as a standby`, rejoinedAt);
+        }
       });
       const writeOutageSeconds = round(longestCheckoutGapSeconds(load.ledger, faultAt, loadEnd));
       const dbPromotionSeconds = seconds(faultAt, promotion.writableAt);
@@ -186,7 +209,11 @@ export function dbFailoverDrill(): Drill {
           } s to the database's promotion`,
           'recoverySeconds is the time until the twin reported a new primary',
         ],
-        settings: { oldPrimary, newPrimary },
+        violations:
+          command === 'hang-db-primary' && rejoinedAt === undefined
+            ? [`the thawed old primary ${oldPrimary} did not come back as a standby within ${env.options.recoveryTimeoutSeconds} s`]
+            : [],
+        settings: { oldPrimary, newPrimary, fault: command },
         faultWindow: { from: faultAt, to: loadEnd },
       };
     },
@@ -283,6 +310,12 @@ export function scaleOutDrill(): Drill {
       let peakFleet = 0;
       const preIds = new Set<string>();
       const { load, marks } = await withSteadyLoad(env, async ({ load, mark }) => {
+        // A planned pool is full long before a spike: the step waits for it (a twin just started fills it one instance at a time).
+        const poolFull = await watcher.waitFor(Date.now(), o.recoveryTimeoutSeconds * 1000, (st) => {
+          const pool = st.autoScaling.warmPool;
+          return pool.instances.filter((i) => i.state === 'warmed:stopped').length >= pool.size;
+        });
+        if (!poolFull) env.log(`  the warm pool did not fill within ${o.recoveryTimeoutSeconds} s; stepping anyway`);
         const before = await twin.status();
         for (const i of before.instances) preIds.add(i.id);
         fleetBefore = inService(before).length;
@@ -308,16 +341,37 @@ export function scaleOutDrill(): Drill {
       const cpuTarget = stepSamples.find((x) => x.status?.autoScaling)?.status?.autoScaling?.cpuTargetPercent ?? autoScaling.cpuTargetPercent;
       const firstNew = load.ledger.entries.find((e) => e.at >= stepAt && e.servedBy !== undefined && !preIds.has(instanceOf(e.servedBy)));
       if (firstNew) marks.push({ at: load.ledger.secondsSinceStart(firstNew.at), kind: 'recovery', label: `new instance serves (${firstNew.servedBy})` });
+      // The decision is the controller's first raise of desired capacity after the step; the
+      // instance is warm when the controller took it out of the warm pool (its event names it).
+      const events = watcher.eventsSince(stepAt);
+      const decision = events.find((e) => e.kind === 'desired-capacity' && Number(e.to) > Number(e.from));
+      const decisionAt = decision ? Date.parse(decision.at) : undefined;
+      if (decisionAt) marks.push({ at: load.ledger.secondsSinceStart(decisionAt), kind: 'info', label: `scale-out decision (${decision?.reason ?? ''})` });
+      const fromPool = new Set(events.filter((e) => e.kind === 'instance-from-warm-pool').map((e) => String(e.instance)));
+      // Serving = passing the target health check, as an ALB target turns healthy. Not the first
+      // request it answered: the twin's registration lets a request through before the first check
+      // (HAProxy marks a server leaving maintenance UP until "health down" lands), which AWS does not.
+      const serving =
+        decisionAt === undefined ? undefined : events.find((e) => e.kind === 'instance-in-service' && !preIds.has(String(e.instance)) && Date.parse(e.at) >= decisionAt);
+      const servingAt = serving ? Date.parse(serving.at) : undefined;
+      const firstNewId = serving ? String(serving.instance) : undefined;
       return {
         ledger: load.ledger,
         marks,
         figures: {
           secondsUntilNewInstanceServes: seconds(stepAt, firstNew?.at),
+          secondsToScalingDecision: seconds(stepAt, decisionAt),
+          secondsFromDecisionToServing: decisionAt === undefined ? null : seconds(decisionAt, servingAt),
+          warmInstanceUsed: firstNewId === undefined ? null : fromPool.has(firstNewId),
           scaleInSeconds: seconds(stepEnd, scaledInAt),
           recoverySeconds: seconds(stepAt, firstNew?.at),
         },
         notes: [
           `fleet ${fleetBefore} before the step, ${peakFleet} at its largest`,
+          `secondsFromDecisionToServing includes the target health check: a registered instance serves after ${targetHealthCheck.healthyThreshold} passing checks ${targetHealthCheck.intervalSeconds} s apart, the first at the load balancer's next check slot (HAProxy: 0–${targetHealthCheck.intervalSeconds} s after registration)`,
+          firstNewId === undefined
+            ? 'no scale-out decision, or no instance in service after it'
+            : `the first instance in service after the decision, ${firstNewId}, ${fromPool.has(firstNewId) ? 'came from the warm pool' : 'was launched cold'}`,
           `instance CPU during the step, averaged over the fleet: peak ${peakCpu.toFixed(0)} % (target ${cpuTarget} %)` +
             (firstNew ? '' : '; below the target no scale-out is expected, so raise --sessions to load the fleet harder'),
         ],

@@ -1,4 +1,4 @@
-import { isFailure, Ledger, type Action } from '../load/ledger.js';
+import { isFailure, Ledger, type Action, type LedgerEntry } from '../load/ledger.js';
 
 const READS: readonly Action[] = ['browse-product', 'list-category', 'search', 'view-cart'];
 
@@ -13,12 +13,25 @@ export function loadFigures(ledger: Ledger, faultWindow?: { from: number; to: nu
     .filter((v): v is number => v !== null);
   return {
     requests: shopping.length,
+    requestsPerSecond: requestsPerSecond(shopping),
     failedRequests: shopping.filter((e) => isFailure(e.status)).length,
     p99Ms: Ledger.percentile(shopping, 99),
     p99DuringFaultMs: faultWindow ? Ledger.percentile(during, 99) : null,
     peakP99Ms: peaks.length ? Math.max(...peaks) : null,
     readErrors: faultWindow ? during.filter((e) => READS.includes(e.action) && isFailure(e.status)).length : null,
   };
+}
+
+/** Requests over the time they were sent in, from the first to the last; null for fewer than two. */
+export function requestsPerSecond(entries: readonly LedgerEntry[]): number | null {
+  if (entries.length < 2) return null;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const e of entries) {
+    first = Math.min(first, e.at);
+    last = Math.max(last, e.at);
+  }
+  return last > first ? entries.length / ((last - first) / 1000) : null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { requestTimeouts, targetHealthCheck } from '@evermall/topology';
-import { requireTwin, sleep, type Drill, type DrillRun } from './drill.js';
+import { requireTwin, type Drill, type DrillRun } from './drill.js';
+import { holdFault } from './fault-window.js';
 import { loadFigures, round } from './figures.js';
 import { withSteadyLoad } from './steady-load.js';
 import { healthyInstances } from './twin-watcher.js';
@@ -115,20 +116,15 @@ export function slowInstanceDrill(): Drill {
       let downAt: number | undefined;
       let victim: string | undefined;
       const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
-        victim = healthyInstances(await twin.status())[0]?.id;
-        if (!victim) throw new Error('no healthy instance to slow down');
-        faultAt = mark('fault', `${victim} starved of CPU`);
-        try {
-          await twin.slowInstance(victim);
-          env.log(`  starved ${victim} of CPU for ${slowSeconds} s`);
-          downAt = await watcher.waitFor(faultAt, slowSeconds * 1000, outOfRotation(victim));
-          if (downAt) mark('info', `${victim} out of the load balancer's rotation`, downAt);
-          const left = faultAt + slowSeconds * 1000 - Date.now();
-          if (left > 0) await sleep(left);
-        } finally {
-          restoredAt = mark('restore', 'restore (CPU back)');
-          await twin.restore();
-        }
+        const id = healthyInstances(await twin.status())[0]?.id;
+        if (!id) throw new Error('no healthy instance to slow down');
+        victim = id;
+        const fault = { label: `${id} starved of CPU`, inject: () => twin.slowInstance(id), restoreLabel: 'restore (CPU back)', restore: () => twin.restore() };
+        ({ faultAt, restoredAt } = await holdFault(mark, fault, slowSeconds, async (at) => {
+          env.log(`  starved ${id} of CPU for ${slowSeconds} s`);
+          downAt = await watcher.waitFor(at, slowSeconds * 1000, outOfRotation(id));
+          if (downAt) mark('info', `${id} out of the load balancer's rotation`, downAt);
+        }));
         const back = await watcher.waitFor(restoredAt, env.options.recoveryTimeoutSeconds * 1000, (s) => healthyInstances(s).length >= 2);
         if (back) mark('recovery', 'fleet healthy', back);
       });
@@ -165,15 +161,9 @@ export function replicaDownDrill(): Drill {
       let restoredAt = 0;
       let backAt: number | undefined;
       const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
-        faultAt = mark('fault', 'fail-db-replica');
-        try {
-          await twin.command('fail-db-replica');
-          env.log(`  the read replica is down for ${faultSeconds} s`);
-          await sleep(faultSeconds * 1000);
-        } finally {
-          restoredAt = mark('restore', 'restore');
-          await twin.restore();
-        }
+        const fault = { label: 'fail-db-replica', inject: () => twin.command('fail-db-replica'), restoreLabel: 'restore', restore: () => twin.restore() };
+        env.log(`  the read replica goes down for ${faultSeconds} s`);
+        ({ faultAt, restoredAt } = await holdFault(mark, fault, faultSeconds));
         backAt = await watcher.waitFor(restoredAt, env.options.recoveryTimeoutSeconds * 1000, (s) =>
           s.database.nodes.some((n) => n.role === 'replica' && n.running && !n.state.includes('→')),
         );

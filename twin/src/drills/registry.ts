@@ -1,10 +1,11 @@
 import type { Drill, DrillName } from './drill.js';
-import { dbFailoverDrill, instanceCrashDrill, rollingDeployDrill, scaleOutDrill, siteDownDrill, zoneOutageDrill } from './fault-drills.js';
+import { dbFailoverDrill, hungDbPrimaryDrill, instanceCrashDrill, rollingDeployDrill, scaleOutDrill, siteDownDrill, zoneOutageDrill } from './fault-drills.js';
 import { cacheFailoverDrill, cacheOutageDrill } from './cache-drills.js';
 import { credentialRotationDrill } from './credential-rotation.drill.js';
 import { flashSaleDrill } from './flash-sale.drill.js';
 import { hungInstanceDrill, replicaDownDrill, slowInstanceDrill } from './gray-failure-drills.js';
 import { paymentProviderOutageDrill } from './payment-provider-outage.drill.js';
+import { soakDrill } from './soak.drill.js';
 
 /** Each drill is made fresh per run: a drill keeps state between arrange() and run(). */
 export const drills: Record<DrillName, () => Drill> = {
@@ -22,9 +23,14 @@ export const drills: Record<DrillName, () => Drill> = {
   'hung-instance': hungInstanceDrill,
   'slow-instance': slowInstanceDrill,
   'replica-down': replicaDownDrill,
+  'hung-db-primary': hungDbPrimaryDrill,
+  soak: soakDrill,
 };
 
-/** The order of `drill all`: gentle faults first, the scale-out (longest) and the deploy last. */
+/**
+ * The order of `drill all`: gentle faults first, the scale-out (longest) and the deploy last.
+ * The soak is not in it: `all --with-soak` adds it at the end (it runs for --minutes).
+ */
 export const allDrillsInOrder: DrillName[] = [
   'flash-sale',
   'payment-provider-outage',
@@ -35,6 +41,7 @@ export const allDrillsInOrder: DrillName[] = [
   'cache-failover',
   'cache-outage',
   'db-failover',
+  'hung-db-primary',
   'zone-outage',
   'site-down',
   'credential-rotation',

@@ -5,8 +5,9 @@ import { fetchProviderPayments, reconcile, snapshotStock } from '../load/reconci
 import { drillAnchors } from '../reports/anchors.js';
 import { emptyFigures, machineInfo, type DrillReport } from '../reports/drill-report.js';
 import { writeReport, type WrittenReport } from '../reports/write-report.js';
-import type { Drill, DrillEnv } from './drill.js';
+import { minimumRequestsByDrill, type Drill, type DrillEnv } from './drill.js';
 import { loadFigures, round } from './figures.js';
+import { steadyLoadProfile, type SteadyLoadProfile } from './steady-load.js';
 import type { TwinStatus } from '../status/status-types.js';
 import { healthyInstances } from './twin-watcher.js';
 
@@ -31,8 +32,10 @@ export const isSteady = (s: TwinStatus): boolean =>
  * Runs one drill end to end: arrange, snapshot stock, load + fault, reconcile the ledger against the
  * database, and write the JSON, HTML and PNG report. `report.passed` is false on any violation.
  */
-export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, options: { png?: boolean } = {}): Promise<{ report: DrillReport; files: WrittenReport }> {
+export async function runDrill(drill: Drill, given: DrillEnv, reportsDir: string, options: { png?: boolean } = {}): Promise<{ report: DrillReport; files: WrittenReport }> {
   const startedAt = new Date();
+  const minimumRequests = Math.max(given.options.minimumRequests, minimumRequestsByDrill[drill.name] ?? 0);
+  const env: DrillEnv = { ...given, options: { ...given.options, minimumRequests } };
   env.log(`▶ ${drill.name}: ${drill.fault}`);
   const notes: string[] = [];
   if (env.watcher) {
@@ -52,6 +55,7 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
   if (!rec.paymentsReconciled) notes.push("payments not reconciled: the payment provider's stand-in is unknown for this target");
   if (rec.awaitingSettlement) notes.push(`${rec.awaitingSettlement} orders are still pending_payment with a DONE payment: the shop's payment reconciler settles them`);
   const load = loadFigures(run.ledger, run.faultWindow);
+  const profile = steadyLoadProfile(run.ledger);
   const checkouts = run.ledger.entries.filter((e) => e.action === 'checkout');
   const lastByKey = new Map<string, number>();
   for (const e of checkouts) if (e.idempotencyKey) lastByKey.set(e.idempotencyKey, e.status);
@@ -61,6 +65,9 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
     p99Ms: round(load.p99Ms),
     p99DuringFaultMs: round(load.p99DuringFaultMs),
     peakP99Ms: round(load.peakP99Ms),
+    requestsPerSecond: round(load.requestsPerSecond, 1),
+    fleetCpuPercent: round(profile?.cpu?.fleetPercent, 1),
+    loadGeneratorCpuPercent: round(profile?.cpu?.loadGeneratorPercentOfCore, 1),
     acknowledgedOrders: rec.acknowledgedOrders,
     ordersLost: rec.ordersLost,
     duplicateOrders: rec.duplicateOrders,
@@ -81,7 +88,7 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
     settings: {
       baseUrl: env.baseUrl,
       twin: env.twin !== undefined,
-      ...(drill.needsTwin ? { load: { sessions: env.options.sessions, thinkMs: env.options.thinkMs, connections: env.options.connections } } : {}),
+      ...(drill.needsTwin ? { load: loadSettings(env, profile) } : {}),
       ...run.settings,
     },
     machine: machineInfo(),
@@ -92,9 +99,53 @@ export async function runDrill(drill: Drill, env: DrillEnv, reportsDir: string, 
     marks: run.marks,
     timeline: run.ledger.timeline(finishedAt.getTime()),
     events: env.watcher?.eventsSince(startedAt.getTime()) ?? [],
-    notes: [...notes, ...run.notes],
+    notes: [...notes, ...loadNotes(profile, minimumRequests, load.requests), ...run.notes],
+    ...(run.charts?.length ? { charts: run.charts } : {}),
   };
   const files = await writeReport(report, reportsDir, { ...options, ledger: run.ledger.entries });
   env.log(`  ${report.passed ? '✓ reconciled' : '✗ VIOLATIONS: ' + report.violations.join('; ')} — report ${files.html}`);
   return { report, files };
+}
+
+function loadSettings(env: DrillEnv, profile: SteadyLoadProfile | undefined): Record<string, unknown> {
+  const o = env.options;
+  const c = profile?.calibration;
+  return {
+    sessions: profile?.sessions ?? o.sessions,
+    thinkMs: o.thinkMs,
+    connections: o.connections,
+    ...(c
+      ? {
+          calibration: {
+            aimPercent: round(c.aimPercent, 1),
+            cpuTargetPercent: c.cpuTargetPercent,
+            earlierInThisRun: profile?.calibratedEarlier ?? false,
+            stoppedBecause: c.stoppedBecause,
+            steps: c.steps.map((s) => ({
+              ...s,
+              fleetCpuPercent: round(s.fleetCpuPercent, 1),
+              requestsPerSecond: round(s.requestsPerSecond, 1),
+              loadGeneratorPercentOfCore: round(s.loadGeneratorPercentOfCore, 1),
+              machineBusyPercent: round(s.machineBusyPercent, 1),
+            })),
+          },
+        }
+      : { calibration: o.calibrateLoad ? 'none: no twin to read' : 'off: --sessions fixed the load' }),
+  };
+}
+
+/** Where the machine's CPU went: the load generator shares two cores with everything it measures. */
+function loadNotes(profile: SteadyLoadProfile | undefined, minimumRequests: number, requests: number): string[] {
+  const notes: string[] = [];
+  const c = profile?.calibration;
+  if (c) notes.push(`load calibrated to ${c.sessions} shoppers for a fleet CPU of ${c.aimPercent.toFixed(0)} % (${c.cpuTargetPercent} % target); ${c.stoppedBecause}`);
+  const cpu = profile?.cpu;
+  if (cpu) {
+    const gen = cpu.loadGeneratorPercentOfCore;
+    notes.push(
+      `CPU over the load: instances ${cpu.fleetPercent === null ? 'unknown' : `${cpu.fleetPercent.toFixed(0)} %`} of their vCPUs each; the load generator (this process) ${gen.toFixed(0)} % of one core, ${(gen / cpu.cores).toFixed(0)} % of the machine's ${cpu.cores} cores; the machine ${cpu.machineBusyPercent === null ? 'unknown' : `${cpu.machineBusyPercent.toFixed(0)} %`} busy in all`,
+    );
+  }
+  if (minimumRequests > 0) notes.push(`this drill must see ${minimumRequests} requests: it saw ${requests}`);
+  return notes;
 }

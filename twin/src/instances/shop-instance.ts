@@ -7,7 +7,12 @@ import { instanceSettings } from '../config/twin-settings.js';
 import { cpuSeconds, RollingCpu } from './cpu-meter.js';
 import { CpuQuota } from './cpu-quota.js';
 
-export type InstanceState = 'pending' | 'in-service' | 'draining' | 'terminating';
+/**
+ * The lifecycle states of EC2 Auto Scaling that the twin models. An instance of the warm pool is
+ * `warmed:pending` while it boots and passes its own health check off the load balancer, then
+ * `warmed:stopped` (EC2 Auto Scaling User Guide, "Warm pool instance lifecycle").
+ */
+export type InstanceState = 'warmed:pending' | 'warmed:stopped' | 'pending' | 'in-service' | 'draining' | 'terminating';
 
 /** Who an instance is, as its environment names it (ZONE, INSTANCE_ID, PORT). */
 export interface InstanceIdentity {
@@ -33,7 +38,8 @@ export interface InstanceEnvironment {
  * (CpuQuota) where the machine allows one, else one whole CPU.
  */
 export class ShopInstance {
-  readonly launchedAt = Date.now();
+  /** When it was launched, or when it left the warm pool: the grace period and the warmup count from it. */
+  launchedAt = Date.now();
   state: InstanceState = 'pending';
   /** Passing the load balancer's target check. */
   healthy = false;
@@ -82,7 +88,10 @@ export class ShopInstance {
   }
 
   /** Starts the release's own Node on its server bundle, as the systemd unit does on an EC2 instance. */
-  static launch(spec: { id: string; zone: Zone; port: number; generation: number; release: string; cpuWindowSeconds: number }, launch: InstanceEnvironment): ShopInstance {
+  static launch(
+    spec: { id: string; zone: Zone; port: number; generation: number; release: string; cpuWindowSeconds: number; warm?: boolean },
+    launch: InstanceEnvironment,
+  ): ShopInstance {
     const [command, ...args] = serviceCommand(spec.release);
     const child = spawnPart(command, args, {
       cwd: spec.release,
@@ -90,7 +99,46 @@ export class ShopInstance {
       env: launch.environment({ id: spec.id, zone: spec.zone, port: spec.port, release: spec.release }),
       owner: launch.owner,
     });
-    return new ShopInstance(spec.id, spec.zone, spec.port, spec.generation, spec.release, child, launch.logsDir, spec.cpuWindowSeconds);
+    const instance = new ShopInstance(spec.id, spec.zone, spec.port, spec.generation, spec.release, child, launch.logsDir, spec.cpuWindowSeconds);
+    if (spec.warm) instance.state = 'warmed:pending';
+    return instance;
+  }
+
+  /** In the warm pool (booting there, or stopped): off the load balancer, not part of the group's capacity. */
+  get warm(): boolean {
+    return this.state === 'warmed:pending' || this.state === 'warmed:stopped';
+  }
+
+  /**
+   * The instance's own /healthz, straight to its port and not through the load balancer: what the
+   * bootstrap of an instance entering the warm pool checks before it completes its lifecycle hook.
+   */
+  async answersHealthCheck(path: string, timeoutMs: number): Promise<boolean> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.port}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+      await res.body?.cancel();
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Stops a warm instance, as the warm pool's Stopped state does: the process is frozen (SIGSTOP),
+   * keeps its memory and its warmed-up runtime, and uses no CPU until a scale-out resumes it.
+   */
+  stopWarm(): void {
+    signalGroup(this.process.pid, 'SIGSTOP');
+    this.state = 'warmed:stopped';
+    this.healthy = false;
+  }
+
+  /** Takes the instance out of the warm pool (SIGCONT): it is pending, to be registered with the load balancer. */
+  resumeFromWarmPool(): void {
+    if (this.state === 'warmed:stopped') signalGroup(this.process.pid, 'SIGCONT');
+    this.state = 'pending';
+    this.launchedAt = Date.now();
+    this.healthy = false;
   }
 
   get pid(): number | undefined {
@@ -140,6 +188,7 @@ export class ShopInstance {
     if (signal === 'SIGKILL') this.stopStress();
     // A frozen process acts on nothing but SIGKILL until it is thawed: thaw it so a drain's SIGTERM is handled.
     if (signal !== 'SIGKILL' && this.fault === 'hung') this.heal();
+    if (signal !== 'SIGKILL' && this.state === 'warmed:stopped') signalGroup(this.process.pid, 'SIGCONT');
     signalGroup(this.process.pid, signal);
   }
 

@@ -40,6 +40,8 @@ export class LoadGenerator {
   readonly runId = `d${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   private readonly running = new Map<number, { stop: boolean; done: Promise<void> }>();
   private nextIndex = 0;
+  /** Sessions started and not yet past their registration (a password hash on the instance: a burst of CPU). */
+  private unregistered = 0;
   private readonly deadline: number;
   private catalog: CatalogSample | undefined;
 
@@ -56,6 +58,11 @@ export class LoadGenerator {
   async start(): Promise<void> {
     this.catalog = await sampleCatalog(this.http);
     this.setSessions(this.settings.sessions);
+  }
+
+  /** Sessions still registering: a load calibration waits for them before it reads the instances' CPU. */
+  get registering(): number {
+    return this.unregistered;
   }
 
   get sessions(): number {
@@ -78,7 +85,12 @@ export class LoadGenerator {
 
   private async session(shopper: Shopper, state: { stop: boolean }): Promise<void> {
     const [min, max] = this.settings.thinkMs;
-    await shopper.register();
+    this.unregistered += 1;
+    try {
+      await shopper.register();
+    } finally {
+      this.unregistered -= 1;
+    }
     while (!state.stop && Date.now() < this.deadline) {
       await shopper.act();
       await sleep(min + Math.random() * (max - min));

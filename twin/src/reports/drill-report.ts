@@ -48,6 +48,12 @@ export interface Figures {
   unitsSold: number | null;
   fairness: Fairness | null;
   secondsUntilNewInstanceServes: number | null;
+  /** scale-out: seconds from the load step to the controller's scale-out decision (desired capacity raised). */
+  secondsToScalingDecision: number | null;
+  /** scale-out: seconds from that decision until a new instance passed the target health check and took traffic. */
+  secondsFromDecisionToServing: number | null;
+  /** scale-out: whether that instance came from the warm pool; null without a decision or an instance in service after it. */
+  warmInstanceUsed: boolean | null;
   scaleInSeconds: number | null;
   negativeStock: number;
   placedButUnacknowledged: number;
@@ -64,6 +70,16 @@ export interface Figures {
   detectionSeconds: number | null;
   /** Gray failures: the slowest shopper request of the fault window, in ms. */
   slowestRequestMs: number | null;
+  /** Shopper requests per second over the load (first to last request sent); null without a load. */
+  requestsPerSecond: number | null;
+  /** The serving instances' mean CPU over the load, each as a percent of its vCPUs (the twin's cpuPercent, read in short windows); null without a twin. */
+  fleetCpuPercent: number | null;
+  /** What the drill process (load generator, ledger, status watcher) used over the load, as a percent of one core. */
+  loadGeneratorCpuPercent: number | null;
+  /** soak: the largest RSS growth of an instance from the end of its warm-up to the end of its life, in percent. */
+  rssGrowthPercent: number | null;
+  /** soak: shopper requests that failed outside the fault windows. */
+  failedOutsideFaults: number | null;
 }
 
 export const emptyFigures = (): Figures => ({
@@ -89,6 +105,9 @@ export const emptyFigures = (): Figures => ({
   unitsSold: null,
   fairness: null,
   secondsUntilNewInstanceServes: null,
+  secondsToScalingDecision: null,
+  secondsFromDecisionToServing: null,
+  warmInstanceUsed: null,
   scaleInSeconds: null,
   negativeStock: 0,
   placedButUnacknowledged: 0,
@@ -99,6 +118,11 @@ export const emptyFigures = (): Figures => ({
   detectionSeconds: null,
   slowestRequestMs: null,
   dbPromotionSeconds: null,
+  requestsPerSecond: null,
+  fleetCpuPercent: null,
+  loadGeneratorCpuPercent: null,
+  rssGrowthPercent: null,
+  failedOutsideFaults: null,
 });
 
 /** A moment on the timeline: when the fault was injected, when the system recovered. */
@@ -107,6 +131,15 @@ export interface Mark {
   at: number;
   kind: 'fault' | 'recovery' | 'restore' | 'info';
   label: string;
+}
+
+/** A chart beyond the per-second timeline: one x axis, one or more series that share a y axis. */
+export interface ReportChart {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  x: number[];
+  series: { label: string; values: (number | null)[] }[];
 }
 
 export interface DrillReport {
@@ -125,6 +158,8 @@ export interface DrillReport {
   /** The twin's own events during the run (controller actions, failovers), when a twin was driven. */
   events: { at: string; kind: string; reason: string }[];
   notes: string[];
+  /** Extra charts a drill draws (the soak's RSS per instance and p99 per minute). */
+  charts?: ReportChart[];
 }
 
 export function machineInfo(): Record<string, unknown> {

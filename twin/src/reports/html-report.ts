@@ -25,6 +25,9 @@ function formatValue(value: unknown): string {
 /** Chart size in CSS pixels; the PNG is rendered at this width. */
 export const CHART_WIDTH = 1000;
 const CHART_HEIGHT = 340;
+const EXTRA_CHART_HEIGHT = 260;
+/** Series colours of the extra charts, in order. */
+const PALETTE = ['#2563eb', '#d97706', '#16a34a', '#9333ea', '#dc2626', '#0891b2', '#65a30d', '#db2777'];
 
 /** A self-contained HTML report: verdict, figures beside their anchors, and the per-second timeline. */
 export function renderHtmlReport(report: DrillReport): string {
@@ -44,6 +47,8 @@ export function renderHtmlReport(report: DrillReport): string {
   const verdict = report.passed
     ? '<p class="ok">Reconciliation passed: no lost, duplicate or oversold order.</p>'
     : `<div class="bad"><p>Reconciliation FAILED:</p><ul>${report.violations.map((v) => `<li>${escapeHtml(v)}</li>`).join('')}</ul></div>`;
+  const charts = report.charts ?? [];
+  const chartBlocks = charts.map((c, i) => `<h2>${escapeHtml(c.title)}</h2><div id="chart-${i}"></div>`).join('\n');
   const notes = report.notes.length ? `<h2>Notes</h2><ul>${report.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evermall drill: ${escapeHtml(report.drill)}</title>
@@ -60,13 +65,14 @@ ${verdict}
 <h2>Timeline (per second, by send time)</h2>
 <div id="chart"></div>
 <p class="legend-note">Dashed lines: red = fault injected, green = recovered, grey = restore / other events.</p>
+${chartBlocks}
 <h2>Figures</h2><table>${figureRows}</table>
 <h2>Beside the published figures</h2>
 <table><tr><th>event</th><th>measured here</th><th>published</th><th>source</th></tr>${anchorRows}</table>
 ${notes}
 <h2>Settings</h2><pre>${escapeHtml(JSON.stringify(report.settings, null, 2))}</pre>
 <script>${js.replace(/<\/script/gi, '<\\/script')}</script>
-<script id="data" type="application/json">${scriptSafe(JSON.stringify({ data, marks: report.marks }))}</script>
+<script id="data" type="application/json">${scriptSafe(JSON.stringify({ data, marks: report.marks, charts }))}</script>
 <script>
 (function () {
   var payload = JSON.parse(document.getElementById('data').textContent);
@@ -106,6 +112,17 @@ ${notes}
     ],
     hooks: { draw: [drawMarks] }
   }, payload.data, document.getElementById('chart'));
+  payload.charts.forEach(function (c, i) {
+    var palette = ${JSON.stringify(PALETTE)};
+    new uPlot({
+      width: ${CHART_WIDTH}, height: ${EXTRA_CHART_HEIGHT},
+      scales: { x: { time: false } },
+      series: [{ label: c.xLabel }].concat(c.series.map(function (s, k) {
+        return { label: s.label, stroke: palette[k % palette.length], width: 1.5, spanGaps: false, points: { show: true, size: 4 } };
+      })),
+      axes: [{ label: c.xLabel }, { label: c.yLabel }]
+    }, [c.x].concat(c.series.map(function (s) { return s.values; })), document.getElementById('chart-' + i));
+  });
   window.__chartReady = true;
 })();
 </script>

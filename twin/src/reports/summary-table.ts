@@ -5,9 +5,10 @@ export const headlineFigures: Record<string, (keyof Figures)[]> = {
   'instance-crash': ['failedRequests', 'p99DuringFaultMs', 'recoverySeconds'],
   'zone-outage': ['failedRequests', 'checkoutOutageSeconds', 'ordersLost', 'timeToFullCapacitySeconds'],
   'db-failover': ['writeOutageSeconds', 'ordersLost', 'readErrors'],
+  'hung-db-primary': ['writeOutageSeconds', 'ordersLost', 'readErrors', 'failedRequests'],
   'site-down': ['secondsToBackupSite', 'pageLoadsFailed', 'secondsToDeepCheckFailover', 'secondsBackToPrimary'],
   'flash-sale': ['ordersPerSecond', 'p99Ms', 'oversold', 'fairness'],
-  'scale-out': ['secondsUntilNewInstanceServes', 'peakP99Ms', 'scaleInSeconds'],
+  'scale-out': ['secondsUntilNewInstanceServes', 'secondsToScalingDecision', 'secondsFromDecisionToServing', 'warmInstanceUsed', 'peakP99Ms', 'scaleInSeconds'],
   'rolling-deploy': ['failedRequests', 'recoverySeconds'],
   'credential-rotation': ['failedRequests', 'readErrors'],
   'payment-provider-outage': ['acknowledgedOrders', 'ordersConfirmed', 'placedWithoutPayment', 'failedRequests'],
@@ -16,6 +17,7 @@ export const headlineFigures: Record<string, (keyof Figures)[]> = {
   'hung-instance': ['failedRequests', 'detectionSeconds', 'slowestRequestMs', 'recoverySeconds'],
   'slow-instance': ['failedRequests', 'detectionSeconds', 'slowestRequestMs', 'p99DuringFaultMs'],
   'replica-down': ['failedRequests', 'readErrors', 'p99DuringFaultMs', 'recoverySeconds'],
+  soak: ['rssGrowthPercent', 'failedOutsideFaults', 'ordersLost', 'requestsPerSecond'],
 };
 
 function show(name: keyof Figures, figures: Figures): string {
@@ -33,7 +35,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
 /** A Markdown table: each drill's figures beside the published figure for the same event, with its source. */
 export function summaryTable(reports: DrillReport[]): string {
   const lines = [
-    '| drill | reconciled | measured here | requests (failed) | AWS / peer figure | source |',
+    '| drill | reconciled | measured here | requests (failed), requests/s | AWS / peer figure | source |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of reports) {
@@ -41,7 +43,7 @@ export function summaryTable(reports: DrillReport[]): string {
     const anchors = r.anchors.map((a) => `${a.event}: ${a.published}`).join('<br>');
     const sources = r.anchors.map((a) => `[${a.source}](${a.url})`).join('<br>');
     const verdict = r.passed ? `ok (${r.figures.acknowledgedOrders} orders, 0 lost)` : `FAILED: ${r.violations.join('; ')}`;
-    lines.push(`| ${r.drill} | ${cell(verdict)} | ${cell(measured)} | ${r.figures.requests} (${r.figures.failedRequests}) | ${cell(anchors)} | ${cell(sources)} |`);
+    lines.push(`| ${r.drill} | ${cell(verdict)} | ${cell(measured)} | ${r.figures.requests} (${r.figures.failedRequests}), ${r.figures.requestsPerSecond ?? '—'}/s | ${cell(anchors)} | ${cell(sources)} |`);
   }
   return lines.join('\n');
 }

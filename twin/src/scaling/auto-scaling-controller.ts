@@ -1,5 +1,5 @@
 import { freePort } from '@evermall/testkit';
-import type { Zone } from '@evermall/topology';
+import { targetHealthCheck, type Zone } from '@evermall/topology';
 import type { Logger } from 'pino';
 import { isPortFree } from '../config/ports.js';
 import type { EventLog } from '../events.js';
@@ -9,6 +9,17 @@ import type { LoadBalancer, SlotHealth } from '../load-balancer/load-balancer.js
 import { sleep, waitFor } from '../processes.js';
 import type { ControllerTimings } from './controller-timings.js';
 import { countByZone, instanceToTerminate, refreshBatch, targetTrackingCapacity, zoneForLaunch } from './placement.js';
+import { dueActions, validateAction, type ScheduledAction } from './scheduled-actions.js';
+import { returnsToPool, warmInstanceFor, warmPoolSize } from './warm-pool.js';
+
+/**
+ * How long an instance taken out by its failed requests (AnomalyMitigation) is left to its health
+ * checks before the controller treats it as unhealthy and replaces it: `rise` passing checks at the
+ * check interval, plus one check's timeout. Mitigation only shifts traffic, as the ALB's does; an
+ * Auto Scaling group replaces an instance on its health checks alone. An instance that answered
+ * 503s while the database failed over passes its checks again and stays; a hung one does not.
+ */
+const MITIGATION_RECHECK_MS = (targetHealthCheck.healthyThreshold * targetHealthCheck.intervalSeconds + targetHealthCheck.timeoutSeconds) * 1000;
 
 export interface AutoScalingControllerOptions {
   timings: ControllerTimings;
@@ -39,18 +50,34 @@ export interface InstanceView {
   fault?: 'hung' | 'starved';
 }
 
+/** The warm pool as DescribeWarmPool shows it: its settings, the size it keeps now, its instances. */
+export interface WarmPoolView {
+  minSize: number;
+  maxGroupPreparedCapacity: number | null;
+  reuseOnScaleIn: boolean;
+  /** The instances it keeps at the present desired capacity. */
+  size: number;
+  instances: InstanceView[];
+}
+
 /**
  * The Auto Scaling group stand-in. Every tick it reads target health from HAProxy and CPU
  * from /proc, then: replaces instances that exited or failed the target check (after the
- * grace period), tracks the CPU target (warmup, scale-in cooldown), keeps desired capacity
- * spread evenly over zones, and drains an instance in HAProxy before it gets SIGTERM.
- * Every action is an event with a reason.
+ * grace period), runs the scheduled actions that are due, tracks the CPU target (warmup,
+ * scale-in cooldown), keeps desired capacity spread evenly over zones, and drains an instance
+ * in HAProxy before it gets SIGTERM. A scale-out takes a stopped instance of the warm pool
+ * first and launches cold only when the pool has none; the pool is refilled in the background
+ * and takes scaled-in instances back. Every action is an event with a reason.
  */
 export class AutoScalingController {
   private readonly instances = new Map<string, ShopInstance>();
   private readonly slotStatus = new Map<string, string>();
   private readonly blockedZones = new Set<Zone>();
   private readonly drains = new Map<string, Promise<void>>();
+  /** Instances being drained on their way back to the warm pool (ReuseOnScaleIn). */
+  private readonly returning = new Set<string>();
+  private scheduled: ScheduledAction[] = [];
+  private scheduleSequence = 0;
   private desired: number;
   private lastScalingAt = 0;
   private sequence = 0;
@@ -61,6 +88,8 @@ export class AutoScalingController {
   private stopped = false;
   private launchBlockedReported = false;
   private readonly anomalies = new AnomalyMitigation();
+  /** When anomaly mitigation took each instance out of the rotation; cleared once it is healthy again. */
+  private readonly mitigatedAt = new Map<string, number>();
 
   constructor(private readonly options: AutoScalingControllerOptions) {
     this.desired = options.timings.desiredCapacity;
@@ -92,8 +121,48 @@ export class AutoScalingController {
     void loop();
   }
 
+  /** The group's instances, without those in the warm pool (see warmPool()). */
   list(): InstanceView[] {
-    return [...this.instances.values()].map((i) => ({
+    return [...this.instances.values()].filter((i) => !i.warm).map((i) => this.view(i));
+  }
+
+  warmPool(): WarmPoolView {
+    const { warmPool, maxCapacity } = this.timings;
+    return {
+      minSize: warmPool.minSize,
+      maxGroupPreparedCapacity: warmPool.maxGroupPreparedCapacity ?? null,
+      reuseOnScaleIn: warmPool.reuseOnScaleIn,
+      size: warmPoolSize(warmPool, this.desired, maxCapacity),
+      instances: [...this.instances.values()].filter((i) => i.warm).map((i) => this.view(i)),
+    };
+  }
+
+  /** Scheduled actions still to run, soonest first. */
+  get scheduledActions(): ScheduledAction[] {
+    return [...this.scheduled].sort((a, b) => a.at - b.at);
+  }
+
+  /**
+   * Schedules a change of min, max and desired capacity (PutScheduledUpdateGroupAction). Throws
+   * RangeError when min ≤ desired ≤ max would not hold once it runs.
+   */
+  schedule(action: Omit<ScheduledAction, 'name'>): ScheduledAction {
+    try {
+      validateAction(action, { min: this.timings.minCapacity, max: this.timings.maxCapacity });
+    } catch (err) {
+      throw new RangeError((err as Error).message);
+    }
+    const scheduled: ScheduledAction = { name: `scheduled-${++this.scheduleSequence}`, ...action };
+    this.scheduled.push(scheduled);
+    this.options.events.emit('scheduled-action-created', `${scheduled.name} at ${new Date(scheduled.at).toISOString()}: ${describeAction(scheduled)}`, {
+      action: scheduled.name,
+      at: new Date(scheduled.at).toISOString(),
+    });
+    return scheduled;
+  }
+
+  private view(i: ShopInstance): InstanceView {
+    return {
       id: i.id,
       zone: i.zone,
       port: i.port,
@@ -105,7 +174,7 @@ export class AutoScalingController {
       generation: i.generation,
       loadBalancerStatus: (i.slot && this.slotStatus.get(i.slot)) ?? 'unregistered',
       ...(i.fault ? { fault: i.fault } : {}),
-    }));
+    };
   }
 
   pids(): number[] {
@@ -282,8 +351,10 @@ export class AutoScalingController {
     try {
       await this.readHealth();
       this.replaceFailed();
+      this.runScheduledActions();
       this.trackCpuTarget();
       await this.reconcileCapacity();
+      await this.maintainWarmPool();
     } catch (err) {
       this.options.logger.error({ err }, 'controller tick failed');
     } finally {
@@ -302,6 +373,7 @@ export class AutoScalingController {
     this.slotStatus.clear();
     for (const [slot, h] of health) this.slotStatus.set(slot, h.status);
     for (const inst of this.instances.values()) {
+      if (inst.warm) continue; // off the load balancer; its CPU is not the group's
       const h = inst.slot ? health.get(inst.slot) : undefined;
       const wasHealthy = inst.healthy;
       inst.healthy = !!h?.up && inst.running;
@@ -333,6 +405,7 @@ export class AutoScalingController {
       const h = health.get(slot);
       if (h) health.set(slot, { ...h, status: 'DOWN', up: false });
       if (inst) {
+        this.mitigatedAt.set(inst.id, Date.now());
         this.options.events.emit(
           'instance-failing-requests',
           `${inst.id} failed more requests than it answered (timeouts, refused connections); out of the load balancer's rotation until its checks pass`,
@@ -357,6 +430,22 @@ export class AutoScalingController {
         continue;
       }
       const pastGrace = now - inst.launchedAt > grace;
+      if (pastGrace && inst.state === 'warmed:pending') {
+        // The lifecycle hook's timeout, ABANDON: an instance that never answered its own check is not kept.
+        this.options.events.emit(
+          'instance-replace',
+          `${inst.id} did not pass its own health check within ${this.timings.healthCheckGracePeriodSeconds}s in the warm pool; terminating it`,
+          {
+            instance: inst.id,
+            zone: inst.zone,
+          },
+        );
+        void this.drainInstance(inst, `${inst.id} never got ready`, { delaySeconds: 0 });
+        continue;
+      }
+      if (inst.healthy) this.mitigatedAt.delete(inst.id);
+      // Out by its failed requests only: its health checks decide, given the time to pass `rise` of them.
+      if (!inst.healthy && now - (this.mitigatedAt.get(inst.id) ?? 0) < MITIGATION_RECHECK_MS) continue;
       if (pastGrace && !inst.healthy && (inst.state === 'in-service' || inst.state === 'pending')) {
         const why =
           inst.state === 'pending'
@@ -368,12 +457,27 @@ export class AutoScalingController {
     }
   }
 
+  /** Runs the scheduled actions that are due: the group's min and max first, then desired within them. */
+  private runScheduledActions(): void {
+    const { due, waiting } = dueActions(this.scheduled, Date.now());
+    this.scheduled = waiting;
+    for (const action of due) {
+      const t = this.options.timings;
+      t.minCapacity = action.min ?? t.minCapacity;
+      t.maxCapacity = action.max ?? t.maxCapacity;
+      // Another change since it was scheduled may have moved min or max: desired stays within them.
+      const desired = Math.min(t.maxCapacity, Math.max(t.minCapacity, action.desired));
+      this.options.events.emit('scheduled-action', `${action.name} runs: ${describeAction(action)}`, { action: action.name });
+      this.setDesired(desired, `scheduled action ${action.name} (min ${t.minCapacity}, max ${t.maxCapacity})`);
+    }
+  }
+
   private trackCpuTarget(): void {
     const now = Date.now();
-    const warm = (i: ShopInstance) => now - i.launchedAt >= this.timings.instanceWarmupSeconds * 1000;
+    const warmedUp = (i: ShopInstance) => now - i.launchedAt >= this.timings.instanceWarmupSeconds * 1000;
     const active = this.active();
-    const warmingUp = active.filter((i) => i.state === 'pending' || !warm(i));
-    const eligible = active.filter((i) => i.state === 'in-service' && warm(i));
+    const warmingUp = active.filter((i) => i.state === 'pending' || !warmedUp(i));
+    const eligible = active.filter((i) => i.state === 'in-service' && warmedUp(i));
     const readings = eligible.map((i) => i.cpuPercent()).filter((p): p is number => p !== undefined);
     if (readings.length === 0 || warmingUp.length > 0 || this.refreshing) return;
     const average = readings.reduce((a, b) => a + b, 0) / readings.length;
@@ -398,7 +502,8 @@ export class AutoScalingController {
           return;
         }
         const counts = countByZone(this.active());
-        await this.launch(zone, `capacity ${this.active().length} < desired ${this.desired}; zone ${zone} has ${counts[zone]}`);
+        const reason = `capacity ${this.active().length} < desired ${this.desired}`;
+        if (!(await this.takeFromWarmPool(reason))) await this.launch(zone, `${reason}; zone ${zone} has ${counts[zone]}; no warm instance to take`);
       }
     } else if (active.length === this.desired && !this.refreshing && active.every((i) => i.state === 'in-service')) {
       await this.rebalanceZones(active);
@@ -407,7 +512,11 @@ export class AutoScalingController {
       for (let n = active.length; n > this.desired; n--) {
         const victim = instanceToTerminate(this.active());
         if (!victim) return;
-        void this.drainInstance(victim, `capacity ${this.active().length} > desired ${this.desired}; ${victim.id} is the oldest in the fullest zone`);
+        const reason = `capacity ${this.active().length} > desired ${this.desired}; ${victim.id} is the oldest in the fullest zone`;
+        const pooled = [...this.instances.values()].filter((i) => i.warm).length + this.returning.size;
+        const toWarmPool = returnsToPool(this.timings.warmPool, victim, this.generation, pooled, warmPoolSize(this.timings.warmPool, this.desired, this.timings.maxCapacity));
+        if (toWarmPool) this.returning.add(victim.id);
+        void this.drainInstance(victim, reason, { toWarmPool });
       }
     }
   }
@@ -427,21 +536,81 @@ export class AutoScalingController {
     if (zone) await this.launch(zone, `rebalancing zones (${open.map((z) => `${z}: ${counts[z]}`).join(', ')})`);
   }
 
-  private async launch(zone: Zone, reason: string): Promise<ShopInstance> {
+  private async launch(zone: Zone, reason: string, options: { warm?: boolean } = {}): Promise<ShopInstance> {
     const id = `i-${++this.sequence}${zone}`;
     const port = await this.nextPort();
+    const warm = options.warm ?? false;
     const inst = ShopInstance.launch(
-      { id, zone, port, generation: this.generation, release: this.options.launch.release, cpuWindowSeconds: this.timings.cpuWindowSeconds },
+      { id, zone, port, generation: this.generation, release: this.options.launch.release, cpuWindowSeconds: this.timings.cpuWindowSeconds, warm },
       this.options.launch,
     );
     this.instances.set(id, inst);
-    this.options.events.emit('instance-launch', `launch ${id} in zone ${zone} on port ${port}: ${reason}`, { instance: id, zone, port });
+    this.options.events.emit('instance-launch', `launch ${id} in zone ${zone} on port ${port}${warm ? ' into the warm pool' : ''}: ${reason}`, { instance: id, zone, port, warm });
+    // An instance entering the warm pool stays off the load balancer until a scale-out takes it.
+    if (warm) return inst;
+    await this.register(inst);
+    return inst;
+  }
+
+  private async register(inst: ShopInstance): Promise<void> {
+    const id = inst.id;
+    const port = inst.port;
     try {
       inst.slot = await this.options.loadBalancer.register(port);
     } catch (err) {
       this.options.logger.error({ err, instance: id }, 'could not register the instance in HAProxy');
     }
+  }
+
+  /**
+   * A scale-out served by the warm pool: a stopped instance of the current version is resumed and
+   * registered; it then passes the target health check like any new target. Undefined when the pool
+   * has none to give.
+   */
+  private async takeFromWarmPool(reason: string): Promise<ShopInstance | undefined> {
+    const stopped = [...this.instances.values()].filter((i) => i.state === 'warmed:stopped');
+    const inst = warmInstanceFor(stopped, this.active(), this.blockedZones, this.generation);
+    if (!inst) return undefined;
+    inst.resumeFromWarmPool();
+    this.options.events.emit('instance-from-warm-pool', `${reason}: ${inst.id} (zone ${inst.zone}) leaves the warm pool, resumed and registered`, {
+      instance: inst.id,
+      zone: inst.zone,
+    });
+    await this.register(inst);
     return inst;
+  }
+
+  /**
+   * Keeps the warm pool at its size, one launch at a time and only while the group itself has no
+   * launch in flight: on one machine a booting instance takes CPU from the ones serving, which AWS's
+   * separate hosts do not. An instance booting into the pool is stopped once it answers its own
+   * health check; instances of an older launch template version and any surplus are terminated.
+   */
+  private async maintainWarmPool(): Promise<void> {
+    if (this.stopped) return;
+    const pool = [...this.instances.values()].filter((i) => i.warm);
+    for (const inst of pool.filter((i) => i.state === 'warmed:pending')) {
+      if (!(await inst.answersHealthCheck(this.timings.healthCheckPath, this.timings.tickMs))) continue;
+      inst.stopWarm();
+      this.options.events.emit('instance-warmed', `${inst.id} (zone ${inst.zone}) passed its own health check and is stopped in the warm pool`, {
+        instance: inst.id,
+        zone: inst.zone,
+      });
+    }
+    const current = pool.filter((i) => i.generation === this.generation);
+    for (const old of pool.filter((i) => i.generation !== this.generation)) {
+      void this.drainInstance(old, `${old.id} in the warm pool runs an older launch template version`, { delaySeconds: 0 });
+    }
+    const size = warmPoolSize(this.timings.warmPool, this.desired, this.timings.maxCapacity);
+    const surplus = Math.max(0, current.length - size);
+    for (const extra of current.filter((i) => i.state === 'warmed:stopped').slice(0, surplus)) {
+      void this.drainInstance(extra, `the warm pool keeps ${size} at desired capacity ${this.desired}`, { delaySeconds: 0 });
+    }
+    const active = this.active();
+    const groupSettled = active.length >= this.desired && active.every((i) => i.state === 'in-service') && !this.refreshing;
+    if (current.length + this.returning.size >= size || current.some((i) => i.state === 'warmed:pending') || !groupSettled) return;
+    const zone = zoneForLaunch(current, this.blockedZones);
+    if (zone) await this.launch(zone, `the warm pool has ${current.length} of ${size}`, { warm: true });
   }
 
   /**
@@ -449,20 +618,31 @@ export class AutoScalingController {
    * deregistration delay for requests in flight, then SIGTERM (the shop drains itself for
    * DRAIN_SECONDS and exits 0), SIGKILL past the bound, and free the slot.
    */
-  drainInstance(inst: ShopInstance, reason: string, options: { delaySeconds?: number } = {}): Promise<void> {
+  drainInstance(inst: ShopInstance, reason: string, options: { delaySeconds?: number; toWarmPool?: boolean } = {}): Promise<void> {
     const running = this.drains.get(inst.id);
     if (running) return running;
-    const drain = this.drainNow(inst, reason, options.delaySeconds ?? this.timings.deregistrationDelaySeconds).finally(() => this.drains.delete(inst.id));
+    const drain = this.drainNow(inst, reason, options.delaySeconds ?? this.timings.deregistrationDelaySeconds, options.toWarmPool ?? false).finally(() => {
+      this.drains.delete(inst.id);
+      this.returning.delete(inst.id);
+    });
     this.drains.set(inst.id, drain);
     return drain;
   }
 
-  private async drainNow(inst: ShopInstance, reason: string, delay: number): Promise<void> {
+  private async drainNow(inst: ShopInstance, reason: string, delay: number, toWarmPool: boolean): Promise<void> {
     inst.state = 'draining';
     if (inst.running) {
       this.options.events.emit('instance-draining', `${reason}; draining ${inst.id} in HAProxy for ${delay}s`, { instance: inst.id, zone: inst.zone });
       if (inst.slot) await this.options.loadBalancer.drain(inst.slot).catch(() => undefined);
       await sleep(delay * 1000);
+      // ReuseOnScaleIn: deregistered and stopped rather than terminated, unless the twin is stopping.
+      if (toWarmPool && !this.stopped && inst.running) {
+        if (inst.slot) await this.options.loadBalancer.deregister(inst.slot).catch(() => undefined);
+        inst.slot = undefined;
+        inst.stopWarm();
+        this.options.events.emit('instance-to-warm-pool', `${inst.id} drained and stopped in the warm pool (reuse on scale-in)`, { instance: inst.id, zone: inst.zone });
+        return;
+      }
       inst.state = 'terminating';
       this.options.events.emit('instance-terminating', `SIGTERM to ${inst.id} after draining`, { instance: inst.id, zone: inst.zone });
       inst.kill('SIGTERM');
@@ -494,4 +674,8 @@ export class AutoScalingController {
 
 function roundOrNull(n: number | undefined): number | null {
   return n === undefined ? null : Math.round(n);
+}
+
+function describeAction(a: ScheduledAction): string {
+  return [`desired ${a.desired}`, a.min === undefined ? '' : `min ${a.min}`, a.max === undefined ? '' : `max ${a.max}`].filter(Boolean).join(', ');
 }

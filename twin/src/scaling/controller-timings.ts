@@ -1,5 +1,6 @@
-import { autoScaling, deregistrationDelaySeconds, drainSeconds } from '@evermall/topology';
+import { autoScaling, deregistrationDelaySeconds, drainSeconds, targetHealthCheck, warmPool } from '@evermall/topology';
 import { controllerSettings } from '../config/twin-settings.js';
+import type { WarmPoolSettings } from './warm-pool.js';
 
 /** The Auto Scaling group's policy (from topology) plus the twin's own loop settings. Tests override them. */
 export interface ControllerTimings {
@@ -11,6 +12,10 @@ export interface ControllerTimings {
   scaleInCooldownSeconds: number;
   healthCheckGracePeriodSeconds: number;
   minHealthyPercentage: number;
+  /** The group's warm pool; minSize 0 and maxGroupPreparedCapacity 0 turn it off. */
+  warmPool: WarmPoolSettings;
+  /** The path a warm-pool instance's own health check asks before it is stopped (the target check's). */
+  healthCheckPath: string;
   /** The ALB's deregistration delay: how long a draining instance keeps its requests in flight. */
   deregistrationDelaySeconds: number;
   /** DRAIN_SECONDS given to each shop: how long it answers "draining" after SIGTERM. */
@@ -30,6 +35,8 @@ export function controllerTimings(overrides: Partial<ControllerTimings> = {}): C
     scaleInCooldownSeconds: autoScaling.scaleInCooldownSeconds,
     healthCheckGracePeriodSeconds: autoScaling.healthCheckGracePeriodSeconds,
     minHealthyPercentage: autoScaling.minHealthyPercentage,
+    warmPool: { minSize: warmPool.minSize, maxGroupPreparedCapacity: warmPool.maxGroupPreparedCapacity, reuseOnScaleIn: warmPool.reuseOnScaleIn },
+    healthCheckPath: targetHealthCheck.path,
     deregistrationDelaySeconds,
     instanceDrainSeconds: drainSeconds,
     tickMs: controllerSettings.tickMs,

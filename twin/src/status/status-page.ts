@@ -59,7 +59,10 @@ async function refresh() {
   document.getElementById('identity').innerHTML = idp(s.identity.userPool, 'user pool') + '<br>' + idp(s.identity.socialIdp, s.identity.socialIdp.displayName) +
     '<br><a href="' + esc(s.identity.userPool.signInUrl) + '">sign in with Kakao</a>';
   const a = s.autoScaling;
-  document.getElementById('asg').innerHTML = 'desired ' + a.desired + ' (min ' + a.min + ', max ' + a.max + '), CPU target ' + a.cpuTargetPercent + '%' + (a.blockedZones.length ? ' ' + badge('zone ' + a.blockedZones.join(', ') + ' failed', 'bad') : '');
+  const w = a.warmPool;
+  document.getElementById('asg').innerHTML = 'desired ' + a.desired + ' (min ' + a.min + ', max ' + a.max + '), CPU target ' + a.cpuTargetPercent + '%' + (a.blockedZones.length ? ' ' + badge('zone ' + a.blockedZones.join(', ') + ' failed', 'bad') : '') +
+    '<br>warm pool ' + w.instances.length + ' of ' + w.size + ': ' + (w.instances.map((i) => esc(i.id) + ' ' + badge(i.state, i.state === 'warmed:stopped' ? 'ok' : 'warn')).join(' ') || '<span class="muted">empty</span>') +
+    a.scheduledActions.map((x) => '<br>scheduled ' + esc(x.name) + ' at ' + new Date(x.at).toLocaleTimeString() + ': desired ' + x.desired + (x.min === undefined ? '' : ', min ' + x.min) + (x.max === undefined ? '' : ', max ' + x.max)).join('');
   document.getElementById('lb').href = s.loadBalancer.url; document.getElementById('stats').href = s.loadBalancer.statsUrl;
   const zones = [...new Set([...s.instances.map((i) => i.zone), ...s.database.nodes.map((n) => n.zone), 'a', 'b'])].sort();
   document.getElementById('zones').innerHTML = zones.map((z) => {

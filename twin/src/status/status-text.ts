@@ -23,6 +23,15 @@ export function renderStatusText(s: TwinStatus, eventCount = 12): string {
   lines.push(
     `Scaling      desired ${a.desired} (min ${a.min}, max ${a.max}), CPU target ${a.cpuTargetPercent}%${a.blockedZones.length ? `, FAILED zones: ${a.blockedZones.join(', ')}` : ''}`,
   );
+  const w = a.warmPool;
+  const pooled = w.instances.map((i) => `${i.id} (zone ${i.zone}, ${i.state})`).join(', ');
+  lines.push(
+    `Warm pool    ${w.instances.length} of ${w.size} (min ${w.minSize}${w.maxGroupPreparedCapacity === null ? '' : `, max prepared ${w.maxGroupPreparedCapacity}`})${pooled ? `: ${pooled}` : ''}`,
+  );
+  for (const action of a.scheduledActions) {
+    const bounds = `${action.min === undefined ? '' : `, min ${action.min}`}${action.max === undefined ? '' : `, max ${action.max}`}`;
+    lines.push(`Scheduled    ${action.name} at ${action.at}: desired ${action.desired}${bounds}`);
+  }
   const zones = [...new Set(['a', 'b', ...s.instances.map((i) => i.zone)])].sort();
   for (const z of zones) {
     lines.push('', `Zone ${z}${a.blockedZones.includes(z as 'a') ? '  [FAILED]' : ''}`);

@@ -6,7 +6,7 @@ import type { FrontDoorMode } from '../front-door/front-door.js';
 import type { TrafficFigures } from '../load-balancer/traffic-meter.js';
 import type { IdentityStatus } from '../identity/identity-providers.js';
 import type { PaymentProviderStatus } from '../payments/payment-provider.js';
-import type { InstanceView } from '../scaling/auto-scaling-controller.js';
+import type { InstanceView, WarmPoolView } from '../scaling/auto-scaling-controller.js';
 
 export interface TwinUrls {
   frontDoor: string;
@@ -28,7 +28,17 @@ export interface TwinStatus {
   identity: IdentityStatus;
   /** The cache tier: its primary endpoint, each node's role (its own INFO replication), each Sentinel's primary. */
   cache: CacheStatus;
-  autoScaling: { desired: number; min: number; max: number; cpuTargetPercent: number; blockedZones: Zone[] };
+  autoScaling: {
+    desired: number;
+    min: number;
+    max: number;
+    cpuTargetPercent: number;
+    blockedZones: Zone[];
+    /** The warm pool: stopped instances a scale-out takes first (they are not in `instances`). */
+    warmPool: WarmPoolView;
+    /** Scheduled actions still to run, soonest first; `at` is ISO 8601. */
+    scheduledActions: { name: string; at: string; desired: number; min?: number; max?: number }[];
+  };
   events: TwinEvent[];
   urls: TwinUrls;
 }
@@ -56,6 +66,7 @@ export const commandNames = [
   'fail-site',
   'stress-cpu',
   'scale',
+  'schedule-scale',
   'restore',
   'deploy',
   'rotate-db-password',

@@ -40,7 +40,15 @@ export async function readTwinStatus(parts: StatusSources, statusPort: number): 
     payments: payments.status(),
     identity: identity.status(),
     cache: await cache.status(),
-    autoScaling: { desired: controller.desiredCapacity, min: minCapacity, max: maxCapacity, cpuTargetPercent, blockedZones: controller.blocked },
+    autoScaling: {
+      desired: controller.desiredCapacity,
+      min: minCapacity,
+      max: maxCapacity,
+      cpuTargetPercent,
+      blockedZones: controller.blocked,
+      warmPool: controller.warmPool(),
+      scheduledActions: controller.scheduledActions.map((a) => ({ ...a, at: new Date(a.at).toISOString() })),
+    },
     events: events.recent(),
     urls: twinUrls(parts, statusPort),
   };
