@@ -16,9 +16,9 @@ describe('the load balancer (HAProxy)', () => {
   let dir: string;
   let lb: LoadBalancer;
   const servers: Server[] = [];
-  const received = { dying: [] as string[], healthy: [] as string[] };
+  const received = { dying: [] as string[], healthy: [] as string[], fresh: [] as string[] };
 
-  const backend = async (name: 'dying' | 'healthy'): Promise<number> => {
+  const backend = async (name: 'dying' | 'healthy' | 'fresh'): Promise<number> => {
     const port = await freePort();
     const server = createServer((req, res) => {
       if (req.url === '/healthz') return void res.end('ok');
@@ -82,5 +82,21 @@ describe('the load balancer (HAProxy)', () => {
     expect(dropped).toMatch(/^POST - /);
     expect([0, 502]).toContain(status);
     expect(received.healthy).not.toContain(dropped);
+  }, 60_000);
+
+  it('sends a newly registered server nothing before it passes its checks, even under a stream of requests', async () => {
+    await bothUp();
+    let registering = true;
+    const stream = (async () => {
+      let n = 2000;
+      while (registering) await Promise.all(Array.from({ length: 8 }, () => send('GET', n++).catch(() => 0)));
+    })();
+    const slot = await lb.register(await backend('fresh'));
+    // Still a stream for a moment after the registration returned: the server is DOWN until `rise` checks pass.
+    await new Promise((r) => setTimeout(r, 200));
+    registering = false;
+    await stream;
+    expect((await lb.health()).get(slot)?.up).toBe(false);
+    expect(received.fresh).toEqual([]);
   }, 60_000);
 });
