@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { connect, databaseRoles, provisionDatabaseRoles, type Sql } from '@evermall/shop';
-import { CookieJar, PostgresServer, TOSS_STANDIN_CARDS, freePort, startTossStandin, type TossStandin } from '@evermall/testkit';
+import { CookieJar, PostgresServer, TOSS_STANDIN_CARDS, freePort, paymentWindowForm, startTossStandin, type TossStandin } from '@evermall/testkit';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, removeImage, type BuiltImage } from './image.js';
@@ -123,15 +123,7 @@ describe('the shop image', () => {
     const pay = await fetch(new URL('/pay', request.sdkUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        clientKey: request.clientKey,
-        orderId: request.orderId,
-        amount: request.amountWon,
-        orderName: request.orderName,
-        successUrl: `${back}/success`,
-        failUrl: `${back}/fail`,
-        card: TOSS_STANDIN_CARDS.approve,
-      }),
+      body: JSON.stringify(paymentWindowForm(request, back, TOSS_STANDIN_CARDS.approve)),
       redirect: 'manual',
     });
     expect(pay.status).toBe(303);

@@ -7,6 +7,8 @@ export { CookieJar } from './cookie-jar.js';
 export { runPgbench, PGBENCH_ORDER_KEY_PREFIX, type PgbenchOptions } from './pgbench.js';
 export {
   startTossStandin,
+  paymentWindowForm,
+  type PaymentWindowRequest,
   TOSS_STANDIN_CARDS,
   TossStandinError,
   type TossStandin,

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { architectureDiagram, autoScaling, cache, databaseFailover, drainSeconds, parityValues, requestTimeouts, shutdownBoundSeconds, targetHealthCheck } from './index.js';
+import {
+  architectureDiagram,
+  autoScaling,
+  cache,
+  databaseFailover,
+  drainSeconds,
+  parityValues,
+  requestTimeouts,
+  shutdownBoundSeconds,
+  targetDetectionSeconds,
+  targetHealthCheck,
+} from './index.js';
 
 describe('topology', () => {
   it('keeps the ALB health check inside what AWS accepts', () => {
@@ -24,7 +35,7 @@ describe('topology', () => {
   });
 
   it('ends a request caught by a hung instance, retry included, before the health check would even notice it', () => {
-    const detectionSeconds = targetHealthCheck.intervalSeconds * targetHealthCheck.unhealthyThreshold;
+    const detectionSeconds = targetDetectionSeconds();
     expect(requestTimeouts.readSeconds).toBeLessThan(requestTimeouts.writeSeconds);
     expect(requestTimeouts.writeSeconds).toBeLessThan(detectionSeconds);
     // A read waits longer than an instance's health check is given to answer: a busy but healthy instance is not abandoned.

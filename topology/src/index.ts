@@ -58,7 +58,15 @@ export const deregistrationDelaySeconds = 15;
  * How long an instance keeps answering after SIGTERM while /healthz reports draining, so the
  * load balancer sees it go unhealthy before the listener closes: interval × unhealthy threshold.
  */
-export const drainSeconds = targetHealthCheck.intervalSeconds * targetHealthCheck.unhealthyThreshold;
+export const drainSeconds = targetDetectionSeconds();
+
+/**
+ * How long the target health check alone takes to call a dead target dead: interval × unhealthy
+ * threshold (the ALB's floor). Drains last that long; gray-failure drills hold every request under it.
+ */
+export function targetDetectionSeconds(): number {
+  return targetHealthCheck.intervalSeconds * targetHealthCheck.unhealthyThreshold;
+}
 
 /** Upper bound on a graceful stop; systemd's TimeoutStopSec and the twin's kill timer exceed it. */
 export const shutdownBoundSeconds = drainSeconds + 20;

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CookieJar, TOSS_STANDIN_CARDS } from '@evermall/testkit';
+import { CookieJar, paymentWindowForm, TOSS_STANDIN_CARDS } from '@evermall/testkit';
 
 /** What checkout answers for an order to pay at Toss (the redirect flow). */
 export interface PendingOrder {
@@ -74,15 +74,7 @@ export class Shopper {
     const window = await fetch(new URL('/pay', request.sdkUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        clientKey: request.clientKey,
-        orderId: request.orderId,
-        amount: String(request.amountWon),
-        orderName: request.orderName,
-        successUrl: new URL('/checkout/payment/success', this.baseUrl).href,
-        failUrl: new URL('/checkout/payment/fail', this.baseUrl).href,
-        card,
-      }),
+      body: new URLSearchParams(paymentWindowForm(request, new URL('/checkout/payment', this.baseUrl).href, card)),
       redirect: 'manual',
     });
     if (window.status !== 303) throw new Error(`the payment window answered ${window.status}: ${await window.text()}`);

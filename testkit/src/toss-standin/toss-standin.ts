@@ -333,3 +333,29 @@ function redirect(res: ServerResponse, location: string): void {
   res.writeHead(303, { location, 'content-length': 0 });
   res.end();
 }
+
+/** What checkout hands the browser for Toss's payment window (the shop's `paymentRequest`). */
+export interface PaymentWindowRequest {
+  clientKey: string;
+  orderId: string;
+  amountWon: number;
+  orderName: string;
+}
+
+/**
+ * The form a customer submits in the stand-in's payment window (POST /pay): the order's payment
+ * request, where the window sends them back (`<returnBase>/success` or `/fail`, the shop's pages),
+ * and the card they enter. One shape for every test and the twin's shoppers.
+ */
+export function paymentWindowForm(request: { [K in keyof PaymentWindowRequest]?: unknown }, returnBase: string, card: string): Record<string, string> {
+  // A headless client passes on whatever checkout answered, as a browser's form would; the window checks every field.
+  return {
+    clientKey: String(request.clientKey),
+    orderId: String(request.orderId),
+    amount: String(request.amountWon),
+    orderName: String(request.orderName),
+    successUrl: `${returnBase}/success`,
+    failUrl: `${returnBase}/fail`,
+    card,
+  };
+}

@@ -1,4 +1,4 @@
-import { requestTimeouts, targetHealthCheck } from '@evermall/topology';
+import { requestTimeouts, targetDetectionSeconds, targetHealthCheck } from '@evermall/topology';
 import { requireTwin, type Drill, type DrillRun } from './drill.js';
 import { holdFault } from './fault-window.js';
 import { loadFigures, round } from './figures.js';
@@ -8,7 +8,7 @@ import type { Ledger } from '../load/ledger.js';
 import type { TwinStatus } from '../status/status-types.js';
 
 /** What the load balancer's health check alone needs to call an instance dead: interval × unhealthy threshold (the ALB's floor). */
-export const DETECTION_SECONDS = targetHealthCheck.intervalSeconds * targetHealthCheck.unhealthyThreshold;
+export const DETECTION_SECONDS = targetDetectionSeconds();
 
 const seconds = (from: number, to: number | undefined): number | null => (to === undefined ? null : round((to - from) / 1000));
 

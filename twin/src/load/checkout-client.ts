@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TOSS_STANDIN_CARDS, type CookieJar } from '@evermall/testkit';
+import { paymentWindowForm, TOSS_STANDIN_CARDS, type CookieJar } from '@evermall/testkit';
 import type { ShopHttp, ShopResponse } from './shop-http.js';
 import { isFailure } from './ledger.js';
 
@@ -166,15 +166,7 @@ async function payFor(http: ShopHttp, jar: CookieJar, orderId: number, order: Or
   }
   // Where the shop's success and fail pages would be; the headless shopper reads the redirect instead of following it.
   const back = `${http.origin}/checkout/payment`;
-  const window = {
-    clientKey: request.clientKey,
-    orderId: request.orderId,
-    amount: request.amountWon,
-    orderName: request.orderName,
-    successUrl: `${back}/success`,
-    failUrl: `${back}/fail`,
-    card: o.card,
-  };
+  const window = paymentWindowForm(request, back, o.card);
   const provider = new URL(request.sdkUrl).origin;
   const authorized = await untilAnswered(o.policy, (attempt) => http.send('authorize-payment', 'POST', '/pay', { origin: provider, body: window, record: { orderId, attempt } }));
   const location = authorized.res.headers.location;
