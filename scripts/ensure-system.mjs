@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { lockHolders } from './package-locks.mjs';
 
 const HELP = `Usage: node scripts/ensure-system.mjs [--for start|test] [--check]
-Checks for PostgreSQL 15, haproxy, pg_auto_failover, redis-server, redis-sentinel, chromium and the
+Checks for PostgreSQL 15, haproxy, pg_auto_failover, redis-server, redis-sentinel, rabbitmq-server, chromium and the
 container tools (podman, buildah, debootstrap, runc, unzip), and installs what is missing
 via apt when run as root. --check only reports.`;
 
@@ -30,6 +30,8 @@ const requirements = [
   // The twin's cache tier (ElastiCache stand-in): a primary, a replica and three Sentinels.
   { name: 'Redis server', present: () => onPath('redis-server') && onPath('redis-cli'), pkg: 'redis-server' },
   { name: 'Redis Sentinel', present: () => onPath('redis-sentinel'), pkg: 'redis-sentinel' },
+  // The twin's message broker (SNS/SQS stand-in, shop/src/events/): quorum queues, Debian's 3.10.
+  { name: 'RabbitMQ server', present: () => existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server'), pkg: 'rabbitmq-server' },
   { name: 'Chromium', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
   // Korean text in screenshots and the PNG reports renders as boxes without a Hangul font.
   { name: 'Korean font (Nanum)', present: () => existsSync('/usr/share/fonts/truetype/nanum'), pkg: 'fonts-nanum' },
@@ -111,16 +113,21 @@ try {
   process.exit(1);
 }
 // A service started by a package's postinst would hold ports our tests and twin pick (HAProxy
-// :80, Redis :6379, Sentinel :26379): disabled and stopped, under systemd or not. The twin runs
+// :80, Redis :6379, Sentinel :26379, RabbitMQ :5672 and its Erlang distribution port): disabled and stopped, under systemd or not. The twin runs
 // its own processes from these binaries. Stopped by their init scripts' pid files, never by name:
 // a name would also match the HAProxy and Redis processes of twins and tests running right now.
-const packagedServices = ['haproxy', 'redis-server', 'redis-sentinel'];
+const packagedServices = ['haproxy', 'redis-server', 'redis-sentinel', 'rabbitmq-server'];
 for (const svc of packagedServices) {
   spawnSync('systemctl', ['disable', '--now', svc], { stdio: 'ignore' });
   // Without systemd (a container) the init scripts stop what they started, by their pid files.
   if (existsSync(`/etc/init.d/${svc}`)) spawnSync(`/etc/init.d/${svc}`, ['stop'], { stdio: 'ignore' });
   spawnSync('update-rc.d', [svc, 'disable'], { stdio: 'ignore' });
 }
+
+// rabbitmq-server's postinst runs Erlang tools that leave Erlang's port mapper (epmd) listening on
+// :4369 on every interface. Twins and tests start their own on a free loopback port. `epmd -kill`
+// stops the one on :4369 only when no Erlang node is registered with it, so a live node keeps it.
+if (pkgs.includes('rabbitmq-server') && onPath('epmd')) spawnSync('epmd', ['-kill'], { stdio: 'ignore' });
 
 const still = requirements.filter((r) => !r.present());
 if (still.length > 0) {

@@ -1,1 +1,3 @@
-export {};
+export { createResizeImageHandler, handler as resizeImage, ResizeError, type ResizeErrorCode, type ResizeOutcome } from './resize-image.js';
+export { FolderMediaObjects, S3MediaObjects, type MediaObjects } from './media-objects/index.js';
+export * from './runner/index.js';

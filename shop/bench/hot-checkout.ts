@@ -13,6 +13,7 @@ import pino from 'pino';
 import postgres from 'postgres';
 import { connect, migrate, type Sql } from '../src/index.js';
 import { CheckoutService } from '../src/checkout/checkout.service.js';
+import { STOCK_LOW_UNITS_DEFAULT } from '../src/config.js';
 import { CHECKOUT_LANES, MAX_CHECKOUTS_PER_COMMIT } from '../src/checkout/commit-batcher.js';
 import { TestPaymentProvider } from '../src/payments/test-payment-provider.js';
 import { PostgresServer } from '@evermall/testkit';
@@ -55,6 +56,8 @@ async function run(label: string, url: string, maxBatch: number, customers: numb
     sql,
     lanes: maxBatch === 1 ? CLIENTS : Number(values.lanes),
     maxBatch,
+    // The shop's default threshold; the hot product's stock never comes near it.
+    stockLowUnits: STOCK_LOW_UNITS_DEFAULT,
     payments: { provider: new TestPaymentProvider() },
     metrics,
     log: pino({ level: 'silent' }),

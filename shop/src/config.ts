@@ -7,6 +7,10 @@ import { CredentialsFileError, readCredentialsFile } from './db/credentials.js';
 import { weakTlsReason } from './db/tls.js';
 import { parseAddressRange } from './lib/trusted-proxies.js';
 import { parseSignInProviders, SignInProvidersError } from './accounts/oidc/sign-in-providers.js';
+import { brokerOf } from './events/broker-url.js';
+
+/** A starting point for a reorder threshold, not a measurement (STOCK_LOW_UNITS). */
+export const STOCK_LOW_UNITS_DEFAULT = 10;
 
 /**
  * Every setting of the shop comes from the environment and is checked here at start.
@@ -78,6 +82,11 @@ const ConfigSchema = Type.Object({
   READYZ_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10000, default: 1000 }),
   /** An order not paid within this many minutes expires and its stock goes back (orders/order-expiry.ts). */
   PENDING_PAYMENT_EXPIRY_MINUTES: Type.Integer({ minimum: 1, maximum: 10080, default: 15 }),
+  /**
+   * A product a sale leaves at this many units or fewer is announced `stock.low` (events/README.md),
+   * once per crossing.
+   */
+  STOCK_LOW_UNITS: Type.Integer({ minimum: 0, default: STOCK_LOW_UNITS_DEFAULT }),
   /** How often each instance looks for orders to expire. */
   PENDING_PAYMENT_SWEEP_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
   /**
@@ -132,6 +141,17 @@ const ConfigSchema = Type.Object({
   CACHE_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   /** The cache's AUTH token (ElastiCache: from Secrets Manager), kept out of the URL. */
   CACHE_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Where order and stock events go (events/README.md): amqp(s):// a RabbitMQ node (the twin), or
+   * an SNS topic ARN (AWS). Unset: events stay in the outbox table and nothing publishes them.
+   */
+  EVENT_BROKER_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** How long the outbox relay waits after a round that drained the outbox. */
+  EVENT_RELAY_INTERVAL_SECONDS: Type.Number({ minimum: 0.05, maximum: 60, default: 0.5 }),
+  /** Events one relay transaction publishes at most (one broker round trip of confirms). */
+  EVENT_RELAY_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+  /** A batch the broker has not confirmed within this long fails its round; the rows stay for the next. */
+  EVENT_PUBLISH_TIMEOUT_SECONDS: Type.Number({ minimum: 1, maximum: 300, default: 10 }),
   /** Whether the server applies pending migrations before it listens (under an advisory lock). */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   /** The SQL migrations; a bundled release sets its own copy (see src/release/service.ts). */
@@ -198,6 +218,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (options.takesPayments !== false) checkPayments(config, env.NODE_ENV);
   checkSignIn(config);
   checkCache(config);
+  if (config.EVENT_BROKER_URL !== undefined && !brokerOf(config.EVENT_BROKER_URL)) {
+    throw new ConfigError('EVENT_BROKER_URL', 'must be amqp(s)://host… (a RabbitMQ node) or an SNS topic ARN (arn:aws:sns:region:account:name)');
+  }
   if (config.DATABASE_CREDENTIALS_FILE) {
     try {
       readCredentialsFile(config.DATABASE_CREDENTIALS_FILE);

@@ -7,6 +7,8 @@ import { startBackupExporter } from './static-site/index.js';
 import { startExpirySweep } from './plugins/sessions-sweeper.js';
 import { startOrderExpiry } from './orders/order-expiry.js';
 import { startPaymentReconciler } from './checkout/payment-reconciler.js';
+import { connectEventBus } from './events/connect-event-bus.js';
+import { startOutboxRelay } from './events/outbox-relay.js';
 
 /**
  * Starts one shop instance: validate config, migrate under an advisory lock, listen, and on
@@ -76,6 +78,19 @@ async function main(): Promise<void> {
     logger: app.log,
   });
 
+  // Order and stock events leave the outbox for the broker; every instance runs the relay, one at a time publishes (advisory lock).
+  const brokerUrl = config.EVENT_BROKER_URL;
+  const outboxRelay = brokerUrl
+    ? startOutboxRelay({
+        writer: app.pools.writer,
+        connect: () => connectEventBus(brokerUrl, app.log),
+        intervalSeconds: config.EVENT_RELAY_INTERVAL_SECONDS,
+        batchSize: config.EVENT_RELAY_BATCH,
+        publishTimeoutSeconds: config.EVENT_PUBLISH_TIMEOUT_SECONDS,
+        logger: app.log,
+      })
+    : undefined;
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -90,12 +105,14 @@ async function main(): Promise<void> {
     const expirySweepStopped = expirySweep.stop();
     const orderExpiryStopped = orderExpiry.stop();
     const paymentReconcilerStopped = paymentReconciler.stop();
+    const outboxRelayStopped = outboxRelay?.stop();
     app.log.info({ signal, drainSeconds: config.DRAIN_SECONDS }, 'draining');
     await new Promise((r) => setTimeout(r, config.DRAIN_SECONDS * 1000));
     await backupExporterStopped;
     await expirySweepStopped;
     await orderExpiryStopped;
     await paymentReconcilerStopped;
+    await outboxRelayStopped;
     await app.close();
     await metricsListener?.close();
     app.log.info('stopped');

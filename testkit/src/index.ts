@@ -27,3 +27,4 @@ export type { SocialProvider } from './oidc/social-federation.js';
 export { ProviderBrowser, type ProviderVisit } from './oidc/provider-browser.js';
 export { oidcServeScript, type OidcServeConfig } from './oidc/serve.js';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis/redis-server.js';
+export { startRabbitmqServer, type RabbitmqServer } from './rabbitmq/rabbitmq-server.js';

@@ -262,6 +262,55 @@ export const cache = {
   },
 } as const;
 
+/**
+ * Sized copies of every uploaded product image, made by the resize function (a Lambda on an S3
+ * ObjectCreated notification on AWS, the twin's function runner on a new file in its media
+ * folder). The storefront picks one per screen with `srcset` and `sizes` (HTML Standard,
+ * "Images"): a phone loads the 640 px WebP or AVIF, not the 4,000 px original.
+ */
+export const imageVariants = {
+  /** Widths made from every original; a narrower original is never enlarged, so its wider variants are its own width. */
+  widths: [320, 640, 1280],
+  /** AVIF first: the smallest at the same quality; WebP for browsers without AVIF. */
+  formats: ['avif', 'webp'],
+  /** Variants live beside the originals under this prefix, as `variants/<original key>/<width>.<format>`. */
+  prefix: 'variants/',
+  /**
+   * The uploads that trigger the resize function, as S3 notification suffix filters (S3 User
+   * Guide, "Configuring event notifications using object key name filtering"): the raster images
+   * the shop accepts. SVG (the seed's placeholders) scales by itself and is never resized.
+   */
+  originalSuffixes: ['.jpg', '.png', '.webp', '.gif', '.avif'],
+  /**
+   * The function refuses an original with more pixels than this before decoding it: the shop's
+   * own upload limit (MEDIA_MAX_PIXELS), held again for anything else put in the bucket.
+   */
+  maxInputPixels: 40_000_000,
+} as const;
+export type ImageVariantFormat = (typeof imageVariants.formats)[number];
+
+/** Where the variant of `originalKey` at `width` in `format` is stored, in the bucket and under /media/. */
+export const imageVariantKey = (originalKey: string, width: number, format: ImageVariantFormat): string => `${imageVariants.prefix}${originalKey}/${width}.${format}`;
+
+/**
+ * How the resize function is invoked: the Lambda's settings on AWS, the function runner's on the
+ * twin. Retries follow Lambda's asynchronous invocation (Lambda Developer Guide, "Error handling
+ * and automatic retries in Lambda"): two more attempts, one minute and then two minutes after a
+ * failure; an event that fails all three goes to the on-failure destination.
+ */
+export const resizeFunction = {
+  /** Lambda's memory setting also sets its CPU share; 1,769 MB is one full vCPU (Lambda Developer Guide, "Configuring memory"). */
+  memoryMb: 1769,
+  /**
+   * A 40 MP JPEG took 4.1 s for all six variants on one libvips thread on the twin's machine
+   * (2026-11-30; decoding it is most of that): 60 s leaves room for a slower CPU and detailed photos.
+   */
+  timeoutSeconds: 60,
+  /** At most this many originals resized at once (reserved concurrency), so a bulk upload cannot take every vCPU. */
+  concurrency: 4,
+  retryDelaysSeconds: [60, 120],
+} as const;
+
 /** Ports the twin uses on 127.0.0.1. Each can be overridden by the twin's CLI. */
 export const twinPorts = {
   frontDoor: 8080,

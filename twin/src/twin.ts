@@ -15,6 +15,7 @@ import { DatabaseLogins } from './database/database-logins.js';
 import { DatabaseWatcher } from './database/database-watcher.js';
 import { EventLog } from './events.js';
 import { FrontDoor } from './front-door/front-door.js';
+import { ImageResizer } from './functions/image-resizer.js';
 import { IdentityProviders } from './identity/identity-providers.js';
 import { LaunchTemplate } from './instances/launch-template.js';
 import { serviceOwner } from './instances/service-user.js';
@@ -116,6 +117,7 @@ interface TwinParts extends StatusSources {
   logger: Logger;
   timings: ControllerTimings;
   launchTemplate: LaunchTemplate;
+  imageResizer: ImageResizer;
 }
 
 async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, logger: Logger): Promise<TwinParts> {
@@ -176,8 +178,16 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     drainSeconds: timings.instanceDrainSeconds,
     logLevel: twinEnvironment().shopLogLevel,
   });
+  // The media folder stands in for the bucket the resize Lambda is notified of (`.twin/efs` is bucket `efs`).
+  const imageResizer = new ImageResizer({
+    root: path.dirname(paths.efs),
+    bucket: path.basename(paths.efs),
+    failureDir: paths.resizeFailures,
+    logFile: path.join(paths.logs, 'resize-image.log'),
+    owner: launchTemplate.owner,
+  });
   const controller = new AutoScalingController({ timings, loadBalancer, events, logger, launch: launchTemplate, firstPort: options.ports?.firstInstance ?? ports.firstInstance });
-  return { database, loadBalancer, traffic, controller, frontDoor, payments, identity, cache, events, logger, timings, launchTemplate };
+  return { database, loadBalancer, traffic, controller, frontDoor, payments, identity, cache, events, logger, timings, launchTemplate, imageResizer };
 }
 
 /**
@@ -210,7 +220,7 @@ class TwinSupervisor {
 
   /** Starts every part; rejects with the stop's reason as soon as stop() is called. */
   async bringUp(build: boolean): Promise<void> {
-    const { database, loadBalancer, traffic, controller, frontDoor, payments, identity, cache, events, timings, launchTemplate } = this.parts;
+    const { database, loadBalancer, traffic, controller, frontDoor, payments, identity, cache, events, timings, launchTemplate, imageResizer } = this.parts;
     const { paths } = this.dir;
     const signal = this.stopping.signal;
     const step = <T>(work: () => Promise<T>) => unlessStopping(signal, work);
@@ -231,6 +241,9 @@ class TwinSupervisor {
       'cache',
       `primary endpoint ${cache.url} (HAProxy, role:master check); primary zone a, replica zone b, ${cacheSettings.sentinels} Sentinels; data in ${paths.cache.root}`,
     );
+    // Before any instance: an upload's ObjectCreated event goes to it.
+    await step(() => imageResizer.start(signal));
+    this.say('functions', `resize-image watches ${paths.efs} (variants under variants/), failures in ${paths.resizeFailures}`);
     this.say('release', `shop built into ${await step(() => launchTemplate.newRelease([], signal))}; instances run as ${launchTemplate.runsAs}`);
     const started = Date.now();
     await step(() => database.start((m) => this.say('database', m)));
@@ -270,11 +283,11 @@ class TwinSupervisor {
     return this.stopPromise;
   }
 
-  /** Front door, instances (drained), payment provider, sign-in providers, cache, HAProxy, database, status page: whichever have started. */
+  /** Front door, instances (drained), payment provider, resize function, sign-in providers, cache, HAProxy, database, status page: whichever have started. */
   private async stopParts(): Promise<void> {
-    const { frontDoor, controller, payments, identity, cache, loadBalancer, traffic, database, events, logger } = this.parts;
+    const { frontDoor, controller, payments, identity, cache, loadBalancer, traffic, database, events, logger, imageResizer } = this.parts;
     this.stopping.abort(new Error('the twin is stopping'));
-    events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, sign-in providers, cache, HAProxy, database, status page');
+    events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, resize function, sign-in providers, cache, HAProxy, database, status page');
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.watcher.stop();
     // One part failing to stop must not leave the others running.
@@ -289,6 +302,8 @@ class TwinSupervisor {
     await stopPart('instances', 'draining and stopping', () => controller.stop());
     // After the instances: a draining instance may still confirm a payment.
     await stopPart('payments', 'stopping the Toss Payments stand-in', () => payments.stop());
+    // After the instances too: a draining instance may still take an upload.
+    await stopPart('functions', 'stopping resize-image (resizes under way finish)', () => imageResizer.stop());
     await stopPart('sign-in', 'stopping the user pool and social IdP', () => identity.stop());
     await stopPart('cache', 'stopping the endpoint, the Sentinels, the replica and the primary', () => cache.stop());
     await stopPart('haproxy', 'stopping', () => Promise.all([loadBalancer.stop(), traffic.stop()]));
@@ -306,8 +321,15 @@ class TwinSupervisor {
   }
 
   private processGroups(): number[] {
-    const { database, loadBalancer, controller, identity, cache } = this.parts;
-    return [...database.pids(), ...(loadBalancer.pid ? [loadBalancer.pid] : []), ...controller.pids(), ...identity.pids(), ...cache.pids()];
+    const { database, loadBalancer, controller, identity, cache, imageResizer } = this.parts;
+    return [
+      ...database.pids(),
+      ...(loadBalancer.pid ? [loadBalancer.pid] : []),
+      ...controller.pids(),
+      ...identity.pids(),
+      ...cache.pids(),
+      ...(imageResizer.pid ? [imageResizer.pid] : []),
+    ];
   }
 
   /** Writes the running process groups to twin.json, so `down` can clean up after a crashed supervisor. */

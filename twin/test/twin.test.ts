@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { launchChromium } from '@evermall/testkit';
@@ -10,6 +10,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorSettings, type RunningTwin, type TwinEvent } from '../src/index.js';
 import { instanceCacheStates } from '../src/drills/cache-drills.js';
+import { greyPng } from './grey-png.js';
 import { Shopper, type PendingOrder } from './shopper.js';
 import { startTestTwin, type TestTwin } from './test-twin.js';
 
@@ -118,6 +119,25 @@ describe('the twin', () => {
     const res = await fetch(`${front}/media/${media}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-served-by')).toMatch(/@/);
+  });
+
+  it('resizes an image that lands in the media folder and serves its variants through the front door', async () => {
+    const key = `${randomUUID().replaceAll('-', '')}.png`;
+    const media = path.join(stateDir, 'efs');
+    // As the shop stores an upload: a dot-named temp file, renamed into place.
+    writeFileSync(path.join(media, `.upload-${key}.tmp`), greyPng(500));
+    renameSync(path.join(media, `.upload-${key}.tmp`), path.join(media, key));
+
+    const variant = await until(
+      'the 320 px WebP variant',
+      async () => {
+        const res = await fetch(`${front}/media/variants/${key}/320.webp`);
+        return res.headers.get('content-type') === 'image/webp' ? res : undefined;
+      },
+      60_000,
+    );
+    expect(variant.headers.get('cache-control')).toContain('immutable');
+    expect(readdirSync(path.join(media, 'variants', key)).sort()).toEqual(['1280.avif', '1280.webp', '320.avif', '320.webp', '640.avif', '640.webp']);
   });
 
   it('renders the storefront in Chromium through the front door, with its API calls served by the instances', async () => {

@@ -1,5 +1,7 @@
 import type { Sql } from '../db/pools.js';
 import { productColumns, type ProductRow } from '../catalog/products.repository.js';
+import { STOCK_LOW_PAYLOAD } from '../events/outbox-events.js';
+import { announceStockLow } from '../events/outbox.repository.js';
 import type { ProductCreate, ProductUpdate } from './products.schemas.js';
 
 const COLUMNS: Record<keyof ProductUpdate, string> = {
@@ -49,9 +51,10 @@ export async function deactivateProduct(sql: Sql, id: number): Promise<ProductRo
 
 /**
  * Sets the stock to a counted figure and records the difference, in one transaction. The row
- * lock keeps a checkout from slipping between the read of the old figure and the write.
+ * lock keeps a checkout from slipping between the read of the old figure and the write. A count
+ * that takes the product to `lowUnits` or fewer announces `stock.low` in the same transaction.
  */
-export async function setStock(sql: Sql, id: number, stock: number, userId: number): Promise<ProductRow | undefined> {
+export async function setStock(sql: Sql, id: number, stock: number, userId: number, lowUnits: number): Promise<ProductRow | undefined> {
   return sql.begin(async (tx) => {
     const [old] = await tx<{ stock: number }[]>`SELECT stock FROM products WHERE id = ${id} FOR UPDATE`;
     if (!old) return undefined;
@@ -61,6 +64,7 @@ export async function setStock(sql: Sql, id: number, stock: number, userId: numb
         INSERT INTO stock_adjustments (product_id, delta, reason, user_id)
         VALUES (${id}, ${stock - old.stock}, 'stock count', ${userId})`;
     }
+    if (stock <= lowUnits && old.stock > lowUnits) await announceStockLow(tx, id, lowUnits);
     const [row] = await tx<ProductRow[]>`
       SELECT ${productColumns(tx)} FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id = ${id}`;
     return row;
@@ -74,9 +78,10 @@ export interface AdjustedRow extends ProductRow {
 
 /**
  * Adds `delta` (negative to remove) in one conditional UPDATE that never takes stock below 0,
- * and records it in the same statement. No row back means: no such product, or not enough stock.
+ * and records it in the same statement, with `stock.low` when it takes the product from above
+ * `lowUnits` to `lowUnits` or fewer. No row back means: no such product, or not enough stock.
  */
-export async function adjustStock(sql: Sql, id: number, delta: number, reason: string, userId: number): Promise<AdjustedRow | undefined> {
+export async function adjustStock(sql: Sql, id: number, delta: number, reason: string, userId: number, lowUnits: number): Promise<AdjustedRow | undefined> {
   const [row] = await sql<AdjustedRow[]>`
     WITH p AS (
       UPDATE products SET stock = stock + ${delta}, updated_at = now()
@@ -86,6 +91,10 @@ export async function adjustStock(sql: Sql, id: number, delta: number, reason: s
       INSERT INTO stock_adjustments (product_id, delta, reason, user_id)
       SELECT id, ${delta}, ${reason}, ${userId} FROM p
       RETURNING id, created_at
+    ), low AS (
+      INSERT INTO outbox (aggregate_id, type, payload)
+      SELECT p.id, 'stock.low', ${sql.unsafe(STOCK_LOW_PAYLOAD)} || jsonb_build_object('lowUnits', ${lowUnits}::int)
+      FROM p WHERE p.stock <= ${lowUnits} AND p.stock - ${delta} > ${lowUnits}
     )
     SELECT ${productColumns(sql)}, adjustment.id AS adjustment_id, adjustment.created_at AS adjustment_created_at
     FROM p JOIN categories c ON c.id = p.category_id CROSS JOIN adjustment`;

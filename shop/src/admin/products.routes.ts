@@ -126,7 +126,7 @@ const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
         response: { 200: Product, ...errorResponses(...staffErrors) },
       },
     },
-    async (request) => products.setStock(writer, request.params.id, request.body.stock, app.requireAdmin(request).id),
+    async (request) => products.setStock(writer, request.params.id, request.body.stock, app.requireAdmin(request).id, opts.config.STOCK_LOW_UNITS),
   );
 
   app.post(
@@ -141,7 +141,8 @@ const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
         response: { 201: StockAdjusted, ...errorResponses(...staffErrors, 409) },
       },
     },
-    async (request, reply) => reply.status(201).send(await products.adjustStock(writer, request.params.id, request.body, app.requireAdmin(request).id)),
+    async (request, reply) =>
+      reply.status(201).send(await products.adjustStock(writer, request.params.id, request.body, app.requireAdmin(request).id, opts.config.STOCK_LOW_UNITS)),
   );
 
   app.post(

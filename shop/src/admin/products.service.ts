@@ -51,14 +51,14 @@ export async function deactivateProduct(writer: Sql, id: number): Promise<Produc
   return toProduct(row);
 }
 
-export async function setStock(writer: Sql, id: number, stock: number, userId: number): Promise<Product> {
-  const row = await repository.setStock(writer, id, stock, userId);
+export async function setStock(writer: Sql, id: number, stock: number, userId: number, lowUnits: number): Promise<Product> {
+  const row = await repository.setStock(writer, id, stock, userId, lowUnits);
   if (!row) throw notFound('Product');
   return toProduct(row);
 }
 
-export async function adjustStock(writer: Sql, id: number, input: StockAdjustmentCreate, userId: number): Promise<StockAdjusted> {
-  const row = await repository.adjustStock(writer, id, input.delta, input.reason, userId);
+export async function adjustStock(writer: Sql, id: number, input: StockAdjustmentCreate, userId: number, lowUnits: number): Promise<StockAdjusted> {
+  const row = await repository.adjustStock(writer, id, input.delta, input.reason, userId, lowUnits);
   if (!row) {
     const stock = await repository.findStock(writer, id);
     if (stock === undefined) throw notFound('Product');

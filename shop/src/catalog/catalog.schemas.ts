@@ -32,6 +32,18 @@ export const CategoryTree = Type.Cyclic(
   'Category',
 );
 
+/** One product image as a `<picture>` shows it: the original, and a srcset per variant format (AVIF, then WebP). */
+export const ProductPicture = Type.Object({
+  src: Type.String({ description: 'The original, a URL path under /media/' }),
+  sources: Type.Array(
+    Type.Object({
+      type: Type.String({ description: "The variants' media type, for <source type>" }),
+      srcset: Type.String({ description: 'Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset>' }),
+    }),
+    { description: 'Empty for an image that is never resized (SVG)' },
+  ),
+});
+
 export const Product = Type.Object({
   id: Type.Integer(),
   sku: Type.String(),
@@ -45,6 +57,7 @@ export const Product = Type.Object({
   active: Type.Boolean(),
   category: CategoryRef,
   images: Type.Array(Type.String({ description: 'A URL path under /media/' })),
+  pictures: Type.Array(ProductPicture, { description: 'The same images, in the same order, with their sized variants' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

@@ -1,6 +1,6 @@
 import type { Queryable, Sql } from '../db/pools.js';
 import type { Product, Sort } from './catalog.schemas.js';
-import { mediaUrl } from '../media/media-keys.js';
+import { mediaPicture, mediaUrl } from '../media/media-keys.js';
 
 /** A product row joined with its category, as every product query selects it. */
 export interface ProductRow {
@@ -44,6 +44,7 @@ export function toProduct(row: ProductRow): Product {
     active: row.active,
     category: { id: Number(row.category_id), slug: row.category_slug, name: row.category_name, nameEn: row.category_name_en },
     images: row.images.map(mediaUrl),
+    pictures: row.images.map(mediaPicture),
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pools.js';
+import { ORDER_EVENT_PAYLOAD, STOCK_LOW_PAYLOAD } from '../events/outbox-events.js';
 import type { OrderStatus, Shipping } from '../orders/orders.schemas.js';
 import { keyOf, purchaseKeyOf, type BatchCart, type BatchJob, type LockedProduct } from './allocation.js';
 
@@ -140,13 +141,23 @@ export async function insertOrders(sql: Queryable, orders: readonly NewOrder[]):
  * already checked this against the rows it holds locked; the condition is the guard that holds
  * even if that check were wrong. Returns how many products
  * were updated: fewer than asked means the batch must not commit.
+ * A product this takes from above `lowUnits` to `lowUnits` or fewer is announced `stock.low` by
+ * the same statement (once per crossing: a restock above it arms it again).
  */
-export async function takeStock(sql: Queryable, takes: ReadonlyMap<number, number>): Promise<number> {
+export async function takeStock(sql: Queryable, takes: ReadonlyMap<number, number>, lowUnits: number): Promise<number> {
   const rows = await sql`
-    UPDATE products p SET stock = p.stock - t.quantity
-    FROM unnest(${[...takes.keys()]}::bigint[], ${[...takes.values()]}::int[]) AS t(id, quantity)
-    WHERE p.id = t.id AND p.stock >= t.quantity AND p.active
-    RETURNING p.id`;
+    WITH taken AS (
+      UPDATE products p SET stock = p.stock - t.quantity
+      FROM unnest(${[...takes.keys()]}::bigint[], ${[...takes.values()]}::int[]) AS t(id, quantity)
+      WHERE p.id = t.id AND p.stock >= t.quantity AND p.active
+      RETURNING p.id, p.sku, p.stock, p.stock + t.quantity AS stock_before
+    ), low AS (
+      INSERT INTO outbox (aggregate_id, type, payload)
+      SELECT p.id, 'stock.low', ${sql.unsafe(STOCK_LOW_PAYLOAD)} || jsonb_build_object('lowUnits', ${lowUnits}::int)
+      FROM taken p WHERE p.stock <= ${lowUnits} AND p.stock_before > ${lowUnits}
+      ORDER BY p.id
+    )
+    SELECT id FROM taken`;
   return rows.length;
 }
 
@@ -170,14 +181,22 @@ export async function removeOrderedCartItems(sql: Queryable, items: readonly { c
 
 /**
  * Marks orders placed after their payment was approved, only from `pending_payment` (so each
- * transition happens once), and returns the new `updatedAt` of those that moved.
+ * transition happens once), and returns the new `updatedAt` of those that moved. The same
+ * statement writes each moved order's `order.placed` to the outbox: one event per placed order,
+ * committed with it, with no statement added to the batch.
  */
 export async function markOrdersPlaced(sql: Queryable, settlements: readonly { orderId: number; paymentRef: string }[]): Promise<Map<number, Date>> {
   const rows = await sql<{ id: number | bigint; updated_at: Date }[]>`
-    UPDATE orders o SET status = 'placed', updated_at = now(), payment_ref = t.payment_ref, payment_unsettled_since = NULL
-    FROM unnest(${settlements.map((s) => s.orderId)}::bigint[], ${settlements.map((s) => s.paymentRef)}::text[]) AS t(id, payment_ref)
-    WHERE o.id = t.id AND o.status = 'pending_payment'
-    RETURNING o.id, o.updated_at`;
+    WITH placed AS (
+      UPDATE orders o SET status = 'placed', updated_at = now(), payment_ref = t.payment_ref, payment_unsettled_since = NULL
+      FROM unnest(${settlements.map((s) => s.orderId)}::bigint[], ${settlements.map((s) => s.paymentRef)}::text[]) AS t(id, payment_ref)
+      WHERE o.id = t.id AND o.status = 'pending_payment'
+      RETURNING o.id, o.user_id, o.status, o.total_won, o.updated_at
+    ), events AS (
+      INSERT INTO outbox (aggregate_id, type, payload)
+      SELECT o.id, 'order.placed', ${sql.unsafe(ORDER_EVENT_PAYLOAD)} FROM placed o ORDER BY o.id
+    )
+    SELECT id, updated_at FROM placed`;
   return new Map(rows.map((r) => [Number(r.id), r.updated_at]));
 }
 

@@ -21,6 +21,7 @@ const checkoutRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app
   const checkout = new CheckoutService({
     sql: app.pools.writer,
     lanes,
+    stockLowUnits: opts.config.STOCK_LOW_UNITS,
     payments: app.payments,
     metrics: app.metrics,
     log: app.log,

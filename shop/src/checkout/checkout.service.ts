@@ -37,6 +37,8 @@ export interface CheckoutDependencies {
   sql: Sql;
   /** Checkout transactions in flight at once (each holds a writer connection). */
   lanes: number;
+  /** A product a checkout batch leaves at this many units or fewer is announced `stock.low` (STOCK_LOW_UNITS). */
+  stockLowUnits: number;
   /** Checkouts per commit at most; 1 turns group commit off (one transaction per checkout). */
   maxBatch?: number;
   onBatchCommitted?: (size: number) => void;
@@ -101,7 +103,8 @@ const orderExpired = (orderId: number, then: string) =>
  *    A hot product's lock, commit and replication round trip are paid once per batch, and the
  *    lock is held for a fixed handful of statements however many orders the batch carries.
  * 2. The payment provider is charged outside that transaction, so a slow provider holds no row
- *    lock. Approved: the order becomes `placed`. Declined: in one transaction the order becomes
+ *    lock. Approved: the order becomes `placed`, and the same statement writes its `order.placed`
+ *    to the outbox (events/README.md). Declined: in one transaction the order becomes
  *    `payment_declined`, its stock goes back and the cart is restored. Both are conditional
  *    updates from `pending_payment`, so each happens exactly once.
  *
@@ -199,7 +202,7 @@ export class CheckoutService {
       const orderIdOf = (job: CheckoutJob) => inserted.get(keyOf(job.userId, job.idempotencyKey))!.id;
       const fromCarts = allocated.flatMap(({ d }) => (d.cartId === null ? [] : d.items.map((i) => ({ cartId: d.cartId!, productId: i.productId }))));
       const [updated] = await Promise.all([
-        takeStock(tx, takes),
+        takeStock(tx, takes, this.deps.stockLowUnits),
         insertLinesOfOrders(
           tx,
           allocated.flatMap(({ job, d }) => d.lines.map((l) => ({ ...l, orderId: orderIdOf(job) }))),

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import { imageSize } from 'image-size';
 import { ShopError } from '../errors.js';
-import { isMediaKey, newMediaKey, type MediaExtension } from './media-keys.js';
+import { imageVariantKey, imageVariants, type ImageVariantFormat } from '@evermall/topology';
+import { hasVariants, isMediaKey, newMediaKey, type MediaExtension } from './media-keys.js';
 
 /** What file-type calls each image we accept, and the extension we store it under. */
 const ACCEPTED_IMAGES: Record<string, MediaExtension> = {
@@ -22,6 +23,14 @@ const ACCEPTED_IMAGES: Record<string, MediaExtension> = {
 /** The file for a key, or undefined when the key is not one we could have generated. */
 export function mediaPath(mediaDir: string, key: string): string | undefined {
   return isMediaKey(key) ? path.join(mediaDir, key) : undefined;
+}
+
+/**
+ * The file of a key's variant, where the resize function writes it (MEDIA_DIR is its bucket's
+ * folder on the twin), or undefined when the key is not one we could have generated or is never resized.
+ */
+export function mediaVariantPath(mediaDir: string, key: string, width: number, format: ImageVariantFormat): string | undefined {
+  return isMediaKey(key) && hasVariants(key) ? path.join(mediaDir, imageVariantKey(key, width, format)) : undefined;
 }
 
 /** How big an image may be once decoded (MEDIA_MAX_PIXELS, MEDIA_MAX_SIDE_PX); its bytes are capped by the multipart parser. */
@@ -91,7 +100,10 @@ function checkDimensions(image: Uint8Array, limits: ImageLimits): void {
   }
 }
 
+/** Removes an image and whatever variants the resize function has made of it so far. */
 export async function removeImage(mediaDir: string, key: string): Promise<void> {
   const file = mediaPath(mediaDir, key);
-  if (file) await rm(file, { force: true });
+  if (!file) return;
+  await rm(file, { force: true });
+  await rm(path.join(mediaDir, imageVariants.prefix, key), { recursive: true, force: true });
 }

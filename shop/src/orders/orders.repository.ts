@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/pools.js';
+import { eventOfStatus, ORDER_EVENT_PAYLOAD } from '../events/outbox-events.js';
 import type { AdminOrder, Order, OrderStatus, Shipping } from './orders.schemas.js';
 
 interface OrderRow {
@@ -80,14 +81,22 @@ export async function listOrders(sql: Queryable, filter: { orderId?: number; use
 /**
  * Moves an order from one of `from` to `to` and returns its new `updatedAt` if it moved,
  * undefined if not. The conditional update is what makes a transition (and the stock it
- * returns) happen exactly once.
+ * returns) happen exactly once; the same statement writes the event the move announces
+ * (`eventOfStatus`) to the outbox, so the event commits or rolls back with it.
  */
 export async function transitionOrder(sql: Queryable, orderId: number, from: readonly OrderStatus[], to: OrderStatus, paymentRef?: string): Promise<Date | undefined> {
+  const event = eventOfStatus(to);
   const [row] = await sql<{ updated_at: Date }[]>`
-    UPDATE orders SET status = ${to}, updated_at = now(),
-                      payment_ref = COALESCE(${paymentRef ?? null}::text, payment_ref)
-    WHERE id = ${orderId} AND status = ANY(${from as OrderStatus[]}::text[])
-    RETURNING updated_at`;
+    WITH moved AS (
+      UPDATE orders SET status = ${to}, updated_at = now(),
+                        payment_ref = COALESCE(${paymentRef ?? null}::text, payment_ref)
+      WHERE id = ${orderId} AND status = ANY(${from as OrderStatus[]}::text[])
+      RETURNING id, user_id, status, total_won, updated_at
+    ), events AS (
+      INSERT INTO outbox (aggregate_id, type, payload)
+      SELECT o.id, ${event ?? null}::text, ${sql.unsafe(ORDER_EVENT_PAYLOAD)} FROM moved o WHERE ${event !== undefined}
+    )
+    SELECT updated_at FROM moved`;
   return row?.updated_at;
 }
 
@@ -120,7 +129,8 @@ export async function returnStock(sql: Queryable, orderId: number, reason: strin
  * cancelling it, another instance's sweep) is left to that transaction, so sweeps never wait
  * on one another and never take part in a lock cycle with the settler, which locks orders too.
  * The status is checked again on the locked row, so an order that was placed meanwhile stays
- * placed. Call it in the transaction that then returns the stock (`returnStockOfOrders`).
+ * placed. The same statement writes each expired order's `order.cancelled` to the outbox. Call
+ * it in the transaction that then returns the stock (`returnStockOfOrders`).
  */
 export async function expireUnpaidOrders(sql: Queryable, olderThanSeconds: number, limit: number): Promise<number[]> {
   const rows = await sql<{ id: number | bigint }[]>`
@@ -130,10 +140,15 @@ export async function expireUnpaidOrders(sql: Queryable, olderThanSeconds: numbe
       ORDER BY created_at, id
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
+    ), expired AS (
+      UPDATE orders o SET status = 'expired', updated_at = now()
+      FROM due WHERE o.id = due.id AND o.status = 'pending_payment'
+      RETURNING o.id, o.user_id, o.status, o.total_won, o.updated_at
+    ), events AS (
+      INSERT INTO outbox (aggregate_id, type, payload)
+      SELECT o.id, 'order.cancelled', ${sql.unsafe(ORDER_EVENT_PAYLOAD)} FROM expired o ORDER BY o.id
     )
-    UPDATE orders o SET status = 'expired', updated_at = now()
-    FROM due WHERE o.id = due.id AND o.status = 'pending_payment'
-    RETURNING o.id`;
+    SELECT id FROM expired`;
   return rows.map((r) => Number(r.id));
 }
 

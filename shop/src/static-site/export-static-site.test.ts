@@ -15,6 +15,8 @@ function htmlFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+const UPLOADED = '0123456789abcdef0123456789abcdef.png';
+
 describe('static backup site', () => {
   let shop: TestShop;
   let work: string;
@@ -24,6 +26,9 @@ describe('static backup site', () => {
     await seedCatalog({ sql: shop.sql, mediaDir: shop.mediaDir, products: 120 });
     await shop.sql`UPDATE products SET active = false WHERE sku = 'EM-000001'`;
     await shop.sql`UPDATE products SET name = '<script>alert(1)</script> 운동화' WHERE sku = 'EM-000002'`;
+    // An uploaded photo, which the live shop lists with sized variants.
+    writeFileSync(path.join(shop.mediaDir, UPLOADED), 'a png');
+    await shop.sql`UPDATE products SET images = ${shop.sql.array([UPLOADED])} WHERE sku = 'EM-000004'`;
     work = mkdtempSync(path.join(os.tmpdir(), 'evermall-backup-'));
   });
   afterAll(async () => {
@@ -83,6 +88,11 @@ describe('static backup site', () => {
     expect(answer(`/api/products/${active!.slug}`)).toEqual(await live(`/api/products/${active!.slug}`));
     // The home page's list, with no cursor into a copy that has no second page.
     expect(answer('/api/products?sort=newest')).toEqual({ ...((await live('/api/products?sort=newest')) as object), nextCursor: null });
+    // The site copies originals, not their variants: its answers list each picture without sources.
+    const [uploaded] = await shop.sql<{ slug: string }[]>`SELECT slug FROM products WHERE sku = 'EM-000004'`;
+    const livePhoto = (await live(`/api/products/${uploaded!.slug}`)) as { pictures: { src: string; sources: unknown[] }[] };
+    expect(livePhoto.pictures[0]!.sources).toHaveLength(2);
+    expect(answer(`/api/products/${uploaded!.slug}`)).toEqual({ ...livePhoto, pictures: [{ src: `/media/${UPLOADED}`, sources: [] }] });
     expect(readdirSync(path.join(out, 'api', 'products'))).toHaveLength(119);
     expect(existsSync(path.join(out, 'api', 'products', inactive!.slug))).toBe(false);
     // Paths the export never writes, or that would climb out of the folder, have no answer.

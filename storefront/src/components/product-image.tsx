@@ -1,9 +1,15 @@
+import type { ImageSource } from '@/lib/api-types';
+
 /**
  * A product photo that loads lazily and reserves its box (width, height, aspect-ratio), so
- * nothing jumps when it arrives. `sizes` tells the browser how wide it will be shown.
+ * nothing jumps when it arrives. With `sources` (the sized AVIF and WebP variants the shop
+ * lists for an upload) it is a `<picture>`: the browser takes the first type it can decode and,
+ * from its srcset, the smallest width that fills `sizes` at the screen's density (HTML Standard,
+ * "The picture element"). Without them, or in a browser that takes neither type, the original.
  */
 export function ProductImage({
   src,
+  sources = [],
   alt,
   sizes,
   eager = false,
@@ -11,6 +17,7 @@ export function ProductImage({
   noImageLabel,
 }: {
   src: string | null | undefined;
+  sources?: readonly ImageSource[] | undefined;
   alt: string;
   sizes: string;
   eager?: boolean;
@@ -24,7 +31,7 @@ export function ProductImage({
       </div>
     );
   }
-  return (
+  const image = (
     <img
       className={`product-image ${className}`}
       src={src}
@@ -36,5 +43,14 @@ export function ProductImage({
       decoding="async"
       fetchPriority={eager ? 'high' : 'auto'}
     />
+  );
+  if (sources.length === 0) return image;
+  return (
+    <picture>
+      {sources.map((source) => (
+        <source key={source.type} type={source.type} srcSet={source.srcset} sizes={sizes} />
+      ))}
+      {image}
+    </picture>
   );
 }

@@ -382,6 +382,18 @@ export interface paths {
                                 maxPerCustomer: number | null;
                                 name: string;
                                 nameEn: string;
+                                /** @description The same images, in the same order, with their sized variants */
+                                pictures: {
+                                    /** @description Empty for an image that is never resized (SVG) */
+                                    sources: {
+                                        /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                        srcset: string;
+                                        /** @description The variants' media type, for <source type> */
+                                        type: string;
+                                    }[];
+                                    /** @description The original, a URL path under /media/ */
+                                    src: string;
+                                }[];
                                 /** @description Price in won (KRW has no minor unit) */
                                 priceWon: number;
                                 sku: string;
@@ -510,6 +522,18 @@ export interface paths {
                             maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
+                            /** @description The same images, in the same order, with their sized variants */
+                            pictures: {
+                                /** @description Empty for an image that is never resized (SVG) */
+                                sources: {
+                                    /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                    srcset: string;
+                                    /** @description The variants' media type, for <source type> */
+                                    type: string;
+                                }[];
+                                /** @description The original, a URL path under /media/ */
+                                src: string;
+                            }[];
                             /** @description Price in won (KRW has no minor unit) */
                             priceWon: number;
                             sku: string;
@@ -660,6 +684,18 @@ export interface paths {
                             maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
+                            /** @description The same images, in the same order, with their sized variants */
+                            pictures: {
+                                /** @description Empty for an image that is never resized (SVG) */
+                                sources: {
+                                    /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                    srcset: string;
+                                    /** @description The variants' media type, for <source type> */
+                                    type: string;
+                                }[];
+                                /** @description The original, a URL path under /media/ */
+                                src: string;
+                            }[];
                             /** @description Price in won (KRW has no minor unit) */
                             priceWon: number;
                             sku: string;
@@ -769,6 +805,18 @@ export interface paths {
                             maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
+                            /** @description The same images, in the same order, with their sized variants */
+                            pictures: {
+                                /** @description Empty for an image that is never resized (SVG) */
+                                sources: {
+                                    /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                    srcset: string;
+                                    /** @description The variants' media type, for <source type> */
+                                    type: string;
+                                }[];
+                                /** @description The original, a URL path under /media/ */
+                                src: string;
+                            }[];
                             /** @description Price in won (KRW has no minor unit) */
                             priceWon: number;
                             sku: string;
@@ -894,6 +942,18 @@ export interface paths {
                             maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
+                            /** @description The same images, in the same order, with their sized variants */
+                            pictures: {
+                                /** @description Empty for an image that is never resized (SVG) */
+                                sources: {
+                                    /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                    srcset: string;
+                                    /** @description The variants' media type, for <source type> */
+                                    type: string;
+                                }[];
+                                /** @description The original, a URL path under /media/ */
+                                src: string;
+                            }[];
                             /** @description Price in won (KRW has no minor unit) */
                             priceWon: number;
                             sku: string;
@@ -1042,6 +1102,18 @@ export interface paths {
                             maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
+                            /** @description The same images, in the same order, with their sized variants */
+                            pictures: {
+                                /** @description Empty for an image that is never resized (SVG) */
+                                sources: {
+                                    /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                    srcset: string;
+                                    /** @description The variants' media type, for <source type> */
+                                    type: string;
+                                }[];
+                                /** @description The original, a URL path under /media/ */
+                                src: string;
+                            }[];
                             /** @description Price in won (KRW has no minor unit) */
                             priceWon: number;
                             sku: string;
@@ -1199,6 +1271,18 @@ export interface paths {
                             maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
+                            /** @description The same images, in the same order, with their sized variants */
+                            pictures: {
+                                /** @description Empty for an image that is never resized (SVG) */
+                                sources: {
+                                    /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                    srcset: string;
+                                    /** @description The variants' media type, for <source type> */
+                                    type: string;
+                                }[];
+                                /** @description The original, a URL path under /media/ */
+                                src: string;
+                            }[];
                             /** @description Price in won (KRW has no minor unit) */
                             priceWon: number;
                             sku: string;
@@ -1338,6 +1422,18 @@ export interface paths {
                                 maxPerCustomer: number | null;
                                 name: string;
                                 nameEn: string;
+                                /** @description The same images, in the same order, with their sized variants */
+                                pictures: {
+                                    /** @description Empty for an image that is never resized (SVG) */
+                                    sources: {
+                                        /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                        srcset: string;
+                                        /** @description The variants' media type, for <source type> */
+                                        type: string;
+                                    }[];
+                                    /** @description The original, a URL path under /media/ */
+                                    src: string;
+                                }[];
                                 /** @description Price in won (KRW has no minor unit) */
                                 priceWon: number;
                                 sku: string;
@@ -3762,6 +3858,18 @@ export interface paths {
                                 maxPerCustomer: number | null;
                                 name: string;
                                 nameEn: string;
+                                /** @description The same images, in the same order, with their sized variants */
+                                pictures: {
+                                    /** @description Empty for an image that is never resized (SVG) */
+                                    sources: {
+                                        /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                        srcset: string;
+                                        /** @description The variants' media type, for <source type> */
+                                        type: string;
+                                    }[];
+                                    /** @description The original, a URL path under /media/ */
+                                    src: string;
+                                }[];
                                 /** @description Price in won (KRW has no minor unit) */
                                 priceWon: number;
                                 sku: string;
@@ -3859,6 +3967,18 @@ export interface paths {
                             maxPerCustomer: number | null;
                             name: string;
                             nameEn: string;
+                            /** @description The same images, in the same order, with their sized variants */
+                            pictures: {
+                                /** @description Empty for an image that is never resized (SVG) */
+                                sources: {
+                                    /** @description Variant URLs with their widths (`/media/variants/<key>/640.webp 640w, ...`), for <source srcset> */
+                                    srcset: string;
+                                    /** @description The variants' media type, for <source type> */
+                                    type: string;
+                                }[];
+                                /** @description The original, a URL path under /media/ */
+                                src: string;
+                            }[];
                             /** @description Price in won (KRW has no minor unit) */
                             priceWon: number;
                             sku: string;
@@ -3980,6 +4100,78 @@ export interface paths {
                 header?: never;
                 path: {
                     key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The image bytes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/variants/{key}/{variant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A product image at one of the sizes in its srcset
+         * @description The variant the resize function made (`640.webp`), or the original until it has made it.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    key: string;
+                    variant: string;
                 };
                 cookie?: never;
             };

@@ -18,6 +18,8 @@ export type ProductList = JsonResponse<'/api/products', 'get'>;
 export type ProductListQuery = Query<'/api/products', 'get'>;
 export type ProductSort = NonNullable<ProductListQuery['sort']>;
 export type Product = ProductList['items'][number];
+/** One format's sized variants of a product image, for `<source type srcset>`. */
+export type ImageSource = Product['pictures'][number]['sources'][number];
 export type User = JsonResponse<'/api/auth/me', 'get'>['user'];
 export type RegisterBody = JsonBody<'/api/auth/register', 'post'>;
 export type LoginBody = JsonBody<'/api/auth/login', 'post'>;

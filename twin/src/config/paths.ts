@@ -17,8 +17,10 @@ export interface TwinPaths {
     pgdata(node: string): string;
   };
   readonly haproxy: { readonly root: string; readonly config: string; readonly socket: string };
-  /** EFS stand-in: the media folder every instance shares. */
+  /** EFS stand-in: the media folder every instance shares. The resize function watches it as a bucket (issue 16). */
   readonly efs: string;
+  /** The resize function's on-failure destination: a Lambda invocation record per event that failed three times. */
+  readonly resizeFailures: string;
   /** S3 stand-in: the SPA bucket. */
   readonly s3Spa: string;
   /**
@@ -70,6 +72,7 @@ export function twinPaths(stateDir: string): TwinPaths {
     },
     haproxy: { root: path.join(root, 'haproxy'), config: path.join(root, 'haproxy', 'haproxy.cfg'), socket: path.join(root, 'haproxy', 'admin.sock') },
     efs: path.join(root, 'efs'),
+    resizeFailures: path.join(root, 'functions', 'resize-image', 'failed'),
     s3Spa: path.join(root, 's3', 'spa'),
     s3Backup: backupSiteDir({ state: path.join(root, 'shop', 'state') }),
     releases: path.join(root, 'releases'),

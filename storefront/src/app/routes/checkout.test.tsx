@@ -20,6 +20,7 @@ const product: Product = {
   maxPerCustomer: null,
   active: true,
   images: [],
+  pictures: [],
   category: { id: 1, slug: 'shoes', name: '신발', nameEn: 'Shoes' },
   createdAt: '2026-11-26T00:00:00.000Z',
   updatedAt: '2026-11-26T00:00:00.000Z',

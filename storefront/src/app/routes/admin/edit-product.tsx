@@ -34,11 +34,11 @@ export function Component() {
       <p>
         <Link to={paths.product(p.slug)}>{paths.product(p.slug)}</Link>
       </p>
-      {p.images.length > 0 && (
+      {p.pictures.length > 0 && (
         <ul className="admin-images">
-          {p.images.map((src, i) => (
+          {p.pictures.map(({ src, sources }, i) => (
             <li key={src}>
-              <ProductImage src={src} alt={t('product.imageOf', { name: p.name, n: i + 1 })} sizes="120px" noImageLabel={t('product.noImage')} />
+              <ProductImage src={src} sources={sources} alt={t('product.imageOf', { name: p.name, n: i + 1 })} sizes="120px" noImageLabel={t('product.noImage')} />
             </li>
           ))}
         </ul>

@@ -11,7 +11,14 @@ export function ProductCard({ product, eager = false }: { product: Product; eage
   return (
     <li className="product-card">
       <Link to={paths.product(product.slug)} className="product-card-link">
-        <ProductImage src={product.images[0]} alt={name} sizes="(min-width: 1100px) 250px, (min-width: 700px) 30vw, 45vw" eager={eager} noImageLabel={t('product.noImage')} />
+        <ProductImage
+          src={product.images[0]}
+          sources={product.pictures[0]?.sources}
+          alt={name}
+          sizes="(min-width: 1100px) 250px, (min-width: 700px) 30vw, 45vw"
+          eager={eager}
+          noImageLabel={t('product.noImage')}
+        />
         <span className="product-card-name">{name}</span>
       </Link>
       <span className="product-card-price">{won(product.priceWon)}</span>

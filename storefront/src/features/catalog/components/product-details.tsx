@@ -12,17 +12,22 @@ export function ProductDetails({ product, actions }: { product: Product; actions
   const { t, won, pick } = useI18n();
   const name = pick(product);
   const [shown, setShown] = useState(0);
-  const image = product.images[shown] ?? product.images[0];
+  const picture = product.pictures[shown] ?? product.pictures[0];
   return (
     <article className="product-details">
       <div className="product-gallery">
-        <ProductImage src={image} alt={name} sizes="(min-width: 800px) 480px, 100vw" eager noImageLabel={t('product.noImage')} />
-        {product.images.length > 1 && (
+        <ProductImage src={picture?.src} sources={picture?.sources} alt={name} sizes="(min-width: 800px) 480px, 100vw" eager noImageLabel={t('product.noImage')} />
+        {product.pictures.length > 1 && (
           <ul className="thumbs">
-            {product.images.map((src, i) => (
+            {product.pictures.map(({ src, sources }, i) => (
               <li key={src}>
                 <button type="button" aria-pressed={i === shown} onClick={() => setShown(i)} aria-label={t('product.imageOf', { name, n: i + 1 })}>
-                  <img src={src} alt="" width={64} height={64} loading="lazy" decoding="async" sizes="64px" />
+                  <picture>
+                    {sources.map((source) => (
+                      <source key={source.type} type={source.type} srcSet={source.srcset} sizes="64px" />
+                    ))}
+                    <img src={src} alt="" width={64} height={64} loading="lazy" decoding="async" />
+                  </picture>
                 </button>
               </li>
             ))}

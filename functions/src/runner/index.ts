@@ -1,0 +1,4 @@
+export { FunctionRunner, type AsyncHandler, type FunctionRunnerOptions, type InvocationResult, type RunnerLog } from './function-runner.js';
+export { BucketFolderNotifications, type BucketFolderNotificationsOptions } from './bucket-folder-notifications.js';
+export { objectCreatedEvent, type CreatedObject } from './s3-event.js';
+export type { FailureCondition, FunctionError } from './failure-destination.js';
