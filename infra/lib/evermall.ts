@@ -103,6 +103,7 @@ export function createEvermall(app: App): EvermallStacks {
     loadBalancer: appStack.loadBalancer.alb,
     targetGroup: appStack.loadBalancer.targetGroup,
     ...(appStack.fleet ? { fleet: { autoScalingGroupName: appStack.fleet.group.autoScalingGroupName, events: appStack.fleet.events } } : {}),
+    backupSiteMetricDimension: appStack.backupSiteMetricDimension,
     shopInstanceTag: appStack.shopInstanceTag,
     database: data.database.instance,
     ...(data.database.readReplica ? { readReplica: data.database.readReplica } : {}),

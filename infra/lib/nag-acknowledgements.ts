@@ -458,6 +458,25 @@ const eksAcknowledgements = (region: string): NagAcknowledgement[] => {
         (resource) => `Resource::arn:<AWS::Partition>:elasticloadbalancing:*:*:${resource}`,
       ),
     ].map((finding) => ({ stack: 'app' as const, path: '*-AlbController/alb-sa/Role/DefaultPolicy', id: `AwsSolutions-IAM5[${finding}]`, reason: controllerReason })),
+    {
+      stack: 'app',
+      path: 'ShopCluster/ClusterAutoscaler/DefaultPolicy',
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The Cluster Autoscaler’s auto-discovery policy (cluster-autoscaler/cloudprovider/aws/README.md): the Describe/Get calls have no resource type; SetDesiredCapacity and TerminateInstanceInAutoScalingGroup are limited to groups tagged with this cluster’s name',
+    },
+    {
+      stack: 'app',
+      path: 'ShopCluster/ShopPods/DefaultPolicy',
+      id: 'AwsSolutions-IAM5[Resource::<BackupSiteBucket752B1EAE.Arn>/*]',
+      reason: 'The pods’ sidecar runs `aws s3 sync --delete` of the exported backup site, as the EC2 instances do: any object in that one bucket',
+    },
+    {
+      stack: 'app',
+      path: 'ShopCluster/ShopPods/DefaultPolicy',
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:PutMetricData has no resource type; a condition limits it to the Evermall/Instances namespace (the BackupSiteUploaded datapoint)',
+    },
   ];
 };
 

@@ -1,8 +1,12 @@
+import { Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appPort, autoScaling, zones } from '@evermall/topology';
 import { cachePort } from '../lib/constructs/cache.js';
-import { clusterVersions, efsCsiServiceAccounts, systemNamespace } from '../lib/constructs/shop-cluster.js';
-import { shopRelease } from '../lib/constructs/shop-release.js';
+import { backupSiteUploadCheckSeconds, backupSiteUploadScript } from '../lib/constructs/backup-site-upload.js';
+import { instanceMetrics } from '../lib/constructs/observability.js';
+import { clusterAutoscalerServiceAccount, clusterVersions, efsCsiServiceAccounts, systemNamespace } from '../lib/constructs/shop-cluster.js';
+import { clusterMetricDimension, shopRelease } from '../lib/constructs/shop-release.js';
+import { instanceDirectories } from '../lib/constructs/user-data.js';
 import { exampleEksImage } from '../lib/configurations.js';
 import { shopRepositoryOutput } from '../lib/stacks/data-stack.js';
 import { ParameterError, parseParameters, profiles } from '../lib/parameters.js';
@@ -96,6 +100,12 @@ describe('compute=eks', () => {
     expect(byRelease['aws-efs-csi-driver']).toMatchObject({ Version: clusterVersions.efsCsiDriverChart, Namespace: systemNamespace });
     expect(byRelease['secrets-store-csi-driver-provider-aws']).toMatchObject({ Version: clusterVersions.secretsStoreProviderChart, Namespace: systemNamespace });
     expect(byRelease['metrics-server']).toMatchObject({ Version: clusterVersions.metricsServerChart, Namespace: systemNamespace });
+    // Node autoscaling: auto-discovery of this cluster's groups, the two zones kept level, under its own service account.
+    expect(byRelease['cluster-autoscaler']).toMatchObject({ Version: clusterVersions.clusterAutoscalerChart, Namespace: systemNamespace });
+    const autoscaler = renderText(byRelease['cluster-autoscaler']!.Values as CfnJson);
+    expect(autoscaler).toMatch(/"autoDiscovery":\{"clusterName":"\$\{[^}]*ShopCluster[^}]*\}"\}/);
+    expect(autoscaler).toContain(`"rbac":{"serviceAccount":{"create":true,"name":"${clusterAutoscalerServiceAccount}"}}`);
+    expect(autoscaler).toContain('"balance-similar-node-groups":true');
     // The shop's secrets: mounted and refreshed (rotation), the others synced into a Secret for env variables.
     expect(JSON.parse(byRelease['secrets-store-csi-driver-provider-aws']!.Values as string)).toEqual({
       'secrets-store-csi-driver': { install: true, syncSecret: { enabled: true }, enableSecretRotation: true },
@@ -142,8 +152,22 @@ describe('compute=eks', () => {
       for (const secret of ['DatabaseAppSecret', 'SessionSecret', 'PaymentProviderTossSecret', 'CacheAuthToken']) expect(resources).toContain(secret);
       expect(resources).toMatch(/secret:Evermall\/shop-client-secret-\?\?\?\?\?\?|secret:.*shop.*-\?\?\?\?\?\?/);
       expect(resources).not.toMatch(/Migrator|MasterSecret|Master/);
-      const actions = statementsOf(roleId).flatMap((st) => [st.Action].flat());
-      expect(actions.every((a: string) => a.startsWith('secretsmanager:') || a.startsWith('kms:'))).toBe(true);
+      // Besides the secrets, only the backup-site upload the EC2 role makes too: the site's bucket and the one metric namespace.
+      const others = statementsOf(roleId).filter((st) => ![st.Action].flat().every((a: string) => a.startsWith('secretsmanager:') || a.startsWith('kms:')));
+      expect(others.flatMap((st) => [st.Action].flat()).sort()).toEqual(['cloudwatch:PutMetricData', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+      for (const st of others.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('s3:')))) expect(renderText(st.Resource)).toMatch(/BackupSite/);
+      expect(others.find((st) => st.Action === 'cloudwatch:PutMetricData')?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': instanceMetrics.namespace } });
+    });
+
+    it('lets the Cluster Autoscaler resize only this cluster’s node groups', () => {
+      const roleId = roleOf(association(systemNamespace, clusterAutoscalerServiceAccount));
+      const resize = statementsOf(roleId).find((st) => [st.Action].flat().includes('autoscaling:SetDesiredCapacity'));
+      expect([resize!.Action].flat().sort()).toEqual(['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup']);
+      expect(JSON.stringify(resize!.Condition)).toMatch(/^\{"StringEquals":\{"aws:ResourceTag\/eks:cluster-name":\{"Ref":"ShopCluster[^"]*"\}\}\}$/);
+      const describes = statementsOf(roleId)
+        .filter((st) => st !== resize)
+        .flatMap((st) => [st.Action].flat());
+      expect(describes.every((a: string) => /^(autoscaling|ec2|eks):(Describe|Get)/.test(a))).toBe(true);
     });
 
     it('gives the migration Job’s service account the migrator’s login only', () => {
@@ -243,6 +267,22 @@ describe('compute=eks', () => {
       expect(v).toMatch(new RegExp(`"cache":\\{"host":"\\$\\{[^}]*Cache[^}]*\\}","port":${cachePort}\\}`));
     });
 
+    it('passes the EC2 instances’ backup-site upload script for the pods’ sidecar, with the aws CLI of its image and the cluster as the metric dimension', () => {
+      const app = s.stacks.app;
+      const backupSite = app.shopRelease!.values.backupSite as { uploadScript: string; checkSeconds: number };
+      expect(backupSite.checkSeconds).toBe(backupSiteUploadCheckSeconds);
+      expect(backupSite.uploadScript).toBe(
+        backupSiteUploadScript({
+          awsCli: 'aws',
+          bucket: app.backupSite.bucket.bucketName,
+          region: Stack.of(app).region,
+          directories: instanceDirectories,
+          metricDimension: { name: clusterMetricDimension, value: app.shopCluster!.cluster.clusterName },
+        }),
+      );
+      expect(values()).toMatch(/"uploadScript":"set -euo pipefail.*aws s3 sync .*--dimensions ClusterName='\$\{[^}]*ShopCluster/);
+    });
+
     it('passes the media file system and the EC2 fleet’s access point, the VPC range and the SPA origin', () => {
       const v = values();
       expect(v).toMatch(/"media":\{"fileSystemId":"\$\{[^}]*MediaFileSystem[^}]*\}","accessPointId":"\$\{[^}]*MediaFileSystemMedia[^}]*\}"\}/);
@@ -262,10 +302,14 @@ describe('compute=eks', () => {
     expect(Object.keys(template(s, 'data').toJSON().Outputs)).toContain(shopRepositoryOutput);
   });
 
-  it('keeps the database and cache alarms but drops the EC2 fleet’s, and aims the instance experiments at the cluster’s nodes', () => {
-    const alarms = resourcesOf(template(s, 'observability'), 'AWS::CloudWatch::Alarm').map((a) => a.id);
-    expect(alarms.some((id) => id.includes('DatabaseCpu'))).toBe(true);
-    for (const fleetOnly of ['FleetAtMax', 'InstanceDiskUsed', 'BackupSiteStale']) expect(alarms.some((id) => id.includes(fleetOnly))).toBe(false);
+  it('keeps the database, cache and backup-site alarms but drops the EC2 fleet’s, and aims the instance experiments at the cluster’s nodes', () => {
+    const alarms = resourcesOf(template(s, 'observability'), 'AWS::CloudWatch::Alarm');
+    expect(alarms.some((a) => a.id.includes('DatabaseCpu'))).toBe(true);
+    for (const fleetOnly of ['FleetAtMax', 'InstanceDiskUsed']) expect(alarms.some((a) => a.id.includes(fleetOnly))).toBe(false);
+    // The pods' sidecars publish the uploads per cluster.
+    const stale = alarms.find((a) => a.id.includes('BackupSiteStale'));
+    expect(stale?.Properties.Dimensions).toEqual([{ Name: clusterMetricDimension, Value: expect.anything() }]);
+    expect(renderText(stale!.Properties.Dimensions[0].Value)).toMatch(/ShopCluster/);
     const termination = resourcesOf(template(s, 'observability'), 'AWS::FIS::ExperimentTemplate').find((t) => t.id.includes('instancetermination'));
     expect(Object.keys(termination?.Properties.Targets.ShopInstance.ResourceTags ?? {})).toEqual(['eks:cluster-name']);
   });

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writablePaths } from '../layout.js';
@@ -106,6 +108,46 @@ describe.each(environments)('the chart with values-%s.yaml', (env) => {
     const labels = (job!.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
     const selector = (service!.spec as { selector: Record<string, string> }).selector;
     expect(Object.entries(selector).every(([k, v]) => labels[k] === v)).toBe(false);
+  });
+});
+
+describe('the chart as infra installs it: the pods in infra’s target group, and the backup-site uploader', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'evermall-chart-upload-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const script = path.join(dir, 'upload.sh');
+  // A script with what infra's has in it: quotes, globs, variables and commas, which --set would split.
+  writeFileSync(script, "set -euo pipefail\n[ -f \"$index\" ] || exit 0\naws s3 sync /var/lib/evermall/backup-site s3://bucket --exclude 'maintenance*' --dimensions A='b,c'\n");
+  const targetGroupArn = 'arn:aws:elasticloadbalancing:ap-northeast-2:444455556666:targetgroup/evermall-shop/0123456789abcdef';
+  const manifests = renderChart({
+    release: 'evermall-shop',
+    valueFiles: [valuesFile('production')],
+    setFiles: { ...setFiles, 'backupSite.uploadScript': script },
+    setStrings: { 'targetGroupBinding.targetGroupArn': targetGroupArn },
+  });
+
+  it('renders every manifest valid; the TargetGroupBinding names the target group and the shop’s Service, and no Ingress is made', () => {
+    const results = manifests.map(validateManifest);
+    expect(results.filter((r) => r.result === 'invalid')).toEqual([]);
+    expect(find(manifests, 'Ingress')).toEqual([]);
+    const [binding] = find(manifests, 'TargetGroupBinding');
+    expect(binding?.apiVersion).toBe('elbv2.k8s.aws/v1beta1');
+    const spec = binding!.spec as { targetGroupARN: string; targetType: string; serviceRef: { name: string; port: number } };
+    expect(spec).toMatchObject({ targetGroupARN: targetGroupArn, targetType: 'ip' });
+    const [service] = find(manifests, 'Service', spec.serviceRef.name);
+    expect((service!.spec as { ports: { port: number }[] }).ports.map((p) => p.port)).toContain(spec.serviceRef.port);
+  });
+
+  it('runs the uploader as a native sidecar beside the shop: the script unchanged, the state folder shared, the same locked-down container', () => {
+    const [deployment] = find(manifests, 'Deployment');
+    const pod = (deployment!.spec as { template: { spec: PodSpec & { initContainers?: (Container & { restartPolicy?: string; image: string })[] } } }).template.spec;
+    const [uploader] = pod.initContainers ?? [];
+    expect(uploader).toMatchObject({ name: 'backup-site-upload', restartPolicy: 'Always' });
+    expect(uploader!.image).toMatch(/^public\.ecr\.aws\/aws-cli\/aws-cli:2\.\d+\.\d+$/);
+    expect(uploader!.env!.find((e) => e.name === 'UPLOAD_SCRIPT')?.value).toBe(readFileSync(script, 'utf8'));
+    const shopState = pod.containers[0]!.volumeMounts!.find((m) => m.name === 'state')!;
+    expect(uploader!.volumeMounts).toContainEqual({ name: 'state', mountPath: shopState.mountPath });
+    expect(uploader!.securityContext).toEqual(pod.containers[0]!.securityContext);
+    expect(pod.volumes.map((v) => v.name)).toContain('upload-tmp');
   });
 });
 

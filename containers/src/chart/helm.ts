@@ -69,7 +69,15 @@ export interface Manifest {
  * `helm template` of the chart with the given value files and `--set-file` values, parsed into its
  * manifests. `--kube-version` picks the Kubernetes the chart is rendered for (no cluster is asked).
  */
-export function renderChart(options: { valueFiles: string[]; setFiles?: Record<string, string>; release?: string; namespace?: string; kubeVersion?: string }): Manifest[] {
+export function renderChart(options: {
+  valueFiles: string[];
+  setFiles?: Record<string, string>;
+  /** Single string values (`--set-string`; no commas in them). */
+  setStrings?: Record<string, string>;
+  release?: string;
+  namespace?: string;
+  kubeVersion?: string;
+}): Manifest[] {
   const args = [
     'template',
     options.release ?? 'evermall',
@@ -80,6 +88,7 @@ export function renderChart(options: { valueFiles: string[]; setFiles?: Record<s
     options.kubeVersion ?? '1.33.0',
     ...options.valueFiles.flatMap((f) => ['--values', f]),
     ...Object.entries(options.setFiles ?? {}).flatMap(([k, f]) => ['--set-file', `${k}=${f}`]),
+    ...Object.entries(options.setStrings ?? {}).flatMap(([k, v]) => ['--set-string', `${k}=${v}`]),
   ];
   return parseAllDocuments(helm(args))
     .map((doc) => doc.toJS() as Manifest | null)

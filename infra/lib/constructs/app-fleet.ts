@@ -13,6 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { autoScaling, warmPool } from '@evermall/topology';
 import type { FlashSale } from '../parameters.js';
+import { grantBackupSiteUpload } from './backup-site-upload.js';
 import { launchReadyHookName, launchReadyTimeoutSeconds, renderShopUserData } from './user-data.js';
 
 export interface AppFleetProps {
@@ -95,14 +96,7 @@ export class AppFleet extends Construct {
     // Exactly the bundle object, not the whole asset bucket.
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bundle.bucket.arnForObjects(props.bundle.s3ObjectKey)] }));
     props.fileSystem.grantReadWrite(this.role);
-    // `aws s3 sync --delete` of the backup site: list the bucket, read, write and delete its objects.
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.backupBucket.bucketArn] }));
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [props.backupBucket.arnForObjects('*')],
-      }),
-    );
+    grantBackupSiteUpload(this.role, props.backupBucket, { metric: false });
 
     // The group's name is fixed so that the instances' permission to complete their launch
     // hook can name the group without depending on it (the group depends on the role).

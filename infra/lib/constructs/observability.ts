@@ -18,9 +18,11 @@ export interface ObservabilityProps {
   /**
    * The EC2 fleet: its Auto Scaling group (capacity, and the instances' own disk and backup-site
    * metrics) and its launch/terminate events, which the alarm email subscribes to too. Absent with
-   * compute=eks, whose pods publish neither.
+   * compute=eks, whose nodes publish neither (the pods' backup-site uploads do publish: see backupSiteMetricDimension).
    */
   readonly fleet?: { readonly autoScalingGroupName: string; readonly events: sns.ITopic };
+  /** The dimension of the shop's BackupSiteUploaded datapoints: the group's name on EC2, the cluster's on EKS (AppStack). */
+  readonly backupSiteMetricDimension: { readonly name: string; readonly value: string };
   readonly database: rds.IDatabaseInstance;
   readonly readReplica?: rds.IDatabaseInstance;
   readonly allocatedStorageGiB: number;
@@ -143,7 +145,13 @@ export class Observability extends Construct {
     // The fullest root volume of the fleet.
     const diskUsed = fleet && instanceMetric(fleet.autoScalingGroupName, instanceMetrics.diskUsedPercent, 'Maximum', period);
     const backupExportInterval = Duration.seconds(frontDoorFailover.backupExportIntervalSeconds);
-    const backupUploads = fleet && instanceMetric(fleet.autoScalingGroupName, instanceMetrics.backupSiteUploaded, 'Sum', backupExportInterval);
+    const backupUploads = new cloudwatch.Metric({
+      namespace: instanceMetrics.namespace,
+      metricName: instanceMetrics.backupSiteUploaded,
+      dimensionsMap: { [props.backupSiteMetricDimension.name]: props.backupSiteMetricDimension.value },
+      period: backupExportInterval,
+      statistic: 'Sum',
+    });
     const efsThroughput = new cloudwatch.Metric({
       namespace: 'AWS/EFS',
       metricName: 'MeteredIOBytes',
@@ -194,17 +202,15 @@ export class Observability extends Construct {
     this.alarm('EfsIoLimit', efsIo, thresholds.efsIoLimitPercent, 5, 'EFS is close to its I/O limit');
     if (diskUsed) this.alarm('InstanceDiskUsed', diskUsed, thresholds.diskUsedPercent, 5, 'An instance’s root volume is more than 80 % full for 5 minutes');
     // No upload at all (no datapoint) is the failure this alarm exists for, so missing data breaches.
-    if (backupUploads) {
-      this.alarm(
-        'BackupSiteStale',
-        backupUploads,
-        1,
-        backupSiteStaleAfterIntervals,
-        `No static backup site reached its bucket for ${backupSiteStaleAfterIntervals} export intervals (${backupSiteStaleAfterIntervals} × ${frontDoorFailover.backupExportIntervalSeconds} s)`,
-        cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        cloudwatch.TreatMissingData.BREACHING,
-      );
-    }
+    this.alarm(
+      'BackupSiteStale',
+      backupUploads,
+      1,
+      backupSiteStaleAfterIntervals,
+      `No static backup site reached its bucket for ${backupSiteStaleAfterIntervals} export intervals (${backupSiteStaleAfterIntervals} × ${frontDoorFailover.backupExportIntervalSeconds} s)`,
+      cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      cloudwatch.TreatMissingData.BREACHING,
+    );
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
@@ -224,7 +230,7 @@ export class Observability extends Construct {
           new cloudwatch.GraphWidget({ title: 'EFS I/O limit (%)', left: [efsIo], width: 6 }),
           new cloudwatch.GraphWidget({ title: 'EFS metered I/O (bytes)', left: [efsThroughput], width: 6 }),
           ...(diskUsed ? [new cloudwatch.GraphWidget({ title: 'Fullest root volume (%)', left: [diskUsed], width: 6 })] : []),
-          ...(backupUploads ? [new cloudwatch.GraphWidget({ title: 'Backup site uploads', left: [backupUploads], width: 6 })] : []),
+          new cloudwatch.GraphWidget({ title: 'Backup site uploads', left: [backupUploads], width: 6 }),
         ],
         [
           new cloudwatch.GraphWidget({ title: 'Cache engine CPU (%)', left: [cacheCpu], width: 6 }),

@@ -1,5 +1,5 @@
 import { KubectlV34Layer } from '@aws-cdk/lambda-layer-kubectl-v34';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as efs from 'aws-cdk-lib/aws-efs';
 import * as eks from 'aws-cdk-lib/aws-eks';
@@ -25,10 +25,15 @@ export const clusterVersions = {
   secretsStoreProviderChart: '2.2.0',
   /** kubernetes-sigs/metrics-server chart 3.13.1 = metrics-server 0.8.1 (the HPA's CPU figures). */
   metricsServerChart: '3.13.1',
+  /** kubernetes/autoscaler chart 9.52.1 = Cluster Autoscaler 1.34.1: its minor must be the cluster's. */
+  clusterAutoscalerChart: '9.52.1',
 } as const;
 
 /** Where the cluster's own controllers and drivers run. */
 export const systemNamespace = 'kube-system';
+
+/** The Cluster Autoscaler's service account (Pod Identity: its role resizes the node groups). */
+export const clusterAutoscalerServiceAccount = 'cluster-autoscaler';
 
 /** The EFS CSI driver's service accounts (its chart's defaults): the controller provisions, the node daemon mounts. */
 export const efsCsiServiceAccounts = { controller: 'efs-csi-controller-sa', node: 'efs-csi-node-sa' } as const;
@@ -52,7 +57,8 @@ export interface ShopClusterProps {
  * zone spread (`minDomains` = the zone count) always finds both zones. Its add-ons are the ones the
  * chart needs (containers/README.md, "What infra must pass"): the AWS Load Balancer Controller, the
  * EFS CSI driver, the Secrets Store CSI driver with the AWS provider, metrics-server and the Pod
- * Identity agent.
+ * Identity agent; and the Cluster Autoscaler, which adds a node when the HPA's pods no longer fit
+ * and removes one left idle, within each zone's node group (topology's capacity, split by zone).
  */
 export class ShopCluster extends Construct {
   public readonly cluster: eks.Cluster;
@@ -189,11 +195,62 @@ export class ShopCluster extends Construct {
       timeout: Duration.minutes(10),
     });
 
+    // The HPA adds pods; when they no longer fit, the Cluster Autoscaler grows a node group (the
+    // managed groups carry its auto-discovery tags), and shrinks one whose node stayed idle. It
+    // balances the two zones' groups, as the zone spread needs, and may resize only this cluster's
+    // groups. Its permissions are the ones the project documents for auto-discovery on AWS
+    // (cluster-autoscaler/cloudprovider/aws/README.md, "IAM Policy"). The node groups' desired size
+    // is then the autoscaler's: CloudFormation sets it only when the template's value changes.
+    const autoscalerRole = this.podRole('ClusterAutoscaler', 'Cluster Autoscaler: grows and shrinks the shop node groups of this cluster');
+    autoscalerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'autoscaling:DescribeAutoScalingGroups',
+          'autoscaling:DescribeAutoScalingInstances',
+          'autoscaling:DescribeLaunchConfigurations',
+          'autoscaling:DescribeScalingActivities',
+          'autoscaling:DescribeTags',
+          'ec2:DescribeImages',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ec2:GetInstanceTypesFromInstanceRequirements',
+          'eks:DescribeNodegroup',
+        ],
+        resources: ['*'],
+      }),
+    );
+    autoscalerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        resources: ['*'],
+        // EKS tags each managed node group's Auto Scaling group with its cluster's name.
+        conditions: { StringEquals: { 'aws:ResourceTag/eks:cluster-name': this.cluster.clusterName } },
+      }),
+    );
+    const autoscalerIdentity = this.associate('ClusterAutoscalerIdentity', systemNamespace, clusterAutoscalerServiceAccount, autoscalerRole);
+    const clusterAutoscaler = this.cluster.addHelmChart('ClusterAutoscaler', {
+      chart: 'cluster-autoscaler',
+      repository: 'https://kubernetes.github.io/autoscaler',
+      version: clusterVersions.clusterAutoscalerChart,
+      release: 'cluster-autoscaler',
+      namespace: systemNamespace,
+      values: {
+        cloudProvider: 'aws',
+        awsRegion: Stack.of(this).region,
+        autoDiscovery: { clusterName: this.cluster.clusterName },
+        rbac: { serviceAccount: { create: true, name: clusterAutoscalerServiceAccount } },
+        extraArgs: { 'balance-similar-node-groups': true, expander: 'least-waste' },
+      },
+      wait: true,
+      timeout: Duration.minutes(10),
+    });
+    clusterAutoscaler.node.addDependency(autoscalerIdentity);
+
     // Charts run pods: only once nodes exist.
-    for (const chart of [efsCsi, secretsStore, metricsServer]) for (const group of this.nodegroups) chart.node.addDependency(group);
+    for (const chart of [efsCsi, secretsStore, metricsServer, clusterAutoscaler]) for (const group of this.nodegroups) chart.node.addDependency(group);
     const loadBalancerController = this.cluster.albController;
     if (!loadBalancerController) throw new Error('the cluster has no AWS Load Balancer Controller');
-    this.addOns = [podIdentityAgent, efsCsi, secretsStore, metricsServer, loadBalancerController];
+    this.addOns = [podIdentityAgent, efsCsi, secretsStore, metricsServer, clusterAutoscaler, loadBalancerController];
   }
 
   /** A role that pods of one service account assume through EKS Pod Identity (EKS User Guide, "Pod Identity"). */

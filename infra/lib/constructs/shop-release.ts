@@ -5,11 +5,14 @@ import type * as efs from 'aws-cdk-lib/aws-efs';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { backupSiteUploadCheckSeconds, backupSiteUploadScript, grantBackupSiteUpload } from './backup-site-upload.js';
 import { cachePort } from './cache.js';
 import type { ShopCluster } from './shop-cluster.js';
+import { instanceDirectories } from './user-data.js';
 import { workspaceDir } from './workspace.js';
 
 /** The shop's namespace and Helm release; the chart names its service accounts after the release. */
@@ -46,7 +49,12 @@ export interface ShopReleaseProps {
   readonly accessPoint: efs.IAccessPoint;
   readonly vpcCidr: string;
   readonly allowedOrigins: string;
+  /** The static backup site's bucket: each pod's sidecar uploads a fresh export, as the EC2 instances do. */
+  readonly backupBucket: s3.IBucket;
 }
+
+/** The dimension of the pods' BackupSiteUploaded datapoints (Observability's BackupSiteStale alarm reads it). */
+export const clusterMetricDimension = 'ClusterName';
 
 /**
  * The shop on the cluster: the chart in containers/chart/evermall-shop, installed from a local asset
@@ -70,6 +78,7 @@ export class ShopRelease extends Construct {
 
     this.shopRole = shopCluster.podRole('ShopPods', 'Evermall shop pods: the app login, session key, payment keys, cache AUTH token and sign-in client');
     for (const secret of [props.appDatabaseSecret, props.sessionSecret, props.paymentSecret, props.cacheAuthSecret]) secret.grantRead(this.shopRole);
+    grantBackupSiteUpload(this.shopRole, props.backupBucket, { metric: true });
     // The sign-in client by name, as on EC2 (AppFleet): `-??????` is the suffix Secrets Manager appends.
     this.shopRole.addToPolicy(
       new iam.PolicyStatement({
@@ -105,6 +114,17 @@ export class ShopRelease extends Construct {
       // CloudFront's origin stays the ALB this stack owns (origin header, WAF, Route 53 failover):
       // the controller registers the pods in its target group instead of making an ALB of its own.
       targetGroupBinding: { targetGroupArn: props.targetGroup.targetGroupArn },
+      // The instances' own upload script (the chart's pods use the same directories), run by a sidecar.
+      backupSite: {
+        uploadScript: backupSiteUploadScript({
+          awsCli: 'aws',
+          bucket: props.backupBucket.bucketName,
+          region: stack.region,
+          directories: instanceDirectories,
+          metricDimension: { name: clusterMetricDimension, value: shopCluster.cluster.clusterName },
+        }),
+        checkSeconds: backupSiteUploadCheckSeconds,
+      },
     };
     this.chart = shopCluster.cluster.addHelmChart('Shop', {
       chartAsset: new s3assets.Asset(this, 'Chart', { path: shopChartDir() }),

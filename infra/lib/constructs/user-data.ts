@@ -2,7 +2,6 @@ import { staffGroupName } from '../../lambda/staff-mfa/handler.js';
 import { appPort, drainSeconds, shutdownBoundSeconds } from '@evermall/topology';
 import {
   backupSiteDir,
-  catalogAnswers,
   databaseCredentialsFile,
   releaseFiles,
   serviceCommand,
@@ -12,7 +11,7 @@ import {
   writableDirectories,
   type ServiceDirectories,
 } from '@evermall/shop/release';
-import { maintenancePrefix } from './backup-site.js';
+import { backupSiteUploadCheckSeconds, backupSiteUploadScript } from './backup-site-upload.js';
 import { cachePort } from './cache.js';
 import { instanceMetrics } from './observability.js';
 import { tossPayments } from './payment-provider.js';
@@ -139,22 +138,13 @@ export const stopTimeoutSeconds = shutdownBoundSeconds + 15;
  * once /healthz answers.
  */
 export function renderShopUserData(i: ShopUserDataInputs): string {
-  // The deploy-time maintenance page (BackupSite) is excluded, so --delete never removes it. The
-  // catalog's JSON answers (shop/src/static-site/catalog-answers.ts) go up on their own, typed as
-  // JSON and at the keys CloudFront's origin group asks the bucket for (the API paths): the
-  // product list, a file beside the products' folder on disk, is copied to its key, which the
-  // folder's --delete must leave alone.
-  const site = instancePaths.backupSite;
-  const api = catalogAnswers.dir;
-  const json = `--content-type '${catalogAnswers.contentType}'`;
-  const sync = [
-    `/usr/bin/aws s3 sync ${site} s3://${i.backupBucket} --delete --exclude '${maintenancePrefix}*' --exclude '${api}/*' --only-show-errors`,
-    `/usr/bin/aws s3 sync ${site}/${api} s3://${i.backupBucket}/${api} --delete --exclude '${catalogAnswers.productListFile}' --exclude '${catalogAnswers.productListKey.slice(api.length + 1)}' ${json} --only-show-errors`,
-    `/usr/bin/aws s3 cp ${site}/${api}/${catalogAnswers.productListFile} s3://${i.backupBucket}/${catalogAnswers.productListKey} ${json} --only-show-errors`,
-  ].join('\n  ');
-  // One datapoint per upload that reached the bucket; the BackupSiteStale alarm fires when none
-  // arrived for 3 export intervals (observability.ts).
-  const uploaded = `/usr/bin/aws cloudwatch put-metric-data --region '${i.region}' --namespace ${instanceMetrics.namespace} --metric-name ${instanceMetrics.backupSiteUploaded} --dimensions AutoScalingGroupName='${i.autoScalingGroupName}' --unit Count --value 1`;
+  const upload = backupSiteUploadScript({
+    awsCli: '/usr/bin/aws',
+    bucket: i.backupBucket,
+    region: i.region,
+    directories: instanceDirectories,
+    metricDimension: { name: 'AutoScalingGroupName', value: i.autoScalingGroupName },
+  });
   const { runtime } = releaseFiles(instanceDirectories.release);
   // ZONE and INSTANCE_ID are shell variables, expanded when the unit file is written.
   const environment = serviceEnvironment({
@@ -420,17 +410,7 @@ UNIT
 # so a stale copy on another instance never overwrites the bucket.
 cat > /usr/local/bin/evermall-upload-backup-site <<'UPLOAD'
 #!/bin/bash
-set -euo pipefail
-stamp=${instanceDirectories.state}/backup-site.uploaded
-index=${instancePaths.backupSite}/index.html
-[ -f "$index" ] || exit 0
-if [ ! -f "$stamp" ] || [ "$index" -nt "$stamp" ]; then
-  touch "$stamp.new"
-  ${sync}
-  mv "$stamp.new" "$stamp"
-  ${uploaded} || echo "the backup site was uploaded but its metric was not published"
-fi
-UPLOAD
+${upload}UPLOAD
 chmod 0755 /usr/local/bin/evermall-upload-backup-site
 cat > /etc/systemd/system/evermall-backup-upload.service <<UNIT
 [Unit]
@@ -441,10 +421,10 @@ ExecStart=/usr/local/bin/evermall-upload-backup-site
 UNIT
 cat > /etc/systemd/system/evermall-backup-upload.timer <<UNIT
 [Unit]
-Description=Check for a fresh backup-site export every minute
+Description=Check for a fresh backup-site export every ${backupSiteUploadCheckSeconds} s
 [Timer]
 OnBootSec=2min
-OnUnitActiveSec=60s
+OnUnitActiveSec=${backupSiteUploadCheckSeconds}s
 [Install]
 WantedBy=timers.target
 UNIT

@@ -15,7 +15,7 @@ import type { SharedMedia } from '../constructs/shared-media.js';
 import { ShopBundle } from '../constructs/shop-bundle.js';
 import { ShopCluster } from '../constructs/shop-cluster.js';
 import { ShopImage } from '../constructs/shop-image.js';
-import { ShopRelease } from '../constructs/shop-release.js';
+import { ShopRelease, clusterMetricDimension } from '../constructs/shop-release.js';
 import type { DomainParameters, EksParameters, FlashSale, ProfileSettings } from '../parameters.js';
 
 export interface AppStackProps extends StackProps {
@@ -61,6 +61,8 @@ export class AppStack extends Stack {
   public readonly shopRelease?: ShopRelease;
   /** The tag that marks every instance the shop runs on, and only those (the fault-injection experiments' targets). */
   public readonly shopInstanceTag: { readonly key: string; readonly value: string };
+  /** The dimension the shop's BackupSiteUploaded datapoints carry: the Auto Scaling group's name on EC2, the cluster's on EKS. */
+  public readonly backupSiteMetricDimension: { readonly name: string; readonly value: string };
   /** Absent when parameter shopImageId names an existing AMI. */
   public readonly shopImage?: ShopImage;
   public readonly backupSite: BackupSite;
@@ -124,9 +126,11 @@ export class AppStack extends Stack {
         accessPoint: props.media.accessPoint,
         vpcCidr: props.vpc.vpcCidrBlock,
         allowedOrigins,
+        backupBucket: this.backupSite.bucket,
       });
       // EKS tags every managed node with its cluster's name.
       this.shopInstanceTag = { key: 'eks:cluster-name', value: this.shopCluster.cluster.clusterName };
+      this.backupSiteMetricDimension = { name: clusterMetricDimension, value: this.shopCluster.cluster.clusterName };
       return;
     }
     const bundle = new ShopBundle(this, 'ShopBundle');
@@ -157,5 +161,6 @@ export class AppStack extends Stack {
     });
     // Auto Scaling tags every instance of the group with its name.
     this.shopInstanceTag = { key: 'aws:autoscaling:groupName', value: this.fleet.group.autoScalingGroupName };
+    this.backupSiteMetricDimension = { name: 'AutoScalingGroupName', value: this.fleet.group.autoScalingGroupName };
   }
 }
