@@ -14,6 +14,9 @@ export const exampleDomain = {
   cloudFrontCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-1111-1111-1111-111111111111',
 } as const;
 
+/** The recovery region's ALB certificate for the `dr` configuration: a placeholder in ap-northeast-3 (Osaka). */
+export const exampleRecoveryCertificateArn = 'arn:aws:acm:ap-northeast-3:123456789012:certificate/22222222-2222-2222-2222-222222222222';
+
 /** What compute=eks needs besides the example domain: a tag of the shop's image and a PEM file to read. */
 export const exampleEksImage = {
   shopImageTag: '0.1.0-example',
@@ -32,6 +35,8 @@ export const configurations = {
   // The shop on EKS (parameter compute): the production profile and the example domain, an example
   // image tag and a self-signed stand-in for the region's RDS bundle (the workflow downloads the real one).
   eks: { profile: 'production', ...exampleDomain, alarmEmail: 'ops@example.com', compute: 'eks', ...exampleEksImage },
+  // The production example with a standby copy in Osaka (parameter recovery, infra/README.md "Disaster recovery").
+  dr: { profile: 'production', ...exampleDomain, alarmEmail: 'ops@example.com', recovery: 'replica', recoveryAlbCertificateArn: exampleRecoveryCertificateArn },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type ConfigurationName = keyof typeof configurations;

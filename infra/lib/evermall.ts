@@ -3,6 +3,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { shopClientSecretName } from './constructs/user-pool.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 import { readParameters, type Parameters } from './parameters.js';
+import { addRecoveryRegion, edgeRecoveryProps, type RecoveryStacks } from './recovery.js';
+import { acknowledgeRecoveryNagFindings } from './recovery-nag-acknowledgements.js';
 import { AppStack } from './stacks/app-stack.js';
 import { DataStack } from './stacks/data-stack.js';
 import { EdgeFirewallStack } from './stacks/edge-firewall-stack.js';
@@ -12,7 +14,8 @@ import { IdentityStack } from './stacks/identity-stack.js';
 import { NetworkStack } from './stacks/network-stack.js';
 import { ObservabilityStack } from './stacks/observability-stack.js';
 
-export interface EvermallStacks {
+/** With parameter recovery=replica, also the recovery region's stacks (RecoveryStacks). */
+export interface EvermallStacks extends Partial<RecoveryStacks> {
   readonly parameters: Parameters;
   readonly network: NetworkStack;
   readonly data: DataStack;
@@ -50,6 +53,7 @@ export function createEvermall(app: App): EvermallStacks {
     vpc: network.network.vpc,
     appSecurityGroup: network.securityGroups.app,
     databaseRolesSecurityGroup: network.securityGroups.databaseRoles,
+    eventConsumersSecurityGroup: network.securityGroups.eventConsumers,
     cacheSecurityGroup: network.securityGroups.cache,
     cacheReplicas: parameters.cacheReplicas,
     settings,
@@ -57,6 +61,8 @@ export function createEvermall(app: App): EvermallStacks {
     secretRotationDays: parameters.secretRotationDays,
     deletionProtection: parameters.deletionProtection,
     compute: parameters.compute,
+    // The recovery region's stacks read the database, its logins and the cache (recovery.ts).
+    crossRegionReferences: parameters.recovery !== undefined,
     // Off for a first deploy only: CDK deletes a stack whose creation failed before retrying,
     // which termination protection would refuse (infra/README.md, "A first deploy that can be retried").
     terminationProtection: parameters.deletionProtection,
@@ -67,6 +73,8 @@ export function createEvermall(app: App): EvermallStacks {
     vpc: network.network.vpc,
     loadBalancerSecurityGroup: network.securityGroups.loadBalancer,
     appSecurityGroup: network.securityGroups.app,
+    eventConsumersSecurityGroup: network.securityGroups.eventConsumers,
+    ...(parameters.mailFrom ? { mailFrom: parameters.mailFrom } : {}),
     database: data.database,
     media: data.media,
     paymentSecret: data.paymentProvider.secret,
@@ -80,6 +88,7 @@ export function createEvermall(app: App): EvermallStacks {
     bootMigrates: parameters.bootMigrates,
     ...(parameters.flashSale ? { flashSale: parameters.flashSale } : {}),
     ...(parameters.eks && data.registry ? { eks: { ...parameters.eks, repository: data.registry.repository } } : {}),
+    crossRegionReferences: parameters.recovery !== undefined,
   });
   const edgeFirewall = new EdgeFirewallStack(app, `${prefix}-EdgeFirewall`, {
     env: { region: 'us-east-1' },
@@ -94,6 +103,7 @@ export function createEvermall(app: App): EvermallStacks {
     originVerifyRotation: parameters.originVerifyRotation,
     backupSite: appStack.backupSite,
     ...(domain ? { domain } : {}),
+    ...(domain && parameters.recovery ? { recovery: edgeRecoveryProps(prefix, parameters.recovery, domain) } : {}),
   });
   const observability = new ObservabilityStack(app, `${prefix}-Observability`, {
     env,
@@ -110,6 +120,8 @@ export function createEvermall(app: App): EvermallStacks {
     allocatedStorageGiB: settings.allocatedStorageGiB,
     fileSystem: data.media.fileSystem,
     cacheNodeIds: data.cache.nodeIds,
+    eventConsumers: appStack.orderEvents.consumers.map((c) => ({ name: c.spec.name, queue: c.queue, deadLetterQueue: c.deadLetterQueue })),
+    resizeFailures: appStack.mediaPipeline.failures,
   });
   let failover: FailoverStack | undefined;
   if (domain) {
@@ -145,8 +157,9 @@ export function createEvermall(app: App): EvermallStacks {
   // Cognito creates auth.<domain> only once <domain> has an A record (Developer Guide, "Troubleshoot
   // Amazon Cognito": the parent domain needs one), which the failover stack makes.
   if (failover) identity.addStackDependency(failover);
+  const recovery = domain && parameters.recovery ? addRecoveryRegion(app, { ...parameters, recovery: parameters.recovery, domain }, { data, app: appStack, edge }) : undefined;
 
-  for (const stack of [network, data, appStack, edgeFirewall, edge, observability, failover, identity]) {
+  for (const stack of [network, data, appStack, edgeFirewall, edge, observability, failover, identity, ...Object.values(recovery ?? {})]) {
     if (!stack) continue;
     // Resource types whose Tags property is newer than cfn-lint's CloudFormation schema; they
     // carry no cost, so tagging them buys nothing.
@@ -164,7 +177,9 @@ export function createEvermall(app: App): EvermallStacks {
       deletionProtection: parameters.deletionProtection,
       bakesImage: parameters.compute === 'ec2' && parameters.shopImageId === undefined,
       compute: parameters.compute,
+      eventConsumerFunctions: appStack.orderEvents.consumers.flatMap((c) => (c.function ? [c.spec.name] : [])),
     },
   );
-  return { parameters, network, data, app: appStack, edgeFirewall, edge, observability, identity, ...(failover ? { failover } : {}) };
+  if (recovery) acknowledgeRecoveryNagFindings({ data, app: appStack, edge, ...recovery }, { stackPrefix: prefix, recoveryRegion: recovery.recoveryData.region });
+  return { parameters, network, data, app: appStack, edgeFirewall, edge, observability, identity, ...(failover ? { failover } : {}), ...recovery };
 }

@@ -250,6 +250,62 @@ const shopImageAcknowledgements = (region: string): NagAcknowledgement[] => [
   },
 ];
 
+/** Active X-Ray tracing adds these to a function's role; X-Ray has no resource-level permissions for them. */
+const tracingReason =
+  'Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (Service Authorization Reference, AWS X-Ray), so the resource is *';
+
+/**
+ * The order events' consumer functions (order-events.ts), one set per function deployed: the
+ * notifier is absent when no mail sender is configured.
+ */
+const eventConsumerAcknowledgements = (names: readonly string[]): NagAcknowledgement[] =>
+  names.flatMap((name) => [
+    ...['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'].map((policy) => ({
+      stack: 'app' as const,
+      path: `OrderEvents/${name}-function/ServiceRole`,
+      id: `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/${policy}]`,
+      reason:
+        'The execution-role policies AWS documents for a function in a VPC (Lambda Developer Guide, "Giving Lambda functions access to resources in an Amazon VPC"): its network interfaces, whose EC2 actions have no resource-level permissions, and its own logs; everything else it may do is named (its queue, its login, its mail identity)',
+    })),
+    { stack: 'app' as const, path: `OrderEvents/${name}-function/ServiceRole/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]', reason: tracingReason },
+  ]);
+
+/** The media bucket's resize function and its trigger (media-pipeline.ts); in every configuration. */
+const mediaPipelineAcknowledgements: readonly NagAcknowledgement[] = [
+  {
+    stack: 'app',
+    path: 'MediaPipeline/Resize/ServiceRole',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: 'The execution-role policy AWS documents for a function’s own logs (Lambda Developer Guide, "Lambda execution role"); its S3 and SQS permissions are named',
+  },
+  { stack: 'app', path: 'MediaPipeline/Resize/ServiceRole/DefaultPolicy', id: 'AwsSolutions-IAM5[Resource::*]', reason: tracingReason },
+  {
+    stack: 'app',
+    path: 'MediaPipeline/Resize/ServiceRole/DefaultPolicy',
+    id: 'AwsSolutions-IAM5[Resource::<MediaPipelineBucketD24FE6FD.Arn>/*]',
+    reason: 's3:GetObject only, in the media bucket only: the function reads whichever original an ObjectCreated event names, and the shop names originals at random',
+  },
+  {
+    stack: 'app',
+    path: 'MediaPipeline/Resize/ServiceRole/DefaultPolicy',
+    id: 'AwsSolutions-IAM5[Resource::<MediaPipelineBucketD24FE6FD.Arn>/variants/*]',
+    reason: 's3:PutObject only, under the variants prefix only: the variant keys derive from the original’s (variants/<key>/<width>.<format>)',
+  },
+  {
+    stack: 'app',
+    path: 'MediaPipeline/ResizeFailures',
+    id: 'AwsSolutions-SQS3',
+    reason:
+      'It is the resize function’s on-failure destination, the end of the line as a dead-letter queue is: nothing reads it but an operator, and an alarm fires on its first message',
+  },
+  {
+    stack: 'app',
+    path: 'BucketNotificationsHandler*/Role',
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: 'aws-cdk-lib’s bucket-notifications custom resource: its function only puts the media bucket’s notification configuration at deploy time and writes its own logs',
+  },
+];
+
 /** Only in the production profile, which has a read replica. */
 const readReplicaAcknowledgements: readonly NagAcknowledgement[] = [
   {
@@ -350,6 +406,8 @@ export interface AcknowledgementConfig {
   readonly bakesImage: boolean;
   /** Where the shop runs (parameter compute); ec2 when not given. */
   readonly compute?: 'ec2' | 'eks';
+  /** The order event consumers deployed as functions (OrderEvents.consumers with a function). */
+  readonly eventConsumerFunctions?: readonly string[];
 }
 
 /** The shop's EKS cluster (shop-cluster.ts, shop-release.ts) and its image repository (shop-registry.ts); only with compute=eks. */
@@ -488,6 +546,8 @@ export function nagAcknowledgementsFor(config: AcknowledgementConfig): NagAcknow
     ...faultInjectionAcknowledgements(config.region),
     ...databaseRolesAcknowledgements,
     ...signInAcknowledgements,
+    ...mediaPipelineAcknowledgements,
+    ...eventConsumerAcknowledgements(config.eventConsumerFunctions ?? []),
     ...(config.bakesImage ? shopImageAcknowledgements(config.region) : []),
     ...(config.readReplica ? readReplicaAcknowledgements : []),
     ...(config.withDomain ? domainAcknowledgements(config.region) : noDomainAcknowledgements),
@@ -509,7 +569,7 @@ export function acknowledgeNagFindings(stacks: Partial<Record<StackRole, Stack>>
  * Resolves `a/b/c`, where a segment ending in `*` matches a child id by prefix and one starting with
  * `*` by suffix (aws-cdk-lib names the Load Balancer Controller `<cluster's unique id>-AlbController`).
  */
-function resolvePath(stack: Stack, path: string): IConstruct {
+export function resolvePath(stack: Stack, path: string): IConstruct {
   let scope: IConstruct = stack;
   for (const segment of path.split('/')) {
     const child: IConstruct | undefined = segment.endsWith('*')

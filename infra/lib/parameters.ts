@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { Node } from 'constructs';
 import { autoScaling, cache, warmPool } from '@evermall/topology';
+import { globalDatastoreNodeTypeProblem } from './constructs/cross-region-cache.js';
 import { socialProviderOrder, socialProviders, type SocialProviderKey } from './constructs/identity-providers.js';
 
 /**
@@ -41,6 +42,12 @@ export const ParametersSchema = Type.Object({
   kakaoClientId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,255}$' })),
   googleClientId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,255}$' })),
   facebookAppId: Type.Optional(Type.String({ pattern: '^[0-9]{1,32}$' })),
+  /**
+   * The order notifier's sender (its SES identity: the address, or its domain, verified by the
+   * operator). Defaults to orders@<domainName>; without either the notifier is not deployed and its
+   * queue keeps the events (infra/README.md, "Order events").
+   */
+  mailFrom: Type.Optional(Type.String({ pattern: '^[^@\\s<>"]+@([a-z0-9-]+\\.)+[a-z]{2,}$' })),
   /** Who receives alarms and fleet events. Without it the SNS topics exist with no subscriber. */
   alarmEmail: Type.Optional(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$' })),
   /** Lets instances connect with IAM database authentication besides the password in Secrets Manager. */
@@ -100,6 +107,17 @@ export const ParametersSchema = Type.Object({
   flashSale: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?Z/\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2})?Z$' })),
   /** The fleet's min and desired capacity during flashSale; by default what the warm pool is prepared for. */
   flashSaleCapacity: Type.Integer({ minimum: autoScaling.minCapacity, maximum: autoScaling.maxCapacity, default: warmPool.maxGroupPreparedCapacity }),
+  /**
+   * Disaster recovery in a second region (infra/README.md, "Disaster recovery"). `off` by default: it
+   * doubles the standing cost of the network, database and cache. `replica`: a standby copy of the
+   * shop in recoveryRegion, its database an RDS cross-region read replica, promoted by
+   * `npm run dr -- promote`. `aurora-global` is documented there, not built.
+   */
+  recovery: Type.Union([Type.Literal('off'), Type.Literal('replica'), Type.Literal('aurora-global')], { default: 'off' }),
+  /** Where the standby runs with recovery=replica: Osaka, the other Korean-Japanese region near Seoul. */
+  recoveryRegion: Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d$', default: 'ap-northeast-3' }),
+  /** With recovery=replica: the ACM certificate in recoveryRegion for its ALB, covering what albCertificateArn covers. */
+  recoveryAlbCertificateArn: Type.Optional(Type.String({ pattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/.+$' })),
 });
 
 export type ParameterInput = Static<typeof ParametersSchema>;
@@ -172,6 +190,8 @@ export interface Parameters {
   readonly settings: ProfileSettings;
   readonly domain?: DomainParameters;
   readonly alarmEmail?: string;
+  /** The order notifier's sender: parameter mailFrom, or orders@<domainName>. */
+  readonly mailFrom?: string;
   readonly iamDatabaseAuth: boolean;
   readonly secretRotationDays: number;
   readonly originVerifyRotation: boolean;
@@ -187,6 +207,14 @@ export interface Parameters {
   readonly eks?: EksParameters;
   /** Present when parameter flashSale is set. */
   readonly flashSale?: FlashSale;
+  /** Present when parameter recovery is replica. */
+  readonly recovery?: RecoveryParameters;
+}
+
+/** The recovery region (parameters recovery=replica, recoveryRegion, recoveryAlbCertificateArn). */
+export interface RecoveryParameters {
+  readonly region: string;
+  readonly albCertificateArn: string;
 }
 
 /** A planned sale the fleet is scaled up for ahead of time (parameters flashSale, flashSaleCapacity). */
@@ -203,6 +231,9 @@ export interface EksParameters {
   /** The PEM text of rdsCaBundleFile. */
   readonly rdsCaBundle: string;
 }
+
+/** The notifier's mailbox on the shop's domain when parameter mailFrom is not given. */
+export const defaultMailbox = 'orders';
 
 export class ParameterError extends Error {
   override readonly name = 'ParameterError';
@@ -249,8 +280,11 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
     throw new ParameterError(`Invalid parameter hostedZoneName: ${domain.domainName} is not inside ${domain.hostedZoneName}`);
   }
   const eks = p.compute === 'eks' ? eksParameters(p) : undefined;
+  const mailFrom = p.mailFrom ?? (domain ? `${defaultMailbox}@${domain.domainName}` : undefined);
   const flashSale = p.flashSale ? flashSaleParameters(p.flashSale, p.flashSaleCapacity) : undefined;
   if (flashSale && p.compute !== 'ec2') throw new ParameterError('Invalid parameter flashSale: its scheduled actions scale the EC2 fleet (compute=ec2)');
+  const cacheNodeType = p.cacheNodeType ?? profiles[p.profile].cacheNodeType;
+  const recovery = p.recovery === 'off' ? undefined : recoveryParameters(p, domain !== undefined, cacheNodeType);
   return {
     profile: p.profile,
     region: p.region,
@@ -258,6 +292,7 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
     settings: { ...profiles[p.profile], ...(p.cacheNodeType ? { cacheNodeType: p.cacheNodeType } : {}) },
     ...(domain ? { domain } : {}),
     ...(p.alarmEmail ? { alarmEmail: p.alarmEmail } : {}),
+    ...(mailFrom ? { mailFrom } : {}),
     iamDatabaseAuth: p.iamDatabaseAuth,
     secretRotationDays: p.secretRotationDays,
     originVerifyRotation: p.originVerifyRotation,
@@ -274,6 +309,7 @@ export function parseParameters(raw: Record<string, unknown>): Parameters {
     compute: p.compute,
     ...(eks ? { eks } : {}),
     ...(flashSale ? { flashSale } : {}),
+    ...(recovery ? { recovery } : {}),
   };
 }
 
@@ -285,6 +321,26 @@ function flashSaleParameters(interval: string, capacity: number): FlashSale {
   if (!exists(start, from) || !exists(end, to)) throw new ParameterError(`Invalid parameter flashSale: "${interval}" holds a date that does not exist`);
   if (to <= from) throw new ParameterError(`Invalid parameter flashSale: the sale must end after it starts, got ${interval}`);
   return { start, end, capacity };
+}
+
+/** The standby region's checks: each names the parameter to change. */
+function recoveryParameters(p: ParameterInput, withDomain: boolean, cacheNodeType: string): RecoveryParameters {
+  if (p.recovery === 'aurora-global') {
+    throw new ParameterError(
+      'Invalid parameter recovery: aurora-global is documented, not built (infra/README.md, "Disaster recovery": the database would first move from an RDS instance to an Aurora cluster); use replica',
+    );
+  }
+  if (!withDomain)
+    throw new ParameterError("Invalid parameter recovery: replica needs a domain (domainName, ...): the regions' load balancers fail over in Route 53 behind api.<domain>");
+  if (p.compute !== 'ec2') throw new ParameterError('Invalid parameter recovery: the standby region runs the EC2 fleet (compute=ec2)');
+  if (p.recoveryRegion === p.region) throw new ParameterError(`Invalid parameter recoveryRegion: it must differ from region (${p.region})`);
+  const certificate = p.recoveryAlbCertificateArn;
+  if (!certificate) throw new ParameterError(`Invalid parameter recoveryAlbCertificateArn: recovery=replica needs an ACM certificate in ${p.recoveryRegion} for its ALB`);
+  if (certificate.split(':')[3] !== p.recoveryRegion)
+    throw new ParameterError(`Invalid parameter recoveryAlbCertificateArn: the certificate must be in ${p.recoveryRegion}, its ALB's region`);
+  const cacheProblem = globalDatastoreNodeTypeProblem(cacheNodeType);
+  if (cacheProblem) throw new ParameterError(`Invalid parameter cacheNodeType: ${cacheProblem} (set -c cacheNodeType=cache.m7g.large for recovery=replica)`);
+  return { region: p.recoveryRegion, albCertificateArn: certificate };
 }
 
 /** Where a relative rdsCaBundleFile is read from. */

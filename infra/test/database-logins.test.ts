@@ -30,19 +30,19 @@ describe('database logins', () => {
       // masterarn: the multi-user rotation function acts as the master user (to create the clone).
       expect(JSON.stringify(secret!.Properties.GenerateSecretString.SecretStringTemplate)).toContain('masterarn');
     }
-    // Attached to the instance: host, port and dbname are in each secret.
-    expect(resourcesOf(template(s, 'data'), 'AWS::SecretsManager::SecretTargetAttachment')).toHaveLength(3);
+    // Attached to the instance: host, port and dbname are in each secret (the fourth: the event consumers', order-events.test.ts).
+    expect(resourcesOf(template(s, 'data'), 'AWS::SecretsManager::SecretTargetAttachment')).toHaveLength(4);
   });
 
-  it('rotates the app login by alternating users, the migration role and the master as single users', () => {
+  it('rotates the app and consumer logins by alternating users, the migration role and the master as single users', () => {
     const t = template(s, 'data');
     // Each rotation function is a serverless application whose id a mapping holds per partition.
     const mappings = t.toJSON().Mappings as Record<string, Record<string, { applicationId: string }>>;
     const applications = resourcesOf(t, 'AWS::Serverless::Application').map((a) => mappings[a.Properties.Location.ApplicationId['Fn::FindInMap'][0]]!.aws!.applicationId);
-    expect(applications.filter((a) => a.includes('SecretsManagerRDSPostgreSQLRotationMultiUser'))).toHaveLength(1);
+    expect(applications.filter((a) => a.includes('SecretsManagerRDSPostgreSQLRotationMultiUser'))).toHaveLength(2);
     expect(applications.filter((a) => a.includes('SecretsManagerRDSPostgreSQLRotationSingleUser'))).toHaveLength(2);
     const schedules = resourcesOf(t, 'AWS::SecretsManager::RotationSchedule');
-    expect(schedules).toHaveLength(3);
+    expect(schedules).toHaveLength(4);
     for (const schedule of schedules) expect(schedule.Properties.RotationRules).toEqual({ ScheduleExpression: 'rate(30 days)' });
     // The shop's logins are not rotated at deploy: a rotation first logs in as the current user.
     const app = schedules.find((x) => JSON.stringify(x.Properties.SecretId).includes('AppSecret'));
@@ -93,12 +93,12 @@ describe('database logins', () => {
     expect(fn?.Properties).toMatchObject({ Runtime: 'nodejs24.x', Handler: 'index.handler', Environment: { Variables: { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' } } });
   });
 
-  it('keeps the database behind three peers: the fleet, the database-roles function and the rotation functions', () => {
+  it('keeps the database behind four peers: the fleet, the database-roles function, the event consumers and the rotation functions', () => {
     const t = template(s, 'data');
     t.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('rotation functions') });
     const dbSg = resourcesOf(t, 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties.GroupDescription).startsWith('RDS'));
     const rules = resourcesOf(t, 'AWS::EC2::SecurityGroupIngress').filter((r) => JSON.stringify(r.Properties.GroupId).includes(dbSg!.id));
-    expect(rules).toHaveLength(3);
+    expect(rules).toHaveLength(4);
   });
 });
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumerRole } from '@evermall/shop/db-roles';
 import { databaseRoles } from '@evermall/shop/release';
 import { PostgresServer } from '@evermall/testkit';
 import {
@@ -132,6 +133,21 @@ describe('the database-roles custom resource', () => {
     expect(await handleDatabaseRolesEvent(event('Delete'), deps)).toEqual({ PhysicalResourceId: physicalResourceId, Data: { Created: '' } });
     const roles = await privileges('evermall');
     expect(roles.roles.map((r) => r.rolname)).toEqual([databaseRoles.app, databaseRoles.migrator].sort());
+  });
+
+  it('creates the consumers’ login when the properties name its secret, as the stack’s do, and refuses another role for it', async () => {
+    const { host, port, dbname } = secrets.get('arn:master')!;
+    secrets.set('arn:consumer', { host, port, dbname, username: consumerRole, password: 'consumer-password-1' });
+    const withConsumer = (role: string): DatabaseRolesEvent => ({
+      ...event('Update'),
+      ResourceProperties: { ...event('Update').ResourceProperties, ConsumerSecretArn: 'arn:consumer', ConsumerRole: role },
+    });
+    expect(await handleDatabaseRolesEvent(withConsumer(consumerRole), deps)).toEqual({ PhysicalResourceId: physicalResourceId, Data: { Created: consumerRole } });
+    const consumer = login('evermall', consumerRole, 'consumer-password-1');
+    expect((await consumer<{ one: number }[]>`SELECT 1 AS one`)[0]!.one).toBe(1);
+    // Its own login, not the app's rights: no rows of the shop's tables beyond what roles.ts grants it.
+    await expect(consumer`INSERT INTO legacy_notes (note) VALUES ('not yours')`).rejects.toMatchObject({ code: '42501' });
+    await expect(handleDatabaseRolesEvent(withConsumer(databaseRoles.app), deps)).rejects.toThrow(/consumers' role must be the shop's/);
   });
 
   it('logs in as the master user with verify-full TLS and refuses a secret that is not an RDS login', () => {

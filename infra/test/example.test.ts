@@ -130,7 +130,7 @@ describe('security groups', () => {
     });
   });
 
-  it('lets the DB group in only from the app group, the database-roles function and the rotation functions, on the non-default DB port', () => {
+  it('lets the DB group in only from the app group, the database-roles function, the event consumers and the rotation functions, on the non-default DB port', () => {
     expect(databasePort).not.toBe(5432);
     const t = template(s, 'data');
     const dbSg = resourcesOf(t, 'AWS::EC2::SecurityGroup').find((g) => String(g.Properties.GroupDescription).startsWith('RDS'));
@@ -138,12 +138,14 @@ describe('security groups', () => {
     // CDK's "no egress" sentinel: a single rule that matches nothing.
     expect(dbSg!.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' })]);
     const rules = ingressRules('data').filter((r) => JSON.stringify(r.GroupId).includes(dbSg!.id));
-    expect(rules).toHaveLength(3);
+    expect(rules).toHaveLength(4);
     const fromApp = rules.filter((r) => JSON.stringify(r.SourceSecurityGroupId).includes('SecurityGroupsApp'));
     expect(fromApp).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: databasePort, ToPort: databasePort })]);
     const fromRoles = rules.filter((r) => JSON.stringify(r.SourceSecurityGroupId).includes('SecurityGroupsDatabaseRoles'));
     expect(fromRoles).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: databasePort, ToPort: databasePort })]);
-    const other = rules.find((r) => !fromApp.includes(r) && !fromRoles.includes(r));
+    const fromConsumers = rules.filter((r) => JSON.stringify(r.SourceSecurityGroupId).includes('SecurityGroupsEventConsumers'));
+    expect(fromConsumers).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: databasePort, ToPort: databasePort })]);
+    const other = rules.find((r) => !fromApp.includes(r) && !fromRoles.includes(r) && !fromConsumers.includes(r));
     expect(JSON.stringify(other?.SourceSecurityGroupId)).toMatch(/Rotation/);
     expect(other?.FromPort).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstance/), 'Endpoint.Port'] });
   });

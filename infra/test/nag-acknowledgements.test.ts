@@ -43,6 +43,12 @@ const everywhere = [
   ),
   'observability FaultInjection/az-power-interruption-role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:kms:ap-northeast-2:<AWS::AccountId>:key/*]',
   'observability FaultInjection/az-power-interruption-role/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:ec2:ap-northeast-2:<AWS::AccountId>:network-acl/*]',
+  'app MediaPipeline/Resize/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+  'app MediaPipeline/Resize/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+  'app MediaPipeline/Resize/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<MediaPipelineBucketD24FE6FD.Arn>/*]',
+  'app MediaPipeline/Resize/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<MediaPipelineBucketD24FE6FD.Arn>/variants/*]',
+  'app MediaPipeline/ResizeFailures AwsSolutions-SQS3',
+  'app BucketNotificationsHandler*/Role AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
 ];
 // The shop image's build role, absent when parameter shopImageId names an AMI.
 const bakingImage = [
@@ -85,6 +91,29 @@ describe('cdk-nag acknowledgements', () => {
   ])('domain=$withDomain replica=$readReplica image=$bakesImage: exactly the reviewed list', ({ withDomain: domain, readReplica, bakesImage, expected }) => {
     const acks = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: domain, readReplica, deletionProtection: true, bakesImage });
     expect(acks.map((a) => `${a.stack} ${a.path} ${a.id}`).sort()).toEqual([...expected].sort());
+  });
+
+  it('accepts, for each order event consumer deployed, its VPC execution policies and the tracing wildcard', () => {
+    const base = nagAcknowledgementsFor({ region: 'ap-northeast-2', withDomain: false, readReplica: false, deletionProtection: true, bakesImage: false }).map(
+      (a) => `${a.stack} ${a.path} ${a.id}`,
+    );
+    const withConsumers = nagAcknowledgementsFor({
+      region: 'ap-northeast-2',
+      withDomain: false,
+      readReplica: false,
+      deletionProtection: true,
+      bakesImage: false,
+      eventConsumerFunctions: ['order-notifier', 'sales-feed'],
+    }).map((a) => `${a.stack} ${a.path} ${a.id}`);
+    expect(withConsumers.filter((a) => !base.includes(a)).sort()).toEqual(
+      ['order-notifier', 'sales-feed']
+        .flatMap((name) => [
+          `app OrderEvents/${name}-function/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]`,
+          `app OrderEvents/${name}-function/ServiceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]`,
+          `app OrderEvents/${name}-function/ServiceRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
+        ])
+        .sort(),
+    );
   });
 
   it('accepts a database without deletion protection only in a first deploy', () => {

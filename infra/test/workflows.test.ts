@@ -38,6 +38,7 @@ interface Job {
 interface Workflow {
   readonly name: string;
   readonly on: Record<string, unknown>;
+  readonly env?: Record<string, string>;
   readonly jobs: Record<string, Job>;
 }
 
@@ -120,6 +121,14 @@ describe.skipIf(!yamlAvailable)('GitHub workflows', () => {
     expect(deploySteps[keys]!.run).toMatch(/exit 1/);
     expect(first).toBeLessThan(keys);
     expect(keys).toBeLessThan(cdkDeploy);
+  });
+
+  it('deploys the recovery region with the same cdk deploy --all, when the repository variable turns it on', () => {
+    const params = deploy.env?.CDK_PARAMS ?? '';
+    expect(params).toContain("-c recovery=${{ vars.EVERMALL_RECOVERY || 'off' }}");
+    expect(params).toContain("-c recoveryRegion=${{ vars.EVERMALL_RECOVERY_REGION || 'ap-northeast-3' }}");
+    expect(params).toContain('-c recoveryAlbCertificateArn=${{ vars.EVERMALL_RECOVERY_ALB_CERTIFICATE_ARN }}');
+    expect(deploySteps.find((s) => s.name === 'cdk deploy')!.run).toMatch(/npx cdk deploy --all .*\$CDK_PARAMS/);
   });
 
   it('lets Dependabot keep the action pins current', () => {

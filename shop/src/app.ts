@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import { splitList, type Config } from './config.js';
 import { trustedProxies } from './lib/trusted-proxies.js';
 import { logRedaction } from './lib/logger.js';
+import tracing from './tracing/tracing.plugin.js';
 import errorHandler from './plugins/error-handler.js';
 import database from './plugins/database.js';
 import lifecycle from './plugins/lifecycle.js';
@@ -76,6 +77,8 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
     reply.header('x-request-id', request.id);
   });
 
+  // First: the pools and the cache client are wrapped for tracing only if it is on when they are made.
+  await app.register(tracing, { endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, instanceId: config.INSTANCE_ID, zone: config.ZONE });
   await app.register(errorHandler);
   await app.register(securityHeaders, { https: config.COOKIE_SECURE });
   await app.register(lifecycle);

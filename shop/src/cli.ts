@@ -23,7 +23,7 @@ Commands:
   create-admin --email E --password P [--name N]
                                             create a staff account (or reset its password)
   export-static --out DIR                   write the static backup site (read-only, "ordering is paused")
-  create-db-roles --app FILE --migrator FILE
+  create-db-roles --app FILE --migrator FILE [--consumer FILE]
                                             as the master user: create the shop's app and migration roles
 
 Environment: DATABASE_URL (required), MEDIA_DIR (seed images, default ./.media), MIGRATIONS_DIR (default shop/migrations).
@@ -37,9 +37,10 @@ const HELP: Record<string, string> = {
     'A blank, common or guessable password is refused (exit 65).',
   'export-static': `Usage: shop export-static --out DIR\n\nRenders the active catalog to static HTML in DIR (a symlink swapped atomically onto a new version\nfolder), with a banner saying ordering is paused and no forms. Running instances do this every\nBACKUP_EXPORT_INTERVAL_SECONDS (${frontDoorFailover.backupExportIntervalSeconds} s in the topology) when BACKUP_SITE_DIR is set.`,
   'create-db-roles':
-    'Usage: shop create-db-roles --app FILE --migrator FILE\n\nRun with DATABASE_URL (or DATABASE_CREDENTIALS_FILE) as the master user. Creates the roles the shop\n' +
+    'Usage: shop create-db-roles --app FILE --migrator FILE [--consumer FILE]\n\nRun with DATABASE_URL (or DATABASE_CREDENTIALS_FILE) as the master user. Creates the roles the shop\n' +
     'logs in as (evermall_app: rows only, no DDL) and migrates as (evermall_migrator: owns the schema), each with\n' +
     'the password in its JSON secret file ({"username", "password"}) when it is created, and grants their privileges.\n' +
+    "With --consumer, also the event consumers' login (evermall_consumer: a few columns, the inbox, the analytics store).\n" +
     'Safe to repeat: an existing role keeps its password (rotation owns it).',
 };
 
@@ -92,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
       out: { type: 'string' },
       app: { type: 'string' },
       migrator: { type: 'string' },
+      consumer: { type: 'string' },
     },
     strict: true,
   });
@@ -144,7 +146,11 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'create-db-roles': {
       if (!values.app || !values.migrator) throw new UsageError('--app FILE and --migrator FILE are required.');
-      const passwords = { app: readCredentialsFile(values.app).password, migrator: readCredentialsFile(values.migrator).password };
+      const passwords = {
+        app: readCredentialsFile(values.app).password,
+        migrator: readCredentialsFile(values.migrator).password,
+        consumer: values.consumer === undefined ? undefined : readCredentialsFile(values.consumer).password,
+      };
       const { created } = await withDatabase(config, (sql) => provisionDatabaseRoles(sql, passwords));
       process.stdout.write(`${created.length ? `Created ${created.join(', ')}` : 'Both roles exist'}; privileges applied.\n`);
       return;

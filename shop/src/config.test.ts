@@ -47,6 +47,15 @@ describe('loadConfig', () => {
     expect(refusal({ CACHE_PASSWORD: 'token' })).toMatchObject({ variable: 'CACHE_URL' });
   });
 
+  it('traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set: a base URL, TLS off loopback', () => {
+    expect(loadConfig(required).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(loadConfig({ ...required, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://127.0.0.1:4318');
+    expect(loadConfig({ ...required, OTEL_EXPORTER_OTLP_ENDPOINT: 'https://collector.example.internal:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBeDefined();
+    for (const value of ['http://collector.example.internal:4318', 'grpc://127.0.0.1:4317', '127.0.0.1:4318', 'http://127.0.0.1:4318?x=1']) {
+      expect(refusal({ OTEL_EXPORTER_OTLP_ENDPOINT: value }), value).toMatchObject({ variable: 'OTEL_EXPORTER_OTLP_ENDPOINT' });
+    }
+  });
+
   it('expires unpaid orders after 15 minutes unless told otherwise, and refuses an expiry or checkout limit below 1', () => {
     expect(loadConfig(required)).toMatchObject({ PENDING_PAYMENT_EXPIRY_MINUTES: 15, CHECKOUT_RATE_LIMIT_PER_MINUTE: 30 });
     expect(loadConfig({ ...required, PENDING_PAYMENT_EXPIRY_MINUTES: '30' }).PENDING_PAYMENT_EXPIRY_MINUTES).toBe(30);

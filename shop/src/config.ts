@@ -152,6 +152,12 @@ const ConfigSchema = Type.Object({
   EVENT_RELAY_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
   /** A batch the broker has not confirmed within this long fails its round; the rows stay for the next. */
   EVENT_PUBLISH_TIMEOUT_SECONDS: Type.Number({ minimum: 1, maximum: 300, default: 10 }),
+  /**
+   * Where the shop sends its spans (tracing/README.md): an OpenTelemetry collector's OTLP/HTTP base
+   * URL (spans go to <url>/v1/traces): the twin's collector, or the instance's local agent on AWS.
+   * https:// unless on loopback. Unset: no tracing, and no cost for it.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Whether the server applies pending migrations before it listens (under an advisory lock). */
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   /** The SQL migrations; a bundled release sets its own copy (see src/release/service.ts). */
@@ -218,6 +224,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (options.takesPayments !== false) checkPayments(config, env.NODE_ENV);
   checkSignIn(config);
   checkCache(config);
+  checkTracing(config);
   if (config.EVENT_BROKER_URL !== undefined && !brokerOf(config.EVENT_BROKER_URL)) {
     throw new ConfigError('EVENT_BROKER_URL', 'must be amqp(s)://host… (a RabbitMQ node) or an SNS topic ARN (arn:aws:sns:region:account:name)');
   }
@@ -312,6 +319,22 @@ function checkCache(config: Static<typeof ConfigSchema>): void {
     throw new ConfigError('CACHE_URL', `must be rediss:// (redis:// only on loopback, for the twin and tests), got "${config.CACHE_URL}"`);
   }
   if (url.password) throw new ConfigError('CACHE_URL', 'must not carry a password: set CACHE_PASSWORD');
+}
+
+/** Spans carry statements and ids: off loopback they travel over TLS, as the cache's data does. */
+function checkTracing(config: Static<typeof ConfigSchema>): void {
+  const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (endpoint === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT', `must be a URL like http://127.0.0.1:4318, got "${endpoint}"`);
+  }
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT', `must be https:// (http only on loopback, for a local collector), got "${endpoint}"`);
+  }
+  if (url.search || url.hash) throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT', `must be a base URL without query or fragment (spans go to <url>/v1/traces), got "${endpoint}"`);
 }
 
 const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);

@@ -410,6 +410,69 @@ describe('storefront in Chromium', () => {
     expect(await axeViolations(admin)).toEqual([]);
   });
 
+  it('staff: the sales page charts what the sales feed recorded, and keeps the period in the URL', async () => {
+    // What the sales feed (functions/src/consumers) would have written for three orders, two of them today (Asia/Seoul).
+    const [today] = await stack.sql<{ day: string; twoDaysAgo: string }[]>`
+      SELECT (now() AT TIME ZONE 'Asia/Seoul')::date::text AS day, ((now() AT TIME ZONE 'Asia/Seoul')::date - 2)::text AS "twoDaysAgo"`;
+    const products = await stack.sql<{ id: number; category_id: number; name: string }[]>`
+      SELECT id::int AS id, category_id::int AS category_id, name FROM products WHERE active ORDER BY id LIMIT 2`;
+    const [first, second] = products;
+    if (!today || !first || !second) throw new Error('the seed catalog has fewer than two products');
+    await stack.sql`
+      INSERT INTO analytics.daily_sales (day, product_id, category_id, units, revenue_won, orders) VALUES
+        (${today.day}, ${first.id}, ${first.category_id}, 3, 90000, 2),
+        (${today.twoDaysAgo}, ${second.id}, ${second.category_id}, 1, 45000, 1)`;
+    await stack.sql`
+      INSERT INTO analytics.order_sales (order_id, day, placed, cancelled) VALUES
+        (900001, ${today.day}, true, false), (900002, ${today.day}, true, false), (900003, ${today.twoDaysAgo}, true, false)`;
+    await stack.sql`
+      INSERT INTO analytics.stock_low (event_id, product_id, sku, stock, low_units, at)
+      SELECT 900001, id, sku, 3, 10, now() FROM products WHERE id = ${first.id}`;
+
+    const admin = await newPage();
+    await admin.goto('/login?next=/admin');
+    await admin.getByLabel('이메일').fill(ADMIN.email);
+    await admin.getByLabel('비밀번호').fill(ADMIN.password);
+    await admin.getByRole('button', { name: '로그인' }).click();
+    await admin.waitForURL((url) => url.pathname === '/admin');
+    await admin.getByRole('navigation', { name: '관리자 메뉴' }).getByRole('link', { name: '매출' }).click();
+    await admin.getByRole('heading', { level: 1, name: '매출' }).waitFor();
+    const totals = admin.getByRole('region', { name: '기간 합계' });
+    await expect.poll(() => totals.getByRole('definition').allTextContents()).toEqual(['₩135,000', '4개', '3']);
+    expect(await admin.getByRole('img', { name: /^일별 매출액/ }).getAttribute('aria-label')).toContain('합계 ₩135,000');
+    expect(
+      await admin
+        .getByRole('img', { name: /^일별 매출액/ })
+        .locator('rect')
+        .count(),
+    ).toBe(30);
+    await admin.getByRole('region', { name: '많이 팔린 상품' }).getByRole('link', { name: first.name }).waitFor();
+    await admin.getByRole('region', { name: '재고 부족 알림' }).getByRole('link', { name: first.name }).waitFor();
+    await shot(admin, 'admin-sales');
+    expect(await axeViolations(admin)).toEqual([]);
+
+    await admin.getByLabel('기간', { exact: true }).selectOption('7');
+    await admin.waitForURL((url) => url.searchParams.get('days') === '7');
+    await expect
+      .poll(() =>
+        admin
+          .getByRole('img', { name: /^일별 판매 수량/ })
+          .locator('rect')
+          .count(),
+      )
+      .toBe(7);
+    await admin.reload();
+    await expect
+      .poll(() =>
+        admin
+          .getByRole('img', { name: /^일별 판매 수량/ })
+          .locator('rect')
+          .count(),
+      )
+      .toBe(7);
+    expect(await admin.getByLabel('기간', { exact: true }).inputValue()).toBe('7');
+  });
+
   it('a customer cannot open /admin, and a visitor is sent to login', async () => {
     const page = await newPage();
     await page.goto('/admin');

@@ -28,3 +28,13 @@ export { ProviderBrowser, type ProviderVisit } from './oidc/provider-browser.js'
 export { oidcServeScript, type OidcServeConfig } from './oidc/serve.js';
 export { startRedisServer, type RedisServer, type RedisServerOptions } from './redis/redis-server.js';
 export { startRabbitmqServer, type RabbitmqServer } from './rabbitmq/rabbitmq-server.js';
+export {
+  acceptsConnections,
+  answersAmqp,
+  epmdBinary,
+  rabbitmqBinary,
+  rabbitmqNodeEnvironment,
+  rabbitmqOwner,
+  writeRabbitmqNodeFiles,
+  type RabbitmqNodeSpec,
+} from './rabbitmq/rabbitmq-node.js';

@@ -5,6 +5,7 @@ import {
   cache,
   databaseFailover,
   drainSeconds,
+  eventConsumers,
   parityValues,
   requestTimeouts,
   shutdownBoundSeconds,
@@ -58,6 +59,17 @@ describe('topology', () => {
     // The endpoint notices a promoted replica sooner than Sentinel notices a dead primary.
     expect(cache.endpointCheck.intervalMs * cache.endpointCheck.rise).toBeLessThan(cache.failover.downAfterMs);
     expect(cache.endpointCheck.fall).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs the event consumers within what Lambda takes from a FIFO queue, never handing a batch under way to another invocation', () => {
+    // A FIFO queue's event source takes at most 10 records, and at least 2 invocations at once.
+    expect(eventConsumers.batchSize).toBeGreaterThanOrEqual(1);
+    expect(eventConsumers.batchSize).toBeLessThanOrEqual(10);
+    expect(eventConsumers.concurrency).toBeGreaterThanOrEqual(2);
+    expect(eventConsumers.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * eventConsumers.timeoutSeconds);
+    // A record waiting on another delivery's row lock fails well before its batch times out.
+    expect(eventConsumers.lockTimeoutMs).toBeLessThan(eventConsumers.timeoutSeconds * 1000);
+    expect(eventConsumers.twinGatherMs).toBeLessThan(eventConsumers.timeoutSeconds * 1000);
   });
 
   it('exports parity values and a diagram', () => {

@@ -311,6 +311,56 @@ export const resizeFunction = {
   retryDelaysSeconds: [60, 120],
 } as const;
 
+/** The order event consumers' function timeout, from which their queues' visibility timeout is derived. */
+const eventConsumerTimeoutSeconds = 30;
+
+/**
+ * How the order event consumers (the order notifier, the sales feed) run from their queues:
+ * Lambda's SQS event source mappings, functions and queues on AWS; the twin's runner
+ * (functions/src/runner/event-consumers.cli.ts) in the same shape over RabbitMQ (Lambda Developer
+ * Guide, "Using Lambda with Amazon SQS").
+ */
+export const eventConsumers = {
+  /**
+   * Records per invocation. The queues are FIFO (shop/src/events/README.md), where 10 is the
+   * largest batch Lambda takes (Lambda Developer Guide, "Lambda parameters for Amazon SQS event
+   * source mappings", BatchSize).
+   */
+  batchSize: 10,
+  /**
+   * Lambda has no batching window for FIFO queues (same table, MaximumBatchingWindowInSeconds): a
+   * batch is what one receive returns. RabbitMQ pushes deliveries one by one, so the twin gathers
+   * for this long to make one batch of the deliveries that arrive together.
+   */
+  twinGatherMs: 20,
+  /**
+   * Function timeout: ten records, each one database transaction and, for the notifier, one mail
+   * of at most the mailer's own timeout: seconds. The timeout bounds a hung call.
+   */
+  timeoutSeconds: eventConsumerTimeoutSeconds,
+  /**
+   * The queues' visibility timeout: six times the function timeout, as AWS recommends for a queue a
+   * function reads (Lambda Developer Guide, "Using Lambda with Amazon SQS", "Configuring a
+   * standard queue as an event source"), so a batch still retried inside one invocation is not
+   * handed to another.
+   */
+  visibilityTimeoutSeconds: 6 * eventConsumerTimeoutSeconds,
+  /**
+   * Invocations at once per consumer: the event source mapping's maximum concurrency, whose least
+   * is 2 (Lambda Developer Guide, "Configuring maximum concurrency for Amazon SQS event sources").
+   * Each holds one database connection, so this bounds what the consumers add to the database's
+   * connections; on a FIFO queue one message group (an order) is never in two batches at once anyway.
+   */
+  concurrency: 2,
+  memoryMb: 256,
+  /**
+   * How long a record waits for a row lock before it fails and is retried later: another delivery
+   * of the same event holding its inbox row (a redelivery while the first still sends its mail)
+   * must not hold a whole batch to the function timeout.
+   */
+  lockTimeoutMs: 5_000,
+} as const;
+
 /** Ports the twin uses on 127.0.0.1. Each can be overridden by the twin's CLI. */
 export const twinPorts = {
   frontDoor: 8080,

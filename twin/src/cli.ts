@@ -17,7 +17,10 @@ const stopRequests = new StopRequests(() => process.stdout.write('Stopping is in
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
 const COMMANDS: Record<string, { usage: string; help: string }> = {
-  start: { usage: 'start [--fresh] [--instances N] [--state-dir DIR] [--no-build] [port flags]', help: 'Bring up the whole topology and stay in the foreground; Ctrl-C stops it.' },
+  start: {
+    usage: 'start [--fresh] [--instances N] [--regions 1|2] [--state-dir DIR] [--no-build] [port flags]',
+    help: 'Bring up the whole topology and stay in the foreground; Ctrl-C stops it. --regions 2 adds the recovery region and the global front door.',
+  },
   status: { usage: 'status [--json]', help: 'Print instances per zone, DB roles, front-door mode, traffic and recent events.' },
   'kill-instance': { usage: 'kill-instance [ID]', help: 'SIGKILL one instance (random if no id). The controller replaces it.' },
   'hang-instance': {
@@ -38,6 +41,12 @@ const COMMANDS: Record<string, { usage: string; help: string }> = {
   },
   'fail-cache': { usage: 'fail-cache', help: 'Take the whole cache tier down (both nodes) until restore-cache or restore; the shop reads PostgreSQL.' },
   'restore-cache': { usage: 'restore-cache', help: 'Start the cache nodes fail-cache (or fail-zone) took down.' },
+  'fail-broker-node': {
+    usage: 'fail-broker-node [NODE]',
+    help: 'SIGKILL one message broker node (broker-1..3; default: the leader of the first queue). The other two serve; it starts again by itself and catches up.',
+  },
+  'fail-broker': { usage: 'fail-broker', help: 'Take the whole message broker down (every node SIGKILLed) until restore-broker or restore; events wait in the outbox.' },
+  'restore-broker': { usage: 'restore-broker', help: 'Start the broker nodes fail-broker took down, with their queues and messages.' },
   'fail-site': { usage: 'fail-site', help: 'Take down every instance so the front door fails over to the backup site.' },
   'stress-cpu': { usage: 'stress-cpu [ID] [--seconds N]', help: 'Burn one CPU on an instance (all in-service ones if no id) to trigger scale-out.' },
   scale: { usage: 'scale N', help: 'Set the desired capacity (between min and max).' },
@@ -45,11 +54,30 @@ const COMMANDS: Record<string, { usage: string; help: string }> = {
     usage: 'schedule-scale --at ISO|+SECONDS --desired N [--min N] [--max N]',
     help: 'Scheduled action (a planned sale): at that time set desired, and min/max if given. Raise min too, or target tracking scales back in.',
   },
-  restore: { usage: 'restore', help: 'Undo fail-zone / fail-site / fail-db-primary / fail-cache / slow-instance: unblock zones, heal instances, restart DB and cache nodes.' },
+  restore: {
+    usage: 'restore',
+    help: 'Undo fail-zone / fail-site / fail-db-primary / fail-cache / fail-broker / slow-instance: unblock zones, heal instances, restart DB, cache and broker nodes.',
+  },
   deploy: { usage: 'deploy', help: 'Rolling replacement of every instance, zone-balanced, never below min healthy.' },
   'rotate-db-password': {
     usage: 'rotate-db-password',
     help: "Rotate the shop's DB password as Secrets Manager's alternating-users rotation does; instances pick it up without a restart.",
+  },
+  'kill-consumers': {
+    usage: 'kill-consumers',
+    help: "SIGKILL the event consumers' process (order notifier, sales feed) mid-batch; the broker redelivers, the process starts again.",
+  },
+  'fail-region': {
+    usage: 'fail-region a',
+    help: 'Lose region a whole (--regions 2): SIGKILL its load balancer, database nodes, monitor, cache and instances.',
+  },
+  'promote-region': {
+    usage: 'promote-region b',
+    help: "The runbook: promote region b's database, point its fleet at it, scale it up, flip the global front door.",
+  },
+  'restore-region': {
+    usage: 'restore-region a',
+    help: 'Bring region a back: as it was if region b was not promoted, else read its old primary (the lost orders, listed), rewind it and make region a the standby region.',
   },
   down: { usage: 'down', help: 'Stop everything in order and leave no process.' },
 };
@@ -92,6 +120,7 @@ async function main(): Promise<void> {
       fresh: { type: 'boolean' },
       'no-build': { type: 'boolean' },
       instances: { type: 'string' },
+      regions: { type: 'string' },
       json: { type: 'boolean' },
       seconds: { type: 'string' },
       vcpu: { type: 'string' },
@@ -162,6 +191,13 @@ async function main(): Promise<void> {
       case 'restore-cache':
         result = await client.restoreCache();
         break;
+      case 'fail-broker-node':
+        result = await client.command('fail-broker-node', rest[0] ? { node: rest[0] } : {});
+        break;
+      case 'fail-broker':
+      case 'restore-broker':
+        result = await client.command(command);
+        break;
       case 'fail-site':
         result = await client.failSite();
         break;
@@ -186,6 +222,14 @@ async function main(): Promise<void> {
         break;
       case 'rotate-db-password':
         result = await client.rotateDbPassword();
+        break;
+      case 'kill-consumers':
+        result = await client.killConsumers();
+        break;
+      case 'fail-region':
+      case 'promote-region':
+      case 'restore-region':
+        result = await client.command(command, { region: rest[0] ?? fail(`${command} needs a region: npm run twin -- ${COMMANDS[command]?.usage}`) });
         break;
       default:
         fail(`Unknown command "${command}": run npm run twin -- --help`);
@@ -228,13 +272,15 @@ async function start(values: Record<string, string | boolean | undefined>, state
   }
   const instances = typeof values.instances === 'string' ? Number(values.instances) : undefined;
   if (instances !== undefined && (!Number.isInteger(instances) || instances < 1)) fail('--instances must be a whole number ≥ 1');
+  const regions = values.regions === undefined ? 1 : Number(values.regions);
+  if (regions !== 1 && regions !== 2) fail(`--regions must be 1 or 2, got "${String(values.regions)}"`);
   process.stdout.write(`Starting the Evermall twin (state in ${stateDir}${values.fresh ? ', fresh' : ''})\n`);
   const began = Date.now();
   const interrupted = () => process.stdout.write(`\nStopping the twin (${String(stopRequests.signal.reason)})…\n`);
   stopRequests.signal.addEventListener('abort', interrupted, { once: true });
   let twin: RunningTwin;
   try {
-    twin = await startTwin({ stateDir, fresh: !!values.fresh, ports, instances, build: !values['no-build'], signal: stopRequests.signal });
+    twin = await startTwin({ stateDir, fresh: !!values.fresh, ports, instances, regions, build: !values['no-build'], signal: stopRequests.signal });
   } catch (err) {
     if (err instanceof TwinStartInterrupted) {
       process.stderr.write(`✗ Start-up interrupted by ${String(stopRequests.signal.reason)}; every part started so far is stopped. npm start starts it again.\n`);
@@ -245,14 +291,15 @@ async function start(values: Record<string, string | boolean | undefined>, state
   const u = twin.urls;
   process.stdout.write(`
 Ready in ${((Date.now() - began) / 1000).toFixed(1)}s.
-  Shop (front door)   ${u.frontDoor}
+  Shop (front door)   ${u.frontDoor}${twin.parts.regions ? `\n  Global front door   ${twin.parts.regions.globalFrontDoor.url}   (Route 53 failover: region a, then region b ${twin.parts.regions.regionB.frontDoor.url})` : ''}
   Status page         ${u.status}
   Load balancer       ${u.loadBalancer}   (HAProxy stats ${u.haproxyStats})
   Payments            ${twin.parts.payments.url}   (Toss Payments stand-in; payment window ${twin.parts.payments.payPageUrl})
   User pool           ${twin.parts.identity.userPool.issuer}   (Cognito stand-in; a Kakao sign-in starts at ${twin.parts.identity.signInUrl})
   Social IdP          ${twin.parts.identity.socialIdp.issuer}   (Kakao stand-in, with a sign-up page)
   Cache               ${twin.parts.cache.url}   (primary endpoint: HAProxy in front of a Redis primary and replica, 3 Sentinels)
-Try: npm run twin -- status | kill-instance | fail-db-primary | fail-cache-primary | fail-cache | fail-site | restore | down
+  Message broker      ${(await twin.parts.broker.status()).endpoint}   (endpoint: HAProxy in front of 3 RabbitMQ nodes; password in ${twin.paths.stateFile})
+Try: npm run twin -- status | kill-instance | fail-db-primary | fail-cache-primary | fail-cache | fail-broker-node | fail-broker | fail-site | restore | down
 Logs: ${twin.paths.logs}. Ctrl-C stops everything.
 `);
   const stopTwin = () => void twin.stop();

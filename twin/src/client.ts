@@ -1,6 +1,6 @@
 import type { Zone } from '@evermall/topology';
 import { readStateFile } from './config/state-file.js';
-import type { CommandName, CommandResult, TwinStatus } from './status/status-types.js';
+import type { CommandName, CommandResult, KillConsumersResult, TwinStatus } from './status/status-types.js';
 
 /** How long a status probe may take before a twin counts as not answering. */
 const PROBE_TIMEOUT_MS = 2000;
@@ -40,6 +40,11 @@ export class TwinClient {
     const body = (await res.json()) as CommandResult;
     if (!body.ok) throw new TwinCommandError(name, body.message);
     return body;
+  }
+
+  /** SIGKILLs the event consumers' process once a batch is in flight (waiting up to `waitSeconds`); it starts again by itself. */
+  async killConsumers(waitSeconds?: number): Promise<KillConsumersResult> {
+    return (await this.command('kill-consumers', waitSeconds === undefined ? {} : { waitSeconds })) as KillConsumersResult;
   }
 
   killInstance(id?: string): Promise<CommandResult> {

@@ -1,8 +1,13 @@
 import { zones, type Zone } from '@evermall/topology';
+import { runBrokerCommand, type BrokerCommandName } from './broker/broker-commands.js';
+import { MessageBrokerError, type MessageBroker } from './broker/message-broker.js';
 import { CacheTierError, type CacheTier } from './cache/cache-tier.js';
 import type { DatabaseCluster } from './database/database-cluster.js';
 import type { EventLog } from './events.js';
+import type { EventConsumers } from './functions/event-consumers.js';
 import type { AutoScalingController } from './scaling/auto-scaling-controller.js';
+import { RegionCommandError, type RegionFailover } from './regions/region-failover.js';
+import { runRegionCommand, type RegionCommandName } from './regions/region-commands.js';
 import { parseScheduleTime, ScheduleError } from './scaling/scheduled-actions.js';
 import { commandNames, type CommandName, type CommandResult } from './status/status-types.js';
 
@@ -14,6 +19,8 @@ const DEFAULT_STRESS_SECONDS = 120;
  * now and then, which is what makes a slow host harder to spot than a dead one.
  */
 const DEFAULT_SLOW_VCPU = 0.05;
+/** How long kill-consumers waits for a batch in flight before it kills anyway: under load one is always under way. */
+const DEFAULT_KILL_CONSUMERS_WAIT_SECONDS = 30;
 
 export class CommandError extends Error {}
 
@@ -27,7 +34,12 @@ export class TwinCommands {
       controller: AutoScalingController;
       database: DatabaseCluster;
       cache: CacheTier;
+      broker: MessageBroker;
       events: EventLog;
+      /** The order notifier and sales feed's process; absent on a twin without a broker. */
+      consumers?: EventConsumers | undefined;
+      /** The second region and the global front door; absent on a twin started without --regions 2. */
+      regions?: RegionFailover | undefined;
       /** The front door's mode right now (restore follows it back to primary). */
       frontDoorMode: () => 'primary' | 'backup';
       /** Stops the whole twin (after the answer is sent). */
@@ -72,6 +84,16 @@ export class TwinCommands {
         return this.deploy();
       case 'rotate-db-password':
         return this.rotateDbPassword();
+      case 'kill-consumers':
+        return this.killConsumers(args.waitSeconds === undefined ? DEFAULT_KILL_CONSUMERS_WAIT_SECONDS : Number(args.waitSeconds));
+      case 'fail-region':
+      case 'promote-region':
+      case 'restore-region':
+        return this.regionCommand(name as RegionCommandName, args.region);
+      case 'fail-broker-node':
+      case 'fail-broker':
+      case 'restore-broker':
+        return this.brokerCommand(name as BrokerCommandName, args.node);
       case 'down':
         setImmediate(() => this.parts.down());
         return { ok: true, message: 'Stopping the twin: front door, instances (drained), payment provider, sign-in providers, cache, HAProxy, database, status page.' };
@@ -307,19 +329,65 @@ export class TwinCommands {
     };
   }
 
+  private async killConsumers(waitSeconds: number): Promise<CommandResult> {
+    const { consumers } = this.parts;
+    if (!consumers) throw new CommandError('this twin runs no event consumers (it has no broker)');
+    if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new CommandError('kill-consumers waitSeconds must be a number of seconds, 0 or more');
+    let killed;
+    try {
+      killed = await consumers.kill(waitSeconds * 1000);
+    } catch (err) {
+      throw new CommandError((err as Error).message);
+    }
+    const events = killed.inFlight.flatMap((b) => b.events);
+    return {
+      ok: true,
+      message:
+        `Killed the event consumers' process (pid ${killed.pid}) with SIGKILL, ${killed.inFlight.length ? `${killed.inFlight.length} batches in flight (${events.length} events)` : 'no batch in flight'}. ` +
+        'The broker gives back every delivery it had not acknowledged; the process starts again by itself.',
+      pid: killed.pid,
+      inFlight: killed.inFlight,
+      expect: ['consumers-running'],
+    };
+  }
+
+  /** fail-region, promote-region, restore-region (regions/region-commands.ts). */
+  private async regionCommand(name: RegionCommandName, region: unknown): Promise<CommandResult> {
+    try {
+      return await runRegionCommand(this.parts.regions, name, region);
+    } catch (err) {
+      if (err instanceof RegionCommandError) throw new CommandError(err.message);
+      throw err;
+    }
+  }
+
+  /** fail-broker-node, fail-broker, restore-broker (broker/broker-commands.ts). */
+  private async brokerCommand(name: BrokerCommandName, node: unknown): Promise<CommandResult> {
+    try {
+      return await runBrokerCommand(this.parts.broker, name, node);
+    } catch (err) {
+      if (err instanceof MessageBrokerError) throw new CommandError(err.message);
+      throw err;
+    }
+  }
+
   private async restore(): Promise<CommandResult> {
+    // Once region a was lost, pg_auto_failover's own restore would start its old primary as one.
+    if (this.parts.regions?.handlesRestore) return this.regionCommand('restore-region', 'a');
     const { controller, database, cache } = this.parts;
     const zonesBack = controller.unblockZones('restore');
     const healed = controller.heal('restore');
     const nodes = await database.restore();
     const cacheNodes = await cache.restore();
+    const brokerNodes = await this.parts.broker.restore();
     return {
       ok: true,
-      message: `Restored: launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; instances healed: [${healed.join(', ')}]; database nodes restarted: [${nodes.join(', ')}]; cache nodes started: [${cacheNodes.join(', ')}].`,
+      message: `Restored: launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; instances healed: [${healed.join(', ')}]; database nodes restarted: [${nodes.join(', ')}]; cache nodes started: [${cacheNodes.join(', ')}]; broker nodes started: [${brokerNodes.join(', ')}].`,
       zones: zonesBack,
       instances: healed,
       dbNodes: nodes,
       cacheNodes,
+      brokerNodes,
       // Follow until the last part is back: the front door if it failed over, else instances or DB nodes.
       expect:
         this.parts.frontDoorMode() === 'backup'
@@ -330,7 +398,9 @@ export class TwinCommands {
               ? ['db-node-rejoined']
               : cacheNodes.length > 0
                 ? ['cache-node-rejoined']
-                : [],
+                : brokerNodes.length > 0
+                  ? ['broker-node-rejoined']
+                  : [],
     };
   }
 

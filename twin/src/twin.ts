@@ -8,6 +8,7 @@ import type { TwinPaths } from './config/paths.js';
 import type { TwinPortMap } from './config/ports.js';
 import { prepareStateDir, type PreparedStateDir } from './config/state-dir.js';
 import { cacheSettings, frontDoorSettings } from './config/twin-settings.js';
+import { MessageBroker } from './broker/message-broker.js';
 import { CacheTier } from './cache/cache-tier.js';
 import { TwinCommands } from './commands.js';
 import { DatabaseCluster } from './database/database-cluster.js';
@@ -16,17 +17,22 @@ import { DatabaseWatcher } from './database/database-watcher.js';
 import { EventLog } from './events.js';
 import { FrontDoor } from './front-door/front-door.js';
 import { ImageResizer } from './functions/image-resizer.js';
+import { OrderEventConsumers } from './functions/order-event-consumers.js';
 import { IdentityProviders } from './identity/identity-providers.js';
-import { LaunchTemplate } from './instances/launch-template.js';
+import { LaunchTemplate, type LaunchTemplateOptions } from './instances/launch-template.js';
 import { serviceOwner } from './instances/service-user.js';
 import { LoadBalancer } from './load-balancer/load-balancer.js';
 import { PaymentProvider } from './payments/payment-provider.js';
 import { TrafficMeter } from './load-balancer/traffic-meter.js';
 import { exited, signalGroup, spawnPart } from './processes.js';
+import { RegionFailover, refuseRetiredRegion } from './regions/region-failover.js';
+import { resolveRegionPorts } from './regions/region-ports.js';
 import { AutoScalingController } from './scaling/auto-scaling-controller.js';
 import { controllerTimings, type ControllerTimings } from './scaling/controller-timings.js';
 import { runShopCli, shopCliAvailable, shopDir, type ShopCliLaunch } from './shop-cli.js';
+import { Mailbox } from './status/mailbox.js';
 import { StatusServer } from './status/status-server.js';
+import { TraceCollector } from './tracing/collector.js';
 import type { TwinUrls } from './status/status-types.js';
 import { readTwinStatus, twinUrls, type StatusSources } from './status/twin-status.js';
 import { TwinClient } from './client.js';
@@ -42,6 +48,11 @@ export interface StartTwinOptions {
   instances?: number;
   controller?: Partial<ControllerTimings>;
   frontDoor?: { intervalSeconds?: number; failureThreshold?: number };
+  /**
+   * 2 adds region b (the recovery region: a PostgreSQL copy, load balancer, front door and fleet)
+   * and the global front door in front of both regions' (regions/README.md). Default 1.
+   */
+  regions?: 1 | 2;
   /** No progress lines on stdout. */
   quiet?: boolean;
   /** Build the storefront (npm start does; tests skip it). */
@@ -71,6 +82,11 @@ export interface RunningTwin {
     payments: PaymentProvider;
     identity: IdentityProviders;
     cache: CacheTier;
+    /** The message broker (SNS/SQS stand-in): `settings.url` is every instance's EVENT_BROKER_URL; node controls for drills. */
+    broker: MessageBroker;
+    traceCollector: TraceCollector;
+    /** Region b and the global front door, with --regions 2. */
+    regions: RegionFailover | undefined;
   };
 }
 
@@ -118,10 +134,12 @@ interface TwinParts extends StatusSources {
   timings: ControllerTimings;
   launchTemplate: LaunchTemplate;
   imageResizer: ImageResizer;
+  traceCollector: TraceCollector;
 }
 
 async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, logger: Logger): Promise<TwinParts> {
   const { paths, ports, state } = dir;
+  refuseRetiredRegion(paths);
   const events = new EventLog(logger, paths.events);
   const timings = controllerTimings({
     ...(options.instances ? { desiredCapacity: options.instances, minCapacity: Math.min(options.instances, controllerTimings().minCapacity) } : {}),
@@ -130,10 +148,12 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
   const logins = new DatabaseLogins({ secretsDir: paths.secrets, hostSecretsDir: paths.shop.secrets, hostOwner: serviceOwner() });
   const database = new DatabaseCluster({ paths, ports: { monitor: ports.dbMonitor, a: ports.dbNodeA, b: ports.dbNodeB, replica: ports.dbReplica }, events, logger, logins });
   const bucketsPort = await freePort();
+  // Internal ports, like the buckets': nobody outside the twin connects to the collector.
+  const traceCollector = new TraceCollector({ dir: paths.traces, port: await freePort(), frontDoorLogPort: await freePort() });
   const loadBalancer = new LoadBalancer({
     paths,
     ports: { listen: ports.loadBalancer, stats: ports.haproxyStats, trafficLog: ports.trafficLog },
-    frontDoor: { port: ports.frontDoor, bucketsPort },
+    frontDoor: { port: ports.frontDoor, bucketsPort, traceLogPort: traceCollector.frontDoorLogPort },
   });
   const traffic = new TrafficMeter(ports.trafficLog);
   if (!state.paymentKeys) throw new Error('the state dir has no payment keys: prepareStateDir writes them');
@@ -167,7 +187,22 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     password: state.cachePassword,
     events,
   });
-  const launchTemplate = new LaunchTemplate({
+  if (!state.brokerPassword) throw new Error('the state dir has no broker password: prepareStateDir writes it');
+  const broker = new MessageBroker({
+    paths,
+    ports: {
+      endpoint: ports.brokerEndpoint,
+      epmd: ports.brokerEpmd,
+      nodes: [
+        { amqp: ports.brokerNode1, dist: ports.brokerDist1 },
+        { amqp: ports.brokerNode2, dist: ports.brokerDist2 },
+        { amqp: ports.brokerNode3, dist: ports.brokerDist3 },
+      ],
+    },
+    password: state.brokerPassword,
+    events,
+  });
+  const launchOptions: LaunchTemplateOptions = {
     paths,
     shopDir: shopDir(),
     database: { ...database.appUrls, migratorUrl: () => database.migratorUrl() },
@@ -177,7 +212,10 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     cache: cache.settings,
     drainSeconds: timings.instanceDrainSeconds,
     logLevel: twinEnvironment().shopLogLevel,
-  });
+    traceCollectorUrl: traceCollector.url,
+    eventBrokerUrl: broker.settings.url,
+  };
+  const launchTemplate = new LaunchTemplate(launchOptions);
   // The media folder stands in for the bucket the resize Lambda is notified of (`.twin/efs` is bucket `efs`).
   const imageResizer = new ImageResizer({
     root: path.dirname(paths.efs),
@@ -187,7 +225,47 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     owner: launchTemplate.owner,
   });
   const controller = new AutoScalingController({ timings, loadBalancer, events, logger, launch: launchTemplate, firstPort: options.ports?.firstInstance ?? ports.firstInstance });
-  return { database, loadBalancer, traffic, controller, frontDoor, payments, identity, cache, events, logger, timings, launchTemplate, imageResizer };
+  const regions =
+    options.regions === 2
+      ? await RegionFailover.create({
+          paths,
+          ports: await resolveRegionPorts(options.ports?.frontDoor === 0),
+          regionA: { database, controller, loadBalancer, frontDoor, cache, launchTemplate, launchOptions, frontDoorPort: ports.frontDoor, loadBalancerPort: ports.loadBalancer },
+          controller: options.controller,
+          frontDoor: options.frontDoor,
+          events,
+          logger,
+        })
+      : undefined;
+  // The order notifier and sales feed (issue 16), and the SMTP sink their mail lands in: twin-internal port.
+  const eventConsumers = new OrderEventConsumers({
+    paths,
+    database,
+    logins,
+    events,
+    brokerUrl: () => broker.settings.url,
+    otlpEndpoint: () => traceCollector.url,
+    smtpPort: await freePort(),
+  });
+  return {
+    regions,
+    database,
+    loadBalancer,
+    traffic,
+    controller,
+    frontDoor,
+    payments,
+    identity,
+    cache,
+    broker,
+    events,
+    logger,
+    timings,
+    launchTemplate,
+    imageResizer,
+    traceCollector,
+    eventConsumers,
+  };
 }
 
 /**
@@ -220,7 +298,7 @@ class TwinSupervisor {
 
   /** Starts every part; rejects with the stop's reason as soon as stop() is called. */
   async bringUp(build: boolean): Promise<void> {
-    const { database, loadBalancer, traffic, controller, frontDoor, payments, identity, cache, events, timings, launchTemplate, imageResizer } = this.parts;
+    const { database, loadBalancer, traffic, controller, frontDoor, payments, identity, cache, broker, events, timings, launchTemplate, imageResizer, traceCollector } = this.parts;
     const { paths } = this.dir;
     const signal = this.stopping.signal;
     const step = <T>(work: () => Promise<T>) => unlessStopping(signal, work);
@@ -229,6 +307,9 @@ class TwinSupervisor {
     this.refreshTimer.unref();
 
     this.say('storefront', await step(() => syncStorefront(paths, build, signal)));
+    // Before any instance (and the front door's HAProxy): each sends its spans to it.
+    await step(() => traceCollector.start());
+    this.say('tracing', `OTLP/HTTP collector ${traceCollector.url}, spans in ${paths.traces}`);
     // Before any instance: a checkout's confirm goes to it.
     await step(() => payments.start());
     this.say('payments', `Toss Payments stand-in ${payments.url}, payment window ${payments.payPageUrl}, journal ${paths.payments.journal}`);
@@ -241,6 +322,12 @@ class TwinSupervisor {
       'cache',
       `primary endpoint ${cache.url} (HAProxy, role:master check); primary zone a, replica zone b, ${cacheSettings.sentinels} Sentinels; data in ${paths.cache.root}`,
     );
+    // Before any instance and the consumers: each instance's outbox relay publishes to it, the consumers read it.
+    await step(() => broker.start());
+    this.say(
+      'broker',
+      `${broker.nodeNames.length} RabbitMQ nodes in one cluster (quorum queues on all three) behind one endpoint ${(await broker.status()).endpoint}; data in ${paths.broker.root}`,
+    );
     // Before any instance: an upload's ObjectCreated event goes to it.
     await step(() => imageResizer.start(signal));
     this.say('functions', `resize-image watches ${paths.efs} (variants under variants/), failures in ${paths.resizeFailures}`);
@@ -249,6 +336,12 @@ class TwinSupervisor {
     await step(() => database.start((m) => this.say('database', m)));
     // The standbys copy the primary while the shop migrates and seeds it.
     await step(() => Promise.all([database.startStandbys((m) => this.say('database', m)), this.seed()]));
+    // Once migrated (their inbox and analytics store), before the instances publish.
+    const { eventConsumers } = this.parts;
+    if (eventConsumers) {
+      await step(() => eventConsumers.start(signal));
+      this.say('functions', `order-notifier and sales-feed consume their queues; mail lands in ${paths.mail}`);
+    }
 
     await step(() => traffic.start());
     await step(() => loadBalancer.start());
@@ -260,13 +353,16 @@ class TwinSupervisor {
     this.say('instances', `${timings.desiredCapacity} in service (${((Date.now() - started) / 1000).toFixed(1)}s after the database started)`);
 
     await step(() => frontDoor.start());
+    const { regions } = this.parts;
+    // After region a serves: region b copies its primary and follows it.
+    if (regions) await step(() => regions.start(this.say, signal));
     await step(() => this.serveControl());
     await step(() => this.watcher.start());
     events.emit('twin-ready', `twin ready: front door ${frontDoor.url}`);
   }
 
   running(): RunningTwin {
-    const { database, loadBalancer, controller, frontDoor, payments, identity, cache } = this.parts;
+    const { database, loadBalancer, controller, frontDoor, payments, identity, cache, broker, traceCollector } = this.parts;
     const statusUrl = this.statusServer?.url ?? twinUrls(this.parts, this.dir.ports.statusPage).status;
     return {
       urls: twinUrls(this.parts, this.dir.ports.statusPage),
@@ -274,7 +370,7 @@ class TwinSupervisor {
       paths: this.dir.paths,
       stopped: this.stopped,
       stop: () => this.stop(),
-      parts: { database, loadBalancer, controller, frontDoor, payments, identity, cache },
+      parts: { database, loadBalancer, controller, frontDoor, payments, identity, cache, broker, traceCollector, regions: this.parts.regions },
     };
   }
 
@@ -283,11 +379,11 @@ class TwinSupervisor {
     return this.stopPromise;
   }
 
-  /** Front door, instances (drained), payment provider, resize function, sign-in providers, cache, HAProxy, database, status page: whichever have started. */
+  /** Front door, instances (drained), payment provider, functions, sign-in providers, cache, broker, HAProxy, database, status page: whichever have started. */
   private async stopParts(): Promise<void> {
-    const { frontDoor, controller, payments, identity, cache, loadBalancer, traffic, database, events, logger, imageResizer } = this.parts;
+    const { frontDoor, controller, payments, identity, cache, broker, loadBalancer, traffic, database, events, logger, imageResizer, traceCollector } = this.parts;
     this.stopping.abort(new Error('the twin is stopping'));
-    events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, resize function, sign-in providers, cache, HAProxy, database, status page');
+    events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, functions, sign-in providers, cache, broker, HAProxy, database, status page');
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.watcher.stop();
     // One part failing to stop must not leave the others running.
@@ -298,14 +394,22 @@ class TwinSupervisor {
         this.say(component, `failed to stop: ${(err as Error).message}`);
       });
     };
+    // First: the global front door, then region b (its copy, fleet, edge), before region a's database it streams from.
+    const { regions } = this.parts;
+    if (regions) await stopPart('regions', 'stopping the global front door and region b', () => regions.stop());
     await stopPart('front door', 'stopping', () => frontDoor.stop());
     await stopPart('instances', 'draining and stopping', () => controller.stop());
     // After the instances: a draining instance may still confirm a payment.
     await stopPart('payments', 'stopping the Toss Payments stand-in', () => payments.stop());
     // After the instances too: a draining instance may still take an upload.
     await stopPart('functions', 'stopping resize-image (resizes under way finish)', () => imageResizer.stop());
+    await stopPart('functions', 'stopping the event consumers (batches under way finish)', async () => this.parts.eventConsumers?.stop());
+    // After the instances and the functions, which export their last spans as they stop.
+    await stopPart('tracing', 'stopping the trace collector', () => traceCollector.stop());
     await stopPart('sign-in', 'stopping the user pool and social IdP', () => identity.stop());
     await stopPart('cache', 'stopping the endpoint, the Sentinels, the replica and the primary', () => cache.stop());
+    // After the instances (their relays publish until they stop) and the consumers.
+    await stopPart('broker', 'stopping the endpoint and the RabbitMQ nodes', () => broker.stop());
     await stopPart('haproxy', 'stopping', () => Promise.all([loadBalancer.stop(), traffic.stop()]));
     await stopPart('database', 'stopping replica, standby, primary, monitor', () => database.stop());
     await stopPart('status page', 'stopping', async () => this.statusServer?.stop());
@@ -328,7 +432,10 @@ class TwinSupervisor {
       ...controller.pids(),
       ...identity.pids(),
       ...cache.pids(),
+      ...this.parts.broker.pids(),
       ...(imageResizer.pid ? [imageResizer.pid] : []),
+      ...(this.parts.eventConsumers?.pid ? [this.parts.eventConsumers.pid] : []),
+      ...(this.parts.regions?.pids() ?? []),
     ];
   }
 
@@ -372,7 +479,20 @@ class TwinSupervisor {
     this.statusServer = new StatusServer({
       port,
       status: () => readTwinStatus(this.parts, port),
-      commands: new TwinCommands({ controller, database, cache, events, frontDoorMode: () => frontDoor.mode, down: () => void this.stop() }),
+      traces: this.parts.traceCollector.store,
+      // What the SMTP sink wrote (twin/src/mail/), read straight from its folder.
+      mailbox: new Mailbox(this.dir.paths.mail),
+      commands: new TwinCommands({
+        controller,
+        database,
+        cache,
+        broker: this.parts.broker,
+        events,
+        regions: this.parts.regions,
+        consumers: this.parts.eventConsumers?.process,
+        frontDoorMode: () => frontDoor.mode,
+        down: () => void this.stop(),
+      }),
     });
     await this.statusServer.start();
     this.dir.state.controlUrl = this.statusServer.url;

@@ -92,13 +92,22 @@ describe('the twin', () => {
   it('serves the API from the instances, the SPA with index.html fallback, and /media through the front door', async () => {
     // A path the edge does not cache, so every request reaches the load balancer.
     const servedBy = new Set<string>();
+    let requestId = '';
     for (let i = 0; i < 6; i++) {
       const res = await fetch(`${front}/api/payments/config`);
       expect(res.status).toBe(200);
       servedBy.add(res.headers.get('x-served-by') ?? '');
+      requestId = res.headers.get('x-request-id') ?? '';
     }
     expect([...servedBy].every((s) => /^i-\d+[ab]@[ab]$/.test(s))).toBe(true);
     expect(servedBy.size).toBe(2);
+    // The front door's request id names a trace in .twin/traces: its span, and the shop's server span under it.
+    expect(twin.parts.traceCollector.store.dir).toBe(path.join(stateDir, 'traces'));
+    await until('the request in .twin/traces', async () => {
+      const spans = await twin.parts.traceCollector.store.trace(requestId.replaceAll('-', ''));
+      const door = spans.find((s) => s.service === 'front-door');
+      return door && spans.some((s) => s.service === 'evermall-shop' && s.kind === 'server' && s.parentSpanId === door.spanId) ? true : undefined;
+    });
     // The catalog is cached at the front door, as CloudFront caches it.
     const catalog = `${front}/api/products?limit=7`;
     expect((await fetch(catalog)).headers.get('x-cache')).toBe('Miss from front door');
@@ -184,6 +193,16 @@ describe('the twin', () => {
     const paid = (await fetch(`${payments.url}/__standin/payments`).then((r) => r.json())) as { orderId: string; status: string; totalAmount: number }[];
     expect(paid.filter((p) => p.orderId === `evermall-order-${pending.id}` && p.status === 'DONE').map((p) => p.totalAmount)).toEqual([pending.totalWon]);
     expect((await twin.client.status()).payments.payments.DONE).toBe(doneBefore + 1);
+    // The instances' outbox relay published its order.placed to the twin's broker (the row is marked only after the broker's confirm).
+    const sql = postgres(twin.parts.database.writerUrl, { max: 1, onnotice: () => undefined });
+    try {
+      await until('the order.placed event published to the broker', async () => {
+        const [row] = await sql<{ published: boolean }[]>`SELECT published_at IS NOT NULL AS published FROM outbox WHERE type = 'order.placed' AND aggregate_id = ${pending.id}`;
+        return row?.published ? true : undefined;
+      });
+    } finally {
+      await sql.end();
+    }
   });
 
   it('rotate-db-password: instances keep taking orders as the alternating users after every connection of theirs is ended', async () => {

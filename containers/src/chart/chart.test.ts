@@ -111,18 +111,26 @@ describe.each(environments)('the chart with values-%s.yaml', (env) => {
   });
 });
 
-describe('the chart as infra installs it: the pods in infra’s target group, and the backup-site uploader', () => {
+describe('the chart as infra installs it: the pods in infra’s target group, the backup-site uploader, the order events topic', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'evermall-chart-upload-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const script = path.join(dir, 'upload.sh');
   // A script with what infra's has in it: quotes, globs, variables and commas, which --set would split.
   writeFileSync(script, "set -euo pipefail\n[ -f \"$index\" ] || exit 0\naws s3 sync /var/lib/evermall/backup-site s3://bucket --exclude 'maintenance*' --dimensions A='b,c'\n");
   const targetGroupArn = 'arn:aws:elasticloadbalancing:ap-northeast-2:444455556666:targetgroup/evermall-shop/0123456789abcdef';
+  const topicArn = 'arn:aws:sns:ap-northeast-2:444455556666:Evermall-App-OrderEventsTopic.fifo';
   const manifests = renderChart({
     release: 'evermall-shop',
     valueFiles: [valuesFile('production')],
     setFiles: { ...setFiles, 'backupSite.uploadScript': script },
-    setStrings: { 'targetGroupBinding.targetGroupArn': targetGroupArn },
+    setStrings: { 'targetGroupBinding.targetGroupArn': targetGroupArn, 'events.brokerUrl': topicArn },
+  });
+
+  it('gives the shop the order events topic as EVENT_BROKER_URL, which the defaults leave out', () => {
+    const shopEnv = (rendered: Manifest[]) =>
+      (find(rendered, 'Deployment')[0]!.spec as { template: { spec: PodSpec } }).template.spec.containers[0]!.env!.filter((e) => e.name === 'EVENT_BROKER_URL');
+    expect(shopEnv(manifests)).toEqual([{ name: 'EVENT_BROKER_URL', value: topicArn }]);
+    expect(shopEnv(renderChart({ release: 'evermall-shop', valueFiles: [valuesFile('production')], setFiles }))).toEqual([]);
   });
 
   it('renders every manifest valid; the TargetGroupBinding names the target group and the shop’s Service, and no Ingress is made', () => {

@@ -6,9 +6,11 @@ export interface FunctionIdentity {
 }
 
 /** The account the twin's ARNs name: AWS's documentation account, so no ARN here can be mistaken for a real one. */
-const TWIN_ACCOUNT = '123456789012';
+export const TWIN_ACCOUNT = '123456789012';
+/** The region the twin's ARNs and records name; nothing reaches AWS. */
+export const TWIN_REGION = 'local';
 
-export const functionArn = (name: string): string => `arn:aws:lambda:local:${TWIN_ACCOUNT}:function:${name}:$LATEST`;
+export const functionArn = (name: string): string => `arn:aws:lambda:${TWIN_REGION}:${TWIN_ACCOUNT}:function:${name}:$LATEST`;
 
 /**
  * The context object Lambda's Node.js runtime passes a handler (Lambda Developer Guide, "Using the

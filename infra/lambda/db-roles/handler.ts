@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import postgres from 'postgres';
-import { databaseRoles, provisionDatabaseRoles } from '@evermall/shop/db-roles';
+import { consumerRole, databaseRoles, provisionDatabaseRoles } from '@evermall/shop/db-roles';
 
 /**
  * The `DatabaseRoles` custom resource (infra/lib/constructs/database-roles.ts), invoked by the CDK
@@ -26,6 +26,9 @@ export interface DatabaseRolesProperties {
   readonly MigratorSecretArn: string;
   readonly AppRole: string;
   readonly MigratorRole: string;
+  /** The order event consumers' login (issue 16): created with the others when given. */
+  readonly ConsumerSecretArn?: string;
+  readonly ConsumerRole?: string;
 }
 
 /** The part of a CloudFormation custom resource event the provider framework hands over. */
@@ -56,7 +59,10 @@ export async function handleDatabaseRolesEvent(event: DatabaseRolesEvent, deps: 
   for (const key of ['MasterSecretArn', 'AppSecretArn', 'MigratorSecretArn', 'AppRole', 'MigratorRole'] as const) {
     if (!p[key]) throw new Error(`DatabaseRoles: property ${key} is missing`);
   }
-  const [master, app, migrator] = await Promise.all([p.MasterSecretArn, p.AppSecretArn, p.MigratorSecretArn].map((arn) => deps.readSecret(arn)));
+  if (p.ConsumerSecretArn && p.ConsumerRole !== consumerRole) throw new Error(`DatabaseRoles: the consumers' role must be the shop's (${consumerRole}), got ${p.ConsumerRole}`);
+  const [master, app, migrator, consumer] = await Promise.all(
+    [p.MasterSecretArn, p.AppSecretArn, p.MigratorSecretArn, ...(p.ConsumerSecretArn ? [p.ConsumerSecretArn] : [])].map((arn) => deps.readSecret(arn)),
+  );
   const sql = deps.connect(master!);
   try {
     // The passwords are used only to create a missing role; an existing one keeps the password its rotation gave it.
@@ -64,7 +70,11 @@ export async function handleDatabaseRolesEvent(event: DatabaseRolesEvent, deps: 
     if (p.AppRole !== databaseRoles.app || p.MigratorRole !== databaseRoles.migrator) {
       throw new Error(`DatabaseRoles: the roles must be the shop's (${databaseRoles.app}, ${databaseRoles.migrator}), got ${p.AppRole}, ${p.MigratorRole}`);
     }
-    const { created } = await provisionDatabaseRoles(sql as unknown as Parameters<typeof provisionDatabaseRoles>[0], { app: app!.password, migrator: migrator!.password });
+    const { created } = await provisionDatabaseRoles(sql as unknown as Parameters<typeof provisionDatabaseRoles>[0], {
+      app: app!.password,
+      migrator: migrator!.password,
+      consumer: consumer?.password,
+    });
     return { PhysicalResourceId: physicalResourceId, Data: { Created: created.join(',') } };
   } finally {
     await sql.end({ timeout: 5 });

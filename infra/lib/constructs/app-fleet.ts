@@ -45,6 +45,8 @@ export interface AppFleetProps {
   readonly allowedOrigins: string;
   /** A planned flash sale: scheduled actions raise min and desired before it and lower min after (parameter flashSale). */
   readonly flashSale?: FlashSale;
+  /** The order events topic's ARN, the shop's EVENT_BROKER_URL (the role's sns:Publish is OrderEvents.grantPublish). */
+  readonly eventBrokerUrl: string;
 }
 
 /**
@@ -234,6 +236,7 @@ export class AppFleet extends Construct {
         allowedOrigins: props.allowedOrigins,
         vpcCidr: props.vpc.vpcCidrBlock,
         bootMigrates: props.bootMigrates,
+        eventBrokerUrl: props.eventBrokerUrl,
       }),
     );
   }

@@ -10,6 +10,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { consumerRole } from '@evermall/shop/db-roles';
 import { databaseRoles } from '@evermall/shop/release';
 
 /** The shop's roles module, which the function bundles: its statements are the ones applied. */
@@ -25,6 +26,8 @@ export interface DatabaseRolesProps {
   readonly masterSecret: secretsmanager.ISecret;
   readonly appSecret: secretsmanager.ISecret;
   readonly migratorSecret: secretsmanager.ISecret;
+  /** The order event consumers' login: the role is created with its password too. */
+  readonly consumerSecret: secretsmanager.ISecret;
 }
 
 const handlerDir = fileURLToPath(new URL('../../lambda/db-roles/', import.meta.url));
@@ -69,7 +72,7 @@ export class DatabaseRoles extends Construct {
       depsLockFilePath: fileURLToPath(new URL('../../../package-lock.json', import.meta.url)),
       projectRoot: fileURLToPath(new URL('../../../', import.meta.url)),
     });
-    for (const secret of [props.masterSecret, props.appSecret, props.migratorSecret]) secret.grantRead(this.function);
+    for (const secret of [props.masterSecret, props.appSecret, props.migratorSecret, props.consumerSecret]) secret.grantRead(this.function);
 
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.function });
     this.resource = new CustomResource(this, 'Resource', {
@@ -79,8 +82,10 @@ export class DatabaseRoles extends Construct {
         MasterSecretArn: props.masterSecret.secretArn,
         AppSecretArn: props.appSecret.secretArn,
         MigratorSecretArn: props.migratorSecret.secretArn,
+        ConsumerSecretArn: props.consumerSecret.secretArn,
         AppRole: databaseRoles.app,
         MigratorRole: databaseRoles.migrator,
+        ConsumerRole: consumerRole,
         // A change to the statements re-runs them on the next deploy (an Update).
         Revision: createHash('sha256')
           .update(readFileSync(shopRolesModule))

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { consumerRole } from '@evermall/shop/db-roles';
 import { databaseRoles } from '@evermall/shop/release';
 import { database as topologyDatabase, databasePort } from '@evermall/topology';
 
@@ -12,6 +13,8 @@ export interface DatabaseProps {
   readonly appSecurityGroup: ec2.ISecurityGroup;
   /** The DatabaseRoles function's group: the shop's roles are created at deploy, as the master user. */
   readonly databaseRolesSecurityGroup: ec2.ISecurityGroup;
+  /** The order event consumers' group (OrderEvents): they write the notifications' and the analytics' rows. */
+  readonly eventConsumersSecurityGroup: ec2.ISecurityGroup;
   /** e.g. m7g.large; the `db.` prefix is added by RDS. */
   readonly instanceType: string;
   readonly readReplica: boolean;
@@ -35,6 +38,13 @@ const engineVersions: Record<number, rds.PostgresEngineVersion> = {
 /** Database name the shop connects to. */
 export const databaseName = 'evermall';
 
+/** The parameter group's settings, the same on the recovery region's replica (cross-region-database.ts). */
+export const databaseParameters = {
+  // Refuse unencrypted connections (RDS User Guide, "Using SSL with a PostgreSQL DB instance").
+  'rds.force_ssl': '1',
+  log_min_duration_statement: '500',
+} as const;
+
 /**
  * RDS for PostgreSQL, Multi-AZ: a synchronous standby in the other zone takes over on failure
  * and the endpoint's DNS name moves to it (RDS User Guide, "Multi-AZ DB instance deployments").
@@ -50,6 +60,11 @@ export class Database extends Construct {
   public readonly appSecret: secretsmanager.ISecret;
   /** What migrations run as (`evermall_migrator`): owns the schema. */
   public readonly migratorSecret: secretsmanager.ISecret;
+  /**
+   * What the order event consumers log in as (`evermall_consumer`, alternating users): the columns a
+   * notification needs, their inbox and the analytics store (shop/src/db/roles.ts). Never the instances'.
+   */
+  public readonly consumerSecret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -60,11 +75,7 @@ export class Database extends Construct {
     const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine,
       description: 'Evermall: TLS only, slow statements logged',
-      parameters: {
-        // Refuse unencrypted connections (RDS User Guide, "Using SSL with a PostgreSQL DB instance").
-        'rds.force_ssl': '1',
-        log_min_duration_statement: '500',
-      },
+      parameters: { ...databaseParameters },
     });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -74,6 +85,7 @@ export class Database extends Construct {
     });
     this.securityGroup.addIngressRule(props.appSecurityGroup, ec2.Port.tcp(databasePort), 'from the shop instances');
     this.securityGroup.addIngressRule(props.databaseRolesSecurityGroup, ec2.Port.tcp(databasePort), 'from the database-roles function (deploy time)');
+    this.securityGroup.addIngressRule(props.eventConsumersSecurityGroup, ec2.Port.tcp(databasePort), 'from the order event consumer functions');
     const instanceType = new ec2.InstanceType(props.instanceType);
     const vpcSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 
@@ -114,6 +126,7 @@ export class Database extends Construct {
     // aws-rds README, "Rotating credentials": rotate the attached secret).
     this.appSecret = new rds.DatabaseSecret(this, 'AppSecret', { username: databaseRoles.app, masterSecret }).attach(this.instance);
     this.migratorSecret = new rds.DatabaseSecret(this, 'MigratorSecret', { username: databaseRoles.migrator, masterSecret }).attach(this.instance);
+    this.consumerSecret = new rds.DatabaseSecret(this, 'ConsumerSecret', { username: consumerRole, masterSecret }).attach(this.instance);
 
     // The rotation functions run in the app subnets and share one security group, the only peer
     // the database admits besides the shop instances.
@@ -135,6 +148,9 @@ export class Database extends Construct {
     // its privileges. Not rotated at deploy: a rotation function first logs in with the current
     // user, which the DatabaseRoles custom resource creates later in the same deploy.
     this.instance.addRotationMultiUser('AppRotation', { ...rotation, secret: this.appSecret, rotateImmediatelyOnUpdate: false });
+    // The consumers' login alternates too: a function reads it once per execution environment, and
+    // the user it read keeps working until the rotation after next.
+    this.instance.addRotationMultiUser('ConsumerRotation', { ...rotation, secret: this.consumerSecret, rotateImmediatelyOnUpdate: false });
     // The migration role rotates as a single user: migrations run once per boot and read the secret
     // then, and objects it creates must stay owned by one role (a clone would own them).
     new secretsmanager.SecretRotation(this, 'MigratorRotation', {

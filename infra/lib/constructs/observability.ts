@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { autoScaling, frontDoorFailover } from '@evermall/topology';
@@ -29,6 +30,14 @@ export interface ObservabilityProps {
   readonly fileSystem: efs.IFileSystem;
   /** The cache's nodes (Cache.nodeIds): which one is the primary changes with every failover, so each alarm reads all of them. */
   readonly cacheNodeIds: readonly string[];
+  /**
+   * The order events' consumers (OrderEvents): an alarm on any message in a dead-letter queue (an
+   * event a consumer failed its queue's maxDeliveries times), and one on a queue whose oldest event
+   * waits too long (the consumer failing, throttled, or not deployed).
+   */
+  readonly eventConsumers: readonly { readonly name: string; readonly queue: sqs.IQueue; readonly deadLetterQueue: sqs.IQueue }[];
+  /** The resize function's failed events (MediaPipeline): an alarm on any. */
+  readonly resizeFailures: sqs.IQueue;
 }
 
 /**
@@ -76,6 +85,8 @@ const thresholds = {
    * its TTL.
    */
   cacheReplicationLagSeconds: 10,
+  /** An order confirmation this late is one a shopper notices; a healthy consumer keeps its queue seconds old. */
+  eventBacklogSeconds: 15 * 60,
 } as const;
 
 /** CloudWatch alarms to an SNS topic, and one dashboard with the same metrics. */
@@ -200,6 +211,26 @@ export class Observability extends Construct {
     this.alarm('CacheEvictions', cacheEvictions, thresholds.cacheEvictionsPerMinute, 15, 'The cache evicted 100 or more keys a minute for 15 minutes');
     this.alarm('CacheReplicationLag', cacheReplicationLag, thresholds.cacheReplicationLagSeconds, 5, 'A cache replica more than 10 s behind for 5 minutes');
     this.alarm('EfsIoLimit', efsIo, thresholds.efsIoLimitPercent, 5, 'EFS is close to its I/O limit');
+    // Nothing retries a dead-lettered event: one is enough to look at (then redrive it, infra/README.md).
+    // The graphs label each line with its consumer; the alarms read the plain metric.
+    const deadLetters = props.eventConsumers.map(({ name, deadLetterQueue }) => {
+      const visible = deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' });
+      this.alarm(`DeadLetters-${name}`, visible, 1, 1, `Order events the ${name} consumer failed every delivery of are in its dead-letter queue`);
+      return visible.with({ label: name });
+    });
+    const backlogs = props.eventConsumers.map(({ name, queue }) => {
+      const age = queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' });
+      this.alarm(
+        `EventBacklog-${name}`,
+        age,
+        thresholds.eventBacklogSeconds,
+        5,
+        `The ${name} queue's oldest event has waited over 15 minutes for 5 minutes: its consumer is failing, throttled or not deployed`,
+      );
+      return age.with({ label: name });
+    });
+    const resizeFailures = props.resizeFailures.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' });
+    this.alarm('ResizeFailures', resizeFailures, 1, 1, 'The resize function failed an uploaded image three times (its failure queue holds the event and the error)');
     if (diskUsed) this.alarm('InstanceDiskUsed', diskUsed, thresholds.diskUsedPercent, 5, 'An instance’s root volume is more than 80 % full for 5 minutes');
     // No upload at all (no datapoint) is the failure this alarm exists for, so missing data breaches.
     this.alarm(
@@ -237,6 +268,11 @@ export class Observability extends Construct {
           new cloudwatch.GraphWidget({ title: 'Cache memory (% of maxmemory)', left: [cacheMemory], width: 6 }),
           new cloudwatch.GraphWidget({ title: 'Cache evictions', left: [cacheEvictions], width: 6 }),
           new cloudwatch.GraphWidget({ title: 'Cache replication lag (s)', left: [cacheReplicationLag], width: 6 }),
+        ],
+        [
+          new cloudwatch.GraphWidget({ title: 'Order events: oldest waiting (s)', left: backlogs, width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Order events dead-lettered', left: deadLetters, width: 8 }),
+          new cloudwatch.GraphWidget({ title: 'Image resizes failed', left: [resizeFailures], width: 8 }),
         ],
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })],
       ],

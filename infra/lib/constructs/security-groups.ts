@@ -19,10 +19,10 @@ export interface SecurityGroupsProps {
 }
 
 /**
- * The front of the security-group chain: ALB → app → cache, and the database-roles function. The database
- * and the media file system own their groups (Database, SharedMedia): the database admits the app
- * group, the database-roles function's group and its rotation functions' group; the file system
- * the app group only. The ALB's only egress is the app port on the app group.
+ * The front of the security-group chain: ALB → app → cache, the database-roles function and the order
+ * event consumers. The database and the media file system own their groups (Database, SharedMedia):
+ * the database admits the app group, the database-roles function's group, the event consumers' group
+ * and its rotation functions' group; the file system the app group only. The ALB's only egress is the app port on the app group.
  *
  * With a domain the ALB faces 0.0.0.0/0 on 443 and 80: the apex's Route 53 failover pair aliases
  * it (a shopper on the bare domain must reach its redirect to www), and its listener forwards to
@@ -41,6 +41,12 @@ export class SecurityGroups extends Construct {
   public readonly databaseRoles: ec2.SecurityGroup;
   /** The cache (Cache, Data stack): the cache port from the app group only, and no egress (it only answers). */
   public readonly cache: ec2.SecurityGroup;
+  /**
+   * The order events' consumer functions (OrderEvents, App stack), which the database admits on its
+   * port. No ingress (SQS invokes them through Lambda); egress to the database and, through the NAT
+   * gateways, Secrets Manager and SES.
+   */
+  public readonly eventConsumers: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id);
@@ -67,6 +73,12 @@ export class SecurityGroups extends Construct {
     this.databaseRoles = new ec2.SecurityGroup(this, 'DatabaseRoles', {
       vpc,
       description: 'Database-roles function: creates the shop roles as the master user; no ingress',
+      allowAllOutbound: true,
+    });
+
+    this.eventConsumers = new ec2.SecurityGroup(this, 'EventConsumers', {
+      vpc,
+      description: 'Order event consumer functions: read their queues through Lambda, write the database; no ingress',
       allowAllOutbound: true,
     });
 

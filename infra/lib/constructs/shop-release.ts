@@ -51,6 +51,8 @@ export interface ShopReleaseProps {
   readonly allowedOrigins: string;
   /** The static backup site's bucket: each pod's sidecar uploads a fresh export, as the EC2 instances do. */
   readonly backupBucket: s3.IBucket;
+  /** The order events topic's ARN, the shop's EVENT_BROKER_URL (the pods' sns:Publish is OrderEvents.grantPublish). */
+  readonly eventBrokerUrl: string;
 }
 
 /** The dimension of the pods' BackupSiteUploaded datapoints (Observability's BackupSiteStale alarm reads it). */
@@ -111,6 +113,7 @@ export class ShopRelease extends Construct {
       proxies: { vpcCidr: props.vpcCidr },
       media: { fileSystemId: props.fileSystem.fileSystemId, accessPointId: props.accessPoint.accessPointId },
       allowedOrigins: props.allowedOrigins,
+      events: { brokerUrl: props.eventBrokerUrl },
       // CloudFront's origin stays the ALB this stack owns (origin header, WAF, Route 53 failover):
       // the controller registers the pods in its target group instead of making an ALB of its own.
       targetGroupBinding: { targetGroupArn: props.targetGroup.targetGroupArn },

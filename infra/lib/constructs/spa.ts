@@ -47,6 +47,11 @@ export interface SpaProps {
    */
   readonly backupBucket: s3.IBucket;
   readonly accessLogs: s3.IBucket;
+  /**
+   * The SPA's copy in the recovery region (S3 replication), which a GET falls back to when the
+   * bucket does not answer; with OAC, like the bucket.
+   */
+  readonly spaFallbackBucket?: s3.IBucket;
   /** With a domain: the SPA's name (www.<domain>) and its us-east-1 certificate. */
   readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
@@ -207,11 +212,22 @@ export class Spa extends Construct {
     // Each path and everything under it; listed before /api/* (CloudFront matches behaviours in order).
     const catalogBehaviors = Object.fromEntries(catalogCaching.edgePaths.flatMap((p) => [[p, catalog] as const, [`${p}/*`, catalog] as const]));
 
+    // With a recovery region, the SPA's files come from its copy there when this region's S3 fails
+    // (a timeout or a 5xx), per request: CloudFront is global, the buckets are not.
+    const spaFiles = origins.S3BucketOrigin.withOriginAccessControl(this.bucket);
+    const spaOrigin = props.spaFallbackBucket
+      ? new origins.OriginGroup({
+          primaryOrigin: spaFiles,
+          fallbackOrigin: origins.S3BucketOrigin.withOriginAccessControl(props.spaFallbackBucket, { originAccessLevels: [cloudfront.AccessLevel.READ] }),
+          fallbackStatusCodes: [500, 502, 503, 504],
+        })
+      : spaFiles;
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Evermall storefront',
       defaultRootObject: 'index.html',
       defaultBehavior: {
-        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        origin: spaOrigin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         responseHeadersPolicy: securityHeaders,

@@ -61,7 +61,17 @@ export interface ShopUserDataInputs {
    * and a boot only checks that the schema is current.
    */
   readonly bootMigrates: boolean;
+  /** The order events topic's ARN (OrderEvents): the shop's outbox relay publishes there (EVENT_BROKER_URL). */
+  readonly eventBrokerUrl: string;
 }
+
+/**
+ * Where the CloudWatch agent on every instance receives the shop's spans and sends them on to
+ * X-Ray: OTLP on loopback, HTTP on 4318 and gRPC on 4317, OTLP's ports and the agent's defaults
+ * (CloudWatch User Guide, "Collect metrics and traces with OpenTelemetry"). The agent's policy,
+ * CloudWatchAgentServerPolicy on the instance role, includes xray:PutTraceSegments.
+ */
+export const otlpReceiver = { http: '127.0.0.1:4318', grpc: '127.0.0.1:4317' } as const;
 
 /** The per-release migration step's script on every instance, run through SSM Run Command by the deploy. */
 export const migrateCommand = '/usr/local/bin/evermall-migrate';
@@ -147,28 +157,33 @@ export function renderShopUserData(i: ShopUserDataInputs): string {
   });
   const { runtime } = releaseFiles(instanceDirectories.release);
   // ZONE and INSTANCE_ID are shell variables, expanded when the unit file is written.
-  const environment = serviceEnvironment({
-    zone: '$AVAILABILITY_ZONE',
-    instanceId: '$INSTANCE_ID',
-    host: '0.0.0.0',
-    port: appPort,
-    directories: instanceDirectories,
-    cookieSecure: true,
-    allowedOrigins: i.allowedOrigins,
-    // One line per request at info would fill the 16 GiB root volume on a busy day; warn keeps
-    // errors and anomalies (the log is also rotated, below).
-    logLevel: instanceLogLevel,
-    // CloudFront then the ALB, each appending the address it was reached from to X-Forwarded-For:
-    // CloudFront the viewer's (CloudFront Developer Guide, "Request and response behavior for custom
-    // origins", Client IP addresses), the ALB CloudFront's, in its default `append` mode (ELB User
-    // Guide, "HTTP headers and Application Load Balancers", X-Forwarded-For). So the client is the
-    // second entry from the right; entries further left are the client's own and are ignored. The
-    // nearest proxy, the ALB, connects from inside the VPC (instances admit only its security group).
-    // This holds while every request comes through CloudFront: without a domain the ALB forwards
-    // only requests carrying CloudFront's origin-verify header (load-balancer.ts); with one, a client
-    // reaching the ALB directly can choose one entry, which the per-account limits still cover.
-    proxies: { nearestAddresses: i.vpcCidr, hops: 2 },
-  });
+  const environment = {
+    ...serviceEnvironment({
+      zone: '$AVAILABILITY_ZONE',
+      instanceId: '$INSTANCE_ID',
+      host: '0.0.0.0',
+      port: appPort,
+      directories: instanceDirectories,
+      cookieSecure: true,
+      allowedOrigins: i.allowedOrigins,
+      // One line per request at info would fill the 16 GiB root volume on a busy day; warn keeps
+      // errors and anomalies (the log is also rotated, below).
+      logLevel: instanceLogLevel,
+      // CloudFront then the ALB, each appending the address it was reached from to X-Forwarded-For:
+      // CloudFront the viewer's (CloudFront Developer Guide, "Request and response behavior for custom
+      // origins", Client IP addresses), the ALB CloudFront's, in its default `append` mode (ELB User
+      // Guide, "HTTP headers and Application Load Balancers", X-Forwarded-For). So the client is the
+      // second entry from the right; entries further left are the client's own and are ignored. The
+      // nearest proxy, the ALB, connects from inside the VPC (instances admit only its security group).
+      // This holds while every request comes through CloudFront: without a domain the ALB forwards
+      // only requests carrying CloudFront's origin-verify header (load-balancer.ts); with one, a client
+      // reaching the ALB directly can choose one entry, which the per-account limits still cover.
+      proxies: { nearestAddresses: i.vpcCidr, hops: 2 },
+    }),
+    EVENT_BROKER_URL: i.eventBrokerUrl,
+    // The standard OpenTelemetry variable: the OTLP/HTTP exporter sends to <endpoint>/v1/traces.
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://${otlpReceiver.http}`,
+  };
   const { name: user, uid, gid } = serviceUser;
   // ec2.UserData.forLinux() adds the #!/bin/bash line.
   return `# Evermall shop instance bootstrap (Amazon Linux 2023). Output: /var/log/evermall-bootstrap.log
@@ -457,7 +472,7 @@ OnCalendar=hourly
 WantedBy=timers.target
 UNIT
 
-# Logs and memory/disk metrics to CloudWatch.
+# Logs and memory/disk metrics to CloudWatch; the shop's spans (OTLP on loopback) to X-Ray.
 cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'AGENT'
 {
   "agent": { "run_as_user": "root" },
@@ -467,7 +482,8 @@ cat > /opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json <<'AGENT
   ] } } },
   "metrics": { "namespace": "${instanceMetrics.namespace}", "append_dimensions": { "AutoScalingGroupName": "\${aws:AutoScalingGroupName}" },
     "aggregation_dimensions": [["AutoScalingGroupName"]],
-    "metrics_collected": { "mem": { "measurement": ["mem_used_percent"] }, "disk": { "measurement": ["used_percent"], "resources": ["/"] } } }
+    "metrics_collected": { "mem": { "measurement": ["mem_used_percent"] }, "disk": { "measurement": ["used_percent"], "resources": ["/"] } } },
+  "traces": { "traces_collected": { "otlp": { "http_endpoint": "${otlpReceiver.http}", "grpc_endpoint": "${otlpReceiver.grpc}" } } }
 }
 AGENT
 /opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json

@@ -4,12 +4,15 @@ import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { databasePort } from '@evermall/topology';
 import { AccessLogs } from '../constructs/access-logs.js';
 import { AppFleet } from '../constructs/app-fleet.js';
 import { BackupSite } from '../constructs/backup-site.js';
 import type { Cache } from '../constructs/cache.js';
-import type { Database } from '../constructs/database.js';
+import { databaseName, type Database } from '../constructs/database.js';
 import { LoadBalancer } from '../constructs/load-balancer.js';
+import { MediaPipeline } from '../constructs/media-pipeline.js';
+import { OrderEvents } from '../constructs/order-events.js';
 import { OriginVerify } from '../constructs/origin-verify.js';
 import type { SharedMedia } from '../constructs/shared-media.js';
 import { ShopBundle } from '../constructs/shop-bundle.js';
@@ -22,6 +25,10 @@ export interface AppStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   readonly loadBalancerSecurityGroup: ec2.ISecurityGroup;
   readonly appSecurityGroup: ec2.ISecurityGroup;
+  /** The order event consumers' group (SecurityGroups.eventConsumers), which the database admits. */
+  readonly eventConsumersSecurityGroup: ec2.ISecurityGroup;
+  /** The order notifier's sender (parameter mailFrom, or orders@<domainName>); without it the notifier is not deployed. */
+  readonly mailFrom?: string;
   readonly database: Database;
   readonly media: SharedMedia;
   /** The Toss Payments keys (Data stack, filled by the operator), read by the instances besides the shop's login, its session key and the cache's AUTH token. */
@@ -49,7 +56,8 @@ export interface AppStackProps extends StackProps {
 /**
  * The ALB, the bucket the shop exports the static backup site into, and the shop itself: the EC2
  * fleet and its baked image, or (compute=eks) the EKS cluster and the chart's release on it, behind
- * the same ALB.
+ * the same ALB. Beside it what the shop's work is handed to: the order events with their consumer
+ * functions, and the media bucket with its resize function.
  */
 export class AppStack extends Stack {
   public readonly loadBalancer: LoadBalancer;
@@ -68,6 +76,10 @@ export class AppStack extends Stack {
   public readonly backupSite: BackupSite;
   /** The origin header's secret: CloudFront sends it, the ALB requires it. */
   public readonly originVerify: OriginVerify;
+  /** The order events topic, the consumers' queues and their functions (issue 16). */
+  public readonly orderEvents: OrderEvents;
+  /** The media bucket and its resize function (issue 16). */
+  public readonly mediaPipeline: MediaPipeline;
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props);
@@ -100,6 +112,14 @@ export class AppStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     const allowedOrigins = props.domain ? `https://${props.domain.spaDomainName}` : '';
+    this.orderEvents = new OrderEvents(this, 'OrderEvents', {
+      vpc: props.vpc,
+      securityGroup: props.eventConsumersSecurityGroup,
+      databaseSecret: props.database.consumerSecret,
+      database: { host: props.database.instance.dbInstanceEndpointAddress, port: databasePort, name: databaseName },
+      ...(props.mailFrom ? { mailFrom: props.mailFrom } : {}),
+    });
+    this.mediaPipeline = new MediaPipeline(this, 'MediaPipeline', { accessLogs: accessLogs.bucket });
     if (props.eks) {
       this.shopCluster = new ShopCluster(this, 'ShopCluster', {
         vpc: props.vpc,
@@ -127,7 +147,9 @@ export class AppStack extends Stack {
         vpcCidr: props.vpc.vpcCidrBlock,
         allowedOrigins,
         backupBucket: this.backupSite.bucket,
+        eventBrokerUrl: this.orderEvents.topic.topicArn,
       });
+      this.orderEvents.grantPublish(this.shopRelease.shopRole);
       // EKS tags every managed node with its cluster's name.
       this.shopInstanceTag = { key: 'eks:cluster-name', value: this.shopCluster.cluster.clusterName };
       this.backupSiteMetricDimension = { name: clusterMetricDimension, value: this.shopCluster.cluster.clusterName };
@@ -158,7 +180,9 @@ export class AppStack extends Stack {
       allowedOrigins,
       bootMigrates: props.bootMigrates,
       ...(props.flashSale ? { flashSale: props.flashSale } : {}),
+      eventBrokerUrl: this.orderEvents.topic.topicArn,
     });
+    this.orderEvents.grantPublish(this.fleet.role);
     // Auto Scaling tags every instance of the group with its name.
     this.shopInstanceTag = { key: 'aws:autoscaling:groupName', value: this.fleet.group.autoScalingGroupName };
     this.backupSiteMetricDimension = { name: 'AutoScalingGroupName', value: this.fleet.group.autoScalingGroupName };

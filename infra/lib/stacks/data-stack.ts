@@ -18,6 +18,8 @@ export interface DataStackProps extends StackProps {
   readonly appSecurityGroup: ec2.ISecurityGroup;
   /** The DatabaseRoles function's group (SecurityGroups.databaseRoles). */
   readonly databaseRolesSecurityGroup: ec2.ISecurityGroup;
+  /** The order event consumers' group (SecurityGroups.eventConsumers), which the database admits. */
+  readonly eventConsumersSecurityGroup: ec2.ISecurityGroup;
   /** The cache's group (SecurityGroups.cache): the cache port from the app group only. */
   readonly cacheSecurityGroup: ec2.ISecurityGroup;
   /** Cache replicas besides the primary (parameter cacheReplicas). */
@@ -55,6 +57,7 @@ export class DataStack extends Stack {
       vpc: props.vpc,
       appSecurityGroup: props.appSecurityGroup,
       databaseRolesSecurityGroup: props.databaseRolesSecurityGroup,
+      eventConsumersSecurityGroup: props.eventConsumersSecurityGroup,
       instanceType: props.settings.databaseInstanceType,
       readReplica: props.settings.readReplica,
       allocatedStorageGiB: props.settings.allocatedStorageGiB,
@@ -71,6 +74,7 @@ export class DataStack extends Stack {
       masterSecret: this.database.masterSecret,
       appSecret: this.database.appSecret,
       migratorSecret: this.database.migratorSecret,
+      consumerSecret: this.database.consumerSecret,
     });
     this.cache = new Cache(this, 'Cache', {
       vpc: props.vpc,

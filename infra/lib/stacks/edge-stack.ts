@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
@@ -18,6 +19,12 @@ export interface EdgeStackProps extends StackProps {
   readonly domain?: DomainParameters;
   /** The WAF web ACL's ARN (EdgeFirewall stack, us-east-1). */
   readonly webAclArn: string;
+  /**
+   * With a recovery region (parameter recovery): the SPA's copy there, which CloudFront falls back
+   * to, and the name api.<domain> aliases instead of this region's ALB (the regions' failover pair,
+   * RegionalFailoverDns, in the RecoveryApp stack).
+   */
+  readonly recovery?: { readonly region: string; readonly spaBucketName: string; readonly apiOriginName: string };
 }
 
 /** CloudFront with the SPA, and (with a domain) the www. and api. records. */
@@ -36,6 +43,9 @@ export class EdgeStack extends Stack {
       backupBucket: props.backupSite.bucket,
       accessLogs: logs.bucket,
       webAclArn: props.webAclArn,
+      ...(props.recovery
+        ? { spaFallbackBucket: s3.Bucket.fromBucketAttributes(this, 'SpaCopy', { bucketName: props.recovery.spaBucketName, region: props.recovery.region }) }
+        : {}),
       ...(domain ? { customDomain: { domainName: domain.spaDomainName, certificateArn: domain.cloudFrontCertificateArn } } : {}),
     });
     // Where shoppers (and the deploy's smoke check, infra/scripts/smoke.ts) reach the shop.
@@ -52,11 +62,17 @@ export class EdgeStack extends Stack {
       const spaTarget = route53.RecordTarget.fromAlias(new targets.CloudFrontTarget(this.spa.distribution));
       new route53.ARecord(this, 'SpaA', { zone, recordName: domain.spaDomainName, target: spaTarget });
       new route53.AaaaRecord(this, 'SpaAaaa', { zone, recordName: domain.spaDomainName, target: spaTarget });
-      // The ALB's own name: CloudFront's origin, the health check's target and the failover PRIMARY's alias.
+      // The ALB's own name: CloudFront's origin, the health check's target and the failover PRIMARY's
+      // alias. With a recovery region it aliases the regions' failover pair instead, in this zone.
+      const apiOriginName = props.recovery?.apiOriginName;
       new route53.ARecord(this, 'Api', {
         zone,
         recordName: domain.apiDomainName,
-        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(props.loadBalancer, { evaluateTargetHealth: true })),
+        target: route53.RecordTarget.fromAlias(
+          apiOriginName
+            ? { bind: () => ({ dnsName: apiOriginName, hostedZoneId: zone.hostedZoneId, evaluateTargetHealth: true }) }
+            : new targets.LoadBalancerTarget(props.loadBalancer, { evaluateTargetHealth: true }),
+        ),
       });
     }
   }

@@ -2,6 +2,7 @@ import type { Sql } from '../db/pools.js';
 import { productColumns, type ProductRow } from '../catalog/products.repository.js';
 import { STOCK_LOW_PAYLOAD } from '../events/outbox-events.js';
 import { announceStockLow } from '../events/outbox.repository.js';
+import { currentTraceparent } from '../tracing/spans.js';
 import type { ProductCreate, ProductUpdate } from './products.schemas.js';
 
 const COLUMNS: Record<keyof ProductUpdate, string> = {
@@ -92,8 +93,8 @@ export async function adjustStock(sql: Sql, id: number, delta: number, reason: s
       SELECT id, ${delta}, ${reason}, ${userId} FROM p
       RETURNING id, created_at
     ), low AS (
-      INSERT INTO outbox (aggregate_id, type, payload)
-      SELECT p.id, 'stock.low', ${sql.unsafe(STOCK_LOW_PAYLOAD)} || jsonb_build_object('lowUnits', ${lowUnits}::int)
+      INSERT INTO outbox (aggregate_id, type, payload, trace_context)
+      SELECT p.id, 'stock.low', ${sql.unsafe(STOCK_LOW_PAYLOAD)} || jsonb_build_object('lowUnits', ${lowUnits}::int), ${currentTraceparent() ?? null}::text
       FROM p WHERE p.stock <= ${lowUnits} AND p.stock - ${delta} > ${lowUnits}
     )
     SELECT ${productColumns(sql)}, adjustment.id AS adjustment_id, adjustment.created_at AS adjustment_created_at

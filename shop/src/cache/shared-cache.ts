@@ -1,11 +1,19 @@
 import { Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import { cache as cacheTimings } from '@evermall/topology';
+import { SpanKind } from '@opentelemetry/api';
+import { ATTR_DB_SYSTEM_NAME } from '@opentelemetry/semantic-conventions';
 import type { Logger } from '../lib/logger.js';
+import { failSpan, startChildSpan } from '../tracing/spans.js';
 
 /** What a cache operation is for, as the metrics label it. */
 export type CacheOperation =
   'catalog-near-read' | 'catalog-read' | 'catalog-write' | 'catalog-invalidate' | 'session-read' | 'session-fill' | 'session-end' | 'attempt-count' | 'attempt-clear';
+
+/** `db.system.name` of the cache tier in spans (the semantic conventions' incubating `redis`): Valkey on AWS speaks Redis's protocol. */
+const CACHE_SYSTEM = 'redis';
+/** Which cache operation a span is (the metrics' label). */
+const ATTR_CACHE_OPERATION = 'evermall.cache.operation';
 
 /** The answer of a cache operation, or `ok: false` when the cache was down, slow or refused: the caller then asks PostgreSQL. */
 export type CacheResult<T> = { ok: true; value: T } | { ok: false };
@@ -96,9 +104,12 @@ export class SharedCache {
   }
 
   async attempt<T>(operation: CacheOperation, run: (redis: Redis) => Promise<T>): Promise<CacheResult<T>> {
+    // A child of the request's span while it is traced; undefined (and free) otherwise.
+    const span = startChildSpan(`cache ${operation}`, { kind: SpanKind.CLIENT, attributes: { [ATTR_DB_SYSTEM_NAME]: CACHE_SYSTEM, [ATTR_CACHE_OPERATION]: operation } });
     try {
       return { ok: true, value: await run(this.redis) };
     } catch (err) {
+      if (span) failSpan(span, err);
       this.metrics.errors.inc({ operation });
       // A timeout or a refused command while connected says nothing about the connection; the
       // metric counts it. Anything else about the connection is logged by markDown.
@@ -106,6 +117,8 @@ export class SharedCache {
         this.log.warn({ err, operation }, 'cache command failed; answered from PostgreSQL');
       }
       return { ok: false };
+    } finally {
+      span?.end();
     }
   }
 

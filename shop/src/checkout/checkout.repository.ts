@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pools.js';
 import { ORDER_EVENT_PAYLOAD, STOCK_LOW_PAYLOAD } from '../events/outbox-events.js';
+import { currentTraceparent } from '../tracing/spans.js';
 import type { OrderStatus, Shipping } from '../orders/orders.schemas.js';
 import { keyOf, purchaseKeyOf, type BatchCart, type BatchJob, type LockedProduct } from './allocation.js';
 
@@ -152,8 +153,8 @@ export async function takeStock(sql: Queryable, takes: ReadonlyMap<number, numbe
       WHERE p.id = t.id AND p.stock >= t.quantity AND p.active
       RETURNING p.id, p.sku, p.stock, p.stock + t.quantity AS stock_before
     ), low AS (
-      INSERT INTO outbox (aggregate_id, type, payload)
-      SELECT p.id, 'stock.low', ${sql.unsafe(STOCK_LOW_PAYLOAD)} || jsonb_build_object('lowUnits', ${lowUnits}::int)
+      INSERT INTO outbox (aggregate_id, type, payload, trace_context)
+      SELECT p.id, 'stock.low', ${sql.unsafe(STOCK_LOW_PAYLOAD)} || jsonb_build_object('lowUnits', ${lowUnits}::int), ${currentTraceparent() ?? null}::text
       FROM taken p WHERE p.stock <= ${lowUnits} AND p.stock_before > ${lowUnits}
       ORDER BY p.id
     )
@@ -183,18 +184,23 @@ export async function removeOrderedCartItems(sql: Queryable, items: readonly { c
  * Marks orders placed after their payment was approved, only from `pending_payment` (so each
  * transition happens once), and returns the new `updatedAt` of those that moved. The same
  * statement writes each moved order's `order.placed` to the outbox: one event per placed order,
- * committed with it, with no statement added to the batch.
+ * committed with it, with no statement added to the batch. Each event carries the trace context
+ * of the confirm that placed its order (`traceparent`), which may differ within a batch.
  */
-export async function markOrdersPlaced(sql: Queryable, settlements: readonly { orderId: number; paymentRef: string }[]): Promise<Map<number, Date>> {
+export async function markOrdersPlaced(
+  sql: Queryable,
+  settlements: readonly { orderId: number; paymentRef: string; traceparent?: string | undefined }[],
+): Promise<Map<number, Date>> {
   const rows = await sql<{ id: number | bigint; updated_at: Date }[]>`
     WITH placed AS (
       UPDATE orders o SET status = 'placed', updated_at = now(), payment_ref = t.payment_ref, payment_unsettled_since = NULL
-      FROM unnest(${settlements.map((s) => s.orderId)}::bigint[], ${settlements.map((s) => s.paymentRef)}::text[]) AS t(id, payment_ref)
+      FROM unnest(${settlements.map((s) => s.orderId)}::bigint[], ${settlements.map((s) => s.paymentRef)}::text[],
+                  ${settlements.map((s) => s.traceparent ?? null)}::text[]) AS t(id, payment_ref, trace_context)
       WHERE o.id = t.id AND o.status = 'pending_payment'
-      RETURNING o.id, o.user_id, o.status, o.total_won, o.updated_at
+      RETURNING o.id, o.user_id, o.status, o.total_won, o.updated_at, t.trace_context
     ), events AS (
-      INSERT INTO outbox (aggregate_id, type, payload)
-      SELECT o.id, 'order.placed', ${sql.unsafe(ORDER_EVENT_PAYLOAD)} FROM placed o ORDER BY o.id
+      INSERT INTO outbox (aggregate_id, type, payload, trace_context)
+      SELECT o.id, 'order.placed', ${sql.unsafe(ORDER_EVENT_PAYLOAD)}, o.trace_context FROM placed o ORDER BY o.id
     )
     SELECT id, updated_at FROM placed`;
   return new Map(rows.map((r) => [Number(r.id), r.updated_at]));

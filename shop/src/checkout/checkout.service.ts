@@ -7,6 +7,7 @@ import type { Order } from '../orders/orders.schemas.js';
 import { orderIdOfRef, orderRef, type ChargeRequest, type PaymentProvider } from '../payments/payment-provider.js';
 import type { ShopMetrics } from '../plugins/metrics.js';
 import type { SessionUser } from '../plugins/sessions.js';
+import { currentTraceparent } from '../tracing/spans.js';
 import {
   findOrderByKey,
   findUsedKeys,
@@ -62,6 +63,8 @@ type Authorization = Pick<ChargeRequest, 'card' | 'paymentKey'>;
 interface Settlement {
   orderId: number;
   paymentRef: string;
+  /** The confirm's trace, for the order's `order.placed` event: settled in a batch that may belong to another's. */
+  traceparent: string | undefined;
 }
 
 export type { Shortfall } from './allocation.js';
@@ -325,7 +328,7 @@ export class CheckoutService {
 
     if (result.status === 'approved') {
       const reference = result.reference;
-      const placedAt = await this.settler.submit({ orderId, paymentRef: reference });
+      const placedAt = await this.settler.submit({ orderId, paymentRef: reference, traceparent: currentTraceparent() });
       if (placedAt) {
         this.deps.metrics.ordersPlaced.inc();
         return publicOrder({ ...order, status: 'placed', updatedAt: placedAt.toISOString(), paymentRef: reference });

@@ -1,5 +1,7 @@
+import type { Context } from '@opentelemetry/api';
 import { isRetryableDbError, withWriterRetry, type Queryable, type Sql } from '../db/pools.js';
 import type { Logger } from '../lib/logger.js';
+import { captureTrace, linksTo, runInTrace, withChildSpan } from '../tracing/spans.js';
 
 /**
  * Checkouts per transaction at most. The batch runs a fixed handful of set-based statements
@@ -41,7 +43,12 @@ interface Queued<J, T> {
   job: J;
   resolve(value: T): void;
   reject(err: unknown): void;
+  /** The trace of the request that submitted the job, when tracing is on. */
+  trace: Context | undefined;
 }
+
+/** How many jobs a traced batch carried. */
+const ATTR_BATCH_SIZE = 'evermall.batch.size';
 
 /**
  * Group commit (issue 6, "Flash sale beyond the naive ceiling"). A single hot product
@@ -68,7 +75,7 @@ export class CommitBatcher<J, T> {
 
   submit(job: J): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, resolve, reject, trace: captureTrace() });
       this.pump();
     });
   }
@@ -84,7 +91,19 @@ export class CommitBatcher<J, T> {
     }
   }
 
-  private async commit(batch: Queued<J, T>[]): Promise<void> {
+  /**
+   * A batch runs in the trace of its first job, whichever request's turn started it, in a span
+   * linked to the other jobs' requests: each of their traces shows where its checkout committed.
+   */
+  private commit(batch: Queued<J, T>[]): Promise<void> {
+    const trace = batch[0]?.trace;
+    if (!trace) return this.commitNow(batch);
+    return runInTrace(trace, () =>
+      withChildSpan('commit batch', { attributes: { [ATTR_BATCH_SIZE]: batch.length }, links: linksTo(batch.slice(1).map((q) => q.trace)) }, () => this.commitNow(batch)),
+    );
+  }
+
+  private async commitNow(batch: Queued<J, T>[]): Promise<void> {
     let outcomes: Outcome<T>[];
     try {
       outcomes = await this.runInTransaction(batch.map((q) => q.job));

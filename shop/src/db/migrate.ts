@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Sql } from './pools.js';
+import { grantObjectPrivileges } from './roles.js';
 
 /** Any constant works; every instance uses the same one so only one migrates at a time. */
 const MIGRATION_LOCK_ID = 4_242_001;
@@ -16,7 +17,8 @@ export interface MigrationResult {
  * Applies pending plain-SQL migrations in file-name order, all in one transaction: a failing
  * migration rolls back every one applied in this call, so the schema is never half-migrated.
  * The transaction holds an advisory lock, so several instances starting at once take turns and
- * the later ones find nothing to do.
+ * the later ones find nothing to do. In the same transaction it grants the roles that exist their
+ * privileges on what the migrations made beyond the public schema's defaults (roles.ts).
  * `dir` is the source tree's migrations unless the config names others (`MIGRATIONS_DIR`).
  */
 export async function migrate(sql: Sql, dir: string = MIGRATIONS_DIR): Promise<MigrationResult> {
@@ -37,6 +39,8 @@ export async function migrate(sql: Sql, dir: string = MIGRATIONS_DIR): Promise<M
       await tx`INSERT INTO schema_migrations (name) VALUES (${file})`;
       applied.push(file);
     }
+    // What the new objects' users may do (roles.ts, objectPrivileges), for the roles that exist.
+    await grantObjectPrivileges(tx);
   });
   return { applied };
 }

@@ -2,6 +2,8 @@ import postgres from 'postgres';
 import type { Logger } from '../lib/logger.js';
 import { readCredentialsFile, type DatabaseCredentials } from './credentials.js';
 import { postgresTls } from './tls.js';
+import { activeTracer } from '../tracing/tracing.js';
+import { traceSql } from '../tracing/traced-sql.js';
 
 /**
  * How the shop parses column types unlike postgres.js's defaults: bigint ids come back as JS
@@ -32,16 +34,24 @@ export interface ConnectOptions {
    * a rotated secret is picked up without a restart (src/db/credentials.ts). Overrides the URL's.
    */
   credentialsFile?: string | undefined;
+  /**
+   * The login, asked again for every new connection: what a process that keeps its secret in
+   * memory (the consumers on Lambda read theirs from Secrets Manager) hands the pool. Overrides
+   * the URL's; not with `credentialsFile`.
+   */
+  credentials?: (() => DatabaseCredentials) | undefined;
 }
 
 /**
  * Opens a pool. Every pool of the shop comes from here (the server, the CLI, benchmarks, tests),
- * so all parse columns alike and are an `Sql` without a cast. Pass the URL through `writerUrl()`
- * when the pool must reach the primary.
+ * so all parse columns alike, are an `Sql` without a cast, and are traced when tracing is on.
+ * Pass the URL through `writerUrl()` when the pool must reach the primary.
  */
 export function connect(url: string, options: ConnectOptions): Sql {
   const tls = postgresTls(url);
   const file = options.credentialsFile;
+  if (file && options.credentials) throw new Error('connect: give the login as credentialsFile or as credentials, not both');
+  const readLogin = options.credentials ?? (file ? () => readCredentialsFile(file) : undefined);
   // The login read for the connection being opened: its username goes in the startup message,
   // its password answers the server's challenge a moment later.
   let login: DatabaseCredentials | undefined;
@@ -54,20 +64,21 @@ export function connect(url: string, options: ConnectOptions): Sql {
     transform: { undefined: null },
     connection: { application_name: options.applicationName ?? 'evermall-shop' },
     onnotice: () => undefined,
-    ...(file ? { pass: () => (login ?? readCredentialsFile(file)).password } : {}),
+    ...(readLogin ? { pass: () => (login ?? readLogin()).password } : {}),
   });
-  if (file) {
+  if (readLogin) {
     // postgres.js builds each connection's startup message from `options.connection` (its
     // StartupMessage), whose `user` overrides the URL's; a getter makes every new connection read
-    // the file, so a rotated username and password are used from the next connection on. SCRAM
+    // the login (the file), so a rotated username and password are used from the next connection on. SCRAM
     // (PostgreSQL 14+'s default password_encryption, RDS included) does not hash the username in,
     // unlike md5, which would still use the URL's.
     Object.defineProperty(sql.options.connection, 'user', {
       enumerable: true,
-      get: () => (login = readCredentialsFile(file)).username,
+      get: () => (login = readLogin()).username,
     });
   }
-  return sql;
+  // With tracing on (OTEL_EXPORTER_OTLP_ENDPOINT), statements run for a traced request become its spans.
+  return activeTracer() ? traceSql(sql) : sql;
 }
 
 export interface PoolOptions extends ConnectOptions {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseCredentials } from './credentials.js';
 import { migrate } from './migrate.js';
 import { connect, isRetryableDbError, type Sql } from './pools.js';
-import { databaseRoles, provisionDatabaseRoles, rotateAlternatingUser } from './roles.js';
+import { consumerRole, databaseRoles, provisionDatabaseRoles, rotateAlternatingUser } from './roles.js';
 
 /**
  * The shop's two roles on a server that checks passwords (scram-sha-256 for everyone but the
@@ -29,6 +29,7 @@ describe('database roles and a rotated login', () => {
   };
   const firstApp = { username: databaseRoles.app, password: 'app-password-1' };
   const firstMigrator = { username: databaseRoles.migrator, password: 'migrator-password-1' };
+  const consumer = { username: consumerRole, password: 'consumer-password-1' };
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'evermall-roles-'));
@@ -42,7 +43,7 @@ describe('database roles and a rotated login', () => {
     admin = connect(server.url('roles_test'), { max: 1 });
     // A table from before the roles existed, as on a database the master user migrated.
     await admin`CREATE TABLE legacy_notes (id serial PRIMARY KEY, note text)`;
-    await provisionDatabaseRoles(admin, { app: firstApp.password, migrator: firstMigrator.password });
+    await provisionDatabaseRoles(admin, { app: firstApp.password, migrator: firstMigrator.password, consumer: consumer.password });
     await migrate(open(url(firstMigrator)));
   });
 
@@ -81,6 +82,40 @@ describe('database roles and a rotated login', () => {
       { owner: string }[]
     >`SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'`;
     expect(owners.map((o) => o.owner)).toEqual([databaseRoles.migrator]);
+  });
+
+  it("the consumers' login reads the columns a notification needs and writes only the inbox and the analytics store; the app reads the store", async () => {
+    await admin`INSERT INTO users (id, email, name, password_hash) VALUES (900, 'c@example.com', 'C', 'secret-hash')`;
+    const asConsumer = open(url(consumer));
+    expect(await asConsumer`SELECT id, email, name FROM users WHERE id = 900`).toMatchObject([{ email: 'c@example.com' }]);
+    await asConsumer`INSERT INTO consumer_inbox (consumer, event_id) VALUES ('sales-feed', 1)`;
+    await asConsumer`INSERT INTO analytics.daily_sales (day, product_id, category_id, units, revenue_won, orders) VALUES ('2026-12-01', 1, 1, 2, 2000, 1)`;
+    await asConsumer`UPDATE analytics.daily_sales SET units = units + 1`;
+    for (const refused of [
+      'SELECT password_hash FROM users',
+      'SELECT * FROM orders',
+      'SELECT * FROM sessions',
+      'UPDATE products SET stock = 0',
+      'DELETE FROM consumer_inbox',
+      'DELETE FROM analytics.daily_sales',
+      'CREATE TABLE analytics.sneaky (id int)',
+    ]) {
+      await expect(asConsumer.unsafe(refused), refused).rejects.toMatchObject({ code: '42501' });
+    }
+    const app = open(url(firstApp));
+    expect(await app`SELECT units FROM analytics.daily_sales`).toEqual([{ units: 3 }]);
+    // The staff sales page reads all three (admin/sales.repository.ts).
+    for (const table of ['analytics.order_sales', 'analytics.stock_low']) await app.unsafe(`SELECT count(*) FROM ${table}`);
+    await expect(app`DELETE FROM analytics.daily_sales`).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('provisioning grants the analytics privileges again, whichever came first, the roles or the schema', async () => {
+    await admin`REVOKE ALL ON analytics.stock_low FROM ${admin(consumerRole)}`;
+    const asConsumer = open(url(consumer));
+    const insert = () => asConsumer`INSERT INTO analytics.stock_low (event_id, product_id, sku, stock, low_units, at) VALUES (7, 1, 'SKU-1', 3, 10, now())`;
+    await expect(insert()).rejects.toMatchObject({ code: '42501' });
+    await provisionDatabaseRoles(admin, { app: 'unused', migrator: 'unused', consumer: 'unused' });
+    await insert();
   });
 
   it('lets the app run an up-to-date migrate (as create-admin does first) but not a pending one', async () => {

@@ -10,6 +10,15 @@ import type { DatabaseCredentials } from './credentials.js';
 export const databaseRoles = { app: 'evermall_app', migrator: 'evermall_migrator' } as const;
 
 /**
+ * The event consumers' login (issue 16): the order notifier and the sales feed, Lambda functions
+ * on AWS and the twin's consumer process. It is not an instance's login, so not one of
+ * `databaseRoles` (which the instances, the chart and the roles custom resource are built from):
+ * it reads the few columns a notification needs, records what it handled and writes the
+ * analytics store (`objectPrivileges`), and nothing else.
+ */
+export const consumerRole = 'evermall_consumer';
+
+/**
  * The other user of an alternating pair, as Secrets Manager's multi-user rotation function names
  * it: `<user>_clone`, and back (SecretsManagerRDSPostgreSQLRotationMultiUser, createSecret step).
  */
@@ -21,10 +30,57 @@ export interface RolePasswords {
   /** Set only when the role is created: later passwords belong to the rotation. */
   readonly app: string;
   readonly migrator: string;
+  /** The consumers' login (`consumerRole`), created only where a password is given for it. */
+  readonly consumer?: string | undefined;
 }
 
 /**
- * Creates the two roles if they are missing and (re)applies their privileges. Safe to repeat:
+ * Privileges on objects the migrations make that the public schema's default privileges do not
+ * cover: the analytics schema, and the consumers' login, which gets named tables and columns only
+ * (no password hashes, addresses or payment references). Applied by provisioning, to what exists
+ * then, and by every migrate that applies something, to what it made (`grantObjectPrivileges`),
+ * so it does not matter which comes first: on a new database the roles come before the schema
+ * (the twin, AWS's custom resource), and a role added later finds the objects already there.
+ */
+const objectPrivileges: readonly { readonly role: string; readonly privileges: string; readonly on: { readonly schema: string } | { readonly table: string } }[] = [
+  // The staff sales charts read the analytics store (admin/sales.repository.ts).
+  { role: databaseRoles.app, privileges: 'USAGE', on: { schema: 'analytics' } },
+  { role: databaseRoles.app, privileges: 'SELECT', on: { table: 'analytics.daily_sales' } },
+  { role: databaseRoles.app, privileges: 'SELECT', on: { table: 'analytics.stock_low' } },
+  // The staff sales page counts orders per day from order_sales (daily_sales has a row per product of an order).
+  { role: databaseRoles.app, privileges: 'SELECT', on: { table: 'analytics.order_sales' } },
+  // The order notifier: whom to write to (the event carries the user's id) and the names bought.
+  { role: consumerRole, privileges: 'SELECT (id, email, name)', on: { table: 'public.users' } },
+  { role: consumerRole, privileges: 'SELECT (order_id, product_id, name)', on: { table: 'public.order_lines' } },
+  // The sales feed: a product's category.
+  { role: consumerRole, privileges: 'SELECT (id, category_id)', on: { table: 'public.products' } },
+  { role: consumerRole, privileges: 'SELECT, INSERT', on: { table: 'public.consumer_inbox' } },
+  { role: consumerRole, privileges: 'USAGE', on: { schema: 'analytics' } },
+  { role: consumerRole, privileges: 'SELECT, INSERT, UPDATE', on: { table: 'analytics.daily_sales' } },
+  { role: consumerRole, privileges: 'SELECT, INSERT, UPDATE', on: { table: 'analytics.order_sales' } },
+  { role: consumerRole, privileges: 'SELECT, INSERT', on: { table: 'analytics.stock_low' } },
+];
+
+/**
+ * Grants `objectPrivileges` for every role and object that exists now; the rest wait for the
+ * provisioning or migration that makes them. Run by their owner (the migrator, in migrate) or a
+ * member of it (the master user, in provisioning).
+ */
+export async function grantObjectPrivileges(sql: Queryable): Promise<void> {
+  for (const { role, privileges, on } of objectPrivileges) {
+    const [ready] =
+      'schema' in on
+        ? await sql<{ ok: boolean }[]>`SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = ${role}) AND to_regnamespace(${on.schema}) IS NOT NULL AS ok`
+        : await sql<{ ok: boolean }[]>`SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = ${role}) AND to_regclass(${on.table}) IS NOT NULL AS ok`;
+    if (!ready?.ok) continue;
+    // The names are this module's constants, not input.
+    await sql.unsafe(`GRANT ${privileges} ON ${'schema' in on ? `SCHEMA ${on.schema}` : `TABLE ${on.table}`} TO ${quoteIdent(role)}`);
+  }
+}
+
+/**
+ * Creates the two roles (and the consumers' when its password is given) if they are missing and
+ * (re)applies their privileges. Safe to repeat:
  * an existing role keeps its password, which rotation owns from then on. Run as a superuser (the
  * twin) or as the RDS master user (rds_superuser with CREATEROLE), never as the shop.
  *
@@ -40,10 +96,12 @@ export async function provisionDatabaseRoles(sql: Sql, passwords: RolePasswords)
   await sql.begin(async (tx) => {
     // Two provisioners at once (two instances booting) take turns.
     await tx`SELECT pg_advisory_xact_lock(4242002)`;
-    for (const [role, password] of [
+    const logins: [string, string][] = [
       [migrator, passwords.migrator],
       [app, passwords.app],
-    ] as const) {
+    ];
+    if (passwords.consumer !== undefined) logins.push([consumerRole, passwords.consumer]);
+    for (const [role, password] of logins) {
       const [exists] = await tx`SELECT 1 FROM pg_roles WHERE rolname = ${role}`;
       if (exists) continue;
       const [statement] = await tx<{ text: string }[]>`SELECT format('CREATE ROLE %I WITH LOGIN PASSWORD %L', ${role}::text, ${password}::text) AS text`;
@@ -65,6 +123,12 @@ export async function provisionDatabaseRoles(sql: Sql, passwords: RolePasswords)
     await tx`GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO ${tx(app)}`;
     await tx`ALTER DEFAULT PRIVILEGES FOR ROLE ${tx(migrator)} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${tx(app)}`;
     await tx`ALTER DEFAULT PRIVILEGES FOR ROLE ${tx(migrator)} IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO ${tx(app)}`;
+    const [consumer] = await tx`SELECT 1 FROM pg_roles WHERE rolname = ${consumerRole}`;
+    if (consumer) {
+      await tx`GRANT CONNECT ON DATABASE ${db} TO ${tx(consumerRole)}`;
+      await tx`GRANT USAGE ON SCHEMA public TO ${tx(consumerRole)}`;
+    }
+    await grantObjectPrivileges(tx);
   });
   return { created };
 }

@@ -91,6 +91,18 @@ export function describeEventBusContract(name: string, underTest: EventBusUnderT
       expect(got.get(stock.name)).toEqual([sent[2]]);
     });
 
+    it("carries an event's trace context (its traceparent) to the consumer, and an event without one without", async () => {
+      const spec = queue(['order.*']);
+      const bus = await connect([spec]);
+      const got: ShopEvent[] = [];
+      await consume(bus, spec.name, async ({ event: e }) => void got.push(e));
+      const traced = { ...event('order.placed', 8), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+      const plain = event('order.paid', 8);
+      await bus.publish([traced, plain]);
+      await until('both delivered', () => (got.length >= 2 ? got : undefined));
+      expect([...got].sort((a, b) => a.id - b.id)).toEqual([traced, plain]);
+    });
+
     it('keeps what was published for a consumer that comes later, one delivery each once acknowledged', async () => {
       const spec = queue(['order.*']);
       const sent = [event('order.placed', 3), event('order.shipped', 4)];

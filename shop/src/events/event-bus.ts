@@ -79,7 +79,10 @@ export function typesOfQueue(spec: QueueSpec): EventType[] {
 /** The wire form of an event: the same JSON on both brokers. */
 export const encodeEvent = (event: ShopEvent): string => JSON.stringify(event);
 
-/** Parses a message body; throws on anything that is not a shop event (the adapter dead-letters it). */
+/**
+ * Parses a message body; throws on anything that is not a shop event (the adapter dead-letters it).
+ * A `traceparent` that is not a string is dropped, not refused: a broken trace never loses an event.
+ */
 export function decodeEvent(body: string): ShopEvent {
   const value = JSON.parse(body) as Partial<ShopEvent>;
   if (
@@ -94,5 +97,17 @@ export function decodeEvent(body: string): ShopEvent {
   ) {
     throw new Error(`not a shop event: ${body.slice(0, 200)}`);
   }
+  if (value.traceparent !== undefined && typeof value.traceparent !== 'string') delete value.traceparent;
   return value as ShopEvent;
 }
+
+/**
+ * The event with the traceparent a broker carried beside its body (an AMQP header, an SQS message
+ * attribute), for a message whose body has none (one published by another producer).
+ */
+export function withCarriedTraceparent(event: ShopEvent, carried: unknown): ShopEvent {
+  return event.traceparent === undefined && typeof carried === 'string' && carried !== '' ? { ...event, traceparent: carried } : event;
+}
+
+/** The header (AMQP) and message attribute (SNS, SQS) that carry an event's traceparent beside its body. */
+export const TRACEPARENT_ATTRIBUTE = 'traceparent';

@@ -13,6 +13,12 @@ export interface ShopEvent {
   aggregateId: number;
   payload: Record<string, unknown>;
   createdAt: string;
+  /**
+   * The W3C traceparent of the span the event belongs to (tracing/README.md): the writing
+   * request's in the outbox, its publish span's on the broker. Consumers continue the trace with
+   * `withEventSpan`. Absent when nothing traced the change.
+   */
+  traceparent?: string;
 }
 
 /**

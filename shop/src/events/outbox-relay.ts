@@ -1,6 +1,7 @@
 import { withWriterRetry, type Sql } from '../db/pools.js';
 import type { Logger } from '../lib/logger.js';
 import { runPeriodically, type PeriodicTask } from '../lib/periodic-task.js';
+import { publishWithSpans } from '../tracing/event-spans.js';
 import type { EventBus } from './event-bus.js';
 import { markPublished, tryLockRelay, unpublishedEvents } from './outbox.repository.js';
 
@@ -24,7 +25,8 @@ export async function relayOutbox(writer: Sql, bus: EventBus, batchSize: number,
       timer = setTimeout(() => reject(new Error(`the broker did not confirm ${events.length} events within ${publishTimeoutSeconds} s`)), publishTimeoutSeconds * 1000);
     });
     try {
-      await Promise.race([bus.publish(events), timeout]);
+      // Each traced event is published in a span of the trace that wrote it, and carries that span on.
+      await Promise.race([publishWithSpans(events, (carried) => bus.publish(carried)), timeout]);
     } finally {
       clearTimeout(timer);
     }

@@ -1,4 +1,5 @@
 import { startRabbitmqServer, type RabbitmqServer } from '@evermall/testkit';
+import { describe, expect, it } from 'vitest';
 import { describeEventBusContract } from './event-bus.contract.js';
 import { connectRabbitmqEventBus } from './rabbitmq-event-bus.js';
 
@@ -12,4 +13,18 @@ describeEventBusContract('RabbitMQ (a real rabbitmq-server, quorum queues)', {
   stop: async () => {
     await broker?.stop();
   },
+});
+
+describe('RabbitMQ event bus', () => {
+  it('closes when the broker dies as the connection closes (the relay closes after a failed round)', async () => {
+    const dying = await startRabbitmqServer();
+    try {
+      const bus = await connectRabbitmqEventBus({ url: dying.url, queues: [] });
+      await dying.kill();
+      const outcome = await Promise.race([bus.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still closing'), 10_000))]);
+      expect(outcome).toBe('closed');
+    } finally {
+      await dying.stop();
+    }
+  });
 });

@@ -5,7 +5,9 @@ import {
   decodeEvent,
   encodeEvent,
   orderingKeyOf,
+  TRACEPARENT_ATTRIBUTE,
   typesOfQueue,
+  withCarriedTraceparent,
   type ConsumeOptions,
   type Consumer,
   type EventBus,
@@ -111,7 +113,7 @@ class RabbitmqEventBus implements EventBus {
               contentType: 'application/json',
               messageId: String(event.id),
               type: event.type,
-              headers: { 'ordering-key': orderingKeyOf(event) },
+              headers: { 'ordering-key': orderingKeyOf(event), ...(event.traceparent ? { [TRACEPARENT_ATTRIBUTE]: event.traceparent } : {}) },
             },
             (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(`the broker refused event ${event.id}`)) : resolve()),
           );
@@ -141,15 +143,16 @@ class RabbitmqEventBus implements EventBus {
       };
       // The visibility timeout: give the delivery back (another consumer may take it) while the handler goes on.
       const timer = setTimeout(() => settle('retry'), options.visibilityTimeoutSeconds * 1000);
+      const headers = message.properties.headers as Record<string, unknown> | undefined;
       let event: ShopEvent;
       try {
-        event = decodeEvent(message.content.toString('utf8'));
+        event = withCarriedTraceparent(decodeEvent(message.content.toString('utf8')), headers?.[TRACEPARENT_ATTRIBUTE]);
       } catch {
         settle('dead');
         return;
       }
       // Quorum queues count returned deliveries in x-delivery-count (absent on the first).
-      const returned = Number((message.properties.headers as Record<string, unknown> | undefined)?.['x-delivery-count'] ?? 0);
+      const returned = Number(headers?.['x-delivery-count'] ?? 0);
       const run = handler({ event, attempt: returned + 1 }).then(
         () => settle('ack'),
         () => settle('retry'),
@@ -175,6 +178,10 @@ class RabbitmqEventBus implements EventBus {
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.close()));
     this.closed = true;
-    await this.connection.close().catch(() => undefined);
+    // amqplib 2 settles close() only when the broker answers CloseOk: a broker that dies while
+    // the connection closes (the relay closes after a failed round) would leave it pending for
+    // ever. The connection's 'close' event comes either way.
+    const gone = new Promise<void>((resolve) => this.connection.once('close', () => resolve()));
+    await Promise.race([this.connection.close().catch(() => undefined), gone]);
   }
 }

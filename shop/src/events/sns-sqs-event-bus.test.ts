@@ -89,6 +89,44 @@ describe('the SNS + SQS EventBus: the requests it sends', () => {
     }
   });
 
+  it('carries an event’s traceparent as a message attribute, and hands a consumer the one an SQS message carries', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const { bus: publisher, published } = bus(FIFO_TOPIC);
+    const [traced] = events(1).map((e) => ({ ...e, traceparent }));
+    await publisher.publish([traced!]);
+    const [entry] = published[0]!.input.PublishBatchRequestEntries as { MessageAttributes: Record<string, unknown>; Message: string }[];
+    expect(entry!.MessageAttributes.traceparent).toEqual({ DataType: 'String', StringValue: traceparent });
+    expect(decodeEvent(entry!.Message).traceparent).toBe(traceparent);
+
+    // A body without one (another producer's) takes the attribute's.
+    const [plain] = events(1);
+    let first = true;
+    const { bus: consumerBus } = bus(FIFO_TOPIC, undefined, async (command) => {
+      if (command !== 'ReceiveMessageCommand') return {};
+      if (!first) {
+        await new Promise((r) => setTimeout(r, 10));
+        return { Messages: [] };
+      }
+      first = false;
+      return {
+        Messages: [
+          {
+            MessageId: 'm1',
+            ReceiptHandle: 'r1',
+            Body: JSON.stringify(plain),
+            Attributes: { ApproximateReceiveCount: '1' },
+            MessageAttributes: { traceparent: { DataType: 'String', StringValue: traceparent } },
+          },
+        ],
+      };
+    });
+    const delivered = new Promise<Delivery>((resolve) => {
+      void consumerBus.consume('order-notifier', async (d) => resolve(d), { prefetch: 1, visibilityTimeoutSeconds: 30 });
+    });
+    expect((await delivered).event).toEqual({ ...plain, traceparent });
+    await consumerBus.close();
+  });
+
   it('fails the publish when SNS refuses any entry, so the relay leaves the rows unpublished', async () => {
     const { bus: b } = bus(FIFO_TOPIC, (_command, input) => {
       const [first, ...rest] = input.PublishBatchRequestEntries as { Id: string }[];
@@ -134,6 +172,7 @@ describe('the SNS + SQS EventBus: the requests it sends', () => {
         WaitTimeSeconds: LONG_POLL_SECONDS,
         VisibilityTimeout: 30,
         MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        MessageAttributeNames: ['traceparent'],
       },
     });
     expect(deliveries.map((d) => [d.event, d.attempt])).toEqual([

@@ -2,7 +2,19 @@ import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } fr
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from '../lib/logger.js';
 import type { ShopEvent } from './outbox-events.js';
-import { decodeEvent, encodeEvent, orderingKeyOf, typesOfQueue, type ConsumeOptions, type Consumer, type EventBus, type EventHandler, type QueueSpec } from './event-bus.js';
+import {
+  decodeEvent,
+  encodeEvent,
+  orderingKeyOf,
+  TRACEPARENT_ATTRIBUTE,
+  typesOfQueue,
+  withCarriedTraceparent,
+  type ConsumeOptions,
+  type Consumer,
+  type EventBus,
+  type EventHandler,
+  type QueueSpec,
+} from './event-bus.js';
 
 /** Entries per PublishBatch and messages per ReceiveMessage at most (SNS and SQS quotas: 10 each). */
 export const MAX_BATCH = 10;
@@ -60,8 +72,12 @@ export class SnsSqsEventBus implements EventBus {
     return {
       Id: String(event.id),
       Message: encodeEvent(event),
-      // What each queue's subscription filter policy matches on.
-      MessageAttributes: { type: { DataType: 'String', StringValue: event.type } },
+      // What each queue's subscription filter policy matches on, and the trace a consumer continues
+      // (raw message delivery hands SNS message attributes on as SQS message attributes).
+      MessageAttributes: {
+        type: { DataType: 'String', StringValue: event.type },
+        ...(event.traceparent ? { [TRACEPARENT_ATTRIBUTE]: { DataType: 'String', StringValue: event.traceparent } } : {}),
+      },
       ...(this.fifo ? { MessageGroupId: orderingKeyOf(event), MessageDeduplicationId: String(event.id) } : {}),
     };
   }
@@ -88,6 +104,7 @@ export class SnsSqsEventBus implements EventBus {
               WaitTimeSeconds: LONG_POLL_SECONDS,
               VisibilityTimeout: options.visibilityTimeoutSeconds,
               MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+              MessageAttributeNames: [TRACEPARENT_ATTRIBUTE],
             }),
             { abortSignal: abort.signal },
           );
@@ -124,7 +141,7 @@ export class SnsSqsEventBus implements EventBus {
     if (!receipt) return;
     let ok = false;
     try {
-      const event = decodeEvent(message.Body ?? '');
+      const event = withCarriedTraceparent(decodeEvent(message.Body ?? ''), message.MessageAttributes?.[TRACEPARENT_ATTRIBUTE]?.StringValue);
       await handler({ event, attempt: Number(message.Attributes?.ApproximateReceiveCount ?? 1) });
       ok = true;
     } catch {

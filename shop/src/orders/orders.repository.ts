@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/pools.js';
 import { eventOfStatus, ORDER_EVENT_PAYLOAD } from '../events/outbox-events.js';
+import { currentTraceparent } from '../tracing/spans.js';
 import type { AdminOrder, Order, OrderStatus, Shipping } from './orders.schemas.js';
 
 interface OrderRow {
@@ -93,8 +94,8 @@ export async function transitionOrder(sql: Queryable, orderId: number, from: rea
       WHERE id = ${orderId} AND status = ANY(${from as OrderStatus[]}::text[])
       RETURNING id, user_id, status, total_won, updated_at
     ), events AS (
-      INSERT INTO outbox (aggregate_id, type, payload)
-      SELECT o.id, ${event ?? null}::text, ${sql.unsafe(ORDER_EVENT_PAYLOAD)} FROM moved o WHERE ${event !== undefined}
+      INSERT INTO outbox (aggregate_id, type, payload, trace_context)
+      SELECT o.id, ${event ?? null}::text, ${sql.unsafe(ORDER_EVENT_PAYLOAD)}, ${currentTraceparent() ?? null}::text FROM moved o WHERE ${event !== undefined}
     )
     SELECT updated_at FROM moved`;
   return row?.updated_at;
@@ -145,8 +146,8 @@ export async function expireUnpaidOrders(sql: Queryable, olderThanSeconds: numbe
       FROM due WHERE o.id = due.id AND o.status = 'pending_payment'
       RETURNING o.id, o.user_id, o.status, o.total_won, o.updated_at
     ), events AS (
-      INSERT INTO outbox (aggregate_id, type, payload)
-      SELECT o.id, 'order.cancelled', ${sql.unsafe(ORDER_EVENT_PAYLOAD)} FROM expired o ORDER BY o.id
+      INSERT INTO outbox (aggregate_id, type, payload, trace_context)
+      SELECT o.id, 'order.cancelled', ${sql.unsafe(ORDER_EVENT_PAYLOAD)}, ${currentTraceparent() ?? null}::text FROM expired o ORDER BY o.id
     )
     SELECT id FROM expired`;
   return rows.map((r) => Number(r.id));

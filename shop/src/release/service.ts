@@ -15,6 +15,10 @@ export { catalogAnswers, catalogAnswerFile } from '../static-site/catalog-answer
 export { databaseRoles } from '../db/roles.js';
 export { releaseInputsDigest, releaseManifestFile, releaseTarget, type ReleaseManifest } from './inputs.js';
 export { ensureCurrentRelease, staleReason } from './current-release.js';
+/** The consumers' queues, which infra subscribes to the order events topic (infra/lib/constructs/order-events.ts). */
+export { SHOP_QUEUES, ORDER_NOTIFIER_QUEUE, SALES_FEED_QUEUE } from '../events/queues.js';
+export { deadLetterQueueOf, type QueueSpec } from '../events/event-bus.js';
+export { filterPolicyOf } from '../events/sns-sqs-event-bus.js';
 
 /** The unprivileged user the shop runs as. The EFS access point forces the same uid/gid on media. */
 export const serviceUser = { name: 'evermall', uid: 1001, gid: 1001 } as const;

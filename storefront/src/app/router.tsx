@@ -46,6 +46,7 @@ export const routes: RouteObject[] = [
           { path: 'products/new', ...page(() => import('./routes/admin/new-product')) },
           { path: 'products/:id', ...page(() => import('./routes/admin/edit-product')) },
           { path: 'orders', ...page(() => import('./routes/admin/orders')) },
+          { path: 'sales', ...page(() => import('./routes/admin/sales')) },
         ],
       },
       { path: '*', ...page(() => import('./routes/not-found')) },

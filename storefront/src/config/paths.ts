@@ -28,4 +28,5 @@ export const paths = {
   adminNewProduct: () => '/admin/products/new',
   adminProduct: (id: number) => `/admin/products/${id}`,
   adminOrders: () => '/admin/orders',
+  adminSales: () => '/admin/sales',
 } as const;

@@ -1528,6 +1528,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sales per day, top products, sales per category and recent stock.low announcements, from the analytics store */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The window: this many calendar days (Asia/Seoul) up to and including today */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Every category with sales in the window, most revenue first */
+                            categories: {
+                                categoryId: number;
+                                name: string;
+                                nameEn: string;
+                                /** @description Revenue in won of the orders placed, cancelled ones left out */
+                                revenueWon: number;
+                                slug: string;
+                                /** @description Units in the orders placed, cancelled ones left out */
+                                units: number;
+                            }[];
+                            /** @description Every day of the window, oldest first; a day without sales has zeros */
+                            daily: {
+                                /**
+                                 * Format: date
+                                 * @description A calendar day, YYYY-MM-DD
+                                 */
+                                day: string;
+                                /** @description Orders placed that day and not cancelled, each counted once */
+                                orders: number;
+                                /** @description Revenue in won of the orders placed, cancelled ones left out */
+                                revenueWon: number;
+                                /** @description Units in the orders placed, cancelled ones left out */
+                                units: number;
+                            }[];
+                            /**
+                             * Format: date
+                             * @description A calendar day, YYYY-MM-DD
+                             */
+                            from: string;
+                            /** @description The 20 most recent stock.low announcements, newest first */
+                            stockLow: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @description The stock now */
+                                currentStock: number;
+                                /** @description The reorder threshold it fell to or below (STOCK_LOW_UNITS then) */
+                                lowUnits: number;
+                                name: string;
+                                nameEn: string;
+                                productId: number;
+                                sku: string;
+                                /** @description The stock the announcement reported */
+                                stock: number;
+                            }[];
+                            /**
+                             * Format: date
+                             * @description A calendar day, YYYY-MM-DD
+                             */
+                            to: string;
+                            /** @description The 10 products with the most revenue in the window */
+                            topProducts: {
+                                name: string;
+                                nameEn: string;
+                                productId: number;
+                                /** @description Revenue in won of the orders placed, cancelled ones left out */
+                                revenueWon: number;
+                                sku: string;
+                                /** @description Units in the orders placed, cancelled ones left out */
+                                units: number;
+                            }[];
+                            totals: {
+                                orders: number;
+                                /** @description Revenue in won of the orders placed, cancelled ones left out */
+                                revenueWon: number;
+                                /** @description Units in the orders placed, cancelled ones left out */
+                                units: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                details?: unknown;
+                                message: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;

@@ -48,3 +48,9 @@ export type PaymentsConfig = JsonResponse<'/api/payments/config', 'get'>;
 export type PaymentRequest = NonNullable<Order['paymentRequest']>;
 export type ConfirmPaymentBody = JsonBody<'/api/checkout/confirm', 'post'>;
 export type StaffOrderStatus = JsonBody<'/api/admin/orders/{id}/status', 'put'>['status'];
+/** The staff sales report, read from the analytics store the sales feed keeps. */
+export type SalesReport = JsonResponse<Path<'/api/admin/sales'>, 'get'>;
+export type SalesDay = SalesReport['daily'][number];
+export type SalesProduct = SalesReport['topProducts'][number];
+export type SalesCategory = SalesReport['categories'][number];
+export type StockLowEntry = SalesReport['stockLow'][number];

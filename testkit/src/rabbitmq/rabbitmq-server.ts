@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../free-port.js';
-import { ownedDir, systemUser, type Owner } from '../system-user.js';
+import { ownedDir } from '../system-user.js';
+import { acceptsConnections, answersAmqp, epmdBinary, rabbitmqBinary, rabbitmqNodeEnvironment, rabbitmqOwner, writeRabbitmqNodeFiles } from './rabbitmq-node.js';
 
 /**
  * A throwaway RabbitMQ node for tests: Debian's `rabbitmq-server` (3.10; RABBITMQ_HOME moves it)
@@ -30,7 +30,6 @@ export interface RabbitmqServer {
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
-const PROBE_TIMEOUT_MS = 1_000;
 
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -45,98 +44,24 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function rabbitmqHome(): string {
-  const home = process.env.RABBITMQ_HOME ?? '/usr/lib/rabbitmq';
-  if (!existsSync(path.join(home, 'bin', 'rabbitmq-server'))) throw new Error(`rabbitmq-server not found under ${home}: apt-get install -y rabbitmq-server`);
-  return home;
-}
-
-function epmdBinary(): string {
-  const found = ['/usr/bin/epmd', '/usr/lib/erlang/bin/epmd'].find((p) => existsSync(p));
-  if (!found) throw new Error('epmd (Erlang) not found: apt-get install -y rabbitmq-server');
-  return found;
-}
-
-/** The broker has no business running as root: the `rabbitmq` user Debian's package creates. */
-function rabbitmqOwner(): Owner | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const owner = systemUser('rabbitmq');
-  if (!owner) throw new Error('Running as root needs a "rabbitmq" user to run rabbitmq-server: apt-get install -y rabbitmq-server');
-  return owner;
-}
-
-/**
- * Whether an AMQP 0-9-1 broker answers on `port`: the client's protocol header is answered with
- * connection.start, a method frame (type 1) on channel 0 (AMQP 0-9-1 §4.2.2). RabbitMQ opens its
- * listener last in its boot, so an answer means the node takes connections.
- */
-function answersAmqp(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), PROBE_TIMEOUT_MS);
-    socket.on('connect', () => socket.write(Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1])));
-    socket.on('data', (data: Buffer) => done(data[0] === 1));
-    socket.on('error', () => done(false));
-  });
-}
-
 async function untilListening(port: number, exited: () => boolean): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.on('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
+  while (!(await acceptsConnections(port))) {
     if (exited() || Date.now() > deadline) throw new Error(`epmd did not listen on ${port}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
 export async function startRabbitmqServer(): Promise<RabbitmqServer> {
-  const home = rabbitmqHome();
+  const server = rabbitmqBinary('rabbitmq-server');
   const epmd = epmdBinary();
   const owner = rabbitmqOwner();
   const dir = ownedDir(mkdtempSync(path.join(os.tmpdir(), 'evermall-rabbitmq-')), owner);
   const [port, distPort, epmdPort] = [await freePort(), await freePort(), await freePort()];
   const nodeName = `evermall-${randomBytes(4).toString('hex')}@localhost`;
-  // The Erlang cookie lives in $HOME and must be private to its owner (Erlang refuses it otherwise).
-  const cookie = path.join(dir, '.erlang.cookie');
-  writeFileSync(cookie, randomBytes(20).toString('hex'), { mode: 0o400 });
-  const configFile = path.join(dir, 'rabbitmq.conf');
-  writeFileSync(configFile, `listeners.tcp.1 = 127.0.0.1:${port}\n`);
-  const pluginsFile = path.join(dir, 'enabled_plugins');
-  writeFileSync(pluginsFile, '[].\n');
-  const envFile = path.join(dir, 'rabbitmq-env.conf');
-  writeFileSync(envFile, '');
-  if (owner) for (const file of [cookie, configFile, pluginsFile, envFile]) chownSync(file, owner.uid, owner.gid);
-  const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    LANG: 'C.UTF-8',
-    ERL_EPMD_PORT: String(epmdPort),
-    RABBITMQ_NODENAME: nodeName,
-    RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
-    RABBITMQ_NODE_PORT: String(port),
-    RABBITMQ_DIST_PORT: String(distPort),
-    RABBITMQ_CONF_ENV_FILE: envFile,
-    RABBITMQ_CONFIG_FILE: configFile,
-    RABBITMQ_ENABLED_PLUGINS_FILE: pluginsFile,
-    RABBITMQ_MNESIA_BASE: path.join(dir, 'mnesia'),
-    RABBITMQ_LOG_BASE: path.join(dir, 'log'),
-    // The log on stdout, where a failed start's last lines are kept for its error.
-    RABBITMQ_LOGS: '-',
-    RABBITMQ_PID_FILE: path.join(dir, 'rabbitmq.pid'),
-  };
+  const spec = { dir, nodeName, port, distPort, epmdPort, config: `listeners.tcp.1 = 127.0.0.1:${port}\n`, cookie: randomBytes(20).toString('hex'), owner };
+  writeRabbitmqNodeFiles(spec);
+  const env = rabbitmqNodeEnvironment(spec);
   let node: ChildProcess | undefined;
   let mapper: ChildProcess | undefined;
   let nodeExited: Promise<void> = Promise.resolve();
@@ -168,7 +93,7 @@ export async function startRabbitmqServer(): Promise<RabbitmqServer> {
       // Listening before the node starts: a node that finds no epmd starts a daemon of its own, which would outlive the test.
       await untilListening(epmdPort, () => started.exitCode !== null);
     }
-    const started = launch(path.join(home, 'bin', 'rabbitmq-server'), []);
+    const started = launch(server, []);
     node = started.child;
     nodeExited = started.exited;
     const deadline = Date.now() + READY_TIMEOUT_MS;

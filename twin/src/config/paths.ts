@@ -21,6 +21,10 @@ export interface TwinPaths {
   readonly efs: string;
   /** The resize function's on-failure destination: a Lambda invocation record per event that failed three times. */
   readonly resizeFailures: string;
+  /** The trace collector's spans, JSON lines, rotated (twin/src/tracing/trace-store.ts). */
+  readonly traces: string;
+  /** The mailbox: every message the twin's SMTP sink (SES's stand-in) received, one .eml file each (twin/src/mail/). */
+  readonly mail: string;
   /** S3 stand-in: the SPA bucket. */
   readonly s3Spa: string;
   /**
@@ -47,6 +51,11 @@ export interface TwinPaths {
    * working dir), and the endpoint's HAProxy config and Runtime API socket.
    */
   readonly cache: { readonly root: string; node(name: string): string; readonly endpointConfig: string; readonly endpointSocket: string };
+  /**
+   * The message broker: one folder per RabbitMQ node (its config, cookie and data, kept across
+   * restarts: the queues' messages live there), and the endpoint's HAProxy config and Runtime API socket.
+   */
+  readonly broker: { readonly root: string; node(name: string): string; readonly endpointConfig: string; readonly endpointSocket: string };
 }
 
 export interface IdentityProviderPaths {
@@ -73,6 +82,8 @@ export function twinPaths(stateDir: string): TwinPaths {
     haproxy: { root: path.join(root, 'haproxy'), config: path.join(root, 'haproxy', 'haproxy.cfg'), socket: path.join(root, 'haproxy', 'admin.sock') },
     efs: path.join(root, 'efs'),
     resizeFailures: path.join(root, 'functions', 'resize-image', 'failed'),
+    traces: path.join(root, 'traces'),
+    mail: path.join(root, 'mail'),
     s3Spa: path.join(root, 's3', 'spa'),
     s3Backup: backupSiteDir({ state: path.join(root, 'shop', 'state') }),
     releases: path.join(root, 'releases'),
@@ -89,6 +100,12 @@ export function twinPaths(stateDir: string): TwinPaths {
       node: (name) => path.join(root, 'cache', name),
       endpointConfig: path.join(root, 'cache', 'endpoint', 'haproxy.cfg'),
       endpointSocket: path.join(root, 'cache', 'endpoint', 'admin.sock'),
+    },
+    broker: {
+      root: path.join(root, 'broker'),
+      node: (name) => path.join(root, 'broker', name),
+      endpointConfig: path.join(root, 'broker', 'endpoint', 'haproxy.cfg'),
+      endpointSocket: path.join(root, 'broker', 'endpoint', 'admin.sock'),
     },
   };
 }

@@ -31,6 +31,18 @@ export interface TwinPortMap {
   cacheSentinel1: number;
   cacheSentinel2: number;
   cacheSentinel3: number;
+  /** The message broker's one endpoint (HAProxy in TCP mode over the three RabbitMQ nodes): the amqp URL instances and consumers use. */
+  brokerEndpoint: number;
+  /** The broker's three RabbitMQ nodes' AMQP listeners. */
+  brokerNode1: number;
+  brokerNode2: number;
+  brokerNode3: number;
+  /** Their Erlang distribution listeners (node to node, and rabbitmqctl). */
+  brokerDist1: number;
+  brokerDist2: number;
+  brokerDist3: number;
+  /** The broker's own epmd (Erlang's port mapper), which the nodes and rabbitmqctl find each other through. */
+  brokerEpmd: number;
 }
 
 /** What each port is called for people, and the CLI flag that changes it. */
@@ -54,6 +66,14 @@ export const portFlags: Record<keyof TwinPortMap, { label: string; flag: string 
   cacheSentinel1: { label: 'cache Sentinel 1', flag: '--cache-sentinel-port-1' },
   cacheSentinel2: { label: 'cache Sentinel 2', flag: '--cache-sentinel-port-2' },
   cacheSentinel3: { label: 'cache Sentinel 3', flag: '--cache-sentinel-port-3' },
+  brokerEndpoint: { label: 'message broker endpoint (HAProxy)', flag: '--broker-port' },
+  brokerNode1: { label: 'broker node 1', flag: '--broker-port-1' },
+  brokerNode2: { label: 'broker node 2', flag: '--broker-port-2' },
+  brokerNode3: { label: 'broker node 3', flag: '--broker-port-3' },
+  brokerDist1: { label: 'broker node 1 distribution', flag: '--broker-dist-port-1' },
+  brokerDist2: { label: 'broker node 2 distribution', flag: '--broker-dist-port-2' },
+  brokerDist3: { label: 'broker node 3 distribution', flag: '--broker-dist-port-3' },
+  brokerEpmd: { label: 'broker epmd', flag: '--broker-epmd-port' },
 };
 
 /** Where each port listens: 127.0.0.1, except the sign-in providers, each on an address of its own (cookies ignore ports). */
@@ -85,6 +105,16 @@ export function defaultPorts(): TwinPortMap {
     cacheSentinel1: twinPorts.cacheSentinels[0],
     cacheSentinel2: twinPorts.cacheSentinels[1],
     cacheSentinel3: twinPorts.cacheSentinels[2],
+    // The broker is the twin's own (AWS's SNS and SQS have no ports): beside RabbitMQ's defaults
+    // (AMQP 5672, distribution 25672, epmd 4369), not on them, which Debian's packaged service uses.
+    brokerEndpoint: 5680,
+    brokerNode1: 5681,
+    brokerNode2: 5682,
+    brokerNode3: 5683,
+    brokerDist1: 25681,
+    brokerDist2: 25682,
+    brokerDist3: 25683,
+    brokerEpmd: 4380,
   };
 }
 

@@ -76,6 +76,14 @@ export async function prepareStateDir(
     'cacheSentinel1',
     'cacheSentinel2',
     'cacheSentinel3',
+    'brokerEndpoint',
+    'brokerNode1',
+    'brokerNode2',
+    'brokerNode3',
+    'brokerDist1',
+    'brokerDist2',
+    'brokerDist3',
+    'brokerEpmd',
     'dbMonitor',
     'dbNodeA',
     'dbNodeB',
@@ -92,6 +100,8 @@ export async function prepareStateDir(
     identitySecrets: previous?.identitySecrets ?? { shopAtUserPool: randomBytes(32).toString('base64url'), userPoolAtSocialIdp: randomBytes(32).toString('base64url') },
     // Kept too: instances launched before and after a restart send the same AUTH password.
     cachePassword: previous?.cachePassword ?? randomBytes(32).toString('hex'),
+    // Kept too: the broker's nodes created their user with it on their first start.
+    brokerPassword: previous?.brokerPassword ?? randomBytes(32).toString('hex'),
     seeded: previous?.seeded ?? false,
     supervisorPid: process.pid,
   };

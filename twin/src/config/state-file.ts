@@ -14,6 +14,8 @@ export interface TwinStateFile {
   identitySecrets?: { shopAtUserPool: string; userPoolAtSocialIdp: string };
   /** The cache tier's AUTH password (requirepass, masterauth, the Sentinels' and the endpoint check's), generated once. */
   cachePassword?: string;
+  /** The message broker's password (RabbitMQ's default user, in the amqp URL instances and consumers get), generated once. */
+  brokerPassword?: string;
   seeded?: boolean;
   /** Process groups the twin started, so `down` can clean up after a crashed supervisor. */
   processGroups?: number[];

@@ -132,6 +132,75 @@ export const cacheSettings = {
   stopBoundMs: 5000,
 } as const;
 
+export const tracingSettings = {
+  /**
+   * The collector's current file of spans is rotated past this, and one rotated file is kept:
+   * at most twice this in `.twin/traces/`. A traced checkout is a few dozen spans of under 1 KiB,
+   * so this keeps the last few hundred checkouts' traces however long the twin runs, and the
+   * status page parses at most twice this for its list.
+   */
+  maxFileBytes: 4 * 1024 * 1024,
+  /** An export request bigger than this is refused (413): the SDK's batches of 512 spans are far smaller. */
+  maxRequestBytes: 16 * 1024 * 1024,
+  /** How often the front door's spans, one log line per request, are written as one batch. */
+  frontDoorFlushMs: 500,
+  /**
+   * The share of the API and media requests the front door traces (its traceparent's sampled flag,
+   * which the shop's parent-based sampler follows). All of them: the twin is for looking at one
+   * request; a drill that measures throughput pays for the spans its requests make.
+   */
+  frontDoorSampledPercent: 100,
+  /** Traces the status page lists, and at most an API caller may ask for. */
+  latestTraces: 30,
+  maxListedTraces: 500,
+  /**
+   * How often the status page reads the list again: each read parses the kept files (up to twice
+   * `maxFileBytes`), so not at the page's own pace.
+   */
+  listRefreshMs: 10_000,
+} as const;
+
+export const brokerSettings = {
+  /**
+   * RabbitMQ nodes: quorum queues replicate every message to all of them and confirm a publish once
+   * a majority has it on disk, so one node's crash loses nothing and leaves a majority to serve
+   * (https://www.rabbitmq.com/docs/3.13/quorum-queues, "Data Safety", "Fault Tolerance").
+   */
+  nodes: 3,
+  /** The user the nodes create on their first start, and its virtual host: what the amqp URL logs in as. */
+  user: 'evermall',
+  vhost: 'evermall',
+  /**
+   * A node blocks publishers above this much memory (vm_memory_high_watermark.absolute); the
+   * default, 40 % of the machine's RAM per node, would let three nodes take most of a machine the
+   * twin shares with everything else. A blocked publish times out in the relay and is retried.
+   */
+  memoryHighWatermarkMiB: 512,
+  /** How often the twin looks at its nodes (a crashed node to start again, a restarted one rejoined). */
+  watchIntervalMs: 1000,
+  /** A node that crashed is started again after this long, as systemd's RestartSec would. */
+  restartDelayMs: 1000,
+  /**
+   * Start-up of the cluster: a node's first boot takes about 10 s here, a restart about 4 s, and a
+   * node that restarts after the whole cluster went down waits for its peers' tables.
+   */
+  startTimeoutMs: 120_000,
+  /** How long SIGTERM may take before SIGKILL: a node hands over its queues' leadership as it stops. */
+  stopBoundMs: 15_000,
+  /** One rabbitmqctl call (an Erlang VM that connects to the node): about 0.6 s here. */
+  cliTimeoutMs: 30_000,
+  /**
+   * The endpoint's check of each node: a TCP connect to its AMQP listener, which RabbitMQ opens
+   * last in its boot and closes when it stops (a connect without the AMQP header is not logged).
+   */
+  endpointCheck: { intervalMs: 500, fall: 2, rise: 2 },
+  endpointConnectTimeoutMs: 1000,
+  /** A connection refused by a dead node is tried again on another node this many times ("retries", "option redispatch"). */
+  endpointRetries: 3,
+  /** AMQP connections live for hours and carry their own heartbeats; HAProxy's idle timeouts only bound a dead one. */
+  endpointIdleTimeoutSeconds: 3600,
+} as const;
+
 export const supervisorSettings = {
   /** How often a twin started through npm checks that the npm process that launched it is still there. */
   launcherCheckMs: 1000,

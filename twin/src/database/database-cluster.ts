@@ -11,7 +11,7 @@ import { twinEnvironment } from '../config/environment.js';
 import { databaseSettings } from '../config/twin-settings.js';
 import { exited, isAlive, signalGroup, spawnPart, stopGroup, waitFor } from '../processes.js';
 import { monitorSettings, nodeSettings } from './failover-settings.js';
-import { databaseRoles, type DatabaseCredentials } from '@evermall/shop';
+import { consumerRole, databaseRoles, type DatabaseCredentials } from '@evermall/shop';
 import type { DatabaseLogins, Rotation } from './database-logins.js';
 
 export type DbNodeName = 'a' | 'b' | 'replica';
@@ -60,9 +60,10 @@ const PRIMARY_STATES = new Set(['single', 'primary', 'wait_primary', 'join_prima
 /**
  * The shop's roles log in with a password, as on RDS: first in pg_hba.conf, so pg_autoctl's
  * `--auth trust` lines (its own roles, the superuser the twin administers with) never match them.
- * `+role` matches the role and its members: the alternating user `evermall_app_clone` too.
+ * `+role` matches the role and its members: the alternating user `evermall_app_clone` too. The
+ * event consumers' login (the Lambda functions' on AWS) is one of them.
  */
-const PASSWORD_HBA_LINE = `host all +${databaseRoles.app},${databaseRoles.migrator} 127.0.0.1/32 scram-sha-256`;
+const PASSWORD_HBA_LINE = `host all +${databaseRoles.app},${databaseRoles.migrator},${consumerRole} 127.0.0.1/32 scram-sha-256`;
 
 /**
  * The RDS Multi-AZ stand-in: a pg_auto_failover monitor (RDS's control plane, in no zone), a
@@ -121,6 +122,11 @@ export class DatabaseCluster {
   get appUrls(): { writerUrl: string; readerUrl: string } {
     const asApp = (url: string) => `${url.replace('postgres://postgres@', `postgres://${databaseRoles.app}@`)}${url.includes('?') ? '&' : '?'}sslmode=disable`;
     return { writerUrl: asApp(this.writerUrl), readerUrl: asApp(this.readerUrl) };
+  }
+
+  /** The writer as the event consumers' login, without its password (they read it from their secret, `logins.secretFile('consumer')`). */
+  get consumerUrl(): string {
+    return `${this.writerUrl.replace('postgres://postgres@', `postgres://${consumerRole}@`)}&sslmode=disable`;
   }
 
   /** What the shop CLI migrates and seeds with: the migration role, its password in the URL (the CLI is no instance). */
@@ -262,6 +268,8 @@ export class DatabaseCluster {
     type Row = { nodename: string; reportedstate: string; goalstate: string; reportedrepstate: string; replicationquorum: boolean; lsn: string };
     let rows: Row[] = [];
     try {
+      // A killed monitor (fail-region) is not asked: postgres.js would back off between reconnects for up to 20 s.
+      if (this.monitor && (this.monitor.exitCode !== null || this.monitor.signalCode !== null)) throw new Error('the monitor is down');
       rows = await this.queryMonitor(
         (sql) =>
           sql<Row[]>`SELECT nodename, reportedstate::text, goalstate::text, reportedrepstate, replicationquorum, reportedlsn::text AS lsn FROM pgautofailover.node ORDER BY nodeid`,
@@ -361,8 +369,25 @@ export class DatabaseCluster {
     return thawed;
   }
 
+  /** SIGKILLs the monitor (pg_autoctl and its Postgres, one process group), as a lost region takes RDS's control plane with it; restore starts it again. */
+  async killMonitor(reason: string): Promise<void> {
+    const child = this.monitor;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    signalGroup(child.pid, 'SIGKILL');
+    await exited(child);
+    await this.monitorSql?.end({ timeout: 1 }).catch(() => undefined);
+    this.monitorSql = undefined;
+    this.options.events.emit('db-monitor-killed', `${reason}: the pg_auto_failover monitor got SIGKILL`);
+  }
+
   /** Starts nodes a fault took down and thaws frozen ones; pg_autoctl rejoins them as standbys (pg_rewind if needed). */
   async restore(): Promise<DbNodeName[]> {
+    if (this.monitor && (this.monitor.exitCode !== null || this.monitor.signalCode !== null)) {
+      // The keepers ask the monitor what they are: it comes back first.
+      this.monitor = this.runService('monitor', this.options.paths.db.pgdata('monitor'));
+      await waitFor('the monitor to accept connections', () => this.queryMonitor((sql) => sql`SELECT 1 AS ok`).then(() => true), STEP_TIMEOUT_MS, 200, this.stopping.signal);
+      this.options.events.emit('db-monitor-started', 'the pg_auto_failover monitor runs again');
+    }
     const thawed = this.thaw();
     const back = [...this.failed];
     this.failed.clear();

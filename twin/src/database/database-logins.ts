@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { connect, databaseRoles, provisionDatabaseRoles, readCredentialsFile, rotateAlternatingUser, type DatabaseCredentials } from '@evermall/shop';
+import { connect, consumerRole, databaseRoles, provisionDatabaseRoles, readCredentialsFile, rotateAlternatingUser, type DatabaseCredentials } from '@evermall/shop';
 import { databaseCredentialsFile } from '@evermall/shop/release';
 import type { Owner } from '../processes.js';
 
-export type LoginName = keyof typeof databaseRoles;
+/** The instances' two logins, and the event consumers' (the twin's consumer process; Lambda's on AWS). */
+export type LoginName = keyof typeof databaseRoles | 'consumer';
+
+const roleOf = (name: LoginName): string => (name === 'consumer' ? consumerRole : databaseRoles[name]);
 
 export interface DatabaseLoginsOptions {
   /** Secrets Manager stand-in: the twin's own, unreadable to the instances. */
@@ -23,7 +26,7 @@ export interface Rotation {
 }
 
 /**
- * The shop's two database logins as Secrets Manager keeps them on AWS, and what an instance's
+ * The shop's database logins (the instances' two and the event consumers') as Secrets Manager keeps them on AWS, and what an instance's
  * env step does with the app's (infra/lib/constructs/user-data.ts):
  * - one JSON secret per login (`username`, `password`), made with a random password on first use;
  * - the roles created by the superuser, as the RDS master user creates them (`shop create-db-roles`);
@@ -37,7 +40,7 @@ export class DatabaseLogins {
   /** The login the secret holds now. */
   current(name: LoginName): DatabaseCredentials {
     const file = this.secretFile(name);
-    if (!existsSync(file)) this.writeSecret(name, { username: databaseRoles[name], password: newPassword() });
+    if (!existsSync(file)) this.writeSecret(name, { username: roleOf(name), password: newPassword() });
     return readCredentialsFile(file);
   }
 
@@ -46,11 +49,15 @@ export class DatabaseLogins {
     return databaseCredentialsFile({ secrets: this.options.hostSecretsDir });
   }
 
-  /** Creates both roles if they are missing (as `superuserUrl`), then gives the instances the app login. */
+  /** Creates the roles if they are missing (as `superuserUrl`), then gives the instances the app login. */
   async provision(superuserUrl: string): Promise<string[]> {
     const sql = connect(superuserUrl, { max: 1, applicationName: 'twin-db-logins' });
     try {
-      const { created } = await provisionDatabaseRoles(sql, { app: this.current('app').password, migrator: this.current('migrator').password });
+      const { created } = await provisionDatabaseRoles(sql, {
+        app: this.current('app').password,
+        migrator: this.current('migrator').password,
+        consumer: this.current('consumer').password,
+      });
       this.publishToHost();
       return created;
     } finally {
@@ -90,7 +97,12 @@ export class DatabaseLogins {
     writeAtomically(this.hostCredentialsFile, { username, password }, hostOwner ? 0o640 : 0o600, hostOwner ? hostOwner.gid : undefined);
   }
 
-  private secretFile(name: LoginName): string {
+  /**
+   * The secret of a login: the consumer process reads its own here for every new connection
+   * (CONSUMER_DATABASE_CREDENTIALS_FILE), as a Lambda function reads its secret on AWS. It runs as
+   * the twin's user, who owns this folder; the instances never see it.
+   */
+  secretFile(name: LoginName): string {
     return path.join(this.options.secretsDir, `evermall-${name}.json`);
   }
 

@@ -17,7 +17,8 @@ const HELP = `Usage: npm run drill -- <drill|all> [options]
 Breaks the shop on purpose under load, then reconciles what shoppers were told against the DB.
 Writes reports/<drill>-<timestamp>.{json,html,png}; exits 1 when reconciliation finds a violation.
 
-Drills: ${drillNames.join(', ')}, all (all runs every drill but soak; add it with --with-soak)
+Drills: ${drillNames.join(', ')}, all (all runs every drill but soak and region-outage; add the soak with --with-soak)
+region-outage needs a twin with a second region (npm start -- --regions 2); its own twin gets one.
 
 Target (default: the running twin in .twin/, else a fresh twin started and stopped here):
   --state-dir DIR          the twin's state dir (default: <repo>/.twin)
@@ -50,6 +51,7 @@ Load and timing:
   --step-seconds S         scale-out: length of the ×${defaultDrillOptions.scaleStepFactor} load step (default ${defaultDrillOptions.scaleStepSeconds})
   --scale-in-timeout S     scale-out: longest wait for scale-in (default ${defaultDrillOptions.scaleInTimeoutSeconds})
   --outage-seconds S       cache-outage: how long the whole cache tier stays down (default ${defaultDrillOptions.cacheOutageSeconds})
+  --broker-outage-seconds S  broker-outage: how long the whole message broker stays down (default ${defaultDrillOptions.brokerOutageSeconds})
   --fault-seconds S        slow-instance, replica-down: how long the fault lasts (default ${defaultDrillOptions.grayFaultSeconds})
   --signed-in N            cache-failover, cache-outage: signed-in shoppers beside the steady load whose
                            sessions are checked after every action (default ${defaultDrillOptions.signedInShoppers})
@@ -102,6 +104,7 @@ async function main(): Promise<number> {
       'step-seconds': { type: 'string' },
       'scale-in-timeout': { type: 'string' },
       'outage-seconds': { type: 'string' },
+      'broker-outage-seconds': { type: 'string' },
       'fault-seconds': { type: 'string' },
       'signed-in': { type: 'string' },
       'cpu-target': { type: 'string' },
@@ -134,6 +137,7 @@ async function main(): Promise<number> {
     scaleStepSeconds: positiveNumber('--step-seconds', values['step-seconds'], d.scaleStepSeconds),
     scaleInTimeoutSeconds: positiveNumber('--scale-in-timeout', values['scale-in-timeout'], d.scaleInTimeoutSeconds),
     cacheOutageSeconds: positiveNumber('--outage-seconds', values['outage-seconds'], d.cacheOutageSeconds),
+    brokerOutageSeconds: positiveNumber('--broker-outage-seconds', values['broker-outage-seconds'], d.brokerOutageSeconds),
     grayFaultSeconds: positiveNumber('--fault-seconds', values['fault-seconds'], d.grayFaultSeconds),
     signedInShoppers: positiveNumber('--signed-in', values['signed-in'], d.signedInShoppers),
   };
@@ -148,6 +152,7 @@ async function main(): Promise<number> {
     dbUrl: values['db-url'],
     ...(values['payments-url'] ? { paymentsUrl: values['payments-url'] } : {}),
     standalone: Boolean(values.standalone),
+    regions: names.some((n) => drills[n]().needsSecondRegion) ? 2 : 1,
     stateDir: path.resolve(values['state-dir'] ?? path.join(repoRoot, '.twin')),
     ...(values['cpu-target'] === undefined ? {} : { cpuTargetPercent: positiveNumber('--cpu-target', values['cpu-target'], 50) }),
     log,

@@ -39,6 +39,8 @@ export async function resolveTarget(options: {
   stateDir: string;
   /** Own twin only: the CPU target tracking aims at, instead of topology's. */
   cpuTargetPercent?: number;
+  /** Own twin only: 2 starts it with the second region (region-outage). */
+  regions?: 1 | 2;
   log: (line: string) => void;
   /** A stop request: an own twin still starting stops what it started and the promise rejects. */
   signal?: AbortSignal;
@@ -79,6 +81,7 @@ export async function resolveTarget(options: {
     quiet: true,
     ports,
     controller,
+    regions: options.regions ?? 1,
     progress: (component, message) => options.log(`  [twin] ${component}: ${message}`),
     ...(options.signal ? { signal: options.signal } : {}),
   }).catch((err: unknown) => {

@@ -22,6 +22,10 @@ export const drillNames = [
   'replica-down',
   'hung-db-primary',
   'soak',
+  'region-outage',
+  'consumer-crash',
+  'broker-failover',
+  'broker-outage',
 ] as const;
 export type DrillName = (typeof drillNames)[number];
 
@@ -65,6 +69,8 @@ export interface DrillOptions {
   scaleInTimeoutSeconds: number;
   /** cache-outage: how long the whole cache tier stays down under load (issue 14: 30 s). */
   cacheOutageSeconds: number;
+  /** broker-outage: how long the whole message broker stays down under load. */
+  brokerOutageSeconds: number;
   /** slow-instance, replica-down: how long the fault lasts under load. */
   grayFaultSeconds: number;
   /** Cache drills: signed-in shoppers beside the steady load whose sessions are watched for a 401. */
@@ -89,6 +95,7 @@ export const defaultDrillOptions: DrillOptions = {
   scaleStepSeconds: 120,
   scaleInTimeoutSeconds: 300,
   cacheOutageSeconds: 30,
+  brokerOutageSeconds: 30,
   grayFaultSeconds: 30,
   signedInShoppers: 8,
   calibrateLoad: true,
@@ -135,6 +142,12 @@ export interface DrillRun {
   violations?: string[];
   /** Charts beyond the per-second timeline (the soak's RSS and p99 per minute). */
   charts?: ReportChart[];
+  /**
+   * When the drill moved the writer elsewhere (region-outage: region b's promoted primary): the
+   * database the common reconciliation reads, and the ledger it holds it to (the drill's own less
+   * the losses it accounted for), with why.
+   */
+  reconcileWith?: { writerUrl: string; ledger: Ledger; why: string };
 }
 
 export interface Drill {
@@ -142,6 +155,8 @@ export interface Drill {
   /** The fault, in the words of the issue's drill table. */
   fault: string;
   needsTwin: boolean;
+  /** Needs a twin with a second region (`npm start -- --regions 2`); a drill's own twin is started with one. */
+  needsSecondRegion?: boolean;
   /** Arranges data before the stock snapshot (the flash sale sets its hot product's stock). */
   arrange?(env: DrillEnv): Promise<void>;
   run(env: DrillEnv): Promise<DrillRun>;

@@ -1,11 +1,14 @@
 import type { Drill, DrillName } from './drill.js';
 import { dbFailoverDrill, hungDbPrimaryDrill, instanceCrashDrill, rollingDeployDrill, scaleOutDrill, siteDownDrill, zoneOutageDrill } from './fault-drills.js';
+import { brokerFailoverDrill, brokerOutageDrill } from './broker-drills.js';
 import { cacheFailoverDrill, cacheOutageDrill } from './cache-drills.js';
+import { consumerCrashDrill } from './consumer-drills.js';
 import { credentialRotationDrill } from './credential-rotation.drill.js';
 import { flashSaleDrill } from './flash-sale.drill.js';
 import { hungInstanceDrill, replicaDownDrill, slowInstanceDrill } from './gray-failure-drills.js';
 import { paymentProviderOutageDrill } from './payment-provider-outage.drill.js';
 import { soakDrill } from './soak.drill.js';
+import { regionOutageDrill } from '../regions/region-outage.drill.js';
 
 /** Each drill is made fresh per run: a drill keeps state between arrange() and run(). */
 export const drills: Record<DrillName, () => Drill> = {
@@ -25,6 +28,11 @@ export const drills: Record<DrillName, () => Drill> = {
   'replica-down': replicaDownDrill,
   'hung-db-primary': hungDbPrimaryDrill,
   soak: soakDrill,
+  // Not in `all`: it needs a second region and leaves region a as the standby region.
+  'region-outage': regionOutageDrill,
+  'consumer-crash': consumerCrashDrill,
+  'broker-failover': brokerFailoverDrill,
+  'broker-outage': brokerOutageDrill,
 };
 
 /**
@@ -34,12 +42,15 @@ export const drills: Record<DrillName, () => Drill> = {
 export const allDrillsInOrder: DrillName[] = [
   'flash-sale',
   'payment-provider-outage',
+  'consumer-crash',
   'instance-crash',
   'hung-instance',
   'slow-instance',
   'replica-down',
   'cache-failover',
   'cache-outage',
+  'broker-failover',
+  'broker-outage',
   'db-failover',
   'hung-db-primary',
   'zone-outage',

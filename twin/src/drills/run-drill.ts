@@ -1,7 +1,7 @@
 import { withWriterRetry } from '@evermall/shop';
 import { autoScaling } from '@evermall/topology';
 import { isFailure } from '../load/ledger.js';
-import { fetchProviderPayments, reconcile, snapshotStock } from '../load/reconcile.js';
+import { connectWriter, fetchProviderPayments, reconcile, snapshotStock } from '../load/reconcile.js';
 import { drillAnchors } from '../reports/anchors.js';
 import { emptyFigures, machineInfo, type DrillReport } from '../reports/drill-report.js';
 import { writeReport, type WrittenReport } from '../reports/write-report.js';
@@ -51,7 +51,11 @@ export async function runDrill(drill: Drill, given: DrillEnv, reportsDir: string
   const run = await drill.run(env);
   env.log('  reconciling what shoppers were told against the database…');
   const payments = env.paymentsUrl === undefined ? undefined : await fetchProviderPayments(env.paymentsUrl);
-  const rec = await withDb(() => reconcile(env.sql, run.ledger, before, payments));
+  // A drill that moved the writer to another database (region-outage) names it and the ledger to hold it to.
+  const other = run.reconcileWith;
+  const sql = other ? connectWriter(other.writerUrl) : env.sql;
+  const rec = await withDb(() => reconcile(sql, other?.ledger ?? run.ledger, before, payments)).finally(() => (other ? sql.end({ timeout: 5 }) : undefined));
+  if (other) notes.push(`reconciled against ${other.why}`);
   if (!rec.paymentsReconciled) notes.push("payments not reconciled: the payment provider's stand-in is unknown for this target");
   if (rec.awaitingSettlement) notes.push(`${rec.awaitingSettlement} orders are still pending_payment with a DONE payment: the shop's payment reconciler settles them`);
   const load = loadFigures(run.ledger, run.faultWindow);

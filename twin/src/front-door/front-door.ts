@@ -32,7 +32,9 @@ export interface FrontDoorOptions {
 
 /**
  * Route 53 failover + CloudFront. HAProxy's front_door frontend sends /api and /media to the
- * ALB and everything else here (the buckets). Two failovers, as on AWS:
+ * ALB and everything else here (the buckets); it also gives each of those requests its id
+ * (x-request-id) and starts its trace (traceparent), and logs its own span to the trace collector
+ * (renderFrontDoor in haproxy-config.ts, tracing/front-door-spans.ts). Two failovers, as on AWS:
  * - Per request (CloudFront's origin group, rendered in haproxy-config.ts): a catalog GET or an
  *   image the ALB cannot answer lands here at once and is answered from the backup site (its
  *   catalog JSON answers and images); a write the ALB cannot take gets ORDERING_PAUSED.

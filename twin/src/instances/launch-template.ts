@@ -31,6 +31,13 @@ export interface LaunchTemplateOptions {
   cache: CacheSettings;
   drainSeconds: number;
   logLevel: string;
+  /** The twin's trace collector (tracing/collector.ts): instances send their spans there, as to an agent on AWS. */
+  traceCollectorUrl?: string;
+  /**
+   * The message broker's one endpoint (twin/src/broker/): every instance runs the outbox relay,
+   * which publishes to it (EVENT_BROKER_URL; the order events topic's ARN on AWS).
+   */
+  eventBrokerUrl?: string;
 }
 
 /**
@@ -85,8 +92,8 @@ export class LaunchTemplate implements InstanceEnvironment {
   }
 
   environment(instance: InstanceIdentity & { release: string }): Record<string, string> {
-    const { database, sessionSecret, payments, oidc, cache, drainSeconds, logLevel } = this.options;
-    return serviceEnvironment({
+    const { database, sessionSecret, payments, oidc, cache, drainSeconds, logLevel, traceCollectorUrl, eventBrokerUrl } = this.options;
+    const environment = serviceEnvironment({
       zone: instance.zone,
       instanceId: instance.id,
       host: '127.0.0.1',
@@ -109,6 +116,11 @@ export class LaunchTemplate implements InstanceEnvironment {
       cache,
       logLevel,
     });
+    return {
+      ...environment,
+      ...(traceCollectorUrl ? { OTEL_EXPORTER_OTLP_ENDPOINT: traceCollectorUrl } : {}),
+      ...(eventBrokerUrl ? { EVENT_BROKER_URL: eventBrokerUrl } : {}),
+    };
   }
 
   /**

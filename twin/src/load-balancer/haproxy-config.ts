@@ -1,6 +1,7 @@
 import { autoScaling, catalogCaching, deregistrationDelaySeconds, edgeOriginFailover, requestTimeouts, targetHealthCheck } from '@evermall/topology';
-import { loadBalancerSettings } from '../config/twin-settings.js';
+import { loadBalancerSettings, tracingSettings } from '../config/twin-settings.js';
 import { orderingPaused } from '../front-door/ordering-paused.js';
+import { FRONT_DOOR_SPAN_LOG_FORMAT } from '../tracing/front-door-spans.js';
 
 export interface HaproxyConfigInput {
   /** The ALB listener. */
@@ -11,7 +12,14 @@ export interface HaproxyConfigInput {
   /** UDP port the request log goes to (requests/s and p99). */
   trafficLogPort: number;
   /** The front door (CloudFront + Route 53 stand-in) in the same HAProxy process. */
-  frontDoor?: { port: number; bucketsPort: number };
+  frontDoor?: FrontDoorListen;
+}
+
+export interface FrontDoorListen {
+  port: number;
+  bucketsPort: number;
+  /** UDP port of the trace collector's front door receiver (tracing/front-door-spans.ts); unset, the front door logs nothing. */
+  traceLogPort?: number | undefined;
 }
 
 export const BACKEND = 'app';
@@ -111,7 +119,7 @@ ${input.frontDoor ? renderFrontDoor(input.listenPort, input.frontDoor) : ''}fron
  * putting the origin server in maintenance through the Runtime API: with no origin left ("nbsrv",
  * §7.3.2) every request goes to the buckets, which then serve the backup site.
  */
-function renderFrontDoor(albPort: number, fd: { port: number; bucketsPort: number }): string {
+function renderFrontDoor(albPort: number, fd: FrontDoorListen): string {
   const paths = catalogCaching.edgePaths;
   const failover = edgeOriginFailover;
   return `# CloudFront's catalog cache policy (§6 "Cache"): the shop's Cache-Control decides what is kept and
@@ -126,10 +134,31 @@ frontend front_door
   bind 127.0.0.1:${fd.port}
   # Appends the viewer's address to X-Forwarded-For, as CloudFront does (§4.2 "option forwardfor").
   option forwardfor
-  # The alb frontend logs each request once; logging here too would count it twice.
+  # The alb frontend logs each request once for the traffic meter; logging there from here too
+  # would count it twice. This frontend's log goes to the trace collector instead, one line per
+  # traced request, which it turns into the front door's span (tracing/front-door-spans.ts).
   no log
-  acl to_origin path_beg /api/ /media/
+${
+  fd.traceLogPort === undefined
+    ? ''
+    : `  log 127.0.0.1:${fd.traceLogPort} len 2048 format raw local0
+  log-format "${FRONT_DOOR_SPAN_LOG_FORMAT}"
+`
+}  acl to_origin path_beg /api/ /media/
   acl to_origin path /api
+  # Every request for the shop gets an id (x-request-id, the shop's reqId) and starts its trace
+  # here, as a W3C traceparent (https://www.w3.org/TR/trace-context/): the trace id is the id's
+  # digits, the parent the front door's own span; whatever trace context the viewer sent is
+  # replaced. The sampled flag is set for ${tracingSettings.frontDoorSampledPercent} % of them ("rand", §7.3.2).
+  http-request set-log-level silent unless to_origin
+  http-request set-var(txn.request_id) uuid(4) if to_origin
+  http-request set-var(txn.trace_id) var(txn.request_id),regsub(-,,g) if to_origin
+  http-request set-var(txn.span_id) uuid(4),regsub(-,,g),bytes(0,16) if to_origin
+  http-request set-var(txn.trace_flags) str(00) if to_origin
+  http-request set-var(txn.trace_flags) str(01) if to_origin { rand(100) lt ${tracingSettings.frontDoorSampledPercent} }
+  http-request set-header x-request-id %[var(txn.request_id)] if to_origin
+  http-request set-header traceparent 00-%[var(txn.trace_id)]-%[var(txn.span_id)]-%[var(txn.trace_flags)] if to_origin
+  http-request del-header tracestate if to_origin
   # The catalog's public reads, keyed like CloudFront's policy: the URI (path and query), never
   # cookies; HAProxy stores only cacheable 200s and never answers a request carrying Authorization.
   acl catalog_read method GET HEAD

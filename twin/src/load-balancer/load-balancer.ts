@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TwinPaths } from '../config/paths.js';
 import { spawnPart, stopGroup, waitFor } from '../processes.js';
-import { BACKEND, ORIGIN_BACKEND, ORIGIN_SERVER, renderHaproxyConfig, SLOT_PREFIX, slotCount } from './haproxy-config.js';
+import { BACKEND, ORIGIN_BACKEND, ORIGIN_SERVER, renderHaproxyConfig, SLOT_PREFIX, slotCount, type FrontDoorListen } from './haproxy-config.js';
 import { slotCounters, type SlotCounters } from './anomaly-mitigation.js';
 import { RuntimeApi } from './runtime-api.js';
 
@@ -21,7 +21,7 @@ export interface LoadBalancerOptions {
   paths: TwinPaths;
   ports: { listen: number; stats: number; trafficLog: number };
   /** Also serve the front door from this HAProxy (see renderFrontDoor). */
-  frontDoor?: { port: number; bucketsPort: number };
+  frontDoor?: FrontDoorListen;
   haproxy?: string;
 }
 

@@ -107,6 +107,57 @@ const ALB_UNRESPONSIVE_TARGET: Anchor = {
   url: 'https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-troubleshooting.html',
 };
 
+const SQS_VISIBILITY_REDELIVERY: Anchor = {
+  figure: 'consumerDrainSeconds',
+  event: 'Lambda dies mid-batch on an SQS event source',
+  published:
+    'the batch is not deleted: its messages become visible again when the queue’s visibility timeout ends (derived: 180 s, six times the 30 s function timeout, as AWS recommends) and are received again, up to maxReceiveCount before the DLQ; on the twin RabbitMQ returns them as soon as the process’s connection drops',
+  source: 'Lambda Developer Guide, "Using Lambda with Amazon SQS" and "Handling errors for an SQS event source in Lambda"; topology eventConsumers',
+  url: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html',
+};
+
+const AURORA_GLOBAL_RPO: Anchor = {
+  figure: 'rpoSeconds',
+  event: 'Aurora Global Database, Region outage',
+  published: 'effective RPO of 1 s; replication to the secondary Region typically under 1 s',
+  source: 'Amazon Aurora Global Database product page; Aurora User Guide, "Using Amazon Aurora Global Database"',
+  url: 'https://aws.amazon.com/rds/aurora/global-database/',
+};
+
+const AURORA_GLOBAL_RTO: Anchor = {
+  figure: 'rtoSeconds',
+  event: 'Aurora Global Database, secondary Region promoted',
+  published: 'RTO under 1 minute',
+  source: 'Amazon Aurora Global Database product page',
+  url: 'https://aws.amazon.com/rds/aurora/global-database/',
+};
+
+const RDS_CROSS_REGION_REPLICA_LAG: Anchor = {
+  figure: 'rpoSeconds',
+  event: 'RDS for PostgreSQL cross-Region read replica',
+  published: 'asynchronous: no bound published; the lag (CloudWatch ReplicaLag) grows with the distance between Regions and the write load',
+  source: 'RDS User Guide, "Creating a read replica in a different AWS Region"',
+  url: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.XRgn.html',
+};
+
+const RDS_REPLICA_PROMOTION: Anchor = {
+  figure: 'regionPromotionSeconds',
+  event: 'RDS read replica promoted to a standalone instance',
+  published: 'RDS reboots the instance first; several minutes or longer, depending on its size',
+  source: 'RDS User Guide, "Promoting a read replica to be a standalone DB instance"',
+  url: 'https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ReadRepl.Promote.html',
+};
+
+const ROUTE53_REGION_DETECTION: Anchor = { ...ROUTE53_FAILOVER, figure: 'regionDetectionSeconds', event: 'Route 53 failover record health check, Region to Region' };
+
+const SQS_REDUNDANT_STORE: Anchor = {
+  figure: 'eventsLost',
+  event: 'a server or an Availability Zone of SQS fails',
+  published: 'SQS stores a message in more than one Availability Zone before it acknowledges the send, so no single computer, network or AZ failure makes it inaccessible; on the twin a quorum queue confirms once two of three nodes have it on disk',
+  source: 'Amazon SQS Developer Guide, "Amazon SQS standard queues"',
+  url: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/standard-queues.html',
+};
+
 /** The anchors each drill is read against, in the order they are shown. */
 export const drillAnchors: Record<string, Anchor[]> = {
   'instance-crash': [ALB_DETECTION_FLOOR, ALB_MID_REQUEST, ASG_REPLACEMENT],
@@ -119,4 +170,7 @@ export const drillAnchors: Record<string, Anchor[]> = {
   'rolling-deploy': [INSTANCE_REFRESH, ALB_MID_REQUEST],
   'hung-instance': [ALB_UNRESPONSIVE_TARGET, ALB_DETECTION_FLOOR, ASG_REPLACEMENT],
   'slow-instance': [ALB_UNRESPONSIVE_TARGET, ALB_DETECTION_FLOOR],
+  'region-outage': [AURORA_GLOBAL_RPO, AURORA_GLOBAL_RTO, RDS_CROSS_REGION_REPLICA_LAG, RDS_REPLICA_PROMOTION, ROUTE53_REGION_DETECTION],
+  'consumer-crash': [SQS_VISIBILITY_REDELIVERY],
+  'broker-failover': [SQS_REDUNDANT_STORE],
 };

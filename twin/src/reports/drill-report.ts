@@ -80,6 +80,32 @@ export interface Figures {
   rssGrowthPercent: number | null;
   /** soak: shopper requests that failed outside the fault windows. */
   failedOutsideFaults: number | null;
+  /** region-outage: seconds from the fault until region b acknowledged an order. */
+  rtoSeconds: number | null;
+  /** region-outage: orders region a acknowledged that region b lacks after the promotion. */
+  rpoOrders: number | null;
+  /** region-outage: seconds of writes lost: the last acknowledgement from region a after the last commit region b replayed. */
+  rpoSeconds: number | null;
+  /** region-outage: seconds from the fault until the global front door's health check marked region a down. */
+  regionDetectionSeconds: number | null;
+  /** region-outage: how long pg_promote took on region b's copy. */
+  regionPromotionSeconds: number | null;
+  /** Event consumers: outbox events a consumer had not handled when the drain wait ended (lost or dead-lettered); null without consumers. */
+  eventsLost: number | null;
+  /** Event consumers: order events whose mail is not in the twin's mailbox, by Message-ID. */
+  notificationsMissing: number | null;
+  /** Event consumers: extra copies of a mail already delivered (same Message-ID), absorbed: one message each. */
+  duplicateNotifications: number | null;
+  /** Event consumers: placed orders the sales feed has not counted, and (day, product) rows that differ from their order lines. */
+  analyticsMismatches: number | null;
+  /** Event consumers: seconds from the end of the load until both consumers had handled every event. */
+  consumerDrainSeconds: number | null;
+  /** Broker drills: the most outbox rows unpublished at once (counted every second). */
+  outboxPeakBacklog: number | null;
+  /** Broker drills: seconds until every outbox row written before the moment measured from (the restore, the end of the load) was published. */
+  outboxDrainSeconds: number | null;
+  /** broker-outage: orders told placed during the outage without exactly one published order.placed event. */
+  eventsUnpublished: number | null;
 }
 
 export const emptyFigures = (): Figures => ({
@@ -123,6 +149,19 @@ export const emptyFigures = (): Figures => ({
   loadGeneratorCpuPercent: null,
   rssGrowthPercent: null,
   failedOutsideFaults: null,
+  rtoSeconds: null,
+  rpoOrders: null,
+  rpoSeconds: null,
+  regionDetectionSeconds: null,
+  regionPromotionSeconds: null,
+  eventsLost: null,
+  notificationsMissing: null,
+  duplicateNotifications: null,
+  analyticsMismatches: null,
+  consumerDrainSeconds: null,
+  outboxPeakBacklog: null,
+  outboxDrainSeconds: null,
+  eventsUnpublished: null,
 });
 
 /** A moment on the timeline: when the fault was injected, when the system recovered. */

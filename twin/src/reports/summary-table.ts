@@ -18,6 +18,10 @@ export const headlineFigures: Record<string, (keyof Figures)[]> = {
   'slow-instance': ['failedRequests', 'detectionSeconds', 'slowestRequestMs', 'p99DuringFaultMs'],
   'replica-down': ['failedRequests', 'readErrors', 'p99DuringFaultMs', 'recoverySeconds'],
   soak: ['rssGrowthPercent', 'failedOutsideFaults', 'ordersLost', 'requestsPerSecond'],
+  'region-outage': ['rtoSeconds', 'rpoSeconds', 'rpoOrders', 'regionDetectionSeconds', 'regionPromotionSeconds'],
+  'consumer-crash': ['eventsLost', 'duplicateNotifications', 'analyticsMismatches', 'recoverySeconds', 'consumerDrainSeconds'],
+  'broker-failover': ['eventsLost', 'failedRequests', 'recoverySeconds', 'outboxDrainSeconds'],
+  'broker-outage': ['failedRequests', 'outboxPeakBacklog', 'outboxDrainSeconds', 'eventsUnpublished'],
 };
 
 function show(name: keyof Figures, figures: Figures): string {

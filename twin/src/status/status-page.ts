@@ -1,9 +1,11 @@
-import { controllerSettings } from '../config/twin-settings.js';
+import { controllerSettings, tracingSettings } from '../config/twin-settings.js';
+import { tracesViewHtml, tracesViewScript } from './traces-view.js';
+import { mailboxViewHtml, mailboxViewScript } from './mailbox-view.js';
 
 /**
  * The status page: one self-contained HTML document that polls /api/status and draws the
- * topology (front door → load balancer → zones with instances and DB nodes), traffic and
- * the event log.
+ * topology (front door → load balancer → zones with instances and DB nodes), traffic, the
+ * event log, the mailbox (mailbox-view.ts) and the latest traces (traces-view.ts).
  */
 export function statusPageHtml(): string {
   const refreshMs = controllerSettings.tickMs * 2;
@@ -40,8 +42,11 @@ export function statusPageHtml(): string {
 <div class="row" id="zones"></div>
 <div class="box"><b>Database</b> (pg_auto_failover: monitor outside the zones) <table id="db"></table></div>
 <div class="box"><b>Cache</b> (Redis primary and replica, three Sentinels, one primary endpoint through HAProxy) <table id="cache"></table></div>
+<div class="box"><b>Message broker</b> (SNS/SQS stand-in: three RabbitMQ nodes, quorum queues on all three, one endpoint through HAProxy) <table id="broker"></table></div>
 <h2>Events</h2>
 <div class="box"><table id="events"></table></div>
+${mailboxViewHtml()}
+${tracesViewHtml()}
 <script>
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const badge = (text, cls) => '<span class="badge ' + cls + '">' + esc(text) + '</span>';
@@ -83,11 +88,16 @@ async function refresh() {
       (c.failed.includes(n.name) ? ' ' + badge('held down', 'bad') : '') + '</td><td>' + (n.link ? 'from :' + n.link.primaryPort + ', link ' + esc(n.link.status) : '') + '</td><td>' + (n.serving ? badge('serving', 'ok') : '') + '</td></tr>').join('') +
     '<tr><td colspan="6" class="muted">endpoint <code>' + esc(c.url) + '</code>' + (c.endpointRunning ? '' : ' ' + badge('down', 'bad')) + ' · primary by the Sentinels: ' + (c.primary ? 'node ' + esc(c.primary) : badge('none agreed', 'bad')) + ' (' +
     c.sentinels.map((x) => esc(x.name) + ' → ' + (x.running ? esc(x.primary ?? '?') : 'down')).join(', ') + ')</td></tr>';
+  const b = s.broker;
+  document.getElementById('broker').innerHTML = '<tr><th>node</th><th>port</th><th>process</th><th>endpoint</th></tr>' +
+    b.nodes.map((n) => '<tr><td>' + esc(n.name) + '</td><td>' + n.port + '</td><td>' + badge(n.running ? (n.rejoining ? 'rejoining' : 'running') : 'down', n.running ? (n.rejoining ? 'warn' : 'ok') : 'bad') +
+      (n.held ? ' ' + badge('held down', 'bad') : '') + (n.restarts ? ' <span class="muted">restarted ' + n.restarts + '×</span>' : '') + '</td><td>' + (n.serving ? badge('serving', 'ok') : '') + '</td></tr>').join('') +
+    '<tr><td colspan="4" class="muted">endpoint <code>' + esc(b.endpoint) + '</code>' + (b.endpointRunning ? '' : ' ' + badge('down', 'bad')) + '</td></tr>';
   document.getElementById('events').innerHTML = s.events.slice(-40).reverse().map((e) => '<tr><td>' + new Date(e.at).toLocaleTimeString() + '</td><td><code>' + esc(e.kind) + '</code></td><td>' + esc(e.reason) + '</td></tr>').join('');
 }
 refresh();
 setInterval(refresh, ${refreshMs});
-</script>
+${mailboxViewScript(refreshMs)}${tracesViewScript(tracingSettings.listRefreshMs)}</script>
 </body>
 </html>
 `;

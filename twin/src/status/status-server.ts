@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { CommandError, type TwinCommands } from '../commands.js';
+import type { Mailbox } from './mailbox.js';
+import { mailboxAnswer } from './mailbox-api.js';
 import { statusPageHtml } from './status-page.js';
 import type { TwinStatus } from './status-types.js';
+import type { TraceStore } from '../tracing/trace-store.js';
+import { tracesAnswer } from './traces-api.js';
 
 /** Largest command body we accept; commands take a handful of small arguments. */
 const MAX_BODY_BYTES = 16 * 1024;
@@ -10,7 +14,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 export class StatusServer {
   private server: Server | undefined;
 
-  constructor(private readonly options: { port: number; status: () => Promise<TwinStatus>; commands: TwinCommands }) {}
+  constructor(private readonly options: { port: number; status: () => Promise<TwinStatus>; commands: TwinCommands; mailbox: Mailbox; traces: TraceStore }) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.options.port}`;
@@ -64,7 +68,17 @@ export class StatusServer {
       }
       return;
     }
-    send(res, 404, { ok: false, message: 'not found: GET /, GET /api/status, POST /api/commands/:name' });
+    const mail = await mailboxAnswer(this.options.mailbox, req.method, url);
+    if (mail) {
+      send(res, mail.status, mail.body);
+      return;
+    }
+    const traces = await tracesAnswer(this.options.traces, req.method, url);
+    if (traces) {
+      send(res, traces.status, traces.body);
+      return;
+    }
+    send(res, 404, { ok: false, message: 'not found: GET /, GET /api/status, GET /api/mail, GET /api/mail/:id, GET /api/traces, GET /api/traces/:id, POST /api/commands/:name' });
   }
 }
 

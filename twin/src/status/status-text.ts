@@ -1,3 +1,4 @@
+import { renderRegionsText } from '../regions/regions-text.js';
 import type { TwinStatus } from './status-types.js';
 
 /** The status page, as lines for a terminal (`npm run twin -- status`). */
@@ -19,6 +20,14 @@ export function renderStatusText(s: TwinStatus, eventCount = 12): string {
   const c = s.cache;
   const sentinelViews = c.sentinels.map((x) => `${x.name} ${x.running ? (x.primary ?? '?') : 'DOWN'}`).join(', ');
   lines.push(`Cache        ${c.url}${c.endpointRunning ? '' : ' (endpoint DOWN)'}  primary: ${c.primary ? `node ${c.primary}` : 'none agreed'}  (Sentinels: ${sentinelViews})`);
+  const b = s.broker;
+  const brokerNodes = b.nodes
+    .map(
+      (n) =>
+        `${n.name} ${n.running ? (n.rejoining ? 'rejoining' : n.serving ? 'serving' : 'running') : n.held ? 'DOWN (held until restore)' : 'DOWN'}${n.restarts ? ` (restarted ${n.restarts}×)` : ''}`,
+    )
+    .join(', ');
+  lines.push(`Broker       ${b.endpoint}${b.endpointRunning ? '' : ' (endpoint DOWN)'}  nodes: ${brokerNodes}`);
   lines.push(`Traffic      ${s.traffic.rps} req/s, p99 ${s.traffic.p99Ms} ms, ${s.traffic.errorsPerSecond} 5xx/s`);
   lines.push(
     `Scaling      desired ${a.desired} (min ${a.min}, max ${a.max}), CPU target ${a.cpuTargetPercent}%${a.blockedZones.length ? `, FAILED zones: ${a.blockedZones.join(', ')}` : ''}`,
@@ -53,6 +62,7 @@ export function renderStatusText(s: TwinStatus, eventCount = 12): string {
       lines.push(`  cache ${n.name.padEnd(5)} :${String(n.port).padEnd(6)} ${n.role.padEnd(8)} ${notes.join(', ')}`);
     }
   }
+  if (s.regions) lines.push('', ...renderRegionsText(s.regions));
   lines.push('', `Database     writer ${s.database.writerUrl}`, `             reader ${s.database.readerUrl}`, '', 'Recent events');
   for (const e of s.events.slice(-eventCount)) lines.push(`  ${e.at.slice(11, 19)}  ${e.kind.padEnd(22)} ${e.reason}`);
   return lines.join('\n');

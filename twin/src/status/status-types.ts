@@ -1,11 +1,15 @@
 import type { Zone } from '@evermall/topology';
+import type { BrokerStatus } from '../broker/message-broker.js';
 import type { CacheStatus } from '../cache/cache-tier.js';
+import type { BatchInFlight } from '../functions/event-consumers.js';
+import type { OrderEventConsumersStatus } from '../functions/order-event-consumers.js';
 import type { DbNodeStatus } from '../database/database-cluster.js';
 import type { TwinEvent } from '../events.js';
 import type { FrontDoorMode } from '../front-door/front-door.js';
 import type { TrafficFigures } from '../load-balancer/traffic-meter.js';
 import type { IdentityStatus } from '../identity/identity-providers.js';
 import type { PaymentProviderStatus } from '../payments/payment-provider.js';
+import type { RegionsStatus } from '../regions/region-failover.js';
 import type { InstanceView, WarmPoolView } from '../scaling/auto-scaling-controller.js';
 
 export interface TwinUrls {
@@ -28,6 +32,12 @@ export interface TwinStatus {
   identity: IdentityStatus;
   /** The cache tier: its primary endpoint, each node's role (its own INFO replication), each Sentinel's primary. */
   cache: CacheStatus;
+  /** The message broker: its one endpoint, each RabbitMQ node's process and whether the endpoint sends it connections. */
+  broker: BrokerStatus;
+  /** The second region and the global front door; absent on a twin started without --regions 2. */
+  regions?: RegionsStatus;
+  /** The event consumers' process (order notifier, sales feed) and the mailbox their mail lands in; absent on a twin without them. */
+  consumers?: OrderEventConsumersStatus;
   autoScaling: {
     desired: number;
     min: number;
@@ -52,6 +62,12 @@ export interface CommandResult {
   [detail: string]: unknown;
 }
 
+/** What kill-consumers answers besides the message: the process killed and the batches it had in flight. */
+export interface KillConsumersResult extends CommandResult {
+  pid: number | undefined;
+  inFlight: BatchInFlight[];
+}
+
 export const commandNames = [
   'kill-instance',
   'hang-instance',
@@ -63,6 +79,9 @@ export const commandNames = [
   'fail-cache-primary',
   'fail-cache',
   'restore-cache',
+  'fail-broker-node',
+  'fail-broker',
+  'restore-broker',
   'fail-site',
   'stress-cpu',
   'scale',
@@ -70,6 +89,10 @@ export const commandNames = [
   'restore',
   'deploy',
   'rotate-db-password',
+  'fail-region',
+  'promote-region',
+  'restore-region',
+  'kill-consumers',
   'down',
 ] as const;
 export type CommandName = (typeof commandNames)[number];

@@ -1,11 +1,14 @@
+import type { MessageBroker } from '../broker/message-broker.js';
 import type { CacheTier } from '../cache/cache-tier.js';
 import type { DatabaseCluster } from '../database/database-cluster.js';
 import type { EventLog } from '../events.js';
 import type { FrontDoor } from '../front-door/front-door.js';
+import type { OrderEventConsumers } from '../functions/order-event-consumers.js';
 import type { IdentityProviders } from '../identity/identity-providers.js';
 import type { LoadBalancer } from '../load-balancer/load-balancer.js';
 import type { TrafficMeter } from '../load-balancer/traffic-meter.js';
 import type { PaymentProvider } from '../payments/payment-provider.js';
+import type { RegionFailover } from '../regions/region-failover.js';
 import type { AutoScalingController } from '../scaling/auto-scaling-controller.js';
 import type { TwinStatus, TwinUrls } from './status-types.js';
 
@@ -19,7 +22,12 @@ export interface StatusSources {
   payments: PaymentProvider;
   identity: IdentityProviders;
   cache: CacheTier;
+  broker: MessageBroker;
   events: EventLog;
+  /** The second region and the global front door; absent on a twin started without --regions 2. */
+  regions?: RegionFailover | undefined;
+  /** The order notifier and sales feed, and the SMTP sink they send through; absent on a twin without a broker. */
+  eventConsumers?: OrderEventConsumers | undefined;
 }
 
 /** The twin's URLs for people: the front door, the load balancer, the status page, HAProxy's stats. */
@@ -40,6 +48,9 @@ export async function readTwinStatus(parts: StatusSources, statusPort: number): 
     payments: payments.status(),
     identity: identity.status(),
     cache: await cache.status(),
+    broker: await parts.broker.status(),
+    ...(parts.regions ? { regions: await parts.regions.status() } : {}),
+    ...(parts.eventConsumers ? { consumers: parts.eventConsumers.status() } : {}),
     autoScaling: {
       desired: controller.desiredCapacity,
       min: minCapacity,

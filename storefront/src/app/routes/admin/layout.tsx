@@ -19,6 +19,9 @@ export function Component() {
             <li>
               <NavLink to={paths.adminOrders()}>{t('admin.orders')}</NavLink>
             </li>
+            <li>
+              <NavLink to={paths.adminSales()}>{t('admin.sales')}</NavLink>
+            </li>
           </ul>
         </nav>
         <Outlet />
