@@ -155,7 +155,14 @@ describe('compute=eks', () => {
       // Besides the secrets, only what the EC2 role does too: the backup-site upload (the site's bucket and the one
       // metric namespace) and the outbox relay's publish to the order events topic.
       const others = statementsOf(roleId).filter((st) => ![st.Action].flat().every((a: string) => a.startsWith('secretsmanager:') || a.startsWith('kms:')));
-      expect(others.flatMap((st) => [st.Action].flat()).sort()).toEqual(['cloudwatch:PutMetricData', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sns:Publish']);
+      expect(others.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+        'cloudwatch:PutMetricData',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+        'sns:Publish',
+      ]);
       expect(renderText(others.find((st) => st.Action === 'sns:Publish')?.Resource)).toMatch(/OrderEvents/);
       for (const st of others.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('s3:')))) expect(renderText(st.Resource)).toMatch(/BackupSite/);
       expect(others.find((st) => st.Action === 'cloudwatch:PutMetricData')?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': instanceMetrics.namespace } });
