@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { lockHolders } from './package-locks.mjs';
 
 const HELP = `Usage: node scripts/ensure-system.mjs [--for start|test] [--check]
-Checks for PostgreSQL 15, haproxy, pg_auto_failover, redis-server, redis-sentinel, rabbitmq-server, chromium and the
+Checks for PostgreSQL 15, haproxy, pg_auto_failover, redis-server, redis-sentinel, rabbitmq-server, nftables, chromium and the
 container tools (podman, buildah, debootstrap, runc, unzip), and installs what is missing
 via apt when run as root. --check only reports.`;
 
@@ -32,6 +32,8 @@ const requirements = [
   { name: 'Redis Sentinel', present: () => onPath('redis-sentinel'), pkg: 'redis-sentinel' },
   // The twin's message broker (SNS/SQS stand-in, shop/src/events/): quorum queues, Debian's 3.10.
   { name: 'RabbitMQ server', present: () => existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server'), pkg: 'rabbitmq-server' },
+  // The twin's zone partition (partition-zones, drill zone-partition): nftables drops packets between the zones.
+  { name: 'nftables', present: () => onPath('nft') || existsSync('/usr/sbin/nft'), pkg: 'nftables' },
   { name: 'Chromium', present: () => existsSync('/usr/bin/chromium'), pkg: 'chromium' },
   // Korean text in screenshots and the PNG reports renders as boxes without a Hangul font.
   { name: 'Korean font (Nanum)', present: () => existsSync('/usr/share/fonts/truetype/nanum'), pkg: 'fonts-nanum' },

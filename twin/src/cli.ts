@@ -32,6 +32,10 @@ const COMMANDS: Record<string, { usage: string; help: string }> = {
     help: 'Starve one instance of CPU (its quota drops to N vCPU, default 0.05) until restore. Needs root (cgroups).',
   },
   'fail-zone': { usage: 'fail-zone a|b', help: 'Kill every instance and DB node in a zone; no launches there until restore.' },
+  'partition-zones': {
+    usage: 'partition-zones',
+    help: 'Split the network between zone a and zone b silently (dropped packets: nftables + net_cls cgroups) until restore. The monitor and the load balancer reach both sides. Needs root.',
+  },
   'fail-db-primary': { usage: 'fail-db-primary', help: 'SIGKILL the database primary; pg_auto_failover promotes the standby.' },
   'hang-db-primary': { usage: 'hang-db-primary', help: 'Freeze the database primary with SIGSTOP (alive, silent); the monitor promotes the standby; restore thaws it.' },
   'fail-db-replica': { usage: 'fail-db-replica', help: 'SIGKILL the read replica; reads go to the writer until restore.' },
@@ -175,6 +179,9 @@ async function main(): Promise<void> {
         break;
       case 'fail-db-primary':
         result = await client.failDbPrimary();
+        break;
+      case 'partition-zones':
+        result = await client.command('partition-zones');
         break;
       case 'hang-db-primary':
         result = await client.command('hang-db-primary');

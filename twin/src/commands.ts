@@ -6,6 +6,7 @@ import type { DatabaseCluster } from './database/database-cluster.js';
 import type { EventLog } from './events.js';
 import type { EventConsumers } from './functions/event-consumers.js';
 import type { AutoScalingController } from './scaling/auto-scaling-controller.js';
+import { ZonePartitionError, type ZonePartition } from './network/zone-partition.js';
 import { RegionCommandError, type RegionFailover } from './regions/region-failover.js';
 import { runRegionCommand, type RegionCommandName } from './regions/region-commands.js';
 import { parseScheduleTime, ScheduleError } from './scaling/scheduled-actions.js';
@@ -38,6 +39,8 @@ export class TwinCommands {
       events: EventLog;
       /** The order notifier and sales feed's process; absent on a twin without a broker. */
       consumers?: EventConsumers | undefined;
+      /** The silent split between the zones' networks (partition-zones; restore heals it). */
+      partition: ZonePartition;
       /** The second region and the global front door; absent on a twin started without --regions 2. */
       regions?: RegionFailover | undefined;
       /** The front door's mode right now (restore follows it back to primary). */
@@ -58,6 +61,8 @@ export class TwinCommands {
         return this.slowInstance(optionalString(args.id, 'id'), args.vcpu === undefined ? DEFAULT_SLOW_VCPU : Number(args.vcpu));
       case 'fail-zone':
         return this.failZone(args.zone);
+      case 'partition-zones':
+        return this.partitionZones();
       case 'fail-db-primary':
         return this.failDbPrimary();
       case 'hang-db-primary':
@@ -175,6 +180,29 @@ export class TwinCommands {
       dbNodes: nodes,
       cacheNodes,
       expect: ['instance-in-service', 'db-primary-changed'],
+    };
+  }
+
+  private partitionZones(): CommandResult {
+    let split;
+    try {
+      split = this.parts.partition.start();
+    } catch (err) {
+      if (err instanceof ZonePartitionError) throw new CommandError(err.message);
+      throw err;
+    }
+    this.parts.events.emit(
+      'zones-partitioned',
+      `partition-zones: zone a and zone b no longer reach each other (database ports a [${split.a.join(', ')}], b [${split.b.join(', ')}])`,
+      { ports: split },
+    );
+    return {
+      ok: true,
+      message:
+        `Split the network between the zones: zone a's instances and database nodes no longer reach zone b's database ports [${split.b.join(', ')}], and zone b's no longer reach zone a's [${split.a.join(', ')}]. ` +
+        `Packets are dropped, not refused: only timeouts tell. The monitor, the load balancer and the front door reach both sides; restore heals the split.`,
+      ports: split,
+      expect: [],
     };
   }
 
@@ -374,7 +402,9 @@ export class TwinCommands {
   private async restore(): Promise<CommandResult> {
     // Once region a was lost, pg_auto_failover's own restore would start its old primary as one.
     if (this.parts.regions?.handlesRestore) return this.regionCommand('restore-region', 'a');
-    const { controller, database, cache } = this.parts;
+    const { controller, database, cache, partition } = this.parts;
+    const partitionHealed = partition.heal();
+    if (partitionHealed) this.parts.events.emit('zones-healed', 'restore: the zones reach each other again');
     const zonesBack = controller.unblockZones('restore');
     const healed = controller.heal('restore');
     const nodes = await database.restore();
@@ -382,8 +412,9 @@ export class TwinCommands {
     const brokerNodes = await this.parts.broker.restore();
     return {
       ok: true,
-      message: `Restored: launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; instances healed: [${healed.join(', ')}]; database nodes restarted: [${nodes.join(', ')}]; cache nodes started: [${cacheNodes.join(', ')}]; broker nodes started: [${brokerNodes.join(', ')}].`,
+      message: `Restored: ${partitionHealed ? 'the zones’ network joined again; ' : ''}launches allowed in ${zonesBack.length ? `zone ${zonesBack.join(', ')}` : 'every zone (none was blocked)'}; instances healed: [${healed.join(', ')}]; database nodes restarted: [${nodes.join(', ')}]; cache nodes started: [${cacheNodes.join(', ')}]; broker nodes started: [${brokerNodes.join(', ')}].`,
       zones: zonesBack,
+      partitionHealed,
       instances: healed,
       dbNodes: nodes,
       cacheNodes,

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '@evermall/testkit';
-import { frontDoorFailover } from '@evermall/topology';
+import { frontDoorFailover, zones, type Zone } from '@evermall/topology';
 import pino, { type Logger } from 'pino';
 import { twinEnvironment } from './config/environment.js';
 import type { TwinPaths } from './config/paths.js';
@@ -25,6 +25,7 @@ import { LoadBalancer } from './load-balancer/load-balancer.js';
 import { PaymentProvider } from './payments/payment-provider.js';
 import { TrafficMeter } from './load-balancer/traffic-meter.js';
 import { exited, signalGroup, spawnPart } from './processes.js';
+import { ZonePartition, type ZoneMembers } from './network/zone-partition.js';
 import { RegionFailover, refuseRetiredRegion } from './regions/region-failover.js';
 import { resolveRegionPorts } from './regions/region-ports.js';
 import { AutoScalingController } from './scaling/auto-scaling-controller.js';
@@ -278,12 +279,26 @@ class TwinSupervisor {
   private statusServer: StatusServer | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly watcher: DatabaseWatcher;
+  /**
+   * partition-zones: each zone's instances (warm pool included) and database nodes on their side.
+   * The monitor, HAProxy, the cache's and broker's endpoints and the front door are in no zone.
+   */
+  private readonly partition = new ZonePartition(String(process.pid), () => {
+    const { controller, database } = this.parts;
+    const instances = [...controller.list(), ...controller.warmPool().instances];
+    const side = (z: Zone): ZoneMembers => {
+      const db = database.zoneMembers(z);
+      return { pids: [...db.pids, ...instances.flatMap((i) => (i.zone === z && i.pid ? [i.pid] : []))], ports: db.ports };
+    };
+    return Object.fromEntries(zones.map((z) => [z, side(z)])) as Record<Zone, ZoneMembers>;
+  });
   private resolveStopped: () => void = () => undefined;
   /** Resolves when the twin has stopped (Ctrl-C, `down`, or stop()). */
   readonly stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
   // Last resort when the owning process exits without stop() (a crashed test worker): the
   // parts run in their own process groups and would outlive it.
   private readonly killOnExit = () => {
+    this.partition.heal();
     for (const pid of this.processGroups()) signalGroup(pid, 'SIGKILL');
   };
 
@@ -302,6 +317,8 @@ class TwinSupervisor {
     const { paths } = this.dir;
     const signal = this.stopping.signal;
     const step = <T>(work: () => Promise<T>) => unlessStopping(signal, work);
+    const stale = ZonePartition.clearStale();
+    if (stale.length) events.emit('zones-healed', `removed the partition rules a stopped twin left: ${stale.join(', ')}`);
     this.recordProcesses();
     this.refreshTimer = setInterval(() => this.recordProcesses(), PROCESS_LIST_REFRESH_MS);
     this.refreshTimer.unref();
@@ -386,6 +403,7 @@ class TwinSupervisor {
     events.emit('twin-stopping', 'stopping: front door, instances (drained), payment provider, functions, sign-in providers, cache, broker, HAProxy, database, status page');
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     this.watcher.stop();
+    if (this.partition.heal()) events.emit('zones-healed', 'stopping: the zones reach each other again');
     // One part failing to stop must not leave the others running.
     const stopPart = async (component: string, message: string, work: () => Promise<unknown>) => {
       this.say(component, message);
@@ -488,6 +506,7 @@ class TwinSupervisor {
         cache,
         broker: this.parts.broker,
         events,
+        partition: this.partition,
         regions: this.parts.regions,
         consumers: this.parts.eventConsumers?.process,
         frontDoorMode: () => frontDoor.mode,

@@ -139,6 +139,18 @@ export class DatabaseCluster {
     return `postgres://autoctl_node@127.0.0.1:${this.options.ports.monitor}/pg_auto_failover?sslmode=disable`;
   }
 
+  /**
+   * A zone's database processes, each node's pg_autoctl and its postmaster (with all they fork, the
+   * walreceiver included), and the ports its nodes listen on: the zone's side of a partition.
+   */
+  zoneMembers(zone: Zone): { pids: number[]; ports: number[] } {
+    const specs = this.specs.filter((s) => s.zone === zone);
+    return {
+      pids: specs.flatMap((s) => [this.nodeProcesses.get(s.name)?.pid, postmasterPid(this.options.paths.db.pgdata(s.name))]).filter((p): p is number => !!p),
+      ports: specs.map((s) => s.port),
+    };
+  }
+
   pids(): number[] {
     return [this.monitor, ...this.nodeProcesses.values(), ...this.oneShots].flatMap((c) => (c?.pid && c.exitCode === null ? [c.pid] : []));
   }

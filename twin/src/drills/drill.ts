@@ -21,6 +21,7 @@ export const drillNames = [
   'slow-instance',
   'replica-down',
   'hung-db-primary',
+  'zone-partition',
   'soak',
   'region-outage',
   'consumer-crash',

@@ -3,6 +3,8 @@ import { requireTwin, sleep, type Drill, type DrillEnv, type DrillRun } from './
 import { sampleCatalog } from '../load/catalog.js';
 import { PageVisitors } from '../load/page-loads.js';
 import { longestCheckoutGapSeconds, round } from './figures.js';
+import { holdFault } from './fault-window.js';
+import { SplitBrainProbe, type SplitBrainFigures } from './split-brain-probe.js';
 import { withSteadyLoad } from './steady-load.js';
 import type { TwinStatus } from '../status/status-types.js';
 import { healthyInstances } from './twin-watcher.js';
@@ -146,6 +148,101 @@ export function dbFailoverDrill(): Drill {
  */
 export function hungDbPrimaryDrill(): Drill {
   return dbPrimaryDrill('hung-db-primary', 'hang-db-primary');
+}
+
+/**
+ * zone-partition: the network between the zones splits silently (packets dropped, nothing
+ * refused) for the fault window, under load. Zone a's instances and database nodes lose zone b's
+ * database nodes and the other way round; the monitor, the load balancer and the front door
+ * still reach both sides, as RDS's control plane and an ALB would. The monitor decides what each
+ * node is; the drill asks both failover candidates twice a second whether they commit a write
+ * (split brain if both do in one round) and the reconciliation checks that every acknowledged
+ * order is on the primary that survives, once.
+ */
+export function zonePartitionDrill(): Drill {
+  return {
+    name: 'zone-partition',
+    fault: 'partition-zones: zone a and zone b lose each other (dropped packets); the monitor sees both',
+    needsTwin: true,
+    async run(env): Promise<DrillRun> {
+      const { twin, watcher } = requireTwin(env);
+      const faultSeconds = env.options.grayFaultSeconds;
+      let faultAt = 0;
+      let restoredAt = 0;
+      let loadEnd = 0;
+      let primaryBefore: string | undefined;
+      let primaryAfter: string | undefined;
+      let settledAt: number | undefined;
+      const primaries = new Set<string>();
+      let splitFigures: SplitBrainFigures | undefined;
+      const { load, marks } = await withSteadyLoad(env, async ({ mark }) => {
+        const before = await twin.status();
+        const fleet = healthyInstances(before).length;
+        primaryBefore = primaryOf(before);
+        const candidates = before.database.nodes.filter((n) => n.role === 'primary' || n.role === 'standby');
+        const probe = new SplitBrainProbe(before.database.writerUrl, candidates);
+        probe.start();
+        try {
+          const fault = { label: 'partition-zones', inject: () => twin.command('partition-zones'), restoreLabel: 'restore (heal)', restore: () => twin.restore() };
+          env.log(`  zones a and b lose each other for ${faultSeconds} s; the primary is ${primaryBefore ?? '?'}`);
+          ({ faultAt, restoredAt } = await holdFault(mark, fault, faultSeconds, async (from) => {
+            // What the monitor made of it while the split held: every node it called primary.
+            while (Date.now() < from + faultSeconds * 1000) {
+              const p = watcher.latest ? primaryOf(watcher.latest) : undefined;
+              if (p) primaries.add(p);
+              await sleep(500);
+            }
+          }));
+          // Healed: one primary, its standby streaming again (no pending state change), the fleet whole.
+          settledAt = await watcher.waitFor(restoredAt, env.options.recoveryTimeoutSeconds * 1000, (s) => {
+            const ab = s.database.nodes.filter((n) => n.role === 'primary' || n.role === 'standby');
+            return (
+              ab.length === candidates.length &&
+              ab.filter((n) => n.role === 'primary').length === 1 &&
+              ab.every((n) => n.running && !n.state.includes('→')) &&
+              healthyInstances(s).length >= fleet
+            );
+          });
+          if (settledAt) mark('recovery', 'one primary, standby streaming, fleet whole', settledAt);
+          primaryAfter = watcher.latest ? primaryOf(watcher.latest) : undefined;
+          await sleep(env.options.settleSeconds * 1000);
+          loadEnd = Date.now();
+        } finally {
+          const split = await probe.stop();
+          env.log(`  split-brain rounds ${split.splitBrainRounds} of ${split.rounds}; longest with no writer ${split.longestNoWriterSeconds} s`);
+          splitFigures = split;
+        }
+      });
+      const split = splitFigures!;
+      const writeOutageSeconds = round(longestCheckoutGapSeconds(load.ledger, faultAt, loadEnd || Date.now()));
+      return {
+        ledger: load.ledger,
+        marks,
+        figures: {
+          writeOutageSeconds,
+          splitBrainRounds: split.splitBrainRounds,
+          longestNoWriterSeconds: split.longestNoWriterSeconds,
+          recoverySeconds: seconds(restoredAt, settledAt),
+        },
+        notes: [
+          `the split held ${faultSeconds} s; the monitor named as primary during it: ${[...primaries].join(', ') || 'none'} (before ${primaryBefore ?? '?'}, after ${primaryAfter ?? '?'})`,
+          `probe writes (txid_current, committed within 1 s) per node: ${Object.entries(split.writableRounds)
+            .map(([n, r]) => `${n} ${r}`)
+            .join(', ')} of ${split.rounds} rounds; rounds with two writers (split brain): ${split.splitBrainRounds}`,
+          'longestNoWriterSeconds: the longest stretch in which neither node committed a probe write (a synchronous commit waiting on the lost standby counts as none)',
+          'writeOutageSeconds is the longest time after the fault in which no checkout was acknowledged; recoverySeconds runs from the heal until one primary, a streaming standby and the whole fleet',
+        ],
+        violations: [
+          ...(split.splitBrainRounds > 0 ? [`split brain: in ${split.splitBrainRounds} probe rounds two database nodes committed writes`] : []),
+          ...(settledAt === undefined
+            ? [`the cluster did not settle (one primary, a streaming standby, the fleet) within ${env.options.recoveryTimeoutSeconds} s of the heal`]
+            : []),
+        ],
+        settings: { faultSeconds, primaryBefore, primaryAfter },
+        faultWindow: { from: faultAt, to: loadEnd || restoredAt },
+      };
+    },
+  };
 }
 
 function dbPrimaryDrill(name: 'db-failover' | 'hung-db-primary', command: 'fail-db-primary' | 'hang-db-primary'): Drill {

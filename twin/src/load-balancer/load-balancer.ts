@@ -96,7 +96,10 @@ export class LoadBalancer {
     // in one command line (";" separates commands, management guide §9.3), so no request is sent
     // to it in between: with two connections a warm instance answered traffic 65 ms after its
     // registration, before any check, which an ALB target in its "initial" state never does.
-    await this.expectOk(`set server ${server} state ready; set server ${server} health down`);
+    // Under CI load one request still slipped in between the two once (a worker thread picked the
+    // server in the instant it was UP), so it leaves maintenance with weight 0, which no balancing
+    // algorithm picks, and gets its weight (the default, 1) back only once its health is down.
+    await this.expectOk(`set server ${server} weight 0; set server ${server} state ready; set server ${server} health down; set server ${server} weight 1`);
     return free;
   }
 

@@ -164,6 +164,7 @@ export const drillAnchors: Record<string, Anchor[]> = {
   'zone-outage': [RDS_MULTI_AZ_INSTANCE, RDS_MULTI_AZ_CLUSTER, ALB_DETECTION_FLOOR],
   'db-failover': [RDS_MULTI_AZ_INSTANCE, RDS_MULTI_AZ_CLUSTER, PG_AUTO_FAILOVER_DEFAULTS],
   'hung-db-primary': [RDS_MULTI_AZ_INSTANCE, RDS_MULTI_AZ_CLUSTER],
+  'zone-partition': [RDS_MULTI_AZ_INSTANCE, RDS_MULTI_AZ_CLUSTER],
   'site-down': [CLOUDFRONT_ORIGIN_FAILOVER, ROUTE53_FAILOVER],
   'flash-sale': [OVERSELL_PEERS],
   'scale-out': [ASG_TARGET_TRACKING],

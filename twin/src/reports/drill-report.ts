@@ -106,6 +106,10 @@ export interface Figures {
   outboxDrainSeconds: number | null;
   /** broker-outage: orders told placed during the outage without exactly one published order.placed event. */
   eventsUnpublished: number | null;
+  /** zone-partition: probe rounds (every 0.5 s) in which more than one database node committed a write: split brain. */
+  splitBrainRounds: number | null;
+  /** zone-partition: the longest stretch in which no database node committed a probe write, in seconds. */
+  longestNoWriterSeconds: number | null;
 }
 
 export const emptyFigures = (): Figures => ({
@@ -162,6 +166,8 @@ export const emptyFigures = (): Figures => ({
   outboxPeakBacklog: null,
   outboxDrainSeconds: null,
   eventsUnpublished: null,
+  splitBrainRounds: null,
+  longestNoWriterSeconds: null,
 });
 
 /** A moment on the timeline: when the fault was injected, when the system recovered. */

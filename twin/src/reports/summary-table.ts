@@ -16,6 +16,7 @@ export const headlineFigures: Record<string, (keyof Figures)[]> = {
   'cache-outage': ['failedRequests', 'p99DuringFaultMs', 'recoverySeconds', 'shoppersLoggedOut'],
   'hung-instance': ['failedRequests', 'detectionSeconds', 'slowestRequestMs', 'recoverySeconds'],
   'slow-instance': ['failedRequests', 'detectionSeconds', 'slowestRequestMs', 'p99DuringFaultMs'],
+  'zone-partition': ['failedRequests', 'ordersLost', 'splitBrainRounds', 'longestNoWriterSeconds', 'writeOutageSeconds'],
   'replica-down': ['failedRequests', 'readErrors', 'p99DuringFaultMs', 'recoverySeconds'],
   soak: ['rssGrowthPercent', 'failedOutsideFaults', 'ordersLost', 'requestsPerSecond'],
   'region-outage': ['rtoSeconds', 'rpoSeconds', 'rpoOrders', 'regionDetectionSeconds', 'regionPromotionSeconds'],

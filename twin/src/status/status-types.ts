@@ -73,6 +73,7 @@ export const commandNames = [
   'hang-instance',
   'slow-instance',
   'fail-zone',
+  'partition-zones',
   'fail-db-primary',
   'hang-db-primary',
   'fail-db-replica',
