@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { round } from './figures.js';
 
 /** How often each node is asked. */
 const PROBE_MS = 500;
@@ -73,7 +74,7 @@ export class SplitBrainProbe {
       splitBrainRounds: this.rounds.filter((r) => r.writable.length > 1).length,
       rounds: this.rounds.length,
       writableRounds,
-      longestNoWriterSeconds: Math.round(longest / 100) / 10,
+      longestNoWriterSeconds: round(longest / 1000, 1) ?? 0,
     };
   }
 

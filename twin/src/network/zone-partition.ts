@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { zones, type Zone } from '@evermall/topology';
+import { isAlive } from '../processes.js';
 
 /**
  * A silent network partition between the twin's two zones, on one machine where every part
@@ -71,7 +72,7 @@ export class ZonePartition {
     if (process.getuid?.() !== 0) return [];
     const listed = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' });
     if (listed.status !== 0) return [];
-    const stale = [...listed.stdout.matchAll(/^table inet (evermall_partition_(\d+))$/gm)].filter((m) => !pidAlive(Number(m[2]))).map((m) => m[1]!);
+    const stale = [...listed.stdout.matchAll(/^table inet (evermall_partition_(\d+))$/gm)].filter((m) => !isAlive(Number(m[2]))).map((m) => m[1]!);
     for (const table of stale) spawnSync('nft', ['delete', 'table', 'inet', table]);
     return stale;
   }
@@ -180,15 +181,6 @@ export class ZonePartition {
     } catch {
       // see above
     }
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
