@@ -3,6 +3,7 @@ import {
   architectureDiagram,
   autoScaling,
   cache,
+  databaseClient,
   databaseFailover,
   drainSeconds,
   eventConsumers,
@@ -41,6 +42,14 @@ describe('topology', () => {
     expect(requestTimeouts.writeSeconds).toBeLessThan(detectionSeconds);
     // A read waits longer than an instance's health check is given to answer: a busy but healthy instance is not abandoned.
     expect(requestTimeouts.readSeconds).toBeGreaterThan(targetHealthCheck.timeoutSeconds);
+  });
+
+  it('takes a silent database connection for gone before a read caught on it is abandoned by the load balancer', () => {
+    // A query on a hung or partitioned server fails after the quiet time and one probe, so the
+    // request is retried inside the instance while the load balancer still waits for it.
+    expect(databaseClient.quietSeconds * 1000 + databaseClient.probeTimeoutMs).toBeLessThan(requestTimeouts.readSeconds * 1000);
+    expect(databaseClient.connectTimeoutSeconds).toBeLessThan(requestTimeouts.writeSeconds);
+    expect(databaseClient.probeTimeoutMs).toBeGreaterThan(0);
   });
 
   it('keeps a cache replica for failover, and a cache that hangs costs a request less than the load balancer waits for it', () => {

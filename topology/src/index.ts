@@ -143,6 +143,28 @@ export const database = {
 } as const;
 
 /**
+ * The shop's PostgreSQL client, the same on AWS and the twin (issue 15). A server that crashes
+ * refuses or resets, and postgres.js notices at once; one that hangs, or that a partition between
+ * zones cuts off by dropping packets, keeps every connection open and silent, and a query on it
+ * would wait until TCP gave up, many minutes later (hung-db-primary, zone-partition).
+ */
+export const databaseClient = {
+  /**
+   * Opening a connection, TLS and SCRAM included. Inside a region this takes milliseconds; a
+   * host that does not answer in this long is skipped for the next one in a multi-host URL.
+   */
+  connectTimeoutSeconds: 2,
+  /**
+   * A connection with a query waiting that has heard nothing from its server this long asks
+   * whether the server still answers: a fresh TCP connection and an SSLRequest, which the
+   * postmaster answers itself, without a login, however busy its backends are.
+   */
+  quietSeconds: 1,
+  /** How long that probe waits for the postmaster's one-byte answer before the server counts as gone. */
+  probeTimeoutMs: 1000,
+} as const;
+
+/**
  * Front door: Route 53 failover on AWS, the twin's front door locally. Route 53 allows a
  * 10 or 30 s interval and a failure threshold of 1–10 (Route 53 Developer Guide,
  * "How Amazon Route 53 determines whether a health check is healthy").

@@ -1,7 +1,9 @@
 import postgres from 'postgres';
 import type { Logger } from '../lib/logger.js';
 import { readCredentialsFile, type DatabaseCredentials } from './credentials.js';
+import { databaseClient } from '@evermall/topology';
 import { postgresTls } from './tls.js';
+import { sharedServerProbe } from './server-probe.js';
 import { activeTracer } from '../tracing/tracing.js';
 import { traceSql } from '../tracing/traced-sql.js';
 
@@ -11,6 +13,9 @@ import { traceSql } from '../tracing/traced-sql.js';
  * at the edge.
  */
 const types = { bigint: postgres.BigInt };
+
+/** One probe per server at a time, shared by every pool of the process (src/db/server-probe.ts). */
+const serverProbe = sharedServerProbe();
 
 /** A pool, as `connect()` opens it. */
 export type Sql = postgres.Sql<{ bigint: bigint }>;
@@ -58,7 +63,10 @@ export function connect(url: string, options: ConnectOptions): Sql {
   const sql = postgres(tls.url, {
     max: options.max,
     idle_timeout: 30,
-    connect_timeout: 5,
+    connect_timeout: databaseClient.connectTimeoutSeconds,
+    // A connection to a server that went silent (hung, or cut off by a partition) ends its waiting
+    // queries with CONNECTION_CLOSED, a retryable error, instead of holding them until TCP gives up.
+    stall: { seconds: databaseClient.quietSeconds, probe: serverProbe },
     ssl: tls.ssl,
     types,
     transform: { undefined: null },
