@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, chownSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -130,8 +130,26 @@ export class PostgresServer {
     this.exec('pg_ctl', ['promote', '-D', this.dataDir, '-w']);
   }
 
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) the postmaster and every backend: a server that hangs,
+   * whose kernel still accepts and acknowledges while nothing answers. stop() thaws it first.
+   */
+  freeze(frozen: boolean): void {
+    const postmaster = this.process?.exitCode === null ? this.process.pid : undefined;
+    if (!postmaster) return;
+    const backends = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map(Number);
+    for (const pid of [postmaster, ...backends]) process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+    this.frozen = frozen;
+  }
+
+  private frozen = false;
+
   /** Fast shutdown; removes the data unless `keep` is set. */
   async stop({ keep = false }: { keep?: boolean } = {}): Promise<void> {
+    if (this.frozen) this.freeze(false);
     if (this.process && this.process.exitCode === null) {
       this.process.kill('SIGINT');
       const timer = setTimeout(() => this.process?.kill('SIGKILL'), STOP_TIMEOUT_MS);

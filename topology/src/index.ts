@@ -162,6 +162,22 @@ export const databaseClient = {
   quietSeconds: 1,
   /** How long that probe waits for the postmaster's one-byte answer before the server counts as gone. */
   probeTimeoutMs: 1000,
+  /**
+   * The server ends a session that sits inside a transaction this long without a statement
+   * (PostgreSQL's idle_in_transaction_session_timeout, set by the client at connect, so the same
+   * on RDS and the twin). A shop transaction runs its statements back to back; one idle this long
+   * lost its client, to a crash or to a partition that also swallowed the goodbye, and it would
+   * otherwise hold its row locks (stock, carts) until TCP keepalive gave up, hours later, stalling
+   * every checkout on the same rows. The two transactions that wait on purpose (the outbox relay on
+   * the broker, the backup export on its pages) lift it for themselves.
+   */
+  idleInTransactionSeconds: 3,
+  /**
+   * A catalog read the reader (the replica) has not answered in this long is also sent to the
+   * writer, and the first answer wins: a replica that a partition cut off, or that hangs, costs a
+   * shopper this much instead of the load balancer's read timeout. A healthy read takes milliseconds.
+   */
+  readerHedgeMs: 500,
 } as const;
 
 /**

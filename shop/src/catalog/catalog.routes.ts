@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { readWithFallback } from '../db/pools.js';
 import { errorResponses } from '../lib/error-body.js';
 import catalogCaching from './catalog-caching.js';
 import cachedAnswers from './cached-answers.js';
 import { CategoryTree, Product, ProductList, ProductListQuery, SlugParams } from './catalog.schemas.js';
 import { categoryTree, listProducts, productBySlug } from './catalog.service.js';
 
-/** The public catalog. Reads come from the cache tier when it has the answer, else the reader pool (a replica when configured). */
+/** The public catalog. Reads come from the cache tier when it has the answer, else the reader pool (a replica when configured), hedged to the writer when the reader fails or lags (readWithFallback). */
 const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(cachedAnswers);
   await app.register(catalogCaching);
@@ -20,7 +21,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ items: Type.Array(CategoryTree) }), ...errorResponses(400) },
       },
     },
-    async () => ({ items: await categoryTree(app.pools.reader) }),
+    async () => ({ items: await readWithFallback(app.pools, categoryTree) }),
   );
 
   app.get(
@@ -34,7 +35,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ProductList, ...errorResponses(400, 404) },
       },
     },
-    async (request) => listProducts(app.pools.reader, request.query),
+    async (request) => readWithFallback(app.pools, (sql) => listProducts(sql, request.query)),
   );
 
   app.get(
@@ -47,7 +48,7 @@ const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Product, ...errorResponses(400, 404) },
       },
     },
-    async (request) => productBySlug(app.pools.reader, request.params.slug),
+    async (request) => readWithFallback(app.pools, (sql) => productBySlug(sql, request.params.slug)),
   );
 };
 

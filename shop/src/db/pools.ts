@@ -70,7 +70,11 @@ export function connect(url: string, options: ConnectOptions): Sql {
     ssl: tls.ssl,
     types,
     transform: { undefined: null },
-    connection: { application_name: options.applicationName ?? 'evermall-shop' },
+    connection: {
+      application_name: options.applicationName ?? 'evermall-shop',
+      // Locks a lost client held are released within seconds (topology's databaseClient).
+      idle_in_transaction_session_timeout: databaseClient.idleInTransactionSeconds * 1000,
+    },
     onnotice: () => undefined,
     ...(readLogin ? { pass: () => (login ?? readLogin()).password } : {}),
   });
@@ -112,6 +116,43 @@ export function writerUrl(url: string): string {
   }
   const rendered = params.toString();
   return rendered ? `${base}?${rendered}` : base;
+}
+
+/**
+ * Lifts the idle-in-transaction limit for the transaction `tx` runs: for the few that wait on
+ * something outside the database on purpose, with their own bound (the outbox relay, the backup export).
+ */
+export async function allowIdleInTransaction(tx: Queryable): Promise<void> {
+  await tx`SET LOCAL idle_in_transaction_session_timeout = 0`;
+}
+
+/**
+ * Runs a read-only query on the reader, and on the writer as well when the reader fails with a
+ * connection error or has not answered within topology's `databaseClient.readerHedgeMs`; the
+ * first answer wins. The query must only read: it may run on both.
+ */
+export async function readWithFallback<T>(pools: Pick<Pools, 'reader' | 'writer'>, query: (sql: Sql) => Promise<T>): Promise<T> {
+  if (pools.reader === pools.writer) return query(pools.writer);
+  const fromReader = query(pools.reader);
+  let hedge: NodeJS.Timeout | undefined;
+  let fromWriter: Promise<T> | undefined;
+  const writer = () => (fromWriter ??= query(pools.writer));
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      // A hedged read that fails for a reason of its own (a 404) answers; a connection error waits for the reader.
+      hedge = setTimeout(() => writer().then(resolve, (err: unknown) => isRetryableDbError(err) || reject(err)), databaseClient.readerHedgeMs);
+      fromReader.then(resolve, (err: unknown) => {
+        if (!isRetryableDbError(err)) return reject(err);
+        clearTimeout(hedge);
+        writer().then(resolve, reject);
+      });
+    });
+  } finally {
+    clearTimeout(hedge);
+    // The losing read's outcome no longer matters; keep its rejection from going unhandled.
+    fromReader.catch(() => undefined);
+    fromWriter?.catch(() => undefined);
+  }
 }
 
 export function createPools(options: PoolOptions): Pools {

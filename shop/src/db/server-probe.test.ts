@@ -1,42 +1,20 @@
-import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { databaseClient } from '@evermall/topology';
 import { freePort, PostgresServer } from '@evermall/testkit';
 import { connect, isRetryableDbError } from './pools.js';
 import { serverAnswers } from './server-probe.js';
 
-/**
- * A server that hangs keeps its connections open and silent: the kernel still accepts and acks,
- * nothing answers. SIGSTOP on the postmaster and every backend is exactly that, on a real server.
- */
-function signalServer(server: PostgresServer, signal: 'SIGSTOP' | 'SIGCONT'): void {
-  const postmaster = server.process?.pid;
-  if (!postmaster) throw new Error('the test server has no postmaster');
-  const children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean)
-    .map(Number);
-  for (const pid of [postmaster, ...children]) process.kill(pid, signal);
-}
-
 describe('a silent database server', () => {
   let server: PostgresServer;
-  let frozen = false;
-  const freeze = () => {
-    signalServer(server, 'SIGSTOP');
-    frozen = true;
-  };
-  const thaw = () => {
-    if (frozen) signalServer(server, 'SIGCONT');
-    frozen = false;
-  };
+  // A hung server: its kernel still accepts and acknowledges, nothing answers (PostgresServer.freeze).
+  const freeze = () => server.freeze(true);
+  const thaw = () => server.freeze(false);
 
   beforeAll(async () => {
     server = await PostgresServer.start({ fast: true });
   });
   afterEach(thaw);
   afterAll(async () => {
-    thaw();
     await server?.stop();
   });
 

@@ -1,4 +1,4 @@
-import { withWriterRetry, type Sql } from '../db/pools.js';
+import { allowIdleInTransaction, withWriterRetry, type Sql } from '../db/pools.js';
 import type { Logger } from '../lib/logger.js';
 import { runPeriodically, type PeriodicTask } from '../lib/periodic-task.js';
 import { publishWithSpans } from '../tracing/event-spans.js';
@@ -16,6 +16,8 @@ import { markPublished, tryLockRelay, unpublishedEvents } from './outbox.reposit
  */
 export async function relayOutbox(writer: Sql, bus: EventBus, batchSize: number, publishTimeoutSeconds: number): Promise<number | undefined> {
   return writer.begin(async (tx) => {
+    // It waits on the broker's confirms, bounded by publishTimeoutSeconds below.
+    await allowIdleInTransaction(tx);
     if (!(await tryLockRelay(tx))) return undefined;
     const events = await unpublishedEvents(tx, batchSize);
     if (events.length === 0) return 0;
