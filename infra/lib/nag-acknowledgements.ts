@@ -1,5 +1,6 @@
 import { Validations, type Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { MEDIA_KEY_GLOB } from '@evermall/shop/release';
 
 /** Which stack of the app an acknowledgement belongs to. */
 export type StackRole = 'network' | 'data' | 'app' | 'edgeFirewall' | 'edge' | 'observability' | 'failover' | 'identity';
@@ -82,6 +83,31 @@ const commonAcknowledgements = (region: string): NagAcknowledgement[] => [
   { stack: 'edge', path: `${bucketDeployment}/ServiceRole/DefaultPolicy`, id: 'AwsSolutions-IAM5[Resource::*]', reason: bucketDeploymentReason },
 ];
 
+/** The media bucket's ARN as cdk-nag prints it in the App stack. */
+const mediaBucketArn = '<MediaPipelineBucketD24FE6FD.Arn>';
+
+/**
+ * The shop's access to its media bucket (shop-media-access.ts) in one role's policy: two object
+ * wildcards, on the EC2 fleet's role, the shop pods' role, and the recovery fleet's (on the copy).
+ * `bucketArn` as cdk-nag prints it.
+ */
+export const shopMediaAccessAcknowledgements = <Role extends string>(stack: Role, path: string, bucketArn: string) => [
+  {
+    stack,
+    path,
+    id: `AwsSolutions-IAM5[Resource::${bucketArn}/*]`,
+    reason:
+      's3:GetObject and s3:DeleteObject in the media bucket only: the shop serves whichever original or variant a page names, under random keys (shop/src/media/media-keys.ts), and removes an upload with its variants when its product went meanwhile; the bucket is versioned and no version may be deleted',
+  },
+  {
+    stack,
+    path,
+    id: `AwsSolutions-IAM5[Resource::${bucketArn}/${MEDIA_KEY_GLOB}]`,
+    reason:
+      's3:PutObject on keys shaped as an original’s only (32 characters, then an extension): the shop names each upload at random, and no key under variants/, which the resize function alone writes, matches',
+  },
+];
+
 /** The EC2 fleet's instance role (app-fleet.ts); absent with compute=eks. */
 const fleetAcknowledgements = (region: string): NagAcknowledgement[] => [
   {
@@ -108,6 +134,7 @@ const fleetAcknowledgements = (region: string): NagAcknowledgement[] => [
     id: `AwsSolutions-IAM5[Resource::arn:aws:autoscaling:${region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<AWS::StackName>-shop]`,
     reason: 'An Auto Scaling group ARN contains a UUID known only after creation; the statement is still limited to this one group’s name',
   },
+  ...shopMediaAccessAcknowledgements('app' as const, 'Fleet/InstanceRole/DefaultPolicy', mediaBucketArn),
 ];
 
 /**
@@ -535,6 +562,7 @@ const eksAcknowledgements = (region: string): NagAcknowledgement[] => {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:PutMetricData has no resource type; a condition limits it to the Evermall/Instances namespace (the BackupSiteUploaded datapoint)',
     },
+    ...shopMediaAccessAcknowledgements('app' as const, 'ShopCluster/ShopPods/DefaultPolicy', mediaBucketArn),
   ];
 };
 

@@ -1,5 +1,5 @@
 import { Validations, type Stack } from 'aws-cdk-lib';
-import { resolvePath } from './nag-acknowledgements.js';
+import { resolvePath, shopMediaAccessAcknowledgements } from './nag-acknowledgements.js';
 
 /**
  * Which stack a recovery-region acknowledgement belongs to: the recovery region's own, or a primary
@@ -99,6 +99,7 @@ export function recoveryNagAcknowledgementsFor(config: RecoveryAcknowledgementCo
       id: `AwsSolutions-IAM5[Resource::arn:aws:autoscaling:${region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<AWS::StackName>-shop]`,
       reason: 'An Auto Scaling group ARN contains a UUID known only after creation; the statement is still limited to this one group’s name',
     },
+    ...shopMediaAccessAcknowledgements('recoveryApp' as const, 'Fleet/InstanceRole/DefaultPolicy', `arn:aws:s3:::${copy('media')}`),
     {
       stack: 'recoveryApp',
       path: 'Fleet/Group',

@@ -153,9 +153,10 @@ describe('compute=eks', () => {
       expect(resources).toMatch(/secret:Evermall\/shop-client-secret-\?\?\?\?\?\?|secret:.*shop.*-\?\?\?\?\?\?/);
       expect(resources).not.toMatch(/Migrator|MasterSecret|Master/);
       // Besides the secrets, only what the EC2 role does too: the backup-site upload (the site's bucket and the one
-      // metric namespace) and the outbox relay's publish to the order events topic.
+      // metric namespace), the outbox relay's publish to the order events topic, and the uploads into the media
+      // bucket (which objects, exactly: media-pipeline.test.ts).
       const others = statementsOf(roleId).filter((st) => ![st.Action].flat().every((a: string) => a.startsWith('secretsmanager:') || a.startsWith('kms:')));
-      expect(others.flatMap((st) => [st.Action].flat()).sort()).toEqual([
+      expect([...new Set(others.flatMap((st) => [st.Action].flat()))].sort()).toEqual([
         'cloudwatch:PutMetricData',
         's3:DeleteObject',
         's3:GetObject',
@@ -164,7 +165,9 @@ describe('compute=eks', () => {
         'sns:Publish',
       ]);
       expect(renderText(others.find((st) => st.Action === 'sns:Publish')?.Resource)).toMatch(/OrderEvents/);
-      for (const st of others.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('s3:')))) expect(renderText(st.Resource)).toMatch(/BackupSite/);
+      for (const st of others.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('s3:')))) {
+        for (const resource of [st.Resource].flat()) expect(renderText(resource)).toMatch(/BackupSite|MediaPipelineBucket/);
+      }
       expect(others.find((st) => st.Action === 'cloudwatch:PutMetricData')?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': instanceMetrics.namespace } });
     });
 
@@ -292,9 +295,11 @@ describe('compute=eks', () => {
       expect(values()).toMatch(/"uploadScript":"set -euo pipefail.*aws s3 sync .*--dimensions ClusterName='\$\{[^}]*ShopCluster/);
     });
 
-    it('passes the media file system and the EC2 fleet’s access point, the VPC range and the SPA origin', () => {
+    it('passes the media bucket with its region, the media file system and the EC2 fleet’s access point, the VPC range and the SPA origin', () => {
       const v = values();
-      expect(v).toMatch(/"media":\{"fileSystemId":"\$\{[^}]*MediaFileSystem[^}]*\}","accessPointId":"\$\{[^}]*MediaFileSystemMedia[^}]*\}"\}/);
+      expect(v).toMatch(
+        /"media":\{"fileSystemId":"\$\{[^}]*MediaFileSystem[^}]*\}","accessPointId":"\$\{[^}]*MediaFileSystemMedia[^}]*\}","bucket":"\$\{[^}]*MediaPipelineBucket[^}]*\}","bucketRegion":"ap-northeast-2"\}/,
+      );
       expect(v).toMatch(/"proxies":\{"vpcCidr":"\$\{[^}]*CidrBlock[^}]*\}"\}/);
       expect(v).toContain('"allowedOrigins":"https://www.shop.example.com"');
     });

@@ -93,6 +93,7 @@ it('renders a bootstrap bash parses, with and without the boot migrating', () =>
         cacheAuthSecretArn: 'arn:cache',
         cacheHost: 'master.evermall-cache.abc123.apn2.cache.amazonaws.com',
         eventBrokerUrl: 'arn:aws:sns:ap-northeast-2:123456789012:Evermall-App-OrderEventsTopic.fifo',
+        mediaBucket: 'evermall-app-mediapipelinebucketd24fe6fd-1a2b3c4d5e6f',
       },
       ...{ appSecretArn: 'arn:app', migratorSecretArn: 'arn:migrator', sessionSecretArn: 'arn:session', backupBucket: 'backup' },
       ...{ logGroupName: 'logs', allowedOrigins: '', vpcCidr: '10.0.0.0/16', bootMigrates },

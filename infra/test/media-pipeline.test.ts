@@ -4,15 +4,20 @@ import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageVariants, resizeFunction } from '@evermall/topology';
+import { imageVariantKey, imageVariants, resizeFunction } from '@evermall/topology';
+import { MEDIA_KEY_GLOB } from '@evermall/shop/release';
 import { packagesForLambda } from '../lib/constructs/functions-workspace.js';
 import { sharpPlatformPackages } from '../lib/constructs/media-pipeline.js';
-import { only, resourcesOf, synthesize, template, type CfnJson, type ResourceOf, type Synthesized } from './support/synthesized.js';
+import { shopRelease } from '../lib/constructs/shop-release.js';
+import { only, renderText, resourcesOf, synthesize, template, type CfnJson, type ResourceOf, type Synthesized } from './support/synthesized.js';
 
-// The media bucket and its resize function (issue 16), in the small profile without a domain.
+// The media bucket and its resize function (issue 16), in the small profile without a domain, and
+// the shop's uploads into it on either compute (compute=eks for the pods).
 let s: Synthesized;
+let eks: Synthesized;
 beforeAll(() => {
   s = synthesize('small-no-domain');
+  eks = synthesize('eks');
 });
 
 const ref = (value: CfnJson): string => JSON.stringify(value);
@@ -21,6 +26,27 @@ const mediaBucket = (): ResourceOf => {
   if (found.length !== 1) throw new Error(`expected one media bucket, found ${found.length}`);
   return found[0]!;
 };
+/** Each action a role's policies allow, on each resource, as `action resource` (CDK merges statements, so their shape is not the point). */
+const grantsOf = (t: ReturnType<typeof template>, roleId: string): string[] =>
+  resourcesOf(t, 'AWS::IAM::Policy')
+    .filter((p) => ref(p.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as CfnJson[])
+    .filter((st) => st.Effect === 'Allow')
+    .flatMap((st) => [st.Action].flat().flatMap((action: string) => [st.Resource].flat().map((resource: CfnJson) => `${action} ${renderText(resource)}`)));
+/** What a role may do in the media bucket (its grants that name the bucket). */
+const mediaGrantsOf = (t: ReturnType<typeof template>, roleId: string, bucketId: string): string[] =>
+  grantsOf(t, roleId)
+    .filter((grant) => grant.includes(bucketId))
+    .sort();
+/** An IAM resource wildcard as a regular expression: `*` any run of characters, `?` any one (IAM User Guide, "IAM JSON policy elements: Resource"). */
+const iamWildcard = (pattern: string): RegExp =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+
 const resize = (): ResourceOf => {
   const found = resourcesOf(template(s, 'app'), 'AWS::Lambda::Function').filter((f) => f.id.startsWith('MediaPipelineResize'));
   if (found.length !== 1) throw new Error(`expected one resize function, found ${found.length}`);
@@ -128,6 +154,44 @@ describe('the resize function', () => {
     expect(img.filter((p) => p.startsWith('sharp-'))).toEqual(sharpPlatformPackages.map((p) => p.slice('@img/'.length)).sort());
     const binary = readdirSync(path.join(dir, 'node_modules', sharpPlatformPackages[0], 'lib'));
     expect(binary.some((f) => f.endsWith('.node'))).toBe(true);
+  });
+});
+
+describe('the shop’s uploads into the bucket', () => {
+  const bucketArn = () => `\${Fn::GetAtt:["${mediaBucket().id}","Arn"]}`;
+  const shopGrants = (arn: string) => [`s3:DeleteObject ${arn}/*`, `s3:GetObject ${arn}/*`, `s3:ListBucket ${arn}`, `s3:PutObject ${arn}/${MEDIA_KEY_GLOB}`].sort();
+
+  it('names the bucket to the instances as MEDIA_BUCKET, with its region', () => {
+    const userData = renderText(only(template(s, 'app'), 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData);
+    expect(userData).toContain(`Environment=MEDIA_BUCKET=\${Ref:"${mediaBucket().id}"}\n`);
+    expect(userData).toContain('Environment=MEDIA_BUCKET_REGION=${Ref:"AWS::Region"}\n');
+  });
+
+  it('lets the instance role read any object, put originals only, remove objects and learn that a key is missing; nothing else in the bucket', () => {
+    const t = template(s, 'app');
+    const role = resourcesOf(t, 'AWS::IAM::Role').find((r) => r.id.startsWith('FleetInstanceRole'))!;
+    expect(mediaGrantsOf(t, role.id, mediaBucket().id)).toEqual(shopGrants(bucketArn()));
+  });
+
+  it('puts originals only: the wildcard takes every key the shop generates and no variant key', () => {
+    const originals = iamWildcard(MEDIA_KEY_GLOB);
+    const keys = ['0123456789abcdef0123456789abcdef.png', 'ffffffffffffffffffffffffffffffff.jpg', 'fedcba9876543210fedcba9876543210.svg'];
+    for (const key of keys) expect(key, key).toMatch(originals);
+    for (const key of keys) {
+      for (const width of imageVariants.widths) {
+        for (const format of imageVariants.formats) expect(imageVariantKey(key, width, format)).not.toMatch(originals);
+      }
+    }
+    expect(`${imageVariants.prefix}x`).not.toMatch(originals);
+  });
+
+  it('on EKS: the chart names the bucket and its region, and the shop pods’ role has the instances’ access', () => {
+    const t = template(eks, 'app');
+    const bucket = resourcesOf(t, 'AWS::S3::Bucket').find((b) => b.id.startsWith('MediaPipelineBucket'))!;
+    const chart = resourcesOf(t, 'Custom::AWSCDK-EKS-HelmChart').find((c) => c.Properties.Release === shopRelease.name);
+    expect(renderText(chart?.Properties.Values)).toContain(`"bucket":"\${Ref:"${bucket.id}"}","bucketRegion":"ap-northeast-2"`);
+    const podRole = resourcesOf(t, 'AWS::IAM::Role').find((r) => r.id.startsWith('ShopClusterShopPods'))!;
+    expect(mediaGrantsOf(t, podRole.id, bucket.id)).toEqual(shopGrants(`\${Fn::GetAtt:["${bucket.id}","Arn"]}`));
   });
 });
 

@@ -12,6 +12,8 @@ const everywhere = [
   'app Fleet/InstanceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]',
   'app Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<BackupSiteBucket752B1EAE.Arn>/*]',
   'app Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:autoscaling:ap-northeast-2:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<AWS::StackName>-shop]',
+  'app Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<MediaPipelineBucketD24FE6FD.Arn>/*]',
+  'app Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::<MediaPipelineBucketD24FE6FD.Arn>/????????????????????????????????.*]',
   'edge Spa/Distribution AwsSolutions-CFR1',
   'edge Spa/Distribution @aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
   'edge Custom::CDKBucketDeployment* AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { autoScaling, databasePort } from '@evermall/topology';
+import { MEDIA_KEY_GLOB } from '@evermall/shop/release';
 import { exampleDomain, exampleEksImage, exampleRecoveryCertificateArn } from '../lib/configurations.js';
 import { recoveryCopyRetentionDays } from '../lib/constructs/cross-region-backup.js';
 import { globalDatastoreNodeTypeProblem } from '../lib/constructs/cross-region-cache.js';
@@ -52,6 +53,8 @@ const reviewedAcknowledgements = [
   'recoveryApp Fleet/InstanceRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]',
   'recoveryApp Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:s3:::evermall-site-<AWS::AccountId>-ap-northeast-3/*]',
   'recoveryApp Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:autoscaling:ap-northeast-3:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/<AWS::StackName>-shop]',
+  'recoveryApp Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:s3:::evermall-media-<AWS::AccountId>-ap-northeast-3/*]',
+  'recoveryApp Fleet/InstanceRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:s3:::evermall-media-<AWS::AccountId>-ap-northeast-3/????????????????????????????????.*]',
   'recoveryApp Fleet/Group @aws-cdk/aws-autoscaling:signalsNotUsedByInstanceRefresh',
   'recoveryApp ShopImage/BuildRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
   'recoveryApp ShopImage/BuildRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:aws:imagebuilder:ap-northeast-3:<AWS::AccountId>:component/<AWS::StackName>-shop-packages/*]',
@@ -250,6 +253,22 @@ describe('the standby fleet', () => {
     expect(group.Properties.DesiredCapacity).toBeUndefined();
     expect(group.CreationPolicy).toBeUndefined();
     expect(only(t, 'AWS::AutoScaling::WarmPool').Condition).toBe(group.Properties.MinSize['Fn::If'][0]);
+  });
+
+  it('keeps product images in the media bucket’s copy: MEDIA_BUCKET names it, and the role reads it, puts originals and removes objects there only', () => {
+    const t = recovery.recoveryApp;
+    const userData = renderText(only(t, 'AWS::EC2::LaunchTemplate').Properties.LaunchTemplateData.UserData);
+    expect(userData).toContain(`Environment=MEDIA_BUCKET=${copyName('media')}\n`);
+    expect(userData).toContain('Environment=MEDIA_BUCKET_REGION=${Ref:"AWS::Region"}\n');
+    const role = resourcesOf(t, 'AWS::IAM::Role').find((r) => r.id.startsWith('FleetInstanceRole'))!;
+    const grants = resourcesOf(t, 'AWS::IAM::Policy')
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role.id}"`))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as CfnJson[])
+      .flatMap((st) => [st.Action].flat().flatMap((action: string) => [st.Resource].flat().map((r: CfnJson) => `${action} ${renderText(r)}`)))
+      .filter((grant) => grant.includes(copyName('media')))
+      .sort();
+    const arn = `arn:aws:s3:::${copyName('media')}`;
+    expect(grants).toEqual([`s3:DeleteObject ${arn}/*`, `s3:GetObject ${arn}/*`, `s3:ListBucket ${arn}`, `s3:PutObject ${arn}/${MEDIA_KEY_GLOB}`].sort());
   });
 
   it('reads the replicas of the primary region’s logins, in its own region', () => {

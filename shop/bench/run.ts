@@ -15,6 +15,7 @@ import autocannon, { type Result } from 'autocannon';
 import { CookieJar, freePort, PostgresServer, runPgbench } from '@evermall/testkit';
 import postgres from 'postgres';
 import { connect, migrate, type Sql } from '../src/index.js';
+import { FolderMediaStorage } from '../src/media/folder-media-storage.js';
 import { seedCatalog } from '../src/seed/seed.js';
 
 const USAGE = `Usage: npm run bench -w shop [-- options]
@@ -99,7 +100,7 @@ async function main(): Promise<void> {
     let lastShown = 0;
     await seedCatalog({
       sql,
-      mediaDir,
+      media: new FolderMediaStorage(mediaDir),
       products,
       onProgress: (done, total) => {
         if (done === total || done - lastShown >= total / 10) {

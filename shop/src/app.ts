@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
@@ -26,6 +27,7 @@ import ordersRoutes from './orders/orders.routes.js';
 import adminOrdersRoutes from './orders/admin-orders.routes.js';
 import payments from './payments/payments.plugin.js';
 import adminRoutes from './admin/admin.routes.js';
+import media from './media/media.plugin.js';
 import mediaRoutes from './media/media.routes.js';
 
 /**
@@ -47,10 +49,12 @@ export interface BuildAppOptions {
   config: Config;
   /** A pino logger config (merged over the defaults) or `false`; defaults to JSON logs at the configured level. Redaction always applies. */
   logger?: boolean | object;
+  /** The client the media bucket is reached with when MEDIA_BUCKET is set; tests pass one answered by an in-process S3. */
+  mediaS3Client?: S3Client;
 }
 
 /** Builds the shop: plugins first, then routes. `server.ts` listens; tests use `app.inject()`. */
-export async function buildApp({ config, logger }: BuildAppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, logger, mediaS3Client }: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger:
       logger === false
@@ -107,8 +111,9 @@ export async function buildApp({ config, logger }: BuildAppOptions): Promise<Fas
   });
 
   await app.register(payments, { config });
+  await app.register(media, { config, ...(mediaS3Client ? { s3Client: mediaS3Client } : {}) });
   await app.register(healthRoutes, { zone: config.ZONE, instanceId: config.INSTANCE_ID, readyTimeoutMs: config.READYZ_TIMEOUT_MS });
-  await app.register(mediaRoutes, { config });
+  await app.register(mediaRoutes);
   await app.register(catalogRoutes, { prefix: '/api' });
   await app.register(accountsRoutes, { prefix: '/api/auth', config });
   await app.register(oidcRoutes, { prefix: '/api/auth/oidc', config });

@@ -12,6 +12,7 @@ import { ShopError } from './errors.js';
 import { DEFAULT_PRODUCT_COUNT, seedCatalog } from './seed/seed.js';
 import { SEED_CATEGORIES } from './seed/catalog-data.js';
 import { exportStaticSite } from './static-site/index.js';
+import { mediaStorageFor, type MediaStorage } from './media/media-storage.js';
 import { readCredentialsFile } from './db/credentials.js';
 import { provisionDatabaseRoles } from './db/roles.js';
 
@@ -26,12 +27,13 @@ Commands:
   create-db-roles --app FILE --migrator FILE [--consumer FILE]
                                             as the master user: create the shop's app and migration roles
 
-Environment: DATABASE_URL (required), MEDIA_DIR (seed images, default ./.media), MIGRATIONS_DIR (default shop/migrations).
+Environment: DATABASE_URL (required), MEDIA_BUCKET and MEDIA_BUCKET_REGION or else MEDIA_DIR (images, default ./.media),
+MIGRATIONS_DIR (default shop/migrations).
 Run "shop <command> --help" for a command's options.`;
 
 const HELP: Record<string, string> = {
   migrate: 'Usage: shop migrate\n\nApplies pending SQL migrations from MIGRATIONS_DIR (default shop/migrations) in order, under an advisory lock.',
-  seed: `Usage: shop seed [--products N]\n\nLoads a deterministic catalog: ${SEED_CATEGORIES.length} categories and N products (default ${DEFAULT_PRODUCT_COUNT}, up to 1,000,000)\nwith Korean and English names and generated placeholder images in MEDIA_DIR. Seeding again adds only\nproducts that are missing, so it is safe to repeat or to grow the catalog.`,
+  seed: `Usage: shop seed [--products N]\n\nLoads a deterministic catalog: ${SEED_CATEGORIES.length} categories and N products (default ${DEFAULT_PRODUCT_COUNT}, up to 1,000,000)\nwith Korean and English names and generated placeholder images in MEDIA_BUCKET (or MEDIA_DIR). Seeding again adds only\nproducts that are missing, so it is safe to repeat or to grow the catalog.`,
   'create-admin':
     'Usage: shop create-admin --email E --password P [--name N]\n\nCreates a staff account. If the email exists, it becomes staff and gets the new password, and its sessions end.\n' +
     'A blank, common or guessable password is refused (exit 65).',
@@ -71,6 +73,16 @@ async function withDatabase<T>(config: Config, work: (sql: Sql) => Promise<T>): 
     return await work(sql);
   } finally {
     await sql.end({ timeout: 5 });
+  }
+}
+
+/** The images the config names (the media bucket, or MEDIA_DIR), let go of when the work is done. */
+async function withMedia<T>(config: Config, work: (media: MediaStorage) => Promise<T>): Promise<T> {
+  const media = mediaStorageFor(config);
+  try {
+    return await work(media);
+  } finally {
+    await media.close();
   }
 }
 
@@ -115,19 +127,22 @@ async function main(argv: string[]): Promise<void> {
         throw new UsageError('--products must be a whole number from 0 to 1,000,000.');
       }
       const started = Date.now();
-      const result = await withDatabase(config, async (sql) => {
-        await migrate(sql, config.MIGRATIONS_DIR);
-        return seedCatalog({
-          sql,
-          mediaDir: config.MEDIA_DIR,
-          products,
-          onProgress: (done, total) => process.stderr.write(`\rseeding products: ${done.toLocaleString('en')} / ${total.toLocaleString('en')}`),
-        });
-      });
+      const { result, location } = await withMedia(config, (media) =>
+        withDatabase(config, async (sql) => {
+          await migrate(sql, config.MIGRATIONS_DIR);
+          const seeded = await seedCatalog({
+            sql,
+            media,
+            products,
+            onProgress: (done, total) => process.stderr.write(`\rseeding products: ${done.toLocaleString('en')} / ${total.toLocaleString('en')}`),
+          });
+          return { result: seeded, location: media.location };
+        }),
+      );
       process.stderr.write('\n');
       process.stdout.write(
         `Seeded ${result.categories} categories; ${result.productsInserted.toLocaleString('en')} new products ` +
-          `(${result.productsTotal.toLocaleString('en')} in all) in ${((Date.now() - started) / 1000).toFixed(1)} s. Images in ${config.MEDIA_DIR}.\n`,
+          `(${result.productsTotal.toLocaleString('en')} in all) in ${((Date.now() - started) / 1000).toFixed(1)} s. Images in ${location}.\n`,
       );
       return;
     }
@@ -158,7 +173,7 @@ async function main(argv: string[]): Promise<void> {
     case 'export-static': {
       if (!values.out) throw new UsageError('--out DIR is required.');
       const out = values.out;
-      const result = await withDatabase(config, (sql) => exportStaticSite({ sql, mediaDir: config.MEDIA_DIR, outDir: out }));
+      const result = await withMedia(config, (media) => withDatabase(config, (sql) => exportStaticSite({ sql, media, outDir: out })));
       process.stdout.write(
         `Wrote ${result.pages.toLocaleString('en')} pages (${result.products.toLocaleString('en')} products, ${result.categories} categories, ` +
           `${result.images} images) to ${result.outDir}.\n`,

@@ -47,6 +47,20 @@ describe('loadConfig', () => {
     expect(refusal({ CACHE_PASSWORD: 'token' })).toMatchObject({ variable: 'CACHE_URL' });
   });
 
+  it('keeps images in MEDIA_DIR unless MEDIA_BUCKET is set, which needs its region', () => {
+    expect(loadConfig(required).MEDIA_BUCKET).toBeUndefined();
+    expect(loadConfig({ ...required, MEDIA_BUCKET: 'evermall-app-mediapipelinebucket-1a2b3c', MEDIA_BUCKET_REGION: 'ap-northeast-2' })).toMatchObject({
+      MEDIA_BUCKET: 'evermall-app-mediapipelinebucket-1a2b3c',
+      MEDIA_BUCKET_REGION: 'ap-northeast-2',
+    });
+    expect(refusal({ MEDIA_BUCKET: 'evermall-media' })).toMatchObject({ variable: 'MEDIA_BUCKET_REGION' });
+    expect(refusal({ MEDIA_BUCKET_REGION: 'ap-northeast-2' })).toMatchObject({ variable: 'MEDIA_BUCKET' });
+    for (const bucket of ['s3://evermall-media', 'arn:aws:s3:::evermall-media', 'Evermall-Media', 'em']) {
+      expect(refusal({ MEDIA_BUCKET: bucket, MEDIA_BUCKET_REGION: 'ap-northeast-2' }), bucket).toMatchObject({ variable: 'MEDIA_BUCKET' });
+    }
+    expect(refusal({ MEDIA_BUCKET: 'evermall-media', MEDIA_BUCKET_REGION: 'Seoul' })).toMatchObject({ variable: 'MEDIA_BUCKET_REGION' });
+  });
+
   it('traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set: a base URL, TLS off loopback', () => {
     expect(loadConfig(required).OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
     expect(loadConfig({ ...required, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://127.0.0.1:4318');

@@ -27,7 +27,16 @@ const ConfigSchema = Type.Object({
    */
   DATABASE_CREDENTIALS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /** Product images when MEDIA_BUCKET is unset: the twin's stand-in for the media bucket, or a folder in development. */
   MEDIA_DIR: Type.String({ minLength: 1, default: './.media' }),
+  /**
+   * The S3 media bucket (infra's MediaPipeline) that uploads go to and images are served from
+   * instead of MEDIA_DIR; its ObjectCreated events run the resize function. A name by S3's rules
+   * (S3 User Guide, "General purpose bucket naming rules"), not an s3:// URL or an ARN.
+   */
+  MEDIA_BUCKET: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' })),
+  /** The media bucket's region, required with MEDIA_BUCKET: the SDK reads no region from instance metadata. */
+  MEDIA_BUCKET_REGION: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$' })),
   ZONE: Type.String({ pattern: '^[a-z0-9-]{1,32}$', default: 'local' }),
   INSTANCE_ID: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: 'dev' }),
   SESSION_SECRET: Type.String({ minLength: 32 }),
@@ -225,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   checkSignIn(config);
   checkCache(config);
   checkTracing(config);
+  checkMediaBucket(config);
   if (config.EVENT_BROKER_URL !== undefined && !brokerOf(config.EVENT_BROKER_URL)) {
     throw new ConfigError('EVENT_BROKER_URL', 'must be amqp(s)://host… (a RabbitMQ node) or an SNS topic ARN (arn:aws:sns:region:account:name)');
   }
@@ -319,6 +329,16 @@ function checkCache(config: Static<typeof ConfigSchema>): void {
     throw new ConfigError('CACHE_URL', `must be rediss:// (redis:// only on loopback, for the twin and tests), got "${config.CACHE_URL}"`);
   }
   if (url.password) throw new ConfigError('CACHE_URL', 'must not carry a password: set CACHE_PASSWORD');
+}
+
+/** The bucket and its region come together: the S3 client signs for one region. */
+function checkMediaBucket(config: Static<typeof ConfigSchema>): void {
+  if (config.MEDIA_BUCKET !== undefined && config.MEDIA_BUCKET_REGION === undefined) {
+    throw new ConfigError('MEDIA_BUCKET_REGION', 'is required when MEDIA_BUCKET is set (the media bucket’s region, e.g. ap-northeast-2)');
+  }
+  if (config.MEDIA_BUCKET === undefined && config.MEDIA_BUCKET_REGION !== undefined) {
+    throw new ConfigError('MEDIA_BUCKET', 'is required when MEDIA_BUCKET_REGION is set; unset both to keep images in MEDIA_DIR');
+  }
 }
 
 /** Spans carry statements and ids: off loopback they travel over TLS, as the cache's data does. */

@@ -6,6 +6,9 @@ export { databaseRoles, consumerRole, alternateUsername, provisionDatabaseRoles,
 export { connect, createPools, withWriterRetry, isRetryableDbError, writerUrl, type Pools, type Queryable, type Sql } from './db/pools.js';
 export { exportStaticSite, startBackupExporter, type ExportResult, type BackupExporter } from './static-site/index.js';
 export { seedCatalog, type SeedResult } from './seed/seed.js';
+export { FolderMediaStorage } from './media/folder-media-storage.js';
+export { S3MediaStorage } from './media/s3-media-storage.js';
+export { mediaStorageFor, type MediaStorage } from './media/media-storage.js';
 export { createAdmin, type StaffAccount } from './admin/staff-accounts.js';
 // Order and stock events (issue 16): what the consumers decode and the twin's consumer process reads from RabbitMQ.
 export {

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     ? startBackupExporter({
         writer: app.pools.writer,
         reader: app.pools.reader,
-        mediaDir: config.MEDIA_DIR,
+        media: app.media,
         outDir: config.BACKUP_SITE_DIR,
         intervalSeconds: config.BACKUP_EXPORT_INTERVAL_SECONDS,
         instanceId: config.INSTANCE_ID,

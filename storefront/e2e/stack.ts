@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import type { Browser } from 'playwright-core';
-import { createAdmin, seedCatalog, type Sql } from '@evermall/shop';
+import { createAdmin, FolderMediaStorage, seedCatalog, type Sql } from '@evermall/shop';
 import { startListeningShop } from '@evermall/shop/testing';
 import { launchChromium } from '@evermall/testkit';
 import { createFrontDoor, listen } from '../scripts/front-door.js';
@@ -46,7 +46,7 @@ function ensureBuilt(): void {
 
 /** The journeys' catalog and the staff account the admin journeys log in with. */
 async function stockShop(sql: Sql, mediaDir: string): Promise<void> {
-  await seedCatalog({ sql, mediaDir, products: SEEDED_PRODUCTS });
+  await seedCatalog({ sql, media: new FolderMediaStorage(mediaDir), products: SEEDED_PRODUCTS });
   await createAdmin(sql, { ...ADMIN, name: 'Staff' });
 }
 

@@ -119,11 +119,31 @@ describe('the chart as infra installs it: the pods in infra’s target group, th
   writeFileSync(script, "set -euo pipefail\n[ -f \"$index\" ] || exit 0\naws s3 sync /var/lib/evermall/backup-site s3://bucket --exclude 'maintenance*' --dimensions A='b,c'\n");
   const targetGroupArn = 'arn:aws:elasticloadbalancing:ap-northeast-2:444455556666:targetgroup/evermall-shop/0123456789abcdef';
   const topicArn = 'arn:aws:sns:ap-northeast-2:444455556666:Evermall-App-OrderEventsTopic.fifo';
+  const mediaBucket = 'evermall-app-mediapipelinebucketd24fe6fd-1a2b3c4d5e6f';
   const manifests = renderChart({
     release: 'evermall-shop',
     valueFiles: [valuesFile('production')],
     setFiles: { ...setFiles, 'backupSite.uploadScript': script },
-    setStrings: { 'targetGroupBinding.targetGroupArn': targetGroupArn, 'events.brokerUrl': topicArn },
+    setStrings: {
+      'targetGroupBinding.targetGroupArn': targetGroupArn,
+      'events.brokerUrl': topicArn,
+      'media.bucket': mediaBucket,
+      'media.bucketRegion': 'ap-northeast-2',
+    },
+  });
+  const shopEnvNamed = (rendered: Manifest[], names: string[]) =>
+    (find(rendered, 'Deployment')[0]!.spec as { template: { spec: PodSpec } }).template.spec.containers[0]!.env!.filter((e) => names.includes(e.name));
+
+  it('gives the shop the media bucket and its region (MEDIA_BUCKET, MEDIA_BUCKET_REGION), which the defaults leave out, and refuses a bucket without its region', () => {
+    const names = ['MEDIA_BUCKET', 'MEDIA_BUCKET_REGION'];
+    expect(shopEnvNamed(manifests, names)).toEqual([
+      { name: 'MEDIA_BUCKET', value: mediaBucket },
+      { name: 'MEDIA_BUCKET_REGION', value: 'ap-northeast-2' },
+    ]);
+    expect(shopEnvNamed(renderChart({ release: 'evermall-shop', valueFiles: [valuesFile('production')], setFiles }), names)).toEqual([]);
+    expect(() => renderChart({ release: 'evermall-shop', valueFiles: [valuesFile('production')], setFiles, setStrings: { 'media.bucket': mediaBucket } })).toThrow(
+      /media.bucketRegion is required with media.bucket/,
+    );
   });
 
   it('gives the shop the order events topic as EVENT_BROKER_URL, which the defaults leave out', () => {

@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { autoScaling, warmPool } from '@evermall/topology';
 import type { FlashSale } from '../parameters.js';
 import { grantBackupSiteUpload } from './backup-site-upload.js';
+import { grantShopMediaAccess } from './shop-media-access.js';
 import { launchReadyHookName, launchReadyTimeoutSeconds, renderShopUserData } from './user-data.js';
 
 export interface AppFleetProps {
@@ -47,6 +48,8 @@ export interface AppFleetProps {
   readonly flashSale?: FlashSale;
   /** The order events topic's ARN, the shop's EVENT_BROKER_URL (the role's sns:Publish is OrderEvents.grantPublish). */
   readonly eventBrokerUrl: string;
+  /** The media bucket (MediaPipeline), the shop's MEDIA_BUCKET: uploads go there and images are served from there. */
+  readonly mediaBucket: s3.IBucket;
 }
 
 /**
@@ -99,6 +102,7 @@ export class AppFleet extends Construct {
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bundle.bucket.arnForObjects(props.bundle.s3ObjectKey)] }));
     props.fileSystem.grantReadWrite(this.role);
     grantBackupSiteUpload(this.role, props.backupBucket, { metric: false });
+    grantShopMediaAccess(this.role, props.mediaBucket);
 
     // The group's name is fixed so that the instances' permission to complete their launch
     // hook can name the group without depending on it (the group depends on the role).
@@ -237,6 +241,7 @@ export class AppFleet extends Construct {
         vpcCidr: props.vpc.vpcCidrBlock,
         bootMigrates: props.bootMigrates,
         eventBrokerUrl: props.eventBrokerUrl,
+        mediaBucket: props.mediaBucket.bucketName,
       }),
     );
   }

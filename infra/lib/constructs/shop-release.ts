@@ -10,6 +10,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { backupSiteUploadCheckSeconds, backupSiteUploadScript, grantBackupSiteUpload } from './backup-site-upload.js';
+import { grantShopMediaAccess } from './shop-media-access.js';
 import { cachePort } from './cache.js';
 import type { ShopCluster } from './shop-cluster.js';
 import { instanceDirectories } from './user-data.js';
@@ -53,6 +54,8 @@ export interface ShopReleaseProps {
   readonly backupBucket: s3.IBucket;
   /** The order events topic's ARN, the shop's EVENT_BROKER_URL (the pods' sns:Publish is OrderEvents.grantPublish). */
   readonly eventBrokerUrl: string;
+  /** The media bucket (MediaPipeline), the shop's MEDIA_BUCKET, as on EC2. */
+  readonly mediaBucket: s3.IBucket;
 }
 
 /** The dimension of the pods' BackupSiteUploaded datapoints (Observability's BackupSiteStale alarm reads it). */
@@ -81,6 +84,7 @@ export class ShopRelease extends Construct {
     this.shopRole = shopCluster.podRole('ShopPods', 'Evermall shop pods: the app login, session key, payment keys, cache AUTH token and sign-in client');
     for (const secret of [props.appDatabaseSecret, props.sessionSecret, props.paymentSecret, props.cacheAuthSecret]) secret.grantRead(this.shopRole);
     grantBackupSiteUpload(this.shopRole, props.backupBucket, { metric: true });
+    grantShopMediaAccess(this.shopRole, props.mediaBucket);
     // The sign-in client by name, as on EC2 (AppFleet): `-??????` is the suffix Secrets Manager appends.
     this.shopRole.addToPolicy(
       new iam.PolicyStatement({
@@ -111,7 +115,12 @@ export class ShopRelease extends Construct {
       database: { host: props.databaseHost, readerHost: props.readerHost ?? '', caBundle: props.rdsCaBundle },
       cache: { host: props.cacheHost, port: cachePort },
       proxies: { vpcCidr: props.vpcCidr },
-      media: { fileSystemId: props.fileSystem.fileSystemId, accessPointId: props.accessPoint.accessPointId },
+      media: {
+        fileSystemId: props.fileSystem.fileSystemId,
+        accessPointId: props.accessPoint.accessPointId,
+        bucket: props.mediaBucket.bucketName,
+        bucketRegion: stack.region,
+      },
       allowedOrigins: props.allowedOrigins,
       events: { brokerUrl: props.eventBrokerUrl },
       // CloudFront's origin stays the ALB this stack owns (origin header, WAF, Route 53 failover):

@@ -63,6 +63,8 @@ export interface ShopUserDataInputs {
   readonly bootMigrates: boolean;
   /** The order events topic's ARN (OrderEvents): the shop's outbox relay publishes there (EVENT_BROKER_URL). */
   readonly eventBrokerUrl: string;
+  /** The media bucket's name (MediaPipeline, in this region): the shop's uploads go there (MEDIA_BUCKET). */
+  readonly mediaBucket: string;
 }
 
 /**
@@ -179,6 +181,8 @@ export function renderShopUserData(i: ShopUserDataInputs): string {
       // only requests carrying CloudFront's origin-verify header (load-balancer.ts); with one, a client
       // reaching the ALB directly can choose one entry, which the per-account limits still cover.
       proxies: { nearestAddresses: i.vpcCidr, hops: 2 },
+      // Uploads go to the media bucket, whose ObjectCreated events run the resize function, and images are served from it.
+      mediaBucket: { name: i.mediaBucket, region: i.region },
     }),
     EVENT_BROKER_URL: i.eventBrokerUrl,
     // The standard OpenTelemetry variable: the OTLP/HTTP exporter sends to <endpoint>/v1/traces.
@@ -223,8 +227,10 @@ echo "target lifecycle state: $TARGET_STATE"
 getent group ${user} >/dev/null || groupadd --system --gid ${gid} ${user}
 id ${user} >/dev/null 2>&1 || useradd --system --uid ${uid} --gid ${gid} --home-dir /opt/evermall --shell /sbin/nologin ${user}
 
-# Product images on EFS, mounted over TLS with IAM through the media access point.
-# The fstab line mounts it again after a reboot (EFS User Guide, "Mounting EFS file systems automatically").
+# The media file system (EFS), mounted over TLS with IAM through the media access point. The shop keeps
+# product images in the media bucket (MEDIA_BUCKET); this holds those of deployments from before that,
+# until an operator copies them into the bucket (infra/README.md). The fstab line mounts it again after
+# a reboot (EFS User Guide, "Mounting EFS file systems automatically").
 mkdir -p ${instancePaths.media}
 grep -q '${i.fileSystemId}:/ ' /etc/fstab || echo '${i.fileSystemId}:/ ${instancePaths.media} efs _netdev,noresvport,tls,iam,accesspoint=${i.accessPointId} 0 0' >> /etc/fstab
 mountpoint -q ${instancePaths.media} || mount -t efs -o tls,iam,accesspoint=${i.accessPointId} ${i.fileSystemId}:/ ${instancePaths.media}

@@ -148,6 +148,7 @@ export class AppStack extends Stack {
         allowedOrigins,
         backupBucket: this.backupSite.bucket,
         eventBrokerUrl: this.orderEvents.topic.topicArn,
+        mediaBucket: this.mediaPipeline.bucket,
       });
       this.orderEvents.grantPublish(this.shopRelease.shopRole);
       // EKS tags every managed node with its cluster's name.
@@ -181,6 +182,7 @@ export class AppStack extends Stack {
       bootMigrates: props.bootMigrates,
       ...(props.flashSale ? { flashSale: props.flashSale } : {}),
       eventBrokerUrl: this.orderEvents.topic.topicArn,
+      mediaBucket: this.mediaPipeline.bucket,
     });
     this.orderEvents.grantPublish(this.fleet.role);
     // Auto Scaling tags every instance of the group with its name.

@@ -54,7 +54,8 @@ export interface RecoveryAppStackProps extends StackProps {
  * redirect), the EC2 fleet on an image baked in this region and held at zero until the promotion
  * (Serving), and the Route 53 failover pair between the two regions' ALBs (ActiveRegion). Its
  * instances read the replicas of the primary region's secrets and mount the media file system's
- * copy; the promotion turns those into this region's own.
+ * copy; the promotion turns those into this region's own. They keep product images in the media
+ * bucket's copy, which S3 replication fills and which takes writes at any time.
  */
 export class RecoveryAppStack extends Stack {
   public readonly loadBalancer: LoadBalancer;
@@ -118,6 +119,9 @@ export class RecoveryAppStack extends Stack {
       backupBucket: s3.Bucket.fromBucketName(this, 'SiteCopy', replicaBucketName(props.stackPrefix, 'site', this.region)),
       allowedOrigins: `https://${props.domain.spaDomainName}`,
       eventBrokerUrl: props.primary.orderEvents.topic.topicArn,
+      // By its fixed name, as the site's: the media bucket's copy (originals and variants, replicated) becomes this
+      // region's media bucket once promoted. No resize function runs here, so an upload made here is served as it is.
+      mediaBucket: s3.Bucket.fromBucketName(this, 'MediaCopy', replicaBucketName(props.stackPrefix, 'media', this.region)),
     });
     props.primary.orderEvents.grantPublish(this.fleet.role);
     holdInStandby(this.fleet, this.serving);

@@ -163,7 +163,7 @@ const adminProductRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async 
       if (!file) throw badRequest('NO_FILE', 'The upload has no file.');
       const limits = { maxPixels: opts.config.MEDIA_MAX_PIXELS, maxSidePx: opts.config.MEDIA_MAX_SIDE_PX };
       const upload = { content: uploadedContent(file.file), truncated: () => file.file.truncated, limits };
-      const product = await products.addProductImage(writer, opts.config.MEDIA_DIR, request.params.id, upload).catch(asMultipartError);
+      const product = await products.addProductImage(writer, app.media, request.params.id, upload).catch(asMultipartError);
       return reply.status(201).send(product);
     },
   );

@@ -3,6 +3,7 @@ import { conflict, notFound, unprocessable } from '../errors.js';
 import type { Product, ProductList } from '../catalog/catalog.schemas.js';
 import { listProducts, type ListOptions } from '../catalog/catalog.service.js';
 import { findProductById, toProduct } from '../catalog/products.repository.js';
+import type { MediaStorage } from '../media/media-storage.js';
 import { removeImage, storeImage, type Upload } from '../media/media.store.js';
 import * as repository from './products.repository.js';
 import type { ProductCreate, ProductUpdate, StockAdjusted, StockAdjustmentCreate } from './products.schemas.js';
@@ -70,16 +71,16 @@ export async function adjustStock(writer: Sql, id: number, input: StockAdjustmen
   };
 }
 
-/** Stores the image in MEDIA_DIR and appends its key to the product's images. */
-export async function addProductImage(writer: Sql, mediaDir: string, id: number, upload: Upload): Promise<Product> {
+/** Stores the image in the media store (the bucket, or MEDIA_DIR) and appends its key to the product's images. */
+export async function addProductImage(writer: Sql, media: MediaStorage, id: number, upload: Upload): Promise<Product> {
   if (!(await findProductById(writer, id))) {
     upload.content.resume();
     throw notFound('Product');
   }
-  const key = await storeImage(mediaDir, upload);
+  const key = await storeImage(media, upload);
   const row = await repository.appendImage(writer, id, key);
   if (!row) {
-    await removeImage(mediaDir, key);
+    await removeImage(media, key);
     throw notFound('Product');
   }
   return toProduct(row);

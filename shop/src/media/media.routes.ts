@@ -1,13 +1,10 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Config } from '../config.js';
 import { notFound } from '../errors.js';
 import { errorResponses } from '../lib/error-body.js';
-import { MEDIA_CONTENT_TYPES, mediaContentType, parseVariantName } from './media-keys.js';
-import { mediaPath, mediaVariantPath } from './media.store.js';
+import { isMediaKey, MEDIA_CONTENT_TYPES, mediaContentType, parseVariantName, storedVariantKey } from './media-keys.js';
+import type { StoredImage } from './media-storage.js';
 
 /** A key names its content forever (a new upload gets a new key), so caches may keep it a year (RFC 8246). */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -19,25 +16,20 @@ const STAND_IN = 'no-store';
 /** Images never run as documents: an SVG opened directly can run no script (CSP sandbox). */
 const MEDIA_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
-const fileSize = async (file: string | undefined): Promise<number | undefined> => {
-  const info = file ? await stat(file).catch(() => undefined) : undefined;
-  return info?.isFile() ? info.size : undefined;
-};
-
-const sendImage = (reply: FastifyReply, file: string, size: number, contentType: string, cacheControl: string) =>
+const sendImage = (reply: FastifyReply, image: StoredImage, contentType: string, cacheControl: string) =>
   reply
     .type(contentType)
-    .header('content-length', size)
+    .header('content-length', image.size)
     .header('cache-control', cacheControl)
     .header('x-content-type-options', 'nosniff')
     .header('content-security-policy', MEDIA_CSP)
-    .send(createReadStream(file));
+    .send(image.body);
 
 /**
- * Product images from MEDIA_DIR. Every instance serves every image: the folder is shared
- * (EFS on AWS, .twin/efs locally). Only generated keys are served; anything else is a 404.
+ * Product images from the media store (app.media: the bucket on AWS, MEDIA_DIR on the twin), so
+ * every instance serves every image. Only generated keys are asked for; anything else is a 404.
  */
-const mediaRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, opts) => {
+const mediaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/media/:key',
     {
@@ -49,10 +41,10 @@ const mediaRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, o
       },
     },
     async (request, reply) => {
-      const file = mediaPath(opts.config.MEDIA_DIR, request.params.key);
-      const size = await fileSize(file);
-      if (!file || size === undefined) throw notFound('Image');
-      return sendImage(reply, file, size, mediaContentType(request.params.key), IMMUTABLE);
+      const { key } = request.params;
+      const image = isMediaKey(key) ? await app.media.open(key) : undefined;
+      if (!image) throw notFound('Image');
+      return sendImage(reply, image, mediaContentType(key), IMMUTABLE);
     },
   );
 
@@ -70,13 +62,13 @@ const mediaRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, o
     async (request, reply) => {
       const { key } = request.params;
       const variant = parseVariantName(request.params.variant);
-      const file = variant && mediaVariantPath(opts.config.MEDIA_DIR, key, variant.width, variant.format);
-      const size = await fileSize(file);
-      if (variant && file && size !== undefined) return sendImage(reply, file, size, MEDIA_CONTENT_TYPES[variant.format], IMMUTABLE);
-      const original = variant && file ? mediaPath(opts.config.MEDIA_DIR, key) : undefined;
-      const originalSize = await fileSize(original);
-      if (!original || originalSize === undefined) throw notFound('Image');
-      return sendImage(reply, original, originalSize, mediaContentType(key), STAND_IN);
+      const variantKey = variant && storedVariantKey(key, variant.width, variant.format);
+      if (!variant || !variantKey) throw notFound('Image');
+      const made = await app.media.open(variantKey);
+      if (made) return sendImage(reply, made, MEDIA_CONTENT_TYPES[variant.format], IMMUTABLE);
+      const original = await app.media.open(key);
+      if (!original) throw notFound('Image');
+      return sendImage(reply, original, mediaContentType(key), STAND_IN);
     },
   );
 };

@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { readFile } from 'node:fs/promises';
 import { fileTypeFromFile } from 'file-type';
 import { imageSize } from 'image-size';
 import { ShopError } from '../errors.js';
-import { imageVariantKey, imageVariants, type ImageVariantFormat } from '@evermall/topology';
-import { hasVariants, isMediaKey, newMediaKey, type MediaExtension } from './media-keys.js';
+import { isMediaKey, MEDIA_CONTENT_TYPES, newMediaKey, variantKeysOf, type MediaExtension } from './media-keys.js';
+import type { MediaStorage } from './media-storage.js';
 
 /** What file-type calls each image we accept, and the extension we store it under. */
 const ACCEPTED_IMAGES: Record<string, MediaExtension> = {
@@ -19,19 +16,6 @@ const ACCEPTED_IMAGES: Record<string, MediaExtension> = {
   'image/gif': 'gif',
   'image/avif': 'avif',
 };
-
-/** The file for a key, or undefined when the key is not one we could have generated. */
-export function mediaPath(mediaDir: string, key: string): string | undefined {
-  return isMediaKey(key) ? path.join(mediaDir, key) : undefined;
-}
-
-/**
- * The file of a key's variant, where the resize function writes it (MEDIA_DIR is its bucket's
- * folder on the twin), or undefined when the key is not one we could have generated or is never resized.
- */
-export function mediaVariantPath(mediaDir: string, key: string, width: number, format: ImageVariantFormat): string | undefined {
-  return isMediaKey(key) && hasVariants(key) ? path.join(mediaDir, imageVariantKey(key, width, format)) : undefined;
-}
 
 /** How big an image may be once decoded (MEDIA_MAX_PIXELS, MEDIA_MAX_SIDE_PX); its bytes are capped by the multipart parser. */
 export interface ImageLimits {
@@ -49,29 +33,29 @@ export interface Upload {
 
 /**
  * Stores an uploaded image under a new random key and returns the key. The type comes from the
- * content (magic bytes), never from the name or the client's Content-Type. The file is written
- * to a temp name in the same directory and renamed, so other instances (EFS) never see half a
- * file. A too-large (in bytes or pixels) or non-image upload leaves nothing behind.
+ * content (magic bytes), never from the name or the client's Content-Type. The upload is written
+ * to a staged temp file and checked there; only a checked image is committed under its key (a
+ * rename in MEDIA_DIR, one PutObject to the bucket), so no reader, and no resize function, ever
+ * sees half a file. A too-large (in bytes or pixels) or non-image upload leaves nothing behind.
  */
-export async function storeImage(mediaDir: string, { content, truncated, limits }: Upload): Promise<string> {
-  await mkdir(mediaDir, { recursive: true });
-  const temp = path.join(mediaDir, `.upload-${randomBytes(8).toString('hex')}.tmp`);
+export async function storeImage(media: MediaStorage, { content, truncated, limits }: Upload): Promise<string> {
+  const staged = await media.stage();
   try {
-    await pipeline(content, createWriteStream(temp, { flags: 'wx', mode: 0o644 }));
+    await pipeline(content, createWriteStream(staged.file, { flags: 'wx', mode: 0o644 }));
     if (truncated()) {
       throw new ShopError(413, 'FILE_TOO_LARGE', 'The image is too large.');
     }
-    const type = await fileTypeFromFile(temp);
+    const type = await fileTypeFromFile(staged.file);
     const extension = type ? ACCEPTED_IMAGES[type.mime] : undefined;
     if (!extension) {
       throw new ShopError(415, 'UNSUPPORTED_IMAGE_TYPE', 'Upload a JPEG, PNG, WebP, GIF or AVIF image.', { detected: type?.mime ?? null });
     }
-    checkDimensions(await readFile(temp), limits);
+    checkDimensions(await readFile(staged.file), limits);
     const key = newMediaKey(extension);
-    await rename(temp, path.join(mediaDir, key));
+    await staged.commit(key, MEDIA_CONTENT_TYPES[extension]);
     return key;
   } finally {
-    await rm(temp, { force: true });
+    await staged.discard();
   }
 }
 
@@ -101,9 +85,8 @@ function checkDimensions(image: Uint8Array, limits: ImageLimits): void {
 }
 
 /** Removes an image and whatever variants the resize function has made of it so far. */
-export async function removeImage(mediaDir: string, key: string): Promise<void> {
-  const file = mediaPath(mediaDir, key);
-  if (!file) return;
-  await rm(file, { force: true });
-  await rm(path.join(mediaDir, imageVariants.prefix, key), { recursive: true, force: true });
+export async function removeImage(media: MediaStorage, key: string): Promise<void> {
+  if (!isMediaKey(key)) return;
+  await media.remove(key);
+  for (const variant of variantKeysOf(key)) await media.remove(variant);
 }

@@ -1,7 +1,6 @@
-import { readdirSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestShop, loginAs, type TestLogin, type TestShop } from '../testing/index.js';
+import { loginAs, mediaBackends, type TestLogin, type TestShop } from '../testing/index.js';
 import { stockProduct } from '../testing/stocked-products.js';
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -38,11 +37,11 @@ function multipart(filename: string, content: Buffer) {
   return { payload, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
-describe('image upload pixel limits', () => {
+describe.each(mediaBackends().map((backend) => [backend.name, backend] as const))('image upload limits, with the images in %s', (_name, backend) => {
   let shop: TestShop;
   let admin: TestLogin;
   beforeAll(async () => {
-    shop = await createTestShop(inject('pgAdminUrl'));
+    shop = await backend.createShop(inject('pgAdminUrl'));
     admin = await loginAs(shop.app, shop.sql, 'admin');
   });
   afterAll(async () => shop?.close());
@@ -67,7 +66,7 @@ describe('image upload pixel limits', () => {
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toMatchObject({ code: 'IMAGE_TOO_LARGE', details: { width: 50_000, height: 50_000 } });
     expect(images).toEqual([]);
-    expect(readdirSync(shop.mediaDir)).toEqual([]);
+    expect(backend.stored(shop)).toEqual([]);
   });
 
   it('refuses a side over the limit even when the pixel count is small', async () => {
@@ -84,12 +83,26 @@ describe('image upload pixel limits', () => {
     expect(res.statusCode).toBe(415);
     expect(res.json().error.code).toBe('UNREADABLE_IMAGE');
     expect(images).toEqual([]);
-    expect(readdirSync(shop.mediaDir)).toEqual([]);
+    expect(backend.stored(shop)).toEqual([]);
   });
 
-  it('accepts a photo-sized image (4,000 × 3,000)', async () => {
-    const { res, images } = await upload(pngDeclaring(4_000, 3_000));
+  it('refuses a file that is not an image by its bytes, whatever its name says, leaving nothing behind', async () => {
+    const { res, images } = await upload(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'));
+    expect(res.statusCode).toBe(415);
+    expect(res.json().error.code).toBe('UNSUPPORTED_IMAGE_TYPE');
+    expect(images).toEqual([]);
+    expect(backend.stored(shop)).toEqual([]);
+  });
+
+  it('accepts a photo-sized image (4,000 × 3,000), stores it whole under its key and serves it back', async () => {
+    const photo = pngDeclaring(4_000, 3_000);
+    const { res, images } = await upload(photo);
     expect(res.statusCode).toBe(201);
     expect(images).toHaveLength(1);
+    expect(backend.stored(shop)).toEqual([images[0]]);
+    const served = await shop.app.inject(`/media/${images[0]}`);
+    expect(served.statusCode).toBe(200);
+    expect(served.rawPayload.equals(photo)).toBe(true);
+    expect(served.headers).toMatchObject({ 'content-type': 'image/png', 'content-length': String(photo.length) });
   });
 });

@@ -1,17 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestShop, type TestShop } from '../testing/index.js';
+import { mediaBackends, type TestShop } from '../testing/index.js';
 import { stockProduct } from '../testing/stocked-products.js';
 
 const PHOTO = '0123456789abcdef0123456789abcdef.png';
 const PLACEHOLDER = 'fedcba9876543210fedcba9876543210.svg';
 
-describe('sized variants of product images', () => {
+describe.each(mediaBackends().map((backend) => [backend.name, backend] as const))('sized variants of product images, with the images in %s', (_name, backend) => {
   let shop: TestShop;
   beforeAll(async () => {
-    shop = await createTestShop(inject('pgAdminUrl'));
-    writeFileSync(path.join(shop.mediaDir, PHOTO), 'the original png');
+    shop = await backend.createShop(inject('pgAdminUrl'));
+    backend.put(shop, PHOTO, 'the original png');
   });
   afterAll(async () => shop?.close());
 
@@ -39,8 +37,7 @@ describe('sized variants of product images', () => {
     expect(before.body).toBe('the original png');
     expect(before.headers).toMatchObject({ 'content-type': 'image/png', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
 
-    mkdirSync(path.join(shop.mediaDir, 'variants', PHOTO), { recursive: true });
-    writeFileSync(path.join(shop.mediaDir, 'variants', PHOTO, '640.webp'), 'the 640 px webp');
+    backend.put(shop, `variants/${PHOTO}/640.webp`, 'the 640 px webp');
     const after = await shop.app.inject(`/media/variants/${PHOTO}/640.webp`);
     expect(after.statusCode).toBe(200);
     expect(after.body).toBe('the 640 px webp');

@@ -19,6 +19,8 @@ export { ensureCurrentRelease, staleReason } from './current-release.js';
 export { SHOP_QUEUES, ORDER_NOTIFIER_QUEUE, SALES_FEED_QUEUE } from '../events/queues.js';
 export { deadLetterQueueOf, type QueueSpec } from '../events/event-bus.js';
 export { filterPolicyOf } from '../events/sns-sqs-event-bus.js';
+/** The originals' keys as an IAM wildcard: what infra lets the instances put in the media bucket. */
+export { MEDIA_KEY_GLOB } from '../media/media-keys.js';
 
 /** The unprivileged user the shop runs as. The EFS access point forces the same uid/gid on media. */
 export const serviceUser = { name: 'evermall', uid: 1001, gid: 1001 } as const;
@@ -49,7 +51,7 @@ export interface ServiceDirectories {
    * (shop/src/static-site/export-static-site.ts), so the folder holding the site must be writable.
    */
   readonly state: string;
-  /** Uploaded product images, shared by every instance (EFS). Writable. */
+  /** Product images when the host names no media bucket (the twin's stand-in for it), shared by every instance. Writable. */
   readonly media: string;
   /** The service's log. Writable. */
   readonly logs: string;
@@ -129,6 +131,12 @@ export interface ServiceHost {
   /** The cache tier's one primary endpoint (ElastiCache's on AWS, written by the env step; HAProxy's on the twin). */
   readonly cache?: { readonly url: string; readonly password: string };
   readonly oidc?: { readonly issuerUrl: string; readonly clientId: string; readonly clientSecret: string; readonly redirectUrl: string; readonly providers: string };
+  /**
+   * The S3 media bucket uploads go to and images are served from (infra's MediaPipeline, whose
+   * ObjectCreated events run the resize function). Absent on the twin: images stay in
+   * directories.media, the folder its function runner watches.
+   */
+  readonly mediaBucket?: { readonly name: string; readonly region: string };
 }
 
 /** The service's environment on one host (shop/src/config.ts validates it at start). */
@@ -174,6 +182,7 @@ export function serviceEnvironment(host: ServiceHost): Record<string, string> {
         }
       : {}),
     ...(host.cache ? { CACHE_URL: host.cache.url, CACHE_PASSWORD: host.cache.password } : {}),
+    ...(host.mediaBucket ? { MEDIA_BUCKET: host.mediaBucket.name, MEDIA_BUCKET_REGION: host.mediaBucket.region } : {}),
     ...(host.oidc
       ? {
           OIDC_ISSUER_URL: host.oidc.issuerUrl,

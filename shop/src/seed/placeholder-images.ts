@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { MEDIA_CONTENT_TYPES } from '../media/media-keys.js';
+import type { MediaStorage } from '../media/media-storage.js';
 
 const escapeXml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -19,15 +19,16 @@ export function placeholderSvg(name: string, nameEn: string, colour: string): st
 /** The media key for an SVG: derived from its content, so the same card gets the same key on every seed. */
 export const placeholderKey = (svg: string): string => `${createHash('sha256').update(svg).digest('hex').slice(0, 32)}.svg`;
 
-/** Writes the SVG under its key unless it is there already (temp file + rename: no half files). */
-export async function writePlaceholder(mediaDir: string, svg: string): Promise<string> {
+/** Stores the SVG under its key unless it is there already (staged and committed whole, as an upload is). */
+export async function writePlaceholder(media: MediaStorage, svg: string): Promise<string> {
   const key = placeholderKey(svg);
-  const file = path.join(mediaDir, key);
-  if (!existsSync(file)) {
-    await mkdir(mediaDir, { recursive: true });
-    const temp = path.join(mediaDir, `.seed-${randomBytes(8).toString('hex')}.tmp`);
-    await writeFile(temp, svg);
-    await rename(temp, file);
+  if (await media.has(key)) return key;
+  const staged = await media.stage();
+  try {
+    await writeFile(staged.file, svg, { flag: 'wx', mode: 0o644 });
+    await staged.commit(key, MEDIA_CONTENT_TYPES.svg);
+  } finally {
+    await staged.discard();
   }
   return key;
 }

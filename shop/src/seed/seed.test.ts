@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTestShop, type TestShop } from '../testing/index.js';
+import { createTestShop, inProcessS3, type TestShop } from '../testing/index.js';
 import { seedCatalog } from './seed.js';
 
 const catalogOf = (shop: TestShop) => shop.sql`
@@ -15,9 +15,9 @@ describe('seed', () => {
   beforeAll(async () => {
     [first, second] = await Promise.all([createTestShop(inject('pgAdminUrl')), createTestShop(inject('pgAdminUrl'))]);
     const progress: number[] = [];
-    await seedCatalog({ sql: first.sql, mediaDir: first.mediaDir, onProgress: (done) => progress.push(done) });
+    await seedCatalog({ sql: first.sql, media: first.app.media, onProgress: (done) => progress.push(done) });
     expect(progress.at(-1)).toBe(200);
-    await seedCatalog({ sql: second.sql, mediaDir: second.mediaDir });
+    await seedCatalog({ sql: second.sql, media: second.app.media });
   });
   afterAll(async () => Promise.all([first.close(), second.close()]));
 
@@ -41,10 +41,10 @@ describe('seed', () => {
 
   it('adds nothing when run again, and only the missing products when grown', async () => {
     const before = await catalogOf(first);
-    const again = await seedCatalog({ sql: first.sql, mediaDir: first.mediaDir });
+    const again = await seedCatalog({ sql: first.sql, media: first.app.media });
     expect(again).toMatchObject({ productsInserted: 0, productsTotal: 200 });
     expect(await catalogOf(first)).toEqual(before);
-    const grown = await seedCatalog({ sql: first.sql, mediaDir: first.mediaDir, products: 1500 });
+    const grown = await seedCatalog({ sql: first.sql, media: first.app.media, products: 1500 });
     expect(grown).toMatchObject({ productsInserted: 1300, productsTotal: 1500 });
     expect((await catalogOf(first)).slice(0, 200)).toEqual(before);
   });
@@ -68,5 +68,25 @@ describe('seed', () => {
     expect(res.headers['content-security-policy']).toContain('sandbox');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.body).toContain('<svg');
+  });
+});
+
+describe('seed with MEDIA_BUCKET set', () => {
+  it('puts the same placeholders in the bucket as in a folder, typed as SVG, and none again when run again', async () => {
+    const bucket = inProcessS3();
+    const [inBucket, inFolder] = await Promise.all([createTestShop(inject('pgAdminUrl'), {}, { mediaBucket: bucket }), createTestShop(inject('pgAdminUrl'))]);
+    try {
+      await seedCatalog({ sql: inBucket.sql, media: inBucket.app.media, products: 20 });
+      await seedCatalog({ sql: inFolder.sql, media: inFolder.app.media, products: 20 });
+      expect([...bucket.objects.keys()].sort()).toEqual(readdirSync(inFolder.mediaDir).sort());
+      expect(readdirSync(inBucket.mediaDir)).toEqual([]);
+      expect([...bucket.objects.values()].every((o) => o.contentType === 'image/svg+xml')).toBe(true);
+      const puts = () => bucket.requests.filter((r) => r.operation === 'PutObject').length;
+      const before = puts();
+      await seedCatalog({ sql: inBucket.sql, media: inBucket.app.media, products: 20 });
+      expect(puts()).toBe(before);
+    } finally {
+      await Promise.all([inBucket.close(), inFolder.close()]);
+    }
   });
 });

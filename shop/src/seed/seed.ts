@@ -1,4 +1,5 @@
 import type { Sql } from '../db/pools.js';
+import type { MediaStorage } from '../media/media-storage.js';
 import { BRANDS, COLOURS, PRODUCT_KINDS, SEED_CATEGORIES, STYLES, type ProductKind } from './catalog-data.js';
 import { placeholderSvg, writePlaceholder } from './placeholder-images.js';
 import { prngFor, type Random } from './prng.js';
@@ -12,7 +13,8 @@ const FIRST_CREATED_AT = '2026-01-01T00:00:00Z';
 
 export interface SeedOptions {
   sql: Sql;
-  mediaDir: string;
+  /** Where the placeholder images go: the media bucket or MEDIA_DIR (mediaStorageFor). */
+  media: MediaStorage;
   products?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -44,9 +46,9 @@ const LEAF_SLUGS = Object.keys(PRODUCT_KINDS);
  * upserted by slug and products inserted by SKU with ON CONFLICT DO NOTHING: seeding twice adds
  * nothing.
  */
-export async function seedCatalog({ sql, mediaDir, products = DEFAULT_PRODUCT_COUNT, onProgress }: SeedOptions): Promise<SeedResult> {
+export async function seedCatalog({ sql, media, products = DEFAULT_PRODUCT_COUNT, onProgress }: SeedOptions): Promise<SeedResult> {
   const categoryIds = await upsertCategories(sql);
-  const images = await writePlaceholders(mediaDir);
+  const images = await writePlaceholders(media);
   let inserted = 0;
   for (let start = 1; start <= products; start += BATCH_SIZE) {
     const end = Math.min(products, start + BATCH_SIZE - 1);
@@ -78,12 +80,12 @@ async function upsertCategories(sql: Sql): Promise<Map<string, number>> {
 }
 
 /** One placeholder per kind of product and colour, keyed `${kind.nameEn}/${colour}`. */
-async function writePlaceholders(mediaDir: string): Promise<Map<string, string>> {
+async function writePlaceholders(media: MediaStorage): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
   for (const kinds of Object.values(PRODUCT_KINDS)) {
     for (const kind of kinds) {
       for (const [, colourEn, hex] of COLOURS) {
-        keys.set(`${kind.nameEn}/${colourEn}`, await writePlaceholder(mediaDir, placeholderSvg(kind.name, kind.nameEn, hex)));
+        keys.set(`${kind.nameEn}/${colourEn}`, await writePlaceholder(media, placeholderSvg(kind.name, kind.nameEn, hex)));
       }
     }
   }

@@ -1,5 +1,6 @@
-import type { Sql } from '../db/pools.js';
+import { allowIdleInTransaction, type Sql } from '../db/pools.js';
 import type { Logger } from '../lib/logger.js';
+import type { MediaStorage } from '../media/media-storage.js';
 import { runPeriodically, type PeriodicTask } from '../lib/periodic-task.js';
 import { exportStaticSite, type ExportResult } from './export-static-site.js';
 import { backupExportIsDue, recordBackupExport, tryBackupExportLock } from './static-site.repository.js';
@@ -15,7 +16,8 @@ export interface BackupExporterOptions {
   writer: Sql;
   /** Reads the catalog (a replica when configured). */
   reader: Sql;
-  mediaDir: string;
+  /** The images the site's pages show (app.media). */
+  media: MediaStorage;
   outDir: string;
   intervalSeconds: number;
   instanceId: string;
@@ -34,12 +36,14 @@ export type BackupExporter = PeriodicTask<ExportResult | undefined>;
  * dies mid-export. The first round runs at start, so a new deployment has a backup site at once.
  */
 export function startBackupExporter(options: BackupExporterOptions): BackupExporter {
-  const { writer, reader, mediaDir, outDir, intervalSeconds, instanceId, logger } = options;
+  const { writer, reader, media, outDir, intervalSeconds, instanceId, logger } = options;
   const runOnce = async (): Promise<ExportResult | undefined> => {
     const result = await writer.begin(async (tx) => {
+      // The export reads the catalog and writes pages while this transaction holds the lock.
+      await allowIdleInTransaction(tx);
       if (!(await tryBackupExportLock(tx))) return undefined;
       if (!(await backupExportIsDue(tx, intervalSeconds * DUE_AFTER_SHARE_OF_INTERVAL))) return undefined;
-      const exported = await exportStaticSite({ sql: reader, mediaDir, outDir });
+      const exported = await exportStaticSite({ sql: reader, media, outDir });
       await recordBackupExport(tx, instanceId, exported.version);
       return exported;
     });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { seedCatalog } from '../seed/seed.js';
-import { createTestShop, type TestShop } from '../testing/index.js';
+import { createTestShop, inProcessS3, type TestShop } from '../testing/index.js';
 import { startBackupExporter } from './backup-exporter.js';
 import { catalogAnswerFile } from './catalog-answers.js';
 import { exportStaticSite } from './export-static-site.js';
@@ -23,7 +23,7 @@ describe('static backup site', () => {
 
   beforeAll(async () => {
     shop = await createTestShop(inject('pgAdminUrl'));
-    await seedCatalog({ sql: shop.sql, mediaDir: shop.mediaDir, products: 120 });
+    await seedCatalog({ sql: shop.sql, media: shop.app.media, products: 120 });
     await shop.sql`UPDATE products SET active = false WHERE sku = 'EM-000001'`;
     await shop.sql`UPDATE products SET name = '<script>alert(1)</script> 운동화' WHERE sku = 'EM-000002'`;
     // An uploaded photo, which the live shop lists with sized variants.
@@ -38,7 +38,7 @@ describe('static backup site', () => {
 
   it('renders home, category and product pages with the paused banner and nothing that posts', async () => {
     const out = path.join(work, 'site');
-    const result = await exportStaticSite({ sql: shop.sql, mediaDir: shop.mediaDir, outDir: out, pageSize: 10 });
+    const result = await exportStaticSite({ sql: shop.sql, media: shop.app.media, outDir: out, pageSize: 10 });
     expect(result).toMatchObject({ products: 119, categories: 14 });
 
     expect(existsSync(path.join(out, 'index.html'))).toBe(true);
@@ -106,7 +106,7 @@ describe('static backup site', () => {
     mkdirSync(out);
     writeFileSync(path.join(out, 'stale.html'), 'someone else made this folder');
     const versions = path.join(work, '.swap.versions');
-    for (let i = 0; i < 3; i++) await exportStaticSite({ sql: shop.sql, mediaDir: shop.mediaDir, outDir: out });
+    for (let i = 0; i < 3; i++) await exportStaticSite({ sql: shop.sql, media: shop.app.media, outDir: out });
     expect(lstatSync(out).isSymbolicLink()).toBe(true);
     expect(existsSync(path.join(out, 'stale.html'))).toBe(false);
     expect(readdirSync(versions)).toHaveLength(2);
@@ -123,7 +123,7 @@ describe('static backup site', () => {
       startBackupExporter({
         writer: shop.sql,
         reader: shop.sql,
-        mediaDir: shop.mediaDir,
+        media: shop.app.media,
         outDir: out,
         intervalSeconds: 3600,
         instanceId,
@@ -145,5 +145,27 @@ describe('static backup site', () => {
     const [record] = await shop.sql<{ instance: string; version: string }[]>`SELECT instance, version FROM backup_site_exports`;
     expect(record).toEqual({ instance: exports[0]!.instanceId, version: exports[0]!.version });
     expect(existsSync(path.join(out, 'index.html'))).toBe(true);
+  });
+});
+
+describe('static backup site with MEDIA_BUCKET set', () => {
+  it('copies the images its pages show from the bucket', async () => {
+    const bucket = inProcessS3();
+    const shop = await createTestShop(inject('pgAdminUrl'), {}, { mediaBucket: bucket });
+    const work = mkdtempSync(path.join(os.tmpdir(), 'evermall-backup-bucket-'));
+    try {
+      await seedCatalog({ sql: shop.sql, media: shop.app.media, products: 10 });
+      bucket.put(UPLOADED, 'a png', 'image/png');
+      await shop.sql`UPDATE products SET images = ${shop.sql.array([UPLOADED])} WHERE sku = 'EM-000004'`;
+      const result = await exportStaticSite({ sql: shop.sql, media: shop.app.media, outDir: path.join(work, 'site') });
+      const shown = (await shop.sql<{ images: string[] }[]>`SELECT images FROM products WHERE active`).flatMap((p) => p.images);
+      expect(readdirSync(path.join(work, 'site', 'media')).sort()).toEqual([...new Set(shown)].sort());
+      expect(result.images).toBe(new Set(shown).size);
+      expect(readFileSync(path.join(work, 'site', 'media', UPLOADED), 'utf8')).toBe('a png');
+      expect(readdirSync(shop.mediaDir)).toEqual([]);
+    } finally {
+      await shop.close();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

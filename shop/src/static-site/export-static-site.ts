@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, link, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { link, lstat, mkdir, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Sql } from '../db/pools.js';
 import { isMediaKey } from '../media/media-keys.js';
+import type { MediaStorage } from '../media/media-storage.js';
 import { exportCatalogAnswers } from './export-catalog-answers.js';
 import { categoryPage, homePage, productPage, type SiteCategory, type SiteProduct } from './pages.js';
 import { listActiveProducts, listCategories } from './static-site.repository.js';
@@ -11,7 +13,8 @@ import { listActiveProducts, listCategories } from './static-site.repository.js'
 export interface ExportOptions {
   /** A reader is enough: the backup site only shows the catalog. */
   sql: Sql;
-  mediaDir: string;
+  /** Where the images the pages show are copied from: the media bucket or MEDIA_DIR. */
+  media: MediaStorage;
   outDir: string;
   /** Products per category page. */
   pageSize?: number;
@@ -39,7 +42,7 @@ const WRITE_CONCURRENCY = 64;
  * is a symlink that is atomically renamed onto the new version, so a reader (the front door, an
  * S3 sync) never sees a half-written site. The previous version is kept for readers in flight.
  */
-export async function exportStaticSite({ sql, mediaDir, outDir, pageSize = 48, featured = 24 }: ExportOptions): Promise<ExportResult> {
+export async function exportStaticSite({ sql, media, outDir, pageSize = 48, featured = 24 }: ExportOptions): Promise<ExportResult> {
   const target = path.resolve(outDir);
   const versionsDir = path.join(path.dirname(target), `.${path.basename(target)}.versions`);
   const version = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
@@ -87,7 +90,7 @@ export async function exportStaticSite({ sql, mediaDir, outDir, pageSize = 48, f
     const keys = [...new Set(products.flatMap((p) => p.images))].filter(isMediaKey);
     let images = 0;
     await inBatches(keys, async (key) => {
-      if (await copyImage(key, mediaDir, previous, staging)) images++;
+      if (await copyImage(key, media, previous, staging)) images++;
     });
 
     await swapIn(target, staging);
@@ -116,23 +119,20 @@ async function inBatches<T>(items: T[], work: (item: T) => Promise<unknown>): Pr
 }
 
 /** Keys name immutable content, so the previous version's copy can be hard-linked instead of copied again. */
-async function copyImage(key: string, mediaDir: string, previous: string | undefined, staging: string): Promise<boolean> {
+async function copyImage(key: string, media: MediaStorage, previous: string | undefined, staging: string): Promise<boolean> {
   const to = path.join(staging, 'media', key);
   if (previous) {
     try {
       await link(path.join(previous, 'media', key), to);
       return true;
     } catch {
-      // Not in the previous version (or another filesystem): copy from MEDIA_DIR below.
+      // Not in the previous version (or another filesystem): copy from the media store below.
     }
   }
-  try {
-    await copyFile(path.join(mediaDir, key), to, constants.COPYFILE_FICLONE);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
+  const image = await media.open(key);
+  if (!image) return false;
+  await pipeline(image.body, createWriteStream(to));
+  return true;
 }
 
 /** The version folder `target` points at now, if it is one of our symlinks. */
