@@ -217,10 +217,10 @@ async function assembleParts(dir: PreparedStateDir, options: StartTwinOptions, l
     eventBrokerUrl: broker.settings.url,
   };
   const launchTemplate = new LaunchTemplate(launchOptions);
-  // The media folder stands in for the bucket the resize Lambda is notified of (`.twin/efs` is bucket `efs`).
+  // The media folder stands in for the bucket the resize Lambda is notified of (`.twin/s3/media` is bucket `media`).
   const imageResizer = new ImageResizer({
-    root: path.dirname(paths.efs),
-    bucket: path.basename(paths.efs),
+    root: path.dirname(paths.s3Media),
+    bucket: path.basename(paths.s3Media),
     failureDir: paths.resizeFailures,
     logFile: path.join(paths.logs, 'resize-image.log'),
     owner: launchTemplate.owner,
@@ -347,7 +347,7 @@ class TwinSupervisor {
     );
     // Before any instance: an upload's ObjectCreated event goes to it.
     await step(() => imageResizer.start(signal));
-    this.say('functions', `resize-image watches ${paths.efs} (variants under variants/), failures in ${paths.resizeFailures}`);
+    this.say('functions', `resize-image watches ${paths.s3Media} (variants under variants/), failures in ${paths.resizeFailures}`);
     this.say('release', `shop built into ${await step(() => launchTemplate.newRelease([], signal))}; instances run as ${launchTemplate.runsAs}`);
     const started = Date.now();
     await step(() => database.start((m) => this.say('database', m)));

@@ -85,8 +85,8 @@ describe('the twin', () => {
       spawnSync(releaseFiles(release).runtime, ['-e', `require('node:fs').writeFileSync(${JSON.stringify(file)}, 'x')`], { uid: serviceUser.uid, gid: serviceUser.gid }).status;
     expect(write(path.join(release, 'server.js'))).not.toBe(0);
     expect(write(path.join(release, 'planted.js'))).not.toBe(0);
-    expect(write(path.join(stateDir, 'efs', '.write-check'))).toBe(0);
-    rmSync(path.join(stateDir, 'efs', '.write-check'));
+    expect(write(path.join(stateDir, 's3', 'media', '.write-check'))).toBe(0);
+    rmSync(path.join(stateDir, 's3', 'media', '.write-check'));
   });
 
   it('serves the API from the instances, the SPA with index.html fallback, and /media through the front door', async () => {
@@ -123,7 +123,7 @@ describe('the twin', () => {
     expect(await deep.text()).toBe(await (await fetch(`${front}/index.html`)).text());
 
     // The seed wrote placeholder images into the shared folder (EFS); any instance serves them.
-    const media = readdirSync(path.join(stateDir, 'efs')).find((f) => !f.startsWith('.'));
+    const media = readdirSync(path.join(stateDir, 's3', 'media')).find((f) => !f.startsWith('.'));
     expect(media).toBeDefined();
     const res = await fetch(`${front}/media/${media}`);
     expect(res.status).toBe(200);
@@ -132,7 +132,7 @@ describe('the twin', () => {
 
   it('resizes an image that lands in the media folder and serves its variants through the front door', async () => {
     const key = `${randomUUID().replaceAll('-', '')}.png`;
-    const media = path.join(stateDir, 'efs');
+    const media = path.join(stateDir, 's3', 'media');
     // As the shop stores an upload: a dot-named temp file, renamed into place.
     writeFileSync(path.join(media, `.upload-${key}.tmp`), greyPng(500));
     renameSync(path.join(media, `.upload-${key}.tmp`), path.join(media, key));

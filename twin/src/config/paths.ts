@@ -17,8 +17,8 @@ export interface TwinPaths {
     pgdata(node: string): string;
   };
   readonly haproxy: { readonly root: string; readonly config: string; readonly socket: string };
-  /** EFS stand-in: the media folder every instance shares. The resize function watches it as a bucket (issue 16). */
-  readonly efs: string;
+  /** The media bucket's folder (`.twin/s3/media`), the instances' MEDIA_DIR, which the resize function watches as the bucket (issue 16). */
+  readonly s3Media: string;
   /** The resize function's on-failure destination: a Lambda invocation record per event that failed three times. */
   readonly resizeFailures: string;
   /** The trace collector's spans, JSON lines, rotated (twin/src/tracing/trace-store.ts). */
@@ -80,7 +80,7 @@ export function twinPaths(stateDir: string): TwinPaths {
       pgdata: (node) => path.join(db, node),
     },
     haproxy: { root: path.join(root, 'haproxy'), config: path.join(root, 'haproxy', 'haproxy.cfg'), socket: path.join(root, 'haproxy', 'admin.sock') },
-    efs: path.join(root, 'efs'),
+    s3Media: path.join(root, 's3', 'media'),
     resizeFailures: path.join(root, 'functions', 'resize-image', 'failed'),
     traces: path.join(root, 'traces'),
     mail: path.join(root, 'mail'),

@@ -53,7 +53,7 @@ export async function prepareStateDir(
   }
   if (killLeftovers(stateDir) > 0) say('state', 'stopped processes left by a previous run');
 
-  for (const dir of [paths.root, paths.logs, paths.efs, paths.s3Spa, paths.s3Backup, paths.haproxy.root]) mkdirSync(dir, { recursive: true });
+  for (const dir of [paths.root, paths.logs, paths.s3Media, paths.s3Spa, paths.s3Backup, paths.haproxy.root]) mkdirSync(dir, { recursive: true });
   // Postgres runs as `postgres` when we are root: it must be able to walk into the state dir.
   if (postgresOwner()) chmodSync(paths.root, 0o755);
 

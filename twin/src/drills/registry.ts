@@ -27,7 +27,6 @@ export const drills: Record<DrillName, () => Drill> = {
   'slow-instance': slowInstanceDrill,
   'replica-down': replicaDownDrill,
   'hung-db-primary': hungDbPrimaryDrill,
-  // Not in `all` yet: built and typechecked, its mechanism tested (zone-partition.test.ts), never run on a whole twin.
   'zone-partition': zonePartitionDrill,
   soak: soakDrill,
   // Not in `all`: it needs a second region and leaves region a as the standby region.
@@ -55,6 +54,7 @@ export const allDrillsInOrder: DrillName[] = [
   'broker-outage',
   'db-failover',
   'hung-db-primary',
+  'zone-partition',
   'zone-outage',
   'site-down',
   'credential-rotation',

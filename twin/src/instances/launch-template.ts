@@ -57,7 +57,7 @@ export class LaunchTemplate implements InstanceEnvironment {
   constructor(private readonly options: LaunchTemplateOptions) {
     const { paths } = options;
     this.owner = serviceOwner();
-    this.writable = { state: paths.shop.state, media: paths.efs, logs: paths.shop.logs, secrets: paths.shop.secrets };
+    this.writable = { state: paths.shop.state, media: paths.s3Media, logs: paths.shop.logs, secrets: paths.shop.secrets };
     this.logsDir = this.writable.logs;
     this.releases = new Releases(paths.releases, options.shopDir, path.join(paths.logs, 'shop-build.log'));
     // The secrets directory is not handed over: DatabaseLogins keeps it root's, readable by the service's group.

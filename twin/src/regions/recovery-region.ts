@@ -72,7 +72,7 @@ export class RecoveryRegion {
     const own = twinPaths(options.root);
     this.paths = {
       ...own,
-      efs: primaryPaths.efs,
+      s3Media: primaryPaths.s3Media,
       s3Spa: primaryPaths.s3Spa,
       releases: primaryPaths.releases,
       secrets: primaryPaths.secrets,
