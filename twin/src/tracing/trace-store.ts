@@ -93,7 +93,10 @@ export class TraceStore {
       if (spans) spans.push(span);
       else byTrace.set(span.traceId, [span]);
     }
+    // Written last first before the (stable) sort, so traces that started in the same millisecond
+    // list the one written last as the newer.
     return [...byTrace.entries()]
+      .reverse()
       .map(([traceId, spans]) => summaryOf(traceId, spans))
       .sort((a, b) => b.startMs - a.startMs)
       .slice(0, limit);
