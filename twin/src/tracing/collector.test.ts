@@ -13,8 +13,8 @@ import { FRONT_DOOR_SERVICE } from './front-door-spans.js';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 /** An ExportTraceServiceRequest in OTLP/JSON, as exporters send it: one resource, `spans` spans of one trace. */
-function exportRequest(traceId: string, spans: number, service = 'evermall-shop') {
-  const start = BigInt(Date.now()) * 1_000_000n;
+function exportRequest(traceId: string, spans: number, service = 'evermall-shop', startMs = Date.now()) {
+  const start = BigInt(startMs) * 1_000_000n;
   return {
     resourceSpans: [
       {
@@ -112,6 +112,15 @@ describe('the trace collector', () => {
     expect(spans[0]!.attributes['http.response.status_code']).toBe(200);
     const [latest] = await collector.store.latest(10);
     expect(latest).toMatchObject({ traceId, spans: 4, errors: 2, services: ['evermall-shop'] });
+  });
+
+  it('lists the trace written last first when traces started in the same millisecond', async () => {
+    const { collector } = await startCollector();
+    const startMs = Date.now();
+    const [first, second] = [hex(16), hex(16)];
+    for (const traceId of [first, second])
+      expect((await post(collector.url, JSON.stringify(exportRequest(traceId, 1, 'evermall-shop', startMs)), { 'content-type': 'application/json' })).status).toBe(200);
+    expect((await collector.store.latest(10)).map((t) => t.traceId)).toEqual([second, first]);
   });
 
   it('keeps at most two files of its size on disk, the newest traces readable', async () => {
