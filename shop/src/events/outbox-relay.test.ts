@@ -147,4 +147,42 @@ describe('the outbox relay publishes every committed event, at least once, in or
       await relay.stop();
     }
   }, 120_000);
+
+  it('publishes again after the broker froze and thawed: no round waits for ever on a broker that does not answer', async () => {
+    await placeOrders(1);
+    const relay = startOutboxRelay({
+      writer: shop.sql,
+      connect: () => connectRabbitmqEventBus({ url: broker.url, queues: [everything] }),
+      intervalSeconds: 3600,
+      batchSize: BATCH,
+      publishTimeoutSeconds: 2,
+      logger,
+    });
+    try {
+      // Its first round (at its start) connects and publishes whatever waits.
+      const deadline = Date.now() + WAIT_MS;
+      while ((await outboxIds(false)).length > 0) {
+        if (Date.now() > deadline) throw new Error('the first round never drained the outbox');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+
+      // SIGSTOP, as a frozen host: its connections stay open, and nothing is confirmed or answered.
+      broker.freeze();
+      await placeOrders(3);
+      const backlog = await outboxIds(false);
+      expect(backlog.length).toBeGreaterThanOrEqual(3);
+      // The connected bus: its publish is never confirmed, and the round drops it.
+      await expect(relay.runOnce()).rejects.toThrow(/did not confirm/);
+      // A new connection: the kernel takes it, and the broker never answers the handshake.
+      await expect(relay.runOnce()).rejects.toThrow(/did not answer the connect/);
+      expect(await outboxIds(false)).toEqual(backlog);
+
+      broker.thaw();
+      expect(await relay.runOnce()).toBe(backlog.length);
+      expect(await outboxIds(false)).toEqual([]);
+    } finally {
+      broker.thaw();
+      await relay.stop();
+    }
+  }, 120_000);
 });

@@ -40,13 +40,43 @@ export async function relayOutbox(writer: Sql, bus: EventBus, batchSize: number,
   });
 }
 
+/**
+ * `connect()`, or a rejection once it has taken `seconds`: a round must never wait for ever on a
+ * broker that takes the connection and never answers (runPeriodically starts no round while one
+ * runs, so one such wait would end publishing for the instance's life). A connection that comes
+ * after all is closed.
+ */
+async function connectWithin(connect: () => Promise<EventBus>, seconds: number): Promise<EventBus> {
+  let timer: NodeJS.Timeout | undefined;
+  let late = false;
+  const attempt = connect();
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`the broker did not answer the connect within ${seconds} s`));
+    }, seconds * 1000);
+  });
+  attempt.then(
+    (bus) => (late ? bus.close().catch(() => undefined) : undefined),
+    () => undefined,
+  );
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface OutboxRelayOptions {
   writer: Sql;
   /** Opens a connection to the broker; called again after a failure. */
   connect: () => Promise<EventBus>;
   intervalSeconds: number;
   batchSize: number;
-  /** A publish not confirmed within this long fails the round (the rows stay unpublished). */
+  /**
+   * A publish not confirmed within this long fails the round (the rows stay unpublished), and so
+   * does a connect that has not answered by then.
+   */
   publishTimeoutSeconds: number;
   logger: Logger;
 }
@@ -66,7 +96,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const runOnce = async (): Promise<number> => {
     let total = 0;
     try {
-      bus ??= await options.connect();
+      bus ??= await connectWithin(options.connect, options.publishTimeoutSeconds);
       for (;;) {
         const connected = bus;
         const published = await withWriterRetry(() => relayOutbox(writer, connected, batchSize, options.publishTimeoutSeconds), { logger });

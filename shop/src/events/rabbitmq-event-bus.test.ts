@@ -28,3 +28,22 @@ describe('RabbitMQ event bus', () => {
     }
   });
 });
+
+describe('RabbitMQ event bus against a frozen broker (SIGSTOP: it takes connections and answers nothing)', () => {
+  it('fails the connect instead of waiting for ever, then closes a connected bus without its answer', async () => {
+    const frozen = await startRabbitmqServer();
+    try {
+      frozen.freeze();
+      await expect(connectRabbitmqEventBus({ url: frozen.url, queues: [], answerTimeoutSeconds: 1 })).rejects.toThrow(/ETIMEDOUT|did not/);
+      frozen.thaw();
+
+      const bus = await connectRabbitmqEventBus({ url: frozen.url, queues: [], answerTimeoutSeconds: 1 });
+      frozen.freeze();
+      await bus.close();
+      await expect(bus.publish([])).rejects.toThrow(/closed/);
+    } finally {
+      frozen.thaw();
+      await frozen.stop();
+    }
+  });
+});

@@ -25,6 +25,37 @@ export interface RabbitmqEventBusOptions {
   url: string;
   /** The consumers' queues, declared (idempotently) at connect: bindings, delivery limits, dead-letter queues. */
   queues: readonly QueueSpec[];
+  /**
+   * How long the broker has to answer: the TCP connect and AMQP handshake, then the queue
+   * declarations, and later a graceful close. Past it the socket is dropped and the call fails,
+   * instead of waiting for ever on a node that takes connections and never answers (a frozen
+   * host, a node still starting behind the endpoint). Default 10 s.
+   */
+  answerTimeoutSeconds?: number;
+}
+
+const DEFAULT_ANSWER_TIMEOUT_SECONDS = 10;
+
+/**
+ * Ends the connection at once, whatever the broker does: the socket is destroyed with `reason`,
+ * which amqplib hears as a socket error, so every RPC in flight on its channels rejects and the
+ * connection emits 'close'. (amqplib types the connection without its stream; it is the socket.)
+ */
+function dropConnection(connection: ChannelModel, reason: string): void {
+  (connection.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(new Error(reason));
+}
+
+/** Settles with `work`, or rejects with `message` after `ms` (the work goes on; the caller drops what it holds). */
+async function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -42,19 +73,26 @@ export interface RabbitmqEventBusOptions {
  *   its handler outlives `visibilityTimeoutSeconds` (a nack that counts as a failed delivery).
  */
 export async function connectRabbitmqEventBus(options: RabbitmqEventBusOptions): Promise<EventBus> {
-  const connection = await connect(options.url);
+  const answerMs = (options.answerTimeoutSeconds ?? DEFAULT_ANSWER_TIMEOUT_SECONDS) * 1000;
+  // amqplib's socket timeout bounds the TCP connect and the handshake, and is lifted once open.
+  const connection = await connect(options.url, { timeout: answerMs });
   // A lost connection emits 'error' then 'close'; an EventEmitter's unheard 'error' would end the
   // process. What fails is reported where it matters: the publish or consume in flight rejects, and
   // the bus refuses further calls (the relay then connects again).
   connection.on('error', () => undefined);
-  try {
+  const declared = (async () => {
     const setup = await connection.createChannel();
     await declareTopology(setup, options.queues);
     await setup.close();
-    const publisher = await connection.createConfirmChannel();
-    return new RabbitmqEventBus(connection, publisher);
+    return connection.createConfirmChannel();
+  })();
+  try {
+    const publisher = await within(declared, answerMs, `the broker did not declare the queues within ${answerMs / 1000} s`);
+    return new RabbitmqEventBus(connection, publisher, answerMs);
   } catch (err) {
-    await connection.close().catch(() => undefined);
+    // Not a graceful close: a broker that did not answer the declarations would not answer CloseOk either.
+    dropConnection(connection, (err as Error).message);
+    declared.catch(() => undefined);
     throw err;
   }
 }
@@ -92,6 +130,7 @@ class RabbitmqEventBus implements EventBus {
   constructor(
     private readonly connection: ChannelModel,
     private readonly publisher: ConfirmChannel,
+    private readonly answerMs: number,
   ) {
     publisher.on('error', () => undefined);
     const lost = () => (this.closed = true);
@@ -166,9 +205,11 @@ class RabbitmqEventBus implements EventBus {
     const consumer: Consumer = {
       close: async () => {
         this.consumers.delete(consumer);
-        await channel.cancel(consumerTag).catch(() => undefined);
+        // A broker that does not answer the cancel (frozen) must not hold the close: the handlers
+        // still finish, and whatever they could not ack the broker redelivers.
+        await within(channel.cancel(consumerTag), this.answerMs, 'the broker did not answer the cancel').catch(() => undefined);
         await Promise.all(running);
-        await channel.close().catch(() => undefined);
+        await within(channel.close(), this.answerMs, 'the broker did not answer the channel close').catch(() => undefined);
       },
     };
     this.consumers.add(consumer);
@@ -178,10 +219,14 @@ class RabbitmqEventBus implements EventBus {
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((c) => c.close()));
     this.closed = true;
-    // amqplib 2 settles close() only when the broker answers CloseOk: a broker that dies while
-    // the connection closes (the relay closes after a failed round) would leave it pending for
-    // ever. The connection's 'close' event comes either way.
+    // amqplib 2 settles close() only when the broker answers CloseOk: a broker that dies or
+    // freezes while the connection closes (the relay closes after a failed round) would leave it
+    // pending for ever. The connection's 'close' event comes either way, and a broker that has not
+    // answered within the answer timeout has its socket dropped.
     const gone = new Promise<void>((resolve) => this.connection.once('close', () => resolve()));
-    await Promise.race([this.connection.close().catch(() => undefined), gone]);
+    const closing = this.connection.close().catch(() => undefined);
+    await within(Promise.race([closing, gone]), this.answerMs, 'the broker did not answer the close').catch(() => {
+      dropConnection(this.connection, 'the broker did not answer the close');
+    });
   }
 }

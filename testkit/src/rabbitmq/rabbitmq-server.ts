@@ -26,6 +26,12 @@ export interface RabbitmqServer {
   stopNode(): Promise<void>;
   /** Starts the node again (stopping it first if it runs) on the same ports and data dir. */
   restart(): Promise<void>;
+  /**
+   * SIGSTOP to the node's process group, as a frozen host: the kernel still accepts its TCP
+   * connections, and nothing answers them until `thaw()` (SIGCONT).
+   */
+  freeze(): void;
+  thaw(): void;
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -111,6 +117,8 @@ export async function startRabbitmqServer(): Promise<RabbitmqServer> {
     // SIGTERM: the server script stops the node properly (its own trap); SIGKILL: the whole group at once.
     if (signal === 'SIGTERM') current.kill('SIGTERM');
     else killGroup(current.pid, 'SIGKILL');
+    // A frozen node (freeze()) hears the SIGTERM only once it runs again.
+    killGroup(current.pid, 'SIGCONT');
     const timer = setTimeout(() => killGroup(current.pid!, 'SIGKILL'), STOP_TIMEOUT_MS);
     await nodeExited;
     clearTimeout(timer);
@@ -143,6 +151,12 @@ export async function startRabbitmqServer(): Promise<RabbitmqServer> {
       rmSync(dir, { recursive: true, force: true });
     },
     kill: () => halt('SIGKILL'),
+    freeze() {
+      if (node?.pid && node.exitCode === null) killGroup(node.pid, 'SIGSTOP');
+    },
+    thaw() {
+      if (node?.pid && node.exitCode === null) killGroup(node.pid, 'SIGCONT');
+    },
     stopNode: () => halt('SIGTERM'),
     async restart() {
       await halt('SIGTERM');
