@@ -2,14 +2,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDrillOptions, type DrillEnv } from '../src/drills/drill.js';
+import { defaultDrillOptions, type Drill, type DrillEnv } from '../src/drills/drill.js';
 import { flashSaleDrill } from '../src/drills/flash-sale.drill.js';
 import { paymentProviderOutageDrill } from '../src/drills/payment-provider-outage.drill.js';
 import { runDrill } from '../src/drills/run-drill.js';
 import { startStandaloneShop, type StandaloneShop } from '../src/drills/standalone-shop.js';
 import { LoadGenerator, defaultLoadSettings } from '../src/load/load-generator.js';
 import { Ledger } from '../src/load/ledger.js';
-import { connectWriter, fetchProviderPayments, providerOrderId, reconcile, snapshotStock, type Sql } from '../src/load/reconcile.js';
+import { connectWriter, fetchProviderPayments, providerOrderId, reconcile, restockForLoad, snapshotStock, waitForWriter, type Sql } from '../src/load/reconcile.js';
+import { freePort } from '@evermall/testkit';
 
 /**
  * The drill tooling against one real shop on a throwaway PostgreSQL. Correctness only, never timings:
@@ -156,5 +157,65 @@ describe('drills against a standalone shop', () => {
     expect(result.stockMismatches).toHaveLength(1);
     expect(result.violations.join(' ')).toMatch(/stock \+ units sold changed/);
     await sql`UPDATE products SET stock = stock + 1 WHERE id = (SELECT max(id) FROM products)`;
+  });
+
+  it('restocks what the load buys before a drill: products for sale or sold before, not the ones the seed made sold out', async () => {
+    const [sold] = await sql<{ id: string }[]>`SELECT product_id::text AS id FROM order_lines LIMIT 1`;
+    expect(sold).toBeDefined();
+    const soldId = Number(sold!.id);
+    const [forSale] = await sql<{ id: string }[]>`SELECT id::text FROM products WHERE active AND id <> ${soldId} ORDER BY id LIMIT 1`;
+    const forSaleId = Number(forSale!.id);
+    // A product the seed made sold out: never ordered, no stock.
+    const [seededOut] = await sql<{ id: string }[]>`
+      INSERT INTO products (sku, slug, name, name_en, description, price_won, category_id, stock, images)
+      SELECT 'RESTOCK-TEST', 'restock-test', name, name_en, description, price_won, category_id, 0, images FROM products WHERE id = ${forSaleId}
+      RETURNING id::text`;
+    const seededOutId = Number(seededOut!.id);
+    try {
+      await sql`UPDATE products SET stock = 0 WHERE id = ${soldId}`;
+      await sql`UPDATE products SET stock = 3 WHERE id = ${forSaleId}`;
+      const before = await sql<
+        { n: number }[]
+      >`SELECT count(*)::int AS n FROM products WHERE active AND stock < 5000 AND (stock > 0 OR EXISTS (SELECT 1 FROM order_lines l WHERE l.product_id = products.id))`;
+
+      expect(await restockForLoad(sql, 5000)).toBe(before[0]!.n);
+      const stock = async (id: number) => (await sql<{ stock: number }[]>`SELECT stock FROM products WHERE id = ${id}`)[0]!.stock;
+      expect(await stock(soldId)).toBe(5000);
+      expect(await stock(forSaleId)).toBe(5000);
+      expect(await stock(seededOutId)).toBe(0);
+      // Recorded as a restock, with the units it added.
+      const [adjustment] = await sql<
+        { delta: number }[]
+      >`SELECT delta FROM stock_adjustments WHERE product_id = ${forSaleId} AND reason = 'drill restock' ORDER BY id DESC LIMIT 1`;
+      expect(adjustment?.delta).toBe(4997);
+      // Enough already: nothing to do.
+      expect(await restockForLoad(sql, 5000)).toBe(0);
+    } finally {
+      await sql`DELETE FROM products WHERE id = ${seededOutId}`;
+    }
+  });
+
+  it('waits for a writer: answers at once when the writer takes writes, and says what it saw when none comes', async () => {
+    expect(await waitForWriter(sql, 10_000)).toBeUndefined();
+    const nowhere = connectWriter(`postgres://postgres@127.0.0.1:${await freePort()}/evermall`);
+    try {
+      expect(await waitForWriter(nowhere, 500)).toMatch(/ECONNREFUSED|connect/);
+    } finally {
+      await nowhere.end({ timeout: 1 });
+    }
+  });
+
+  it('fails a drill whose shoppers tried to check out and got not one order acknowledged: it measured nothing', async () => {
+    const ledger = new Ledger();
+    ledger.record({ at: Date.now(), action: 'checkout', route: 'POST /api/checkout', status: 409, latencyMs: 5 });
+    const drill: Drill = {
+      name: 'db-failover',
+      fault: 'none: a ledger made by hand',
+      needsTwin: false,
+      run: async () => ({ ledger, marks: [], figures: {}, notes: [], settings: {} }),
+    };
+    const { report } = await runDrill(drill, env(), reportsDir, { png: false });
+    expect(report.passed).toBe(false);
+    expect(report.violations.join(' ')).toMatch(/not one order acknowledged/);
   });
 });

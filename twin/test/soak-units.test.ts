@@ -53,6 +53,11 @@ describe('requests per second', () => {
     const report = { drill: 'soak', passed: true, violations: [], anchors: [], figures: { ...emptyFigures(), requests: 600, requestsPerSecond: 310.5 } } as unknown as DrillReport;
     expect(summaryTable([report])).toContain('| 600 (0), 310.5/s |');
   });
+
+  it('has a row for each drill of the run that did not run, with the reason', () => {
+    const table = summaryTable([], [{ drill: 'site-down', reason: 'no DB writer took writes within 120 s: the database system is starting up' }]);
+    expect(table.split('\n')).toContain('| site-down | DID NOT RUN: no DB writer took writes within 120 s: the database system is starting up | — | — | | |');
+  });
 });
 
 describe('soak figures', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectWriter } from '../load/reconcile.js';
 import type { DrillReport } from '../reports/drill-report.js';
-import { summaryTable } from '../reports/summary-table.js';
+import { summaryTable, type NotRun } from '../reports/summary-table.js';
 import { fileTimestamp } from '../reports/write-report.js';
 import { StopRequests } from '../stop-requests.js';
 import { defaultDrillOptions, drillNames, type DrillName, type DrillOptions } from './drill.js';
@@ -12,12 +12,16 @@ import { allDrillsInOrder, drills } from './registry.js';
 import { runDrill } from './run-drill.js';
 import { TwinWatcher } from './twin-watcher.js';
 
-const HELP = `Usage: npm run drill -- <drill|all> [options]
+const HELP = `Usage: npm run drill -- <drill...|all> [options]
 
 Breaks the shop on purpose under load, then reconciles what shoppers were told against the DB.
 Writes reports/<drill>-<timestamp>.{json,html,png}; exits 1 when reconciliation finds a violation.
 
-Drills: ${drillNames.join(', ')}, all (all runs every drill but soak and region-outage; add the soak with --with-soak)
+Drills: ${drillNames.join(', ')}, all (all runs every drill but soak and region-outage; add the soak with --with-soak).
+Name several to run them in turn on one twin (npm run drill -- zone-outage site-down).
+Before each drill on a twin the run waits for steady state and a DB writer (asking the twin to restore
+once if they do not come), and restocks what the shoppers buy; a drill that cannot start is reported
+as not run.
 region-outage needs a twin with a second region (npm start -- --regions 2); its own twin gets one.
 
 Target (default: the running twin in .twin/, else a fresh twin started and stopped here):
@@ -118,10 +122,13 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const which = positionals[0];
-  if (!which) fail('name a drill, e.g. `npm run drill -- flash-sale`, or `all`. See --help.');
-  if (which !== 'all' && !(drillNames as readonly string[]).includes(which)) fail(`unknown drill "${which}"; choose one of ${drillNames.join(', ')}, all.`);
-  const names: DrillName[] = which === 'all' ? [...allDrillsInOrder, ...(values['with-soak'] ? (['soak'] as const) : [])] : [which as DrillName];
+  if (positionals.length === 0) fail('name a drill, e.g. `npm run drill -- flash-sale`, or `all`. See --help.');
+  const all = positionals.includes('all');
+  if (all && positionals.length > 1) fail('`all` runs every drill: name it alone. See --help.');
+  for (const name of positionals) {
+    if (name !== 'all' && !(drillNames as readonly string[]).includes(name)) fail(`unknown drill "${name}"; choose one of ${drillNames.join(', ')}, all.`);
+  }
+  const names: DrillName[] = all ? [...allDrillsInOrder, ...(values['with-soak'] ? (['soak'] as const) : [])] : (positionals as DrillName[]);
   const d = defaultDrillOptions;
   const options: DrillOptions = {
     ...d,
@@ -161,7 +168,7 @@ async function main(): Promise<number> {
   stopRequests.stopThenExit(resolving, log, 'drill');
   const target = await resolving;
   const reports: DrillReport[] = [];
-  let crashed = false;
+  const notRun: NotRun[] = [];
   try {
     const baseUrl = entry === 'load-balancer' && target.twin ? (await target.twin.status()).loadBalancer.url : target.baseUrl;
     log(`Target: ${target.description}; shoppers enter at ${baseUrl} (${entry})`);
@@ -178,7 +185,7 @@ async function main(): Promise<number> {
           });
           reports.push(report);
         } catch (err) {
-          crashed = true;
+          notRun.push({ drill: name, reason: (err as Error).message });
           log(`✗ ${name} could not run: ${(err as Error).message}`);
           // A half-done fault must not leak into the next drill.
           await target.twin?.command('restore').catch(() => undefined);
@@ -191,8 +198,8 @@ async function main(): Promise<number> {
   } finally {
     await target.stop();
   }
-  if (reports.length > 1 || which === 'all') {
-    const table = summaryTable(reports);
+  if (names.length > 1) {
+    const table = summaryTable(reports, notRun);
     mkdirSync(reportsDir, { recursive: true });
     const file = path.join(reportsDir, `summary-${fileTimestamp(new Date().toISOString())}.md`);
     writeFileSync(file, `${table}\n`);
@@ -203,7 +210,7 @@ async function main(): Promise<number> {
     process.stderr.write(`drill: reconciliation failed in ${violated.map((r) => r.drill).join(', ')}; read the violations in their reports and fix the shop before shipping.\n`);
     return 1;
   }
-  if (crashed) {
+  if (notRun.length) {
     process.stderr.write('drill: a drill could not run (see ✗ above); check the twin with `npm run twin -- status` and run it again.\n');
     return 1;
   }

@@ -76,6 +76,11 @@ export interface DrillOptions {
   grayFaultSeconds: number;
   /** Cache drills: signed-in shoppers beside the steady load whose sessions are watched for a 401. */
   signedInShoppers: number;
+  /**
+   * Units every product the steady load buys is restocked to before a drill on a twin (a 30-minute
+   * soak sells ~150 per product here), so a long series never runs the catalog out.
+   */
+  restockUnits: number;
 }
 
 export const defaultDrillOptions: DrillOptions = {
@@ -99,6 +104,7 @@ export const defaultDrillOptions: DrillOptions = {
   brokerOutageSeconds: 30,
   grayFaultSeconds: 30,
   signedInShoppers: 8,
+  restockUnits: 1_000,
   calibrateLoad: true,
   loadCpuShareOfTarget: 0.9,
   minimumRequests: 0,

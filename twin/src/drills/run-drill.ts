@@ -1,7 +1,7 @@
 import { withWriterRetry } from '@evermall/shop';
 import { autoScaling } from '@evermall/topology';
 import { isFailure } from '../load/ledger.js';
-import { connectWriter, fetchProviderPayments, reconcile, snapshotStock } from '../load/reconcile.js';
+import { connectWriter, fetchProviderPayments, reconcile, restockForLoad, snapshotStock, waitForWriter } from '../load/reconcile.js';
 import { drillAnchors } from '../reports/anchors.js';
 import { emptyFigures, machineInfo, type DrillReport } from '../reports/drill-report.js';
 import { writeReport, type WrittenReport } from '../reports/write-report.js';
@@ -20,13 +20,44 @@ const DB_RETRY_BUDGET_MS = 60_000;
  * door on the primary site, and a DB primary with a standby to fail over to. A drill that starts
  * from a wounded or still-scaling system measures the previous drill, not its own fault.
  */
-export const isSteady = (s: TwinStatus): boolean =>
-  healthyInstances(s).length >= autoScaling.minCapacity &&
-  s.instances.every((i) => i.state === 'in-service' && i.healthy) &&
-  (s.autoScaling === undefined || s.instances.length === s.autoScaling.desired) &&
-  s.frontDoor.mode === 'primary' &&
-  s.database.nodes.some((n) => n.role === 'primary') &&
-  s.database.nodes.some((n) => n.role === 'standby');
+export const isSteady = (s: TwinStatus): boolean => unsteadiness(s).length === 0;
+
+/** What keeps the twin from steady state (see isSteady), in words for the report; empty when steady. */
+export function unsteadiness(s: TwinStatus): string[] {
+  const why: string[] = [];
+  const healthy = healthyInstances(s).length;
+  if (healthy < autoScaling.minCapacity) why.push(`${healthy} healthy instances, fewer than the minimum ${autoScaling.minCapacity}`);
+  const unsettled = s.instances.filter((i) => i.state !== 'in-service' || !i.healthy);
+  if (unsettled.length) why.push(`instances not in service and healthy: ${unsettled.map((i) => `${i.id} ${i.state}${i.healthy ? '' : ' unhealthy'}`).join(', ')}`);
+  if (s.autoScaling !== undefined && s.instances.length !== s.autoScaling.desired) why.push(`${s.instances.length} instances where ${s.autoScaling.desired} are desired`);
+  if (s.frontDoor.mode !== 'primary') why.push(`the front door is on ${s.frontDoor.mode}`);
+  if (!s.database.nodes.some((n) => n.role === 'primary')) why.push('no DB primary');
+  if (!s.database.nodes.some((n) => n.role === 'standby')) why.push(`no DB standby (${s.database.nodes.map((n) => `${n.name} ${n.role}`).join(', ')})`);
+  return why;
+}
+
+/**
+ * Before a drill on a twin: steady state, then a writer that takes writes. An earlier drill's
+ * fault may still be healing (a zone's DB node recovering answers "the database system is
+ * starting up"): the run waits for it, asks the twin to `restore` once if it does not come, and
+ * refuses to run the drill (an error naming what is wrong) rather than measure a wounded twin.
+ */
+async function untilReady(env: DrillEnv): Promise<void> {
+  const watcher = env.watcher;
+  if (!watcher) return;
+  const timeoutMs = env.options.recoveryTimeoutSeconds * 1000;
+  let steady = await watcher.waitFor(Date.now(), timeoutMs, isSteady);
+  if (steady === undefined) {
+    env.log(`  the twin is not steady after ${env.options.recoveryTimeoutSeconds} s (${describeUnsteadiness(watcher.latest)}): asking it to restore`);
+    await env.twin?.command('restore');
+    steady = await watcher.waitFor(Date.now(), timeoutMs, isSteady);
+    if (steady === undefined) throw new Error(`the twin did not reach steady state, even after a restore: ${describeUnsteadiness(watcher.latest)}`);
+  }
+  const writer = await waitForWriter(env.sql, timeoutMs);
+  if (writer !== undefined) throw new Error(`no DB writer took writes within ${env.options.recoveryTimeoutSeconds} s: ${writer}`);
+}
+
+const describeUnsteadiness = (s: TwinStatus | undefined): string => (s ? unsteadiness(s).join('; ') || 'steady now' : 'no status from the twin');
 
 /**
  * Runs one drill end to end: arrange, snapshot stock, load + fault, reconcile the ledger against the
@@ -38,13 +69,14 @@ export async function runDrill(drill: Drill, given: DrillEnv, reportsDir: string
   const env: DrillEnv = { ...given, options: { ...given.options, minimumRequests } };
   env.log(`▶ ${drill.name}: ${drill.fault}`);
   const notes: string[] = [];
-  if (env.watcher) {
-    const steady = await env.watcher.waitFor(Date.now(), env.options.recoveryTimeoutSeconds * 1000, isSteady);
-    if (steady === undefined) notes.push(`the twin was not in steady state within ${env.options.recoveryTimeoutSeconds} s before the fault; figures may carry an earlier fault`);
-  }
+  await untilReady(env);
   // Right after a failover or restore a node may still be starting up (57P03): the DB work of the
   // drill retries like the shop's writer path does, within a bound.
   const withDb = <T>(operation: () => Promise<T>) => withWriterRetry(operation, { budgetMs: DB_RETRY_BUDGET_MS });
+  if (drill.needsTwin) {
+    const restocked = await withDb(() => restockForLoad(env.sql, env.options.restockUnits));
+    if (restocked > 0) env.log(`  restocked ${restocked} products to ${env.options.restockUnits} units for the load`);
+  }
   const arrange = drill.arrange?.bind(drill);
   if (arrange) await withDb(() => arrange(env));
   const before = await withDb(() => snapshotStock(env.sql));
@@ -54,6 +86,9 @@ export async function runDrill(drill: Drill, given: DrillEnv, reportsDir: string
   // A drill that moved the writer to another database (region-outage) names it and the ledger to hold it to.
   const other = run.reconcileWith;
   const sql = other ? connectWriter(other.writerUrl) : env.sql;
+  // The fault's node may still be coming back: reconciliation waits for a writer, as a drill's start does.
+  const writer = await waitForWriter(sql, env.options.recoveryTimeoutSeconds * 1000);
+  if (writer !== undefined) notes.push(`reconciliation found no writer taking writes within ${env.options.recoveryTimeoutSeconds} s (${writer}); it read what it could reach`);
   const rec = await withDb(() => reconcile(sql, other?.ledger ?? run.ledger, before, payments)).finally(() => (other ? sql.end({ timeout: 5 }) : undefined));
   if (other) notes.push(`reconciled against ${other.why}`);
   if (!rec.paymentsReconciled) notes.push("payments not reconciled: the payment provider's stand-in is unknown for this target");
@@ -61,6 +96,10 @@ export async function runDrill(drill: Drill, given: DrillEnv, reportsDir: string
   const load = loadFigures(run.ledger, run.faultWindow);
   const profile = steadyLoadProfile(run.ledger);
   const checkouts = run.ledger.entries.filter((e) => e.action === 'checkout');
+  // A drill whose shoppers tried to order and were never told "placed" measured no write path at
+  // all (a sold-out catalog, a writer that never came back): its outage figures mean nothing.
+  const unmeasured =
+    checkouts.length > 0 && rec.acknowledgedOrders === 0 ? [`${checkouts.length} checkout attempts and not one order acknowledged: the drill measured no checkout`] : [];
   const lastByKey = new Map<string, number>();
   for (const e of checkouts) if (e.idempotencyKey) lastByKey.set(e.idempotencyKey, e.status);
   const figures = {
@@ -98,8 +137,8 @@ export async function runDrill(drill: Drill, given: DrillEnv, reportsDir: string
     machine: machineInfo(),
     figures,
     anchors: drillAnchors[drill.name] ?? [],
-    passed: rec.violations.length + (run.violations?.length ?? 0) === 0,
-    violations: [...rec.violations, ...(run.violations ?? [])],
+    passed: rec.violations.length + (run.violations?.length ?? 0) + unmeasured.length === 0,
+    violations: [...rec.violations, ...(run.violations ?? []), ...unmeasured],
     marks: run.marks,
     timeline: run.ledger.timeline(finishedAt.getTime()),
     events: env.watcher?.eventsSince(startedAt.getTime()) ?? [],

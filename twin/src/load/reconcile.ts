@@ -14,6 +14,54 @@ export function connectWriter(url: string): Sql {
   return postgres(writerUrl(url), { max: 2, onnotice: () => undefined, connect_timeout: 10, idle_timeout: 5 });
 }
 
+/**
+ * Restocks what the steady load buys before a drill, so a long series of drills (thousands of
+ * orders) does not sell the catalog out and leave the later drills measuring "out of stock"
+ * answers instead of checkouts. Every active product that is for sale (stock left) or was sold
+ * before (it ran out under earlier load) is brought up to `units`, with a stock adjustment per
+ * product, as a staff restock writes; products the seed made sold out and nobody bought stay
+ * sold out. Answers how many products it restocked.
+ */
+export async function restockForLoad(sql: Sql, units: number): Promise<number> {
+  const [row] = await sql<{ restocked: number }[]>`
+    WITH low AS (
+      SELECT p.id, p.stock FROM products p
+      WHERE p.active AND p.stock < ${units}
+        AND (p.stock > 0 OR EXISTS (SELECT 1 FROM order_lines l WHERE l.product_id = p.id))
+      FOR UPDATE
+    ), restocked AS (
+      UPDATE products p SET stock = ${units}, updated_at = now() FROM low WHERE p.id = low.id
+      RETURNING p.id, ${units} - low.stock AS delta
+    ), adjusted AS (
+      INSERT INTO stock_adjustments (product_id, delta, reason)
+      SELECT id, delta, 'drill restock' FROM restocked
+    )
+    SELECT count(*)::int AS restocked FROM restocked`;
+  return row?.restocked ?? 0;
+}
+
+/**
+ * Waits until the writer URL reaches a primary that takes writes (not in recovery): after a
+ * failover, a restore or a zone coming back, a node may answer "the database system is starting
+ * up" (57P03) or still be read-only for a while. Answers undefined once it does, or what it last
+ * saw when `timeoutMs` ran out.
+ */
+export async function waitForWriter(sql: Sql, timeoutMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = 'no answer yet';
+  for (;;) {
+    try {
+      const [row] = await sql<{ standby: boolean }[]>`SELECT pg_is_in_recovery() AS standby`;
+      if (row && !row.standby) return undefined;
+      seen = 'the writer URL reached a standby (in recovery)';
+    } catch (err) {
+      seen = (err as Error).message;
+    }
+    if (Date.now() > deadline) return seen;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Per product: stock on the shelf and units held by live orders. Their sum must not change during a run. */
 export type StockSnapshot = Map<number, { stock: number; sold: number }>;
 

@@ -35,10 +35,19 @@ function show(name: keyof Figures, figures: Figures): string {
   return `${name} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v)}`;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|');
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 
-/** A Markdown table: each drill's figures beside the published figure for the same event, with its source. */
-export function summaryTable(reports: DrillReport[]): string {
+/** A drill of the run that could not run (the twin never became ready, the drill threw), and why. */
+export interface NotRun {
+  drill: string;
+  reason: string;
+}
+
+/**
+ * A Markdown table: each drill's figures beside the published figure for the same event, with its
+ * source; then a row for each drill that did not run, so a reader sees the whole run.
+ */
+export function summaryTable(reports: DrillReport[], notRun: readonly NotRun[] = []): string {
   const lines = [
     '| drill | reconciled | measured here | requests (failed), requests/s | AWS / peer figure | source |',
     '| --- | --- | --- | --- | --- | --- |',
@@ -50,5 +59,6 @@ export function summaryTable(reports: DrillReport[]): string {
     const verdict = r.passed ? `ok (${r.figures.acknowledgedOrders} orders, 0 lost)` : `FAILED: ${r.violations.join('; ')}`;
     lines.push(`| ${r.drill} | ${cell(verdict)} | ${cell(measured)} | ${r.figures.requests} (${r.figures.failedRequests}), ${r.figures.requestsPerSecond ?? '—'}/s | ${cell(anchors)} | ${cell(sources)} |`);
   }
+  for (const n of notRun) lines.push(`| ${n.drill} | ${cell(`DID NOT RUN: ${n.reason}`)} | — | — | | |`);
   return lines.join('\n');
 }
