@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { chownSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Owner } from '@evermall/testkit';
 
@@ -66,6 +66,36 @@ export function signalGroup(pid: number | undefined, signal: NodeJS.Signals): vo
     } catch {
       // already gone
     }
+  }
+}
+
+/**
+ * The processes whose parent is `pid`, from /proc. PostgreSQL's backends and auxiliary processes
+ * call setsid() at start, so each leads a process group of its own: signalling the postmaster's
+ * group does not reach them, and a "frozen" server would go on answering its open connections.
+ */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // Exited while we read.
+    }
+  }
+  return children;
+}
+
+/** Signals one process; quiet when it is already gone. */
+export function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
   }
 }
 

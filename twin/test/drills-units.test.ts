@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cacheServes } from '../src/drills/cache-drills.js';
 import { longestCheckoutGapSeconds } from '../src/drills/figures.js';
+import { isSteady, unsteadiness } from '../src/drills/run-drill.js';
 import { loggedOutShoppers, refusedSessions } from '../src/drills/signed-in-shoppers.js';
 import { jainIndex } from '../src/load/flash-sale.js';
 import { Ledger, routeOf } from '../src/load/ledger.js';
@@ -111,5 +112,38 @@ describe('drill arithmetic', () => {
         ]),
       ),
     ).toBe(false);
+  });
+});
+
+describe('steady state before a drill', () => {
+  const status = (nodes: { name: string; role: string; state: string }[]): TwinStatus =>
+    ({
+      instances: [
+        { id: 'i-1', zone: 'a', state: 'in-service', healthy: true },
+        { id: 'i-2', zone: 'b', state: 'in-service', healthy: true },
+      ],
+      autoScaling: { desired: 2 },
+      frontDoor: { mode: 'primary' },
+      database: { nodes },
+    }) as unknown as TwinStatus;
+
+  it('is steady with a settled primary and a caught-up standby', () => {
+    const s = status([
+      { name: 'a', role: 'primary', state: 'primary' },
+      { name: 'b', role: 'standby', state: 'secondary' },
+      { name: 'replica', role: 'replica', state: 'secondary' },
+    ]);
+    expect(unsteadiness(s)).toEqual([]);
+    expect(isSteady(s)).toBe(true);
+  });
+
+  it('is not steady while the old primary is still being rebuilt: a next fault would have nothing to fail over to', () => {
+    const s = status([
+      { name: 'a', role: 'standby', state: 'demoted → catchingup' },
+      { name: 'b', role: 'primary', state: 'wait_primary' },
+      { name: 'replica', role: 'replica', state: 'secondary' },
+    ]);
+    expect(isSteady(s)).toBe(false);
+    expect(unsteadiness(s).join(' ')).toMatch(/no settled DB primary: .*a standby \(demoted → catchingup\)/);
   });
 });

@@ -9,7 +9,8 @@ import type { TwinPaths } from '../config/paths.js';
 import type { EventLog } from '../events.js';
 import { twinEnvironment } from '../config/environment.js';
 import { databaseSettings } from '../config/twin-settings.js';
-import { exited, isAlive, signalGroup, spawnPart, stopGroup, waitFor } from '../processes.js';
+import { childPids, exited, signalGroup, signalPid, spawnPart, stopGroup, waitFor } from '../processes.js';
+import { postmasterPid } from './postgres-processes.js';
 import { monitorSettings, nodeSettings } from './failover-settings.js';
 import { consumerRole, databaseRoles, type DatabaseCredentials } from '@evermall/shop';
 import type { DatabaseLogins, Rotation } from './database-logins.js';
@@ -77,7 +78,8 @@ export class DatabaseCluster {
   /** Nodes a fault took down; they stay down until restore. */
   private readonly failed = new Set<DbNodeName>();
   /** Nodes frozen by `hang`: running, answering nothing, until `restore` thaws them. */
-  private readonly hung = new Set<DbNodeName>();
+  /** Frozen nodes, with the Postgres children frozen one by one (they are outside the keeper's process group). */
+  private readonly hung = new Map<DbNodeName, number[]>();
   private readonly owner: Owner | undefined = postgresOwner();
   private readonly pgBin: string;
   private readonly autoctl: string;
@@ -351,29 +353,41 @@ export class DatabaseCluster {
     this.failed.add(name);
     const child = this.nodeProcesses.get(name);
     if (!child) return;
+    // Postgres's children lead groups of their own (see hang): found before their postmaster dies
+    // (they are reparented then), and killed with it, as a host's crash takes every process at once.
+    const postmaster = postmasterPid(this.options.paths.db.pgdata(name));
+    const children = postmaster ? childPids(postmaster) : [];
     signalGroup(child.pid, 'SIGKILL');
+    for (const pid of children) signalPid(pid, 'SIGKILL');
     await exited(child);
-    // Backends notice their postmaster is gone and exit on their own.
     this.options.events.emit('db-node-killed', `${reason}: node ${name} (pg_autoctl and Postgres) got SIGKILL`, { node: name });
   }
 
   /**
-   * Freezes the node's pg_autoctl and Postgres (SIGSTOP, one process group), as a host that hangs
-   * rather than crashes: its connections stay open, nothing answers, and only timeouts tell the
-   * monitor and the shop. `restore` thaws it; its keeper then learns from the monitor that it was
-   * demoted, while a write that reaches it meanwhile waits for a synchronous standby it no longer has.
+   * Freezes the node's pg_autoctl and Postgres (SIGSTOP to the keeper's group and to each of
+   * Postgres's processes), as a host that hangs rather than crashes: its connections stay open,
+   * nothing answers, and only timeouts tell the monitor and the shop. `restore` thaws it; its
+   * keeper then learns from the monitor that it was demoted, while a write that reaches it
+   * meanwhile waits for a synchronous standby it no longer has.
    */
   hang(name: DbNodeName, reason: string): void {
     const child = this.nodeProcesses.get(name);
     if (!child || !this.isRunning(name)) return;
+    // The keeper's group holds pg_autoctl and the postmaster, frozen first so it forks nothing new.
     signalGroup(child.pid, 'SIGSTOP');
-    this.hung.add(name);
+    // Every backend, walsender and background process calls setsid(): each is frozen by itself,
+    // or the open connections would go on answering (and committing) on a "hung" primary.
+    const postmaster = postmasterPid(this.options.paths.db.pgdata(name));
+    const children = postmaster ? childPids(postmaster) : [];
+    for (const pid of children) signalPid(pid, 'SIGSTOP');
+    this.hung.set(name, children);
     this.options.events.emit('db-node-hung', `${reason}: node ${name} (pg_autoctl and Postgres) frozen with SIGSTOP; its connections stay open`, { node: name });
   }
 
   private thaw(): DbNodeName[] {
-    const thawed = [...this.hung];
-    for (const name of thawed) {
+    const thawed = [...this.hung.keys()];
+    for (const [name, children] of this.hung) {
+      for (const pid of children) signalPid(pid, 'SIGCONT');
       signalGroup(this.nodeProcesses.get(name)?.pid, 'SIGCONT');
       this.options.events.emit('db-node-thawed', `node ${name} runs again; the monitor tells its keeper what it is now`, { node: name });
     }
@@ -685,18 +699,6 @@ export class DatabaseCluster {
 
   private markCreated(name: string): void {
     writeFileSync(path.join(this.options.paths.db.root, `${name}.created`), new Date().toISOString());
-  }
-}
-
-/** The pid in a data dir's postmaster.pid when that process is alive and is a postgres of that dir. */
-function postmasterPid(pgdata: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(path.join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (!isAlive(pid)) return undefined;
-    // A stale file can name a pid the system has since given to another process.
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(pgdata) ? pid : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -17,7 +17,7 @@ const DB_RETRY_BUDGET_MS = 60_000;
 /**
  * Steady state before a fault: the minimum fleet healthy and settled (every instance in service,
  * as many as desired: nothing launching or draining after an earlier drill's scale-out), the front
- * door on the primary site, and a DB primary with a standby to fail over to. A drill that starts
+ * door on the primary site, and a DB primary with a caught-up standby to fail over to. A drill that starts
  * from a wounded or still-scaling system measures the previous drill, not its own fault.
  */
 export const isSteady = (s: TwinStatus): boolean => unsteadiness(s).length === 0;
@@ -31,8 +31,12 @@ export function unsteadiness(s: TwinStatus): string[] {
   if (unsettled.length) why.push(`instances not in service and healthy: ${unsettled.map((i) => `${i.id} ${i.state}${i.healthy ? '' : ' unhealthy'}`).join(', ')}`);
   if (s.autoScaling !== undefined && s.instances.length !== s.autoScaling.desired) why.push(`${s.instances.length} instances where ${s.autoScaling.desired} are desired`);
   if (s.frontDoor.mode !== 'primary') why.push(`the front door is on ${s.frontDoor.mode}`);
-  if (!s.database.nodes.some((n) => n.role === 'primary')) why.push('no DB primary');
-  if (!s.database.nodes.some((n) => n.role === 'standby')) why.push(`no DB standby (${s.database.nodes.map((n) => `${n.name} ${n.role}`).join(', ')})`);
+  // pg_auto_failover's own words: a primary with a caught-up synchronous standby is `primary`,
+  // and only a `secondary` can be promoted. A standby still catching up (an old primary being
+  // rebuilt after an earlier drill) leaves a next fault nothing to fail over to.
+  const nodes = s.database.nodes.map((n) => `${n.name} ${n.role} (${n.state})`).join(', ');
+  if (!s.database.nodes.some((n) => n.role === 'primary' && n.state === 'primary')) why.push(`no settled DB primary: ${nodes}`);
+  else if (!s.database.nodes.some((n) => n.role === 'standby' && n.state === 'secondary')) why.push(`no DB standby caught up to fail over to: ${nodes}`);
   return why;
 }
 
