@@ -83,6 +83,8 @@ export const databaseSettings = {
   replicaStuckSeconds: 30,
   /** How often the twin reads the monitor's view of the nodes (primary changes, rejoins, a stuck replica). */
   watchIntervalMs: 500,
+  /** A node catching up this long gets a checkpoint on the primary, which its pg_basebackup waits for (database-watcher.ts). */
+  rebuildCheckpointAfterSeconds: 5,
 } as const;
 
 export const identitySettings = {

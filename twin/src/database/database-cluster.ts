@@ -629,6 +629,18 @@ export class DatabaseCluster {
     }
   }
 
+  /** An immediate CHECKPOINT on `name` (it ends a spread checkpoint under way). */
+  async checkpoint(name: DbNodeName): Promise<void> {
+    const spec = this.specs.find((s) => s.name === name);
+    if (!spec) throw new Error(`no database node ${name}`);
+    const sql = postgres(`postgres://postgres@127.0.0.1:${spec.port}/postgres`, { max: 1, connect_timeout: 2, onnotice: () => undefined });
+    try {
+      await sql`CHECKPOINT`;
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  }
+
   /** The monitor's own settings as it reports them (for the parity test and the status page). */
   async monitorSettingsInEffect(): Promise<Record<string, string>> {
     const names = Object.keys(monitorSettings());

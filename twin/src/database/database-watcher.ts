@@ -13,6 +13,8 @@ export class DatabaseWatcher {
   private lastPrimarySeenAt = new Date();
   private replicaStuckSince: number | undefined;
   private readonly rejoining = new Set<string>();
+  /** Nodes catching up since when, and whether the primary was asked for a checkpoint for them. */
+  private readonly catchingUp = new Map<string, { since: number; asked: boolean }>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -37,6 +39,7 @@ export class DatabaseWatcher {
     await this.notePrimary(primary);
     this.rebuildStuckReplica(nodes, primary);
     this.noteRejoined(nodes);
+    this.hurryRebuild(nodes, primary);
     if (!this.stopped) this.timer = setTimeout(() => void this.watch(), databaseSettings.watchIntervalMs);
   }
 
@@ -71,6 +74,37 @@ export class DatabaseWatcher {
       void this.database
         .rebuildReplica(`the read replica was stuck in "${replica.state}" for ${databaseSettings.replicaStuckSeconds}s`)
         .catch((err: unknown) => this.events.emit('db-replica-rebuild-failed', (err as Error).message));
+    }
+  }
+
+  /**
+   * An old primary that comes back after a crash is rewound, or, when pg_rewind fails (pg_autoctl
+   * 2.x runs it while the crash-recovery Postgres it started has not yet stopped: "lock file
+   * postmaster.pid already exists"), copied again with pg_basebackup. That copy first waits for
+   * the primary's next spread checkpoint, up to checkpoint_completion_target × checkpoint_timeout
+   * (4.5 min by default) with no standby to fail over to. A node still catching up after
+   * `databaseSettings.rebuildCheckpointAfterSeconds` gets one immediate CHECKPOINT on the primary,
+   * which ends a spread checkpoint under way, as `pg_basebackup --checkpoint=fast` would.
+   */
+  private hurryRebuild(nodes: DbNodeStatus[], primary: DbNodeStatus | undefined): void {
+    for (const n of nodes) {
+      if (!n.running || !n.state.includes('catchingup')) {
+        this.catchingUp.delete(n.name);
+        continue;
+      }
+      const seen = this.catchingUp.get(n.name) ?? { since: Date.now(), asked: false };
+      this.catchingUp.set(n.name, seen);
+      if (seen.asked || !primary || Date.now() - seen.since < databaseSettings.rebuildCheckpointAfterSeconds * 1000) continue;
+      seen.asked = true;
+      void this.database.checkpoint(primary.name).then(
+        () =>
+          this.events.emit(
+            'db-checkpoint',
+            `node ${n.name} still catching up after ${databaseSettings.rebuildCheckpointAfterSeconds} s: asked the primary ${primary.name} for a checkpoint, which its copy waits for`,
+            { node: n.name },
+          ),
+        (err: unknown) => this.events.emit('db-checkpoint-failed', `a checkpoint on ${primary.name} for ${n.name}'s copy failed: ${(err as Error).message}`, { node: n.name }),
+      );
     }
   }
 
