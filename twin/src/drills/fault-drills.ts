@@ -416,12 +416,15 @@ export function scaleOutDrill(): Drill {
         const before = await twin.status();
         for (const i of before.instances) preIds.add(i.id);
         fleetBefore = inService(before).length;
+        // The step multiplies the load the run found (the calibrated shoppers), not --sessions'
+        // starting point: ×4 of 24 was fewer shoppers than the calibrated 108, and nothing scaled.
+        const steady = load.sessions;
         stepAt = mark('fault', `load ×${o.scaleStepFactor}`);
-        load.setSessions(o.sessions * o.scaleStepFactor);
-        env.log(`  ${o.sessions * o.scaleStepFactor} shoppers for ${o.scaleStepSeconds} s`);
+        load.setSessions(steady * o.scaleStepFactor);
+        env.log(`  ${steady * o.scaleStepFactor} shoppers for ${o.scaleStepSeconds} s`);
         await sleep(o.scaleStepSeconds * 1000);
         stepEnd = mark('restore', 'load back to ×1');
-        load.setSessions(o.sessions);
+        load.setSessions(steady);
         peakFleet = Math.max(...watcher.samples.filter((s) => s.at >= stepAt && s.status).map((s) => inService(s.status!).length), fleetBefore);
         // Scale-in is only timed when there was a scale-out to undo.
         if (peakFleet > fleetBefore) {
