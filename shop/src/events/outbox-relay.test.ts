@@ -6,7 +6,7 @@ import { createTestShop, type TestShop } from '../testing/index.js';
 import { registerShopper } from '../testing/shoppers.js';
 import { stockProduct } from '../testing/stocked-products.js';
 import type { Consumer, Delivery, EventBus, QueueSpec } from './event-bus.js';
-import { relayOutbox, startOutboxRelay } from './outbox-relay.js';
+import { relayOutbox, startOutboxRelay, type OutboxRelay } from './outbox-relay.js';
 import { tryLockRelay } from './outbox.repository.js';
 import { connectRabbitmqEventBus } from './rabbitmq-event-bus.js';
 
@@ -51,12 +51,34 @@ describe('the outbox relay publishes every committed event, at least once, in or
     const consumer = await bus.consume(everything.name, async (d) => void got.push(d), { prefetch: 1, visibilityTimeoutSeconds: 30 });
     return { got, consumer };
   }
-  async function until(what: string, done: () => boolean): Promise<void> {
+  async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
     const deadline = Date.now() + WAIT_MS;
-    while (!done()) {
+    while (!(await done())) {
       if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
       await new Promise((r) => setTimeout(r, 25));
     }
+  }
+
+  /**
+   * A relay whose first round (at its start) has drained the outbox; its next round is an hour
+   * away, so the test drives the rounds from here.
+   */
+  async function startDrainedRelay(publishTimeoutSeconds: number): Promise<OutboxRelay> {
+    const relay = startOutboxRelay({
+      writer: shop.sql,
+      connect: () => connectRabbitmqEventBus({ url: broker.url, queues: [everything] }),
+      intervalSeconds: 3600,
+      batchSize: BATCH,
+      publishTimeoutSeconds,
+      logger,
+    });
+    try {
+      await until('the first round drained the outbox', async () => (await outboxIds(false)).length === 0);
+    } catch (err) {
+      await relay.stop();
+      throw err;
+    }
+    return relay;
   }
 
   it('publishes the unpublished rows in id order, marks them, and publishes nothing twice', async () => {
@@ -100,21 +122,8 @@ describe('the outbox relay publishes every committed event, at least once, in or
   it('keeps the events in the outbox while the broker is down and publishes them all once it is back', async () => {
     const earlier = await outboxIds(true);
     await placeOrders(2);
-    // The relay's first round runs at its start; the next is an hour away, so the test drives it from here.
-    const relay = startOutboxRelay({
-      writer: shop.sql,
-      connect: () => connectRabbitmqEventBus({ url: broker.url, queues: [everything] }),
-      intervalSeconds: 3600,
-      batchSize: BATCH,
-      publishTimeoutSeconds: PUBLISH_TIMEOUT_SECONDS,
-      logger,
-    });
+    const relay = await startDrainedRelay(PUBLISH_TIMEOUT_SECONDS);
     try {
-      const deadline = Date.now() + WAIT_MS;
-      while ((await outboxIds(false)).length > 0) {
-        if (Date.now() > deadline) throw new Error('the first round never drained the outbox');
-        await new Promise((r) => setTimeout(r, 50));
-      }
       const before = (await outboxIds(true)).filter((id) => !earlier.includes(id));
       expect(before.length).toBeGreaterThanOrEqual(2);
 
@@ -150,22 +159,8 @@ describe('the outbox relay publishes every committed event, at least once, in or
 
   it('publishes again after the broker froze and thawed: no round waits for ever on a broker that does not answer', async () => {
     await placeOrders(1);
-    const relay = startOutboxRelay({
-      writer: shop.sql,
-      connect: () => connectRabbitmqEventBus({ url: broker.url, queues: [everything] }),
-      intervalSeconds: 3600,
-      batchSize: BATCH,
-      publishTimeoutSeconds: 2,
-      logger,
-    });
+    const relay = await startDrainedRelay(2);
     try {
-      // Its first round (at its start) connects and publishes whatever waits.
-      const deadline = Date.now() + WAIT_MS;
-      while ((await outboxIds(false)).length > 0) {
-        if (Date.now() > deadline) throw new Error('the first round never drained the outbox');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-
       // SIGSTOP, as a frozen host: its connections stay open, and nothing is confirmed or answered.
       broker.freeze();
       await placeOrders(3);
