@@ -159,7 +159,7 @@ const ConfigSchema = Type.Object({
   EVENT_RELAY_INTERVAL_SECONDS: Type.Number({ minimum: 0.05, maximum: 60, default: 0.5 }),
   /** Events one relay transaction publishes at most (one broker round trip of confirms). */
   EVENT_RELAY_BATCH: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
-  /** A batch the broker has not confirmed within this long fails its round; the rows stay for the next. */
+  /** A batch the broker has not confirmed within this long fails its round (the rows stay for the next), as does a connect it has not answered. */
   EVENT_PUBLISH_TIMEOUT_SECONDS: Type.Number({ minimum: 1, maximum: 300, default: 10 }),
   /**
    * Where the shop sends its spans (tracing/README.md): an OpenTelemetry collector's OTLP/HTTP base

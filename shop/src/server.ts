@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const outboxRelay = brokerUrl
     ? startOutboxRelay({
         writer: app.pools.writer,
-        connect: () => connectEventBus(brokerUrl, app.log),
+        connect: () => connectEventBus(brokerUrl, app.log, config.EVENT_PUBLISH_TIMEOUT_SECONDS),
         intervalSeconds: config.EVENT_RELAY_INTERVAL_SECONDS,
         batchSize: config.EVENT_RELAY_BATCH,
         publishTimeoutSeconds: config.EVENT_PUBLISH_TIMEOUT_SECONDS,

@@ -66,7 +66,7 @@ describe('the outbox relay publishes every committed event, at least once, in or
   async function startDrainedRelay(publishTimeoutSeconds: number): Promise<OutboxRelay> {
     const relay = startOutboxRelay({
       writer: shop.sql,
-      connect: () => connectRabbitmqEventBus({ url: broker.url, queues: [everything] }),
+      connect: () => connectRabbitmqEventBus({ url: broker.url, queues: [everything], answerTimeoutSeconds: publishTimeoutSeconds }),
       intervalSeconds: 3600,
       batchSize: BATCH,
       publishTimeoutSeconds,

@@ -1,6 +1,7 @@
 import { allowIdleInTransaction, withWriterRetry, type Sql } from '../db/pools.js';
 import type { Logger } from '../lib/logger.js';
 import { runPeriodically, type PeriodicTask } from '../lib/periodic-task.js';
+import { withTimeout } from '../lib/with-timeout.js';
 import { publishWithSpans } from '../tracing/event-spans.js';
 import type { EventBus } from './event-bus.js';
 import { markPublished, tryLockRelay, unpublishedEvents } from './outbox.repository.js';
@@ -22,16 +23,12 @@ export async function relayOutbox(writer: Sql, bus: EventBus, batchSize: number,
     const events = await unpublishedEvents(tx, batchSize);
     if (events.length === 0) return 0;
     // A broker that takes the events and never confirms must not hold this transaction (and the lock) open.
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the broker did not confirm ${events.length} events within ${publishTimeoutSeconds} s`)), publishTimeoutSeconds * 1000);
-    });
-    try {
-      // Each traced event is published in a span of the trace that wrote it, and carries that span on.
-      await Promise.race([publishWithSpans(events, (carried) => bus.publish(carried)), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    // Each traced event is published in a span of the trace that wrote it, and carries that span on.
+    await withTimeout(
+      publishWithSpans(events, (carried) => bus.publish(carried)),
+      publishTimeoutSeconds * 1000,
+      `the broker did not confirm ${events.length} events within ${publishTimeoutSeconds} s`,
+    );
     await markPublished(
       tx,
       events.map((e) => e.id),
@@ -40,43 +37,17 @@ export async function relayOutbox(writer: Sql, bus: EventBus, batchSize: number,
   });
 }
 
-/**
- * `connect()`, or a rejection once it has taken `seconds`: a round must never wait for ever on a
- * broker that takes the connection and never answers (runPeriodically starts no round while one
- * runs, so one such wait would end publishing for the instance's life). A connection that comes
- * after all is closed.
- */
-async function connectWithin(connect: () => Promise<EventBus>, seconds: number): Promise<EventBus> {
-  let timer: NodeJS.Timeout | undefined;
-  let late = false;
-  const attempt = connect();
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      late = true;
-      reject(new Error(`the broker did not answer the connect within ${seconds} s`));
-    }, seconds * 1000);
-  });
-  attempt.then(
-    (bus) => (late ? bus.close().catch(() => undefined) : undefined),
-    () => undefined,
-  );
-  try {
-    return await Promise.race([attempt, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export interface OutboxRelayOptions {
   writer: Sql;
-  /** Opens a connection to the broker; called again after a failure. */
+  /**
+   * Opens a connection to the broker; called again after a failure. It must fail, not wait for
+   * ever, on a broker that does not answer (connectRabbitmqEventBus bounds itself): no round starts
+   * while one runs (runPeriodically), so one endless connect would end publishing.
+   */
   connect: () => Promise<EventBus>;
   intervalSeconds: number;
   batchSize: number;
-  /**
-   * A publish not confirmed within this long fails the round (the rows stay unpublished), and so
-   * does a connect that has not answered by then.
-   */
+  /** A publish not confirmed within this long fails the round (the rows stay unpublished). */
   publishTimeoutSeconds: number;
   logger: Logger;
 }
@@ -96,7 +67,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const runOnce = async (): Promise<number> => {
     let total = 0;
     try {
-      bus ??= await connectWithin(options.connect, options.publishTimeoutSeconds);
+      bus ??= await options.connect();
       for (;;) {
         const connected = bus;
         const published = await withWriterRetry(() => relayOutbox(writer, connected, batchSize, options.publishTimeoutSeconds), { logger });

@@ -1,4 +1,5 @@
 import { connect, type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import { withTimeout } from '../lib/with-timeout.js';
 import type { ShopEvent } from './outbox-events.js';
 import {
   deadLetterQueueOf,
@@ -45,19 +46,6 @@ function dropConnection(connection: ChannelModel, reason: string): void {
   (connection.connection as unknown as { stream: { destroy(err: Error): void } }).stream.destroy(new Error(reason));
 }
 
-/** Settles with `work`, or rejects with `message` after `ms` (the work goes on; the caller drops what it holds). */
-async function within<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * The EventBus on RabbitMQ (3.10, Debian's), the twin's broker:
  * - every queue is a quorum queue (Raft-replicated, fsynced before the publisher is confirmed:
@@ -75,7 +63,9 @@ async function within<T>(work: Promise<T>, ms: number, message: string): Promise
 export async function connectRabbitmqEventBus(options: RabbitmqEventBusOptions): Promise<EventBus> {
   const answerMs = (options.answerTimeoutSeconds ?? DEFAULT_ANSWER_TIMEOUT_SECONDS) * 1000;
   // amqplib's socket timeout bounds the TCP connect and the handshake, and is lifted once open.
-  const connection = await connect(options.url, { timeout: answerMs });
+  const connection = await connect(options.url, { timeout: answerMs }).catch((err: unknown) => {
+    throw (err as Error).message === 'connect ETIMEDOUT' ? new Error(`the broker did not answer the connect within ${answerMs / 1000} s`) : err;
+  });
   // A lost connection emits 'error' then 'close'; an EventEmitter's unheard 'error' would end the
   // process. What fails is reported where it matters: the publish or consume in flight rejects, and
   // the bus refuses further calls (the relay then connects again).
@@ -87,7 +77,7 @@ export async function connectRabbitmqEventBus(options: RabbitmqEventBusOptions):
     return connection.createConfirmChannel();
   })();
   try {
-    const publisher = await within(declared, answerMs, `the broker did not declare the queues within ${answerMs / 1000} s`);
+    const publisher = await withTimeout(declared, answerMs, `the broker did not declare the queues within ${answerMs / 1000} s`);
     return new RabbitmqEventBus(connection, publisher, answerMs);
   } catch (err) {
     // Not a graceful close: a broker that did not answer the declarations would not answer CloseOk either.
@@ -207,9 +197,9 @@ class RabbitmqEventBus implements EventBus {
         this.consumers.delete(consumer);
         // A broker that does not answer the cancel (frozen) must not hold the close: the handlers
         // still finish, and whatever they could not ack the broker redelivers.
-        await within(channel.cancel(consumerTag), this.answerMs, 'the broker did not answer the cancel').catch(() => undefined);
+        await withTimeout(channel.cancel(consumerTag), this.answerMs, 'the broker did not answer the cancel').catch(() => undefined);
         await Promise.all(running);
-        await within(channel.close(), this.answerMs, 'the broker did not answer the channel close').catch(() => undefined);
+        await withTimeout(channel.close(), this.answerMs, 'the broker did not answer the channel close').catch(() => undefined);
       },
     };
     this.consumers.add(consumer);
@@ -225,7 +215,7 @@ class RabbitmqEventBus implements EventBus {
     // answered within the answer timeout has its socket dropped.
     const gone = new Promise<void>((resolve) => this.connection.once('close', () => resolve()));
     const closing = this.connection.close().catch(() => undefined);
-    await within(Promise.race([closing, gone]), this.answerMs, 'the broker did not answer the close').catch(() => {
+    await withTimeout(Promise.race([closing, gone]), this.answerMs, 'the broker did not answer the close').catch(() => {
       dropConnection(this.connection, 'the broker did not answer the close');
     });
   }

@@ -2,6 +2,7 @@ import type { Sql } from '../db/pools.js';
 import type { Logger } from '../lib/logger.js';
 import type { Lifecycle } from '../plugins/lifecycle.js';
 import { isInRecovery } from './health.repository.js';
+import { withTimeout } from '../lib/with-timeout.js';
 
 export type Health = { status: 'ok' } | { status: 'draining' | 'unavailable'; detail?: string };
 
@@ -34,17 +35,5 @@ export class HealthService {
       log.warn({ err }, 'readiness check failed');
       return { status: 'unavailable', detail: 'database did not answer' };
     }
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
