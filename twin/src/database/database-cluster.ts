@@ -12,7 +12,7 @@ import { databaseSettings } from '../config/twin-settings.js';
 import { childPids, exited, signalGroup, signalPid, spawnPart, stopGroup, waitFor } from '../processes.js';
 import { postmasterPid } from './postgres-processes.js';
 import { monitorSettings, nodeSettings } from './failover-settings.js';
-import { consumerRole, databaseRoles, withWriterRetry, type DatabaseCredentials } from '@evermall/shop';
+import { consumerRole, databaseRoles, type DatabaseCredentials } from '@evermall/shop';
 import type { DatabaseLogins, Rotation } from './database-logins.js';
 
 export type DbNodeName = 'a' | 'b' | 'replica';
@@ -207,10 +207,7 @@ export class DatabaseCluster {
     }
     await waitFor('the primary to take writes', () => this.writerAnswers(), STEP_TIMEOUT_MS, 250, this.stopping.signal);
     await this.requirePasswords();
-    // On a restart both nodes start at once: the writer URL's first host may still answer "the
-    // database system is starting up" (57P03) after the other took writes. Provisioning is
-    // idempotent, so it retries like the shop's writer path does.
-    const created = await withWriterRetry(() => this.options.logins.provision(this.writerUrl), { budgetMs: STEP_TIMEOUT_MS });
+    const created = await this.options.logins.provision(this.writerUrl);
     progress(`monitor and writer up; the shop's roles ${created.length ? `created (${created.join(', ')})` : 'in place'}, logging in with passwords`);
   }
 
